@@ -1,0 +1,57 @@
+# Packyard — the commands a newcomer needs: `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+# Node 24 comes from the `node` devDependency; put it (and every tool npm installed) first on PATH.
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+
+NPM_STAMP := node_modules/.package-lock.json
+
+.PHONY: help
+help: ## List the targets
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+.PHONY: deps
+deps: $(NPM_STAMP) ## Install npm packages (and Node 24)
+
+.PHONY: build
+build: deps ## Type-check and compile src/, test/ and bench/ into build/
+	tsc -p tsconfig.json
+
+.PHONY: lint
+lint: deps ## Lint with eslint
+	eslint .
+
+.PHONY: crds
+crds: build ## Regenerate crds/ from the zod schemas in src/api
+	node build/src/api/generate-crds.js crds
+
+.PHONY: tools
+tools: ## Build (or take from cache) etcd and kube-apiserver for the local control plane
+	@hack/build-tool.sh etcd >/dev/null
+	@hack/build-tool.sh kube-apiserver >/dev/null
+
+.PHONY: test
+test: build lint tools ## Type-check, lint, and run every test against a real local control plane
+	@mkdir -p test-results
+	node --experimental-vm-modules node_modules/jest/bin/jest.js --json --outputFile=test-results/jest.json $(JEST_ARGS); \
+	  status=$$?; node hack/test-summary.mjs test-results/jest.json; exit $$status
+
+.PHONY: dev-cluster
+dev-cluster: build tools ## Start a local kube-apiserver + etcd in the background; writes .dev/kubeconfig
+	hack/dev-cluster.sh up
+
+.PHONY: dev-cluster-down
+dev-cluster-down: ## Stop the local control plane started by `make dev-cluster`
+	hack/dev-cluster.sh down
+
+.PHONY: run
+run: build tools ## The main job: run Packyard on your cluster, or on a local control plane with demo registries
+	hack/run.sh
+
+.PHONY: clean
+clean: ## Remove build output (the binary cache in ~/.cache/packyard stays)
+	rm -rf build test-results

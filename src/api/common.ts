@@ -1,0 +1,78 @@
+import { z } from 'zod';
+
+export const GROUP = 'packyard.io';
+export const VERSION = 'v1alpha1';
+export const API_VERSION = `${GROUP}/${VERSION}`;
+export const CATEGORY = 'packyard';
+
+/** RFC 1123 subdomain: what Kubernetes accepts as an object name. */
+export const dnsSubdomain = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/);
+
+/** Go's time.ParseDuration syntax restricted to the units operators use (as Flux does). */
+export const goDuration = z.string().regex(/^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/);
+
+/** semver.org's own regular expression (RE2-compatible, so the apiserver can run it too). */
+export const SEMVER_PATTERN =
+  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
+
+export const secretReference = z
+  .object({
+    name: dnsSubdomain.describe("Name of a Secret in the operator's namespace."),
+  })
+  .describe("Reference to a Secret in the operator's namespace.");
+
+export const layer = z.enum(['os', 'k8s', 'cni', 'csi', 'addon']);
+export type Layer = z.infer<typeof layer>;
+
+/** metav1.Condition, as kstatus and `kubectl wait --for=condition=…` expect it. */
+export const condition = z.object({
+  type: z
+    .string()
+    .max(316)
+    .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$/)
+    .describe('Type of condition in CamelCase, e.g. Ready.'),
+  status: z.enum(['True', 'False', 'Unknown']).describe('Status of the condition.'),
+  observedGeneration: z
+    .int()
+    .min(0)
+    .optional()
+    .meta({ format: 'int64' })
+    .describe('The .metadata.generation the condition was computed from.'),
+  lastTransitionTime: z.string().meta({ format: 'date-time' }).describe('When the status last changed.'),
+  reason: z
+    .string()
+    .min(1)
+    .max(1024)
+    .regex(/^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$/)
+    .describe('Programmatic identifier for the last transition, in CamelCase.'),
+  message: z.string().max(32768).describe('Human-readable details of the last transition.'),
+});
+export type Condition = z.infer<typeof condition>;
+
+export const conditions = z
+  .array(condition)
+  .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] })
+  .describe('Current state: Ready, Reconciling and Stalled, kstatus-compliant.');
+
+export const observedGeneration = z
+  .int()
+  .min(0)
+  .meta({ format: 'int64' })
+  .describe('The .metadata.generation the status was computed from.');
+
+export const timestamp = z.string().meta({ format: 'date-time' });
+
+/** Minimal object metadata used by our own typed objects; the apiserver owns the real schema. */
+export const objectMeta = z.looseObject({
+  name: z.string().optional(),
+  namespace: z.string().optional(),
+  generation: z.number().optional(),
+  resourceVersion: z.string().optional(),
+  uid: z.string().optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+  annotations: z.record(z.string(), z.string()).optional(),
+});

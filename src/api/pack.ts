@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { dnsSubdomain, layer, objectMeta, timestamp } from './common.js';
+
+export const PACK_KIND = 'Pack';
+export const REGISTRY_LABEL = 'packyard.io/registry';
+export const PACK_LABEL = 'packyard.io/pack';
+export const LAYER_ANNOTATION = 'packyard.io/layer';
+
+export const packDependency = z
+  .object({
+    packName: z.string().min(1).describe('Name of the pack this version depends on.'),
+    type: z.enum(['required', 'optional', 'notSupported']).describe('How the other pack relates to this one.'),
+    layer: layer.optional().describe('Layer of the other pack.'),
+    minVersion: z.string().optional().describe('Lowest version of the other pack that works (inclusive).'),
+    maxVersion: z.string().optional().describe('Highest version of the other pack that works (inclusive).'),
+  })
+  .describe('A Palette pack constraint on another pack of the same profile.');
+export type PackDependency = z.infer<typeof packDependency>;
+
+export const packVersion = z.object({
+  version: z.string().min(1).describe('Exact SemVer version.'),
+  appVersion: z.string().optional().describe('Version of the packaged application.'),
+  digest: z.string().optional().describe('Content digest (sha256:…) of the chart or pack.'),
+  created: timestamp.optional().describe('When the version was published.'),
+  urls: z.array(z.string()).optional().describe('Where the chart or pack can be downloaded.'),
+  kubeVersion: z.string().optional().describe('SemVer range of Kubernetes versions the chart supports.'),
+  deprecated: z.boolean().optional().describe('The publisher marked this version deprecated.'),
+  dependencies: z.array(packDependency).optional().describe('Palette pack constraints.'),
+});
+export type PackVersion = z.infer<typeof packVersion>;
+
+/**
+ * A Pack is a catalogue record written whole by the controller, so its content lives in spec: one
+ * write per change, and metadata.generation tells watchers when the content moved. There is no status.
+ */
+export const packSpec = z
+  .object({
+    registry: dnsSubdomain.describe('The PackRegistry this pack was synced from.'),
+    name: z.string().min(1).max(253).describe('Pack (chart) name in the registry.'),
+    layer: layer.default('addon').describe('Layer: from the packyard.io/layer annotation or pack.json.'),
+    displayName: z.string().optional().describe('Human-friendly name.'),
+    description: z.string().optional().describe('What the pack provides.'),
+    icon: z.string().optional().describe('URL of the pack icon.'),
+    latest: z.string().optional().describe('Newest stable version.'),
+    versionCount: z.int().min(0).optional().describe('Number of versions listed.'),
+    versions: z.array(packVersion).describe('Versions, newest first.'),
+  })
+  .describe('A pack and its versions as the registry offers them. Written by the controller only.');
+export type PackSpec = z.infer<typeof packSpec>;
+
+export const pack = z.object({
+  apiVersion: z.literal('packyard.io/v1alpha1'),
+  kind: z.literal(PACK_KIND),
+  metadata: objectMeta,
+  spec: packSpec,
+});
+export type Pack = z.infer<typeof pack>;

@@ -1,0 +1,146 @@
+import { z } from 'zod';
+import { withRules } from './rules.js';
+import {
+  conditions,
+  goDuration,
+  objectMeta,
+  observedGeneration,
+  secretReference,
+  timestamp,
+} from './common.js';
+
+export const PACKREGISTRY_KIND = 'PackRegistry';
+export const SYNC_REQUESTED_ANNOTATION = 'packyard.io/sync-requested-at';
+export const DEFAULT_MAX_INDEX_SIZE = 64 * 1024 * 1024;
+
+const globList = z.array(z.string().min(1).max(253)).max(256);
+
+export const packRegistrySpec = withRules(
+  z
+    .object({
+      type: z.enum(['helm', 'oci']).describe('Kind of source: a Helm chart repository or an OCI registry.'),
+      url: z
+        .string()
+        .min(1)
+        .max(2048)
+        .regex(/^(https?|oci):\/\/[^\s]+$/)
+        .describe('https://… or http://… for helm; oci://host[/base] for oci.'),
+      default: z
+        .boolean()
+        .default(false)
+        .describe('Use this registry for profile packs that name none. At most one registry may claim it.'),
+      interval: goDuration
+        .default('24h')
+        .describe('How often to sync, as a Go duration (e.g. 30m, 24h); jittered by ±10%.'),
+      timeout: goDuration.default('60s').describe('Timeout of one sync, as a Go duration.'),
+      suspend: z.boolean().default(false).describe('Stop syncing; the last catalogue stays as it is.'),
+      secretRef: secretReference
+        .optional()
+        .describe(
+          "Credentials: a Secret in the operator's namespace with username/password, token, or .dockerconfigjson.",
+        ),
+      tls: z
+        .object({
+          caSecretRef: secretReference.optional().describe('Secret holding ca.crt to trust.'),
+          clientCertSecretRef: secretReference
+            .optional()
+            .describe('Secret holding tls.crt and tls.key for mutual TLS.'),
+          insecureSkipVerify: z
+            .boolean()
+            .default(false)
+            .describe('Skip verification of the server certificate. For tests only.'),
+        })
+        .optional()
+        .describe('TLS settings for the connection to the registry.'),
+      oci: z
+        .object({
+          repositories: z
+            .array(z.string().min(1).max(255).regex(/^[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/))
+            .max(1000)
+            .optional()
+            .describe('Repository paths to track; when empty, repositories are discovered through /v2/_catalog.'),
+          baseContentPath: z
+            .string()
+            .max(255)
+            .optional()
+            .describe('Path under the registry where packs live, e.g. spectro-packs.'),
+          content: z
+            .enum(['helm', 'pack'])
+            .default('helm')
+            .describe('helm: Helm charts pushed with `helm push`; pack: Palette packs (…/archive/<name>:<version>).'),
+        })
+        .optional()
+        .describe('OCI-specific settings; only for type oci.'),
+      filter: z
+        .object({
+          include: globList.optional().describe('Glob patterns of pack names to keep; all when empty.'),
+          exclude: globList.optional().describe('Glob patterns of pack names to drop, applied after include.'),
+          prereleases: z.boolean().default(false).describe('Keep prerelease versions (e.g. 1.2.0-rc.1).'),
+          maxVersionsPerPack: z
+            .int()
+            .min(1)
+            .max(10000)
+            .optional()
+            .describe('Keep only the newest N versions of each pack.'),
+        })
+        .optional()
+        .describe('Which packs and versions to bring into the catalogue.'),
+      maxIndexSize: z
+        .int()
+        .min(1)
+        .max(8 * 1024 * 1024 * 1024)
+        .default(DEFAULT_MAX_INDEX_SIZE)
+        .meta({ format: 'int64' })
+        .describe('Refuse an index larger than this many bytes (default 64 MiB).'),
+    })
+    .describe('Where packs come from.'),
+  [
+    {
+      cel: "self.type != 'oci' || self.url.startsWith('oci://')",
+      message: 'oci registries need an oci:// URL',
+      fieldPath: '.url',
+      holds: (s) => s.type !== 'oci' || s.url.startsWith('oci://'),
+    },
+    {
+      cel: "self.type != 'helm' || self.url.startsWith('https://') || self.url.startsWith('http://')",
+      message: 'helm registries need an http:// or https:// URL',
+      fieldPath: '.url',
+      holds: (s) => s.type !== 'helm' || s.url.startsWith('https://') || s.url.startsWith('http://'),
+    },
+    {
+      cel: "self.type == 'oci' || !has(self.oci)",
+      message: 'oci settings are only allowed when type is oci',
+      fieldPath: '.oci',
+      holds: (s) => s.type === 'oci' || s.oci === undefined,
+    },
+  ],
+);
+export type PackRegistrySpec = z.infer<typeof packRegistrySpec>;
+
+export const packRegistryStatus = z
+  .object({
+    observedGeneration: observedGeneration.optional(),
+    conditions: conditions.optional(),
+    revision: z.string().optional().describe('sha256 of the content the catalogue was built from.'),
+    etag: z.string().optional().describe('ETag of the last index fetched, for conditional requests.'),
+    lastSyncTime: timestamp.optional().describe('When the catalogue was last synced successfully.'),
+    lastAttemptTime: timestamp.optional().describe('When a sync was last attempted.'),
+    nextSyncTime: timestamp.optional().describe('When the next sync is due.'),
+    packCount: z.int().min(0).optional().describe('Packs in the catalogue.'),
+    versionCount: z.int().min(0).optional().describe('Pack versions in the catalogue.'),
+    lastHandledSyncRequest: z
+      .string()
+      .optional()
+      .describe(`The value of the ${SYNC_REQUESTED_ANNOTATION} annotation last handled.`),
+  })
+  .describe('Observed state of the registry.');
+export type PackRegistryStatus = z.infer<typeof packRegistryStatus>;
+
+export const packRegistry = z.object({
+  apiVersion: z.literal('packyard.io/v1alpha1'),
+  kind: z.literal(PACKREGISTRY_KIND),
+  metadata: objectMeta,
+  spec: packRegistrySpec,
+  status: packRegistryStatus.optional(),
+});
+export type PackRegistry = z.infer<typeof packRegistry>;

@@ -1,0 +1,119 @@
+// Objects the apiserver must reject at admission, each with the field its message must name.
+// Shared by the offline (zod) and the real-apiserver tests so both enforce the same rules.
+
+type Obj = Record<string, unknown>;
+
+export interface BadObject {
+  title: string;
+  object: Obj;
+  /** The field path the error names, in the apiserver's notation. */
+  field: string;
+}
+
+const registry = (spec: Obj): Obj => ({
+  apiVersion: 'packyard.io/v1alpha1',
+  kind: 'PackRegistry',
+  metadata: { name: 'bad-registry' },
+  spec: { type: 'helm', url: 'https://charts.example.com', ...spec },
+});
+
+const infraPacks = [
+  { name: 'ubuntu', layer: 'os', version: '22.04.x' },
+  { name: 'kubernetes', layer: 'k8s', version: '1.30.x' },
+  { name: 'cilium', layer: 'cni', version: '^1.15' },
+];
+const profile = (spec: Obj): Obj => ({
+  apiVersion: 'packyard.io/v1alpha1',
+  kind: 'ClusterProfile',
+  metadata: { name: 'bad-profile', namespace: 'default' },
+  spec: { type: 'infra', version: '1.0.0', packs: infraPacks, ...spec },
+});
+const addon = (name: string, extra: Obj = {}): Obj => ({ name, layer: 'addon', version: '1.x', ...extra });
+
+export const BAD_OBJECTS: BadObject[] = [
+  { title: 'registry without a type', object: registry({ type: undefined }), field: 'spec.type' },
+  { title: 'registry of an unknown type', object: registry({ type: 'git' }), field: 'spec.type' },
+  { title: 'oci registry with an https URL', object: registry({ type: 'oci', url: 'https://ghcr.io' }), field: 'spec.url' },
+  { title: 'helm registry with an oci URL', object: registry({ url: 'oci://ghcr.io/charts' }), field: 'spec.url' },
+  { title: 'registry URL with another scheme', object: registry({ url: 'ftp://example.com' }), field: 'spec.url' },
+  { title: 'interval that is not a duration', object: registry({ interval: '1 day' }), field: 'spec.interval' },
+  { title: 'timeout without a unit', object: registry({ timeout: '10' }), field: 'spec.timeout' },
+  { title: 'secretRef with an invalid name', object: registry({ secretRef: { name: 'Bad_Name' } }), field: 'spec.secretRef.name' },
+  { title: 'oci settings on a helm registry', object: registry({ oci: { content: 'helm' } }), field: 'spec.oci' },
+  {
+    title: 'oci content of an unknown kind',
+    object: registry({ type: 'oci', url: 'oci://ghcr.io', oci: { content: 'zip' } }),
+    field: 'spec.oci.content',
+  },
+  {
+    title: 'oci repository with upper case',
+    object: registry({ type: 'oci', url: 'oci://ghcr.io', oci: { repositories: ['Charts/Cilium'] } }),
+    field: 'spec.oci.repositories[0]',
+  },
+  { title: 'maxVersionsPerPack of zero', object: registry({ filter: { maxVersionsPerPack: 0 } }), field: 'spec.filter.maxVersionsPerPack' },
+  { title: 'negative maxIndexSize', object: registry({ maxIndexSize: -1 }), field: 'spec.maxIndexSize' },
+  { title: 'profile of an unknown type', object: profile({ type: 'partial' }), field: 'spec.type' },
+  { title: 'profile version that is not semver', object: profile({ version: '1.0' }), field: 'spec.version' },
+  { title: 'profile without packs', object: profile({ packs: [] }), field: 'spec.packs' },
+  {
+    title: 'two packs with the same name',
+    object: profile({ type: 'add-on', packs: [addon('podinfo'), addon('podinfo')] }),
+    field: 'spec.packs[1]',
+  },
+  { title: 'add-on profile holding an os pack', object: profile({ type: 'add-on', packs: [infraPacks[0]] }), field: 'spec.packs' },
+  { title: 'infra profile without a cni', object: profile({ packs: infraPacks.slice(0, 2) }), field: 'spec.packs' },
+  {
+    title: 'infra profile with two os packs',
+    object: profile({ packs: [infraPacks[0], { ...infraPacks[0], name: 'rhel' }, ...infraPacks.slice(1)] }),
+    field: 'spec.packs',
+  },
+  {
+    title: 'infra profile out of order',
+    object: profile({ packs: [infraPacks[1], infraPacks[0], infraPacks[2]] }),
+    field: 'spec.packs',
+  },
+  {
+    title: 'full profile with two csi packs',
+    object: profile({
+      type: 'full',
+      packs: [...infraPacks, { name: 'ebs', layer: 'csi', version: '1.x' }, { name: 'efs', layer: 'csi', version: '1.x' }],
+    }),
+    field: 'spec.packs',
+  },
+  {
+    title: 'full profile with csi after an add-on',
+    object: profile({ type: 'full', packs: [...infraPacks, addon('podinfo'), { name: 'ebs', layer: 'csi', version: '1.x' }] }),
+    field: 'spec.packs',
+  },
+  {
+    title: 'pack with an empty version',
+    object: profile({ type: 'add-on', packs: [addon('podinfo', { version: '' })] }),
+    field: 'spec.packs[0].version',
+  },
+  {
+    title: 'pack with a blank version',
+    object: profile({ type: 'add-on', packs: [addon('podinfo', { version: '   ' })] }),
+    field: 'spec.packs[0].version',
+  },
+  {
+    title: 'pack of an unknown layer',
+    object: profile({ type: 'add-on', packs: [addon('podinfo', { layer: 'storage' })] }),
+    field: 'spec.packs[0].layer',
+  },
+  {
+    title: 'pack name with spaces',
+    object: profile({ type: 'add-on', packs: [addon('pod info')] }),
+    field: 'spec.packs[0].name',
+  },
+  { title: 'unknown update policy', object: profile({ updatePolicy: 'Sometimes' }), field: 'spec.updatePolicy' },
+  {
+    title: 'valuesFrom of an unsupported kind',
+    object: profile({ type: 'add-on', packs: [addon('podinfo', { valuesFrom: [{ kind: 'Pod', name: 'x' }] })] }),
+    field: 'spec.packs[0].valuesFrom[0].kind',
+  },
+  {
+    title: 'values larger than 256 KiB',
+    object: profile({ type: 'add-on', packs: [addon('podinfo', { values: `a: "${'x'.repeat(262_200)}"` })] }),
+    field: 'spec.packs[0].values',
+  },
+];
