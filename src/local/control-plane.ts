@@ -1,0 +1,443 @@
+// A real, throwaway Kubernetes control plane on loopback (etcd + kube-apiserver, no Docker), in the
+// spirit of controller-runtime's envtest. Tests use it through test/harness; people through
+// hack/dev-cluster.sh. Binaries come from hack/build-tool.sh, which builds them once and caches them.
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { closeSync, existsSync, openSync, rmSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { request } from 'node:https';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { dump } from 'js-yaml';
+
+export interface ControlPlaneOptions {
+  /**
+   * Where to keep data, certs, logs and the kubeconfig; kept after stop(), and an etcd data dir
+   * already there is reused (its objects survive). Default: a fresh temp dir, removed by stop().
+   */
+  dir?: string;
+  /** Progress lines (binary builds, readiness). Default: process.stderr. */
+  log?: (line: string) => void;
+}
+
+export interface ControlPlane {
+  kubeconfigPath: string;
+  /** https://127.0.0.1:PORT */
+  server: string;
+  dir: string;
+  /** PEM of the CA that signed the serving cert and the admin client cert. */
+  caPem: string;
+  /** Current process ids (apiserver is undefined while stopped). */
+  readonly pids: { etcd: number | undefined; apiserver: number | undefined };
+  /** Stops kube-apiserver only; etcd and its data stay. */
+  stopApiserver(): Promise<void>;
+  /** Starts kube-apiserver again on the same port with the same etcd and certs; resolves when ready. */
+  startApiserver(): Promise<void>;
+  /** Stops both processes (SIGTERM, SIGKILL after 5 s) and removes a temp dir. Idempotent. */
+  stop(): Promise<void>;
+}
+
+const READY_TIMEOUT_MS = 60_000;
+const POLL_MS = 100;
+const KILL_AFTER_MS = 5_000;
+const LOG_TAIL_LINES = 40;
+
+const execFileAsync = promisify(execFile);
+
+/** The repository root: the nearest ancestor of this module that holds hack/build-tool.sh. */
+export function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'hack', 'build-tool.sh'))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('cannot find the repository root (hack/build-tool.sh) above ' + fileURLToPath(import.meta.url));
+    dir = parent;
+  }
+  return dir;
+}
+
+export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise<ControlPlane> {
+  const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'));
+  const started = Date.now();
+  // One after the other: two cold Go builds at once would only fight over the CPUs.
+  const etcdBin = await buildTool('etcd', log);
+  const apiserverBin = await buildTool('kube-apiserver', log);
+
+  const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), 'packyard-cp-')));
+  const certDir = join(dir, 'certs');
+  await mkdir(certDir, { recursive: true });
+  const certs = await generateCerts(certDir);
+  const [etcdPort, peerPort, apiPort] = await freePorts(3);
+  const server = `https://127.0.0.1:${apiPort}`;
+  const etcdUrl = `http://127.0.0.1:${etcdPort}`;
+  const peerUrl = `http://127.0.0.1:${peerPort}`;
+
+  const etcdArgs = [
+    '--name=default',
+    `--data-dir=${join(dir, 'etcd')}`,
+    `--listen-client-urls=${etcdUrl}`,
+    `--advertise-client-urls=${etcdUrl}`,
+    `--listen-peer-urls=${peerUrl}`,
+    `--initial-advertise-peer-urls=${peerUrl}`,
+    `--initial-cluster=default=${peerUrl}`,
+    '--unsafe-no-fsync', // throwaway data: durability is not worth the fsync latency
+    '--log-level=warn',
+  ];
+  const apiserverArgs = [
+    `--etcd-servers=${etcdUrl}`,
+    `--cert-dir=${certDir}`,
+    // Our own serving cert, so one CA (caPem) covers the whole cluster and is known before start.
+    `--tls-cert-file=${certs.servingCert}`,
+    `--tls-private-key-file=${certs.servingKey}`,
+    `--secure-port=${apiPort}`,
+    '--bind-address=127.0.0.1',
+    '--advertise-address=127.0.0.1',
+    '--service-cluster-ip-range=10.0.0.0/24',
+    '--allow-privileged=true',
+    '--authorization-mode=RBAC',
+    '--disable-admission-plugins=ServiceAccount', // no controller-manager issues tokens here
+    '--service-account-issuer=https://kubernetes.default.svc',
+    `--service-account-key-file=${certs.saPublicKey}`,
+    `--service-account-signing-key-file=${certs.saPrivateKey}`,
+    `--client-ca-file=${certs.caCert}`,
+    // Endpoints reject a loopback address, so the default reconciler would log an error every 10 s.
+    '--endpoint-reconciler-type=none',
+  ];
+
+  const removeDir = !opts.dir && process.env.PACKYARD_KEEP_CONTROL_PLANE !== '1';
+  const procs = new ProcessSet(removeDir ? dir : undefined);
+  const etcd = new ManagedProcess('etcd', etcdBin, etcdArgs, join(dir, 'etcd.log'), procs);
+  const apiserver = new ManagedProcess('kube-apiserver', apiserverBin, apiserverArgs, join(dir, 'kube-apiserver.log'), procs);
+  const caPem = await readFile(certs.caCert, 'utf8');
+  const tlsAuth = { ca: caPem, cert: await readFile(certs.adminCert, 'utf8'), key: await readFile(certs.adminKey, 'utf8') };
+
+  const startApiserver = async (): Promise<void> => {
+    apiserver.start();
+    // readyz first; then the default namespace, which a controller creates shortly after and
+    // which tests reasonably expect to exist.
+    await waitFor(apiserver, READY_TIMEOUT_MS, async () =>
+      (await httpsStatus(`${server}/readyz`, tlsAuth)) === 200 &&
+      (await httpsStatus(`${server}/api/v1/namespaces/default`, tlsAuth)) === 200);
+  };
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      // apiserver first: with etcd gone it would hang in shutdown until SIGKILL.
+      await apiserver.stop();
+      await etcd.stop();
+      procs.close();
+      if (removeDir) await rm(dir, { recursive: true, force: true });
+    })());
+
+  try {
+    etcd.start();
+    await waitFor(etcd, READY_TIMEOUT_MS, async () => (await httpStatus(`${etcdUrl}/health`)) === 200);
+    await startApiserver();
+  } catch (err) {
+    await stop();
+    if (err instanceof Error && !opts.dir) err.message += '\n(PACKYARD_KEEP_CONTROL_PLANE=1 keeps the logs)';
+    throw err;
+  }
+
+  const kubeconfigPath = join(dir, 'kubeconfig');
+  await writeFile(kubeconfigPath, kubeconfigYaml(server, tlsAuth), { mode: 0o600 });
+  log(`control plane ready at ${server} in ${((Date.now() - started) / 1000).toFixed(1)}s (dir ${dir})`);
+
+  return {
+    kubeconfigPath,
+    server,
+    dir,
+    caPem,
+    get pids() {
+      return { etcd: etcd.pid, apiserver: apiserver.pid };
+    },
+    stopApiserver: () => apiserver.stop(),
+    startApiserver,
+    stop,
+  };
+}
+
+/** Runs hack/build-tool.sh TOOL: progress (stderr) goes to log, the binary's path is stdout's last line. */
+async function buildTool(tool: string, log: (line: string) => void): Promise<string> {
+  const child = spawn('bash', [join(repoRoot(), 'hack', 'build-tool.sh'), tool], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderrTail = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  forEachLine(child.stderr, (line) => {
+    stderrTail = (stderrTail + line + '\n').slice(-4000);
+    log(line);
+  });
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', resolve);
+  });
+  const path = stdout.trim().split('\n').pop() ?? '';
+  if (code !== 0 || !path) throw new Error(`hack/build-tool.sh ${tool} failed (exit ${code}):\n${stderrTail}`);
+  return path;
+}
+
+interface CertPaths {
+  caCert: string;
+  adminCert: string;
+  adminKey: string;
+  servingCert: string;
+  servingKey: string;
+  saPublicKey: string;
+  saPrivateKey: string;
+}
+
+// Node can make keys but not X.509 certificates, so certificates come from the openssl CLI (3.0+
+// for `req -CA`). A private config keeps the result independent of the system's openssl.cnf.
+const OPENSSL_CNF = `[req]
+distinguished_name = dn
+prompt = no
+[dn]
+[ca]
+basicConstraints = critical,CA:TRUE
+keyUsage = critical,keyCertSign,cRLSign,digitalSignature
+subjectKeyIdentifier = hash
+[client]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = clientAuth
+authorityKeyIdentifier = keyid
+[serving]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth
+authorityKeyIdentifier = keyid
+subjectAltName = IP:127.0.0.1,DNS:localhost
+`;
+
+async function generateCerts(certDir: string): Promise<CertPaths> {
+  const p = (name: string) => join(certDir, name);
+  const paths: CertPaths = {
+    caCert: p('ca.crt'),
+    adminCert: p('admin.crt'),
+    adminKey: p('admin.key'),
+    servingCert: p('serving.crt'),
+    servingKey: p('serving.key'),
+    saPublicKey: p('sa.pub'),
+    saPrivateKey: p('sa.key'),
+  };
+  await writeFile(p('openssl.cnf'), OPENSSL_CNF);
+  const openssl = async (ext: string, subj: string, key: string, cert: string, signed: boolean) => {
+    const args = ['req', '-x509', '-config', p('openssl.cnf'), '-extensions', ext, '-newkey', 'ec',
+      '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '3650', '-subj', subj, '-keyout', key, '-out', cert];
+    if (signed) args.push('-CA', paths.caCert, '-CAkey', p('ca.key'));
+    try {
+      await execFileAsync('openssl', args);
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException & { stderr?: string };
+      if (e.code === 'ENOENT') throw new Error('the openssl CLI (3.0+) is required to make the local control plane certificates', { cause: err });
+      throw new Error(`openssl ${args.join(' ')} failed: ${e.stderr ?? e.message}`, { cause: err });
+    }
+  };
+  await openssl('ca', '/CN=packyard-local-ca', p('ca.key'), paths.caCert, false);
+  await Promise.all([
+    // Group system:masters through the client cert's O: cluster-admin without any RBAC setup.
+    openssl('client', '/O=system:masters/CN=admin', paths.adminKey, paths.adminCert, true),
+    openssl('serving', '/CN=kube-apiserver', paths.servingKey, paths.servingCert, true),
+  ]);
+  const sa = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
+  await writeFile(paths.saPublicKey, sa.publicKey);
+  await writeFile(paths.saPrivateKey, sa.privateKey, { mode: 0o600 });
+  return paths;
+}
+
+function kubeconfigYaml(server: string, auth: { ca: string; cert: string; key: string }): string {
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+  const name = 'packyard-local';
+  return dump({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name, cluster: { server, 'certificate-authority-data': b64(auth.ca) } }],
+    users: [{ name: 'admin', user: { 'client-certificate-data': b64(auth.cert), 'client-key-data': b64(auth.key) } }],
+    contexts: [{ name, context: { cluster: name, user: 'admin' } }],
+    'current-context': name,
+  });
+}
+
+/** Distinct free loopback ports: all are held open together so the kernel cannot hand one out twice. */
+async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: n }, () =>
+      new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
+        const s = createServer();
+        s.once('error', reject);
+        s.listen(0, '127.0.0.1', () => resolve(s));
+      })),
+  );
+  const ports = servers.map((s) => (s.address() as { port: number }).port);
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  return ports;
+}
+
+/**
+ * Pids of every process started for one control plane, for two last-resort cleanups: an 'exit'
+ * handler (normal exit, process.exit) and a watchdog shell that outlives a Node killed by a signal
+ * (it sees EOF on the pipe from us, then SIGKILLs the pids we told it are live). Both also remove
+ * the temp dir, since etcd alone preallocates over 100 MB there.
+ */
+class ProcessSet {
+  private readonly live = new Set<number>();
+  private watchdog: ChildProcess | undefined;
+  private readonly killAll = () => {
+    for (const pid of this.live) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    if (this.dirToRemove) rmSync(this.dirToRemove, { recursive: true, force: true });
+  };
+
+  constructor(private readonly dirToRemove: string | undefined) {}
+
+  add(pid: number): void {
+    if (!this.watchdog) {
+      process.on('exit', this.killAll);
+      this.watchdog = startWatchdog(this.dirToRemove);
+    }
+    this.live.add(pid);
+    this.watchdog.stdin?.write(`+${pid}\n`);
+  }
+
+  delete(pid: number): void {
+    this.live.delete(pid);
+    this.watchdog?.stdin?.write(`-${pid}\n`);
+  }
+
+  close(): void {
+    process.off('exit', this.killAll);
+    this.watchdog?.kill('SIGKILL');
+    this.watchdog = undefined;
+  }
+}
+
+const WATCHDOG_SCRIPT = `pids=" "
+while read -r line; do
+  case $line in
+    +*) pids="$pids\${line#+} " ;;
+    -*) pids="$(printf '%s' "$pids" | sed "s/ \${line#-} / /") " ;;
+  esac
+done
+kill -9 $pids 2>/dev/null
+[ -n "$1" ] && rm -rf "$1"
+exit 0`;
+
+function startWatchdog(dirToRemove: string | undefined): ChildProcess {
+  // Its own process group and unref'd, so it neither dies with a Ctrl-C nor keeps Node alive.
+  const w = spawn('/bin/sh', ['-c', WATCHDOG_SCRIPT, 'packyard-watchdog', dirToRemove ?? ''], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
+  w.on('error', () => undefined); // without a watchdog only the last-resort cleanup is weaker
+  w.stdin?.on('error', () => undefined);
+  w.unref();
+  (w.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+  return w;
+}
+
+class ManagedProcess {
+  private child: ChildProcess | undefined;
+  private exited: Promise<void> = Promise.resolve();
+  /** Set when the process exits: why, for error messages. */
+  exitReason: string | undefined;
+
+  constructor(
+    readonly name: string,
+    private readonly bin: string,
+    private readonly args: string[],
+    readonly logPath: string,
+    private readonly procs: ProcessSet,
+  ) {}
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  start(): void {
+    if (this.child) throw new Error(`${this.name} is already running (pid ${this.child.pid})`);
+    this.exitReason = undefined;
+    // Append, so a restart keeps the previous run's output in the same log.
+    const fd = openSync(this.logPath, 'a');
+    const child = spawn(this.bin, this.args, { stdio: ['ignore', fd, fd] });
+    closeSync(fd);
+    this.child = child;
+    if (child.pid !== undefined) this.procs.add(child.pid);
+    this.exited = new Promise((resolve) => {
+      const done = (reason: string) => {
+        if (child.pid !== undefined) this.procs.delete(child.pid);
+        if (this.child === child) this.child = undefined;
+        this.exitReason ??= reason;
+        resolve();
+      };
+      child.once('error', (err) => done(`failed to start: ${err.message}`));
+      child.once('exit', (code, signal) => done(signal ? `killed by ${signal}` : `exited with code ${code}`));
+    });
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), KILL_AFTER_MS);
+    await this.exited;
+    clearTimeout(timer);
+  }
+
+  async logTail(): Promise<string> {
+    const text = await readFile(this.logPath, 'utf8').catch(() => '');
+    return text.trimEnd().split('\n').slice(-LOG_TAIL_LINES).join('\n');
+  }
+}
+
+/** Polls ready() every POLL_MS until true; fails fast, with the log tail, if the process exits. */
+async function waitFor(proc: ManagedProcess, timeoutMs: number, ready: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (!proc.pid) {
+      throw new Error(`${proc.name} ${proc.exitReason ?? 'is not running'}; last lines of ${proc.logPath}:\n${await proc.logTail()}`);
+    }
+    if (await ready().catch(() => false)) return;
+    if (Date.now() > deadline) {
+      throw new Error(`${proc.name} not ready after ${timeoutMs / 1000}s; last lines of ${proc.logPath}:\n${await proc.logTail()}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
+
+function httpsStatus(url: string, tls: { ca: string; cert: string; key: string }): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { ...tls, timeout: 2_000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function httpStatus(url: string): Promise<number> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+  await res.body?.cancel();
+  return res.status;
+}
+
+function forEachLine(stream: NodeJS.ReadableStream, fn: (line: string) => void): void {
+  let buf = '';
+  stream.on('data', (chunk: Buffer) => {
+    buf += chunk.toString();
+    const lines = buf.split('\n');
+    buf = lines.pop() ?? '';
+    lines.forEach(fn);
+  });
+  stream.on('end', () => buf && fn(buf));
+}

@@ -1,0 +1,52 @@
+// The CRDs on a real kube-apiserver: samples are accepted, bad objects are rejected at admission with
+// a message that names the offending field.
+import { ApiException, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
+import { testKubeConfig } from '../harness/cluster.js';
+import { BAD_OBJECTS } from './bad-objects.js';
+import { loadSamples } from './samples.js';
+
+const client = KubernetesObjectApi.makeApiClient(testKubeConfig());
+
+async function admissionError(object: KubernetesObject): Promise<string> {
+  try {
+    await client.create(object, undefined, 'All');
+  } catch (err) {
+    if (err instanceof ApiException && err.code === 422) {
+      const body = typeof err.body === 'string' ? JSON.parse(err.body) : err.body;
+      return String(body.message);
+    }
+    throw err;
+  }
+  throw new Error(`${object.kind}/${object.metadata?.name} was accepted`);
+}
+
+describe('admission of the CRDs on a real apiserver', () => {
+  it.each(loadSamples().map((s) => [s.file, s.object] as const))('accepts sample %s', async (_file, object) => {
+    const created = await client.create(object as KubernetesObject);
+    expect(created.metadata?.uid).toBeTruthy();
+    await client.delete(created);
+  });
+
+  it('applies defaults from the schema', async () => {
+    const created = (await client.create(
+      {
+        apiVersion: 'packyard.io/v1alpha1',
+        kind: 'PackRegistry',
+        metadata: { name: 'defaults' },
+        spec: { type: 'helm', url: 'https://charts.example.com' },
+      } as KubernetesObject,
+      undefined,
+      'All',
+    )) as KubernetesObject & { spec: Record<string, unknown> };
+    expect(created.spec).toMatchObject({ default: false, interval: '24h', timeout: '60s', maxIndexSize: 67108864 });
+  });
+
+  it(`has at least 20 bad objects (${BAD_OBJECTS.length})`, () => {
+    expect(BAD_OBJECTS.length).toBeGreaterThanOrEqual(20);
+  });
+
+  it.each(BAD_OBJECTS.map((b) => [b.title, b] as const))('rejects %s, naming the field', async (_title, bad) => {
+    const message = await admissionError(bad.object as KubernetesObject);
+    expect(message).toContain(`${bad.field}:`);
+  });
+});
