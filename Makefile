@@ -10,8 +10,10 @@ NPM_STAMP := node_modules/.package-lock.json
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
+# `npm install`, not `npm ci`: the lock keeps only the platform packages this registry serves (jest's
+# resolver ships one per OS), and `npm ci` refuses such a lock. `npm install` still honours its versions.
 $(NPM_STAMP): package.json package-lock.json
-	npm ci --no-audit --no-fund
+	npm install --no-audit --no-fund
 	@touch $@
 
 .PHONY: deps
