@@ -50,6 +50,10 @@ dev-cluster: build tools ## Start a local kube-apiserver + etcd in the backgroun
 dev-cluster-down: ## Stop the local control plane started by `make dev-cluster`
 	hack/dev-cluster.sh down
 
+.PHONY: operator
+operator: build ## Run the operator in the foreground against the cluster in KUBECONFIG
+	node build/src/main.js $(ARGS)
+
 .PHONY: run
 run: build tools ## The main job: run Packyard on your cluster, or on a local control plane with demo registries
 	hack/run.sh

@@ -1,0 +1,80 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { Informer } from './informer.js';
+import type { ControllerMetrics } from './metrics.js';
+import { objectKey } from './object-key.js';
+import { WorkQueue, type Handler } from './workqueue.js';
+
+/** A secondary resource whose changes map to primary keys (e.g. a Pack → the profiles using it). */
+export interface Watch<T extends KubernetesObject = KubernetesObject> {
+  informer: Informer<T>;
+  toKeys: (obj: T) => string[];
+}
+
+export interface ControllerOptions<P extends KubernetesObject> {
+  name: string;
+  primary: Informer<P>;
+  watches?: Watch[];
+  reconcile: Handler;
+  workers?: number;
+  metrics?: ControllerMetrics;
+  log?: Logger;
+}
+
+/**
+ * Binds informers to a work queue and a reconcile function, as controller-runtime's Controller
+ * does. Primary updates that only touch status are ignored (our own status writes would otherwise
+ * trigger a reconcile each); periodic resyncs still come through.
+ */
+export class Controller<P extends KubernetesObject> {
+  readonly queue: WorkQueue;
+  private running?: Promise<void>;
+
+  constructor(private readonly opts: ControllerOptions<P>) {
+    this.queue = new WorkQueue({
+      metrics: opts.metrics?.workqueue,
+      reconcileMetrics: opts.metrics?.reconcile,
+      onError: (key, err, retried) =>
+        opts.log?.error({ controller: opts.name, key, err: (err as Error)?.message ?? String(err), retried }, 'reconcile failed'),
+    });
+    opts.primary.on({
+      onAdd: (obj) => this.queue.add(objectKey(obj)),
+      onUpdate: (old, obj) => {
+        if (old === obj || specOrMetadataChanged(old, obj)) this.queue.add(objectKey(obj));
+      },
+      onDelete: (obj) => this.queue.add(objectKey(obj)),
+    });
+    for (const watch of opts.watches ?? []) {
+      const enqueue = (obj: KubernetesObject) => watch.toKeys(obj).forEach((key) => this.queue.add(key));
+      watch.informer.on({ onAdd: enqueue, onUpdate: (_old, obj) => enqueue(obj), onDelete: enqueue });
+    }
+  }
+
+  get name(): string {
+    return this.opts.name;
+  }
+
+  /** Starts the workers; keys queued by the informers before this are processed first. */
+  start(): void {
+    this.running ??= this.queue.run(this.opts.workers ?? 2, this.opts.reconcile);
+  }
+
+  /** Stops taking work and waits up to graceMs for in-flight reconciles. */
+  async stop(graceMs: number): Promise<boolean> {
+    const finished = await this.queue.shutdown(graceMs);
+    return finished;
+  }
+}
+
+function specOrMetadataChanged(old: KubernetesObject, obj: KubernetesObject): boolean {
+  const a = old.metadata ?? {};
+  const b = obj.metadata ?? {};
+  return (
+    a.generation !== b.generation ||
+    a.deletionTimestamp !== b.deletionTimestamp ||
+    JSON.stringify(a.annotations ?? {}) !== JSON.stringify(b.annotations ?? {}) ||
+    JSON.stringify(a.labels ?? {}) !== JSON.stringify(b.labels ?? {}) ||
+    // Objects without a status subresource (ConfigMaps, Secrets) have no generation to compare.
+    (a.generation === undefined && a.resourceVersion !== b.resourceVersion)
+  );
+}

@@ -1,0 +1,181 @@
+import { type KubeConfig, type KubernetesObject, HttpMethod, RequestContext, Watch } from '@kubernetes/client-node';
+import { fetch } from 'undici';
+
+/** A group/version/resource and how to address it. */
+export interface ResourceType {
+  group: string; // '' for the core group
+  version: string;
+  plural: string;
+  kind: string;
+  namespaced: boolean;
+}
+
+export function apiVersionOf(type: ResourceType): string {
+  return type.group ? `${type.group}/${type.version}` : type.version;
+}
+
+export function resourcePath(type: ResourceType, namespace?: string, name?: string, subresource?: string): string {
+  const base = type.group ? `/apis/${type.group}/${type.version}` : `/api/${type.version}`;
+  const ns = type.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
+  const tail = [name, subresource].filter(Boolean).map((s) => `/${encodeURIComponent(s!)}`).join('');
+  return `${base}${ns}/${type.plural}${tail}`;
+}
+
+/** An error status from the apiserver, with its Status reason (Conflict, NotFound, Invalid, …). */
+export class KubeApiError extends Error {
+  constructor(
+    readonly code: number,
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'KubeApiError';
+  }
+}
+
+export const isNotFound = (err: unknown) => err instanceof KubeApiError && err.code === 404;
+export const isConflict = (err: unknown) => err instanceof KubeApiError && err.code === 409;
+export const isAlreadyExists = (err: unknown) => isConflict(err) && (err as KubeApiError).reason === 'AlreadyExists';
+
+export interface KubeList<T> {
+  metadata: { resourceVersion?: string; continue?: string };
+  items: T[];
+}
+
+export type RequestObserver = (method: string, path: string, code: number) => void;
+
+const CONTENT_TYPES = {
+  merge: 'application/merge-patch+json',
+  json: 'application/json',
+  apply: 'application/apply-patch+yaml',
+} as const;
+
+/**
+ * A thin typed client over the apiserver's REST API. Written by hand on top of client-node's auth
+ * because the generated clients pick JSON patch for every patch and hide the request count, and we
+ * need merge patches on /status and a request counter for the "zero writes when unchanged" guarantee.
+ */
+export class KubeClient {
+  private readonly server: string;
+
+  constructor(
+    readonly kubeConfig: KubeConfig,
+    private readonly observe: RequestObserver = () => {},
+  ) {
+    const cluster = kubeConfig.getCurrentCluster();
+    if (!cluster) throw new Error('kubeconfig has no current cluster');
+    this.server = cluster.server.replace(/\/$/, '');
+  }
+
+  async request<T>(
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+    path: string,
+    opts: { query?: Record<string, string | number | boolean | undefined>; body?: unknown; contentType?: string; signal?: AbortSignal } = {},
+  ): Promise<T> {
+    const url = new URL(this.server + path);
+    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    const ctx = new RequestContext(url.toString(), HttpMethod[method]);
+    await this.kubeConfig.applySecurityAuthentication(ctx);
+    const headers = { ...ctx.getHeaders(), Accept: 'application/json' } as Record<string, string>;
+    if (opts.body !== undefined) headers['Content-Type'] = opts.contentType ?? CONTENT_TYPES.json;
+    const response = await fetch(url, {
+      method,
+      headers,
+      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+      dispatcher: ctx.getDispatcher() as never,
+      signal: opts.signal ?? AbortSignal.timeout(30_000),
+    });
+    this.observe(method, path, response.status);
+    const text = await response.text();
+    const parsed = text ? safeJson(text) : undefined;
+    if (!response.ok) {
+      const status = (parsed ?? {}) as { reason?: string; message?: string };
+      throw new KubeApiError(response.status, status.reason ?? 'Unknown', status.message ?? `${method} ${path}: HTTP ${response.status}`);
+    }
+    return parsed as T;
+  }
+
+  get<T extends KubernetesObject>(type: ResourceType, name: string, namespace?: string): Promise<T> {
+    return this.request('GET', resourcePath(type, namespace, name));
+  }
+
+  /** Lists every page; `limit` keeps each response bounded for large collections such as Packs. */
+  async list<T extends KubernetesObject>(
+    type: ResourceType,
+    opts: { namespace?: string; labelSelector?: string; limit?: number; signal?: AbortSignal } = {},
+  ): Promise<KubeList<T>> {
+    const items: T[] = [];
+    let cont: string | undefined;
+    let resourceVersion: string | undefined;
+    do {
+      const page: KubeList<T> = await this.request('GET', resourcePath(type, opts.namespace), {
+        query: { labelSelector: opts.labelSelector, limit: opts.limit ?? 500, continue: cont },
+        signal: opts.signal,
+      });
+      items.push(...page.items);
+      cont = page.metadata.continue || undefined;
+      resourceVersion = page.metadata.resourceVersion;
+    } while (cont);
+    return { metadata: { resourceVersion }, items };
+  }
+
+  create<T extends KubernetesObject>(type: ResourceType, obj: T, opts: { dryRun?: boolean } = {}): Promise<T> {
+    return this.request('POST', resourcePath(type, obj.metadata?.namespace), {
+      body: obj,
+      query: { dryRun: opts.dryRun ? 'All' : undefined },
+    });
+  }
+
+  update<T extends KubernetesObject>(type: ResourceType, obj: T): Promise<T> {
+    return this.request('PUT', resourcePath(type, obj.metadata?.namespace, obj.metadata?.name), { body: obj });
+  }
+
+  mergePatch<T extends KubernetesObject>(
+    type: ResourceType,
+    name: string,
+    namespace: string | undefined,
+    patch: unknown,
+    subresource?: 'status',
+  ): Promise<T> {
+    return this.request('PATCH', resourcePath(type, namespace, name, subresource), {
+      body: patch,
+      contentType: CONTENT_TYPES.merge,
+    });
+  }
+
+  /** Server-side apply, for manifests such as CRDs. */
+  apply<T extends KubernetesObject>(type: ResourceType, obj: T, fieldManager: string): Promise<T> {
+    return this.request('PATCH', resourcePath(type, obj.metadata?.namespace, obj.metadata?.name), {
+      body: obj,
+      contentType: CONTENT_TYPES.apply,
+      query: { fieldManager, force: true },
+    });
+  }
+
+  async delete(type: ResourceType, name: string, namespace?: string): Promise<void> {
+    await this.request('DELETE', resourcePath(type, namespace, name), { body: { propagationPolicy: 'Background' } });
+  }
+
+  /** Starts a watch; `onDone` is called once when it ends for any reason. */
+  watch(
+    type: ResourceType,
+    query: Record<string, string>,
+    onEvent: (phase: string, obj: KubernetesObject & { code?: number }) => void,
+    onDone: (err: unknown) => void,
+    idleTimeoutMs: number,
+  ): Promise<AbortController> {
+    const watch = new Watch(this.kubeConfig);
+    // client-node aborts a watch that has been silent this long; with bookmarks on, silence means a stall.
+    (watch as unknown as { requestTimeoutMs: number }).requestTimeoutMs = idleTimeoutMs;
+    this.observe('WATCH', resourcePath(type), 0);
+    return watch.watch(resourcePath(type), query, onEvent, onDone);
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { message: text.slice(0, 500) };
+  }
+}

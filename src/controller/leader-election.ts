@@ -1,0 +1,195 @@
+import type { Logger } from 'pino';
+import { isAlreadyExists, isConflict, isNotFound, type KubeClient, type ResourceType } from './kube-client.js';
+
+export const LEASE_TYPE: ResourceType = {
+  group: 'coordination.k8s.io',
+  version: 'v1',
+  plural: 'leases',
+  kind: 'Lease',
+  namespaced: true,
+};
+
+export interface LeaderElectionConfig {
+  namespace: string;
+  name: string;
+  identity: string;
+  leaseDurationMs: number; // 15s
+  renewDeadlineMs: number; // 10s
+  retryPeriodMs: number; // 2s
+  log?: Logger;
+  onLeadershipChange?: (leading: boolean) => void;
+}
+
+export const LEADER_ELECTION_DEFAULTS = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 };
+
+interface Lease {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace: string; resourceVersion?: string };
+  spec: {
+    holderIdentity?: string;
+    leaseDurationSeconds?: number;
+    acquireTime?: string;
+    renewTime?: string;
+    leaseTransitions?: number;
+  };
+}
+
+/**
+ * Leader election on a coordination.k8s.io Lease, following client-go's leaderelection: a lease is
+ * expired when its record has not changed for leaseDuration by *our* clock (no trust in other
+ * replicas' clocks); the leader renews every retryPeriod and steps down if it cannot renew within
+ * renewDeadline; on shutdown it releases the lease so a successor need not wait for expiry.
+ */
+export class LeaderElector {
+  private observedRecord = '';
+  private observedAt = 0;
+  private leading = false;
+  private stopped = false;
+  private timer?: NodeJS.Timeout;
+  private wake?: () => void;
+
+  constructor(
+    private readonly client: KubeClient,
+    private readonly config: LeaderElectionConfig,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  isLeader(): boolean {
+    return this.leading;
+  }
+
+  /** Resolves once this replica leads, or when stopped first (then returns false). */
+  async acquire(): Promise<boolean> {
+    while (!this.stopped) {
+      if (await this.tryAcquireOrRenew()) {
+        this.setLeading(true);
+        this.scheduleRenewals();
+        return true;
+      }
+      await this.sleep(jittered(this.config.retryPeriodMs));
+    }
+    return false;
+  }
+
+  /** Stops renewing and releases the lease if held. */
+  async release(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.wake?.();
+    if (!this.leading) return;
+    this.setLeading(false);
+    try {
+      const lease = await this.client.get<Lease>(LEASE_TYPE, this.config.name, this.config.namespace);
+      if (lease.spec.holderIdentity !== this.config.identity) return;
+      const at = new Date(this.now()).toISOString();
+      await this.client.update(LEASE_TYPE, {
+        ...lease,
+        spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: toMicro(at), acquireTime: toMicro(at) },
+      });
+      this.config.log?.info({ lease: this.config.name }, 'released leader lease');
+    } catch (err) {
+      this.config.log?.warn({ err: (err as Error).message }, 'could not release leader lease');
+    }
+  }
+
+  private scheduleRenewals(): void {
+    let lastRenew = this.now();
+    const tick = async () => {
+      if (this.stopped) return;
+      const ok = await this.tryAcquireOrRenew().catch(() => false);
+      if (ok) lastRenew = this.now();
+      if (!ok && this.now() - lastRenew >= this.config.renewDeadlineMs) {
+        this.config.log?.error({ lease: this.config.name }, 'failed to renew leader lease within the renew deadline');
+        this.setLeading(false);
+        return;
+      }
+      this.timer = setTimeout(tick, this.config.retryPeriodMs);
+    };
+    this.timer = setTimeout(tick, this.config.retryPeriodMs);
+  }
+
+  private async tryAcquireOrRenew(): Promise<boolean> {
+    const { namespace, name, identity, leaseDurationMs } = this.config;
+    const nowIso = toMicro(new Date(this.now()).toISOString());
+    let lease: Lease;
+    try {
+      lease = await this.client.get(LEASE_TYPE, name, namespace);
+    } catch (err) {
+      if (!isNotFound(err)) return this.failed(err);
+      try {
+        await this.client.create(LEASE_TYPE, {
+          apiVersion: 'coordination.k8s.io/v1',
+          kind: 'Lease',
+          metadata: { name, namespace },
+          spec: {
+            holderIdentity: identity,
+            leaseDurationSeconds: Math.ceil(leaseDurationMs / 1000),
+            acquireTime: nowIso,
+            renewTime: nowIso,
+            leaseTransitions: 0,
+          },
+        });
+        return true;
+      } catch (createErr) {
+        return isAlreadyExists(createErr) ? false : this.failed(createErr);
+      }
+    }
+
+    const record = JSON.stringify(lease.spec);
+    if (record !== this.observedRecord) {
+      this.observedRecord = record;
+      this.observedAt = this.now();
+    }
+    const holder = lease.spec.holderIdentity ?? '';
+    const durationMs = (lease.spec.leaseDurationSeconds ?? 0) * 1000;
+    if (holder && holder !== identity && this.observedAt + durationMs > this.now()) return false;
+
+    const takingOver = holder !== identity;
+    try {
+      const updated = await this.client.update<Lease>(LEASE_TYPE, {
+        ...lease,
+        spec: {
+          holderIdentity: identity,
+          leaseDurationSeconds: Math.ceil(leaseDurationMs / 1000),
+          acquireTime: takingOver ? nowIso : lease.spec.acquireTime,
+          renewTime: nowIso,
+          leaseTransitions: (lease.spec.leaseTransitions ?? 0) + (takingOver ? 1 : 0),
+        },
+      });
+      this.observedRecord = JSON.stringify(updated.spec);
+      this.observedAt = this.now();
+      return true;
+    } catch (err) {
+      return isConflict(err) ? false : this.failed(err);
+    }
+  }
+
+  private failed(err: unknown): false {
+    this.config.log?.warn({ err: (err as Error).message }, 'leader election request failed');
+    return false;
+  }
+
+  private setLeading(leading: boolean): void {
+    if (this.leading === leading) return;
+    this.leading = leading;
+    this.config.log?.info({ lease: this.config.name, identity: this.config.identity, leading }, 'leadership changed');
+    this.config.onLeadershipChange?.(leading);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.wake = resolve;
+      this.timer = setTimeout(resolve, ms);
+    });
+  }
+}
+
+/** metav1.MicroTime wants microseconds. */
+function toMicro(iso: string): string {
+  return iso.replace(/\.(\d{3})Z$/, '.$1000Z');
+}
+
+function jittered(ms: number): number {
+  return Math.round(ms * (1 + Math.random() * 0.2));
+}

@@ -1,0 +1,154 @@
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { Registry } from 'prom-client';
+import type { Logger } from 'pino';
+import type { Controller } from './controller.js';
+import { EventRecorder } from './events.js';
+import { Informer, type InformerOptions } from './informer.js';
+import { KubeClient, type ResourceType } from './kube-client.js';
+import { LEADER_ELECTION_DEFAULTS, LeaderElector } from './leader-election.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { startProbeServer } from './probe-server.js';
+import { StatusWriter } from './status-writer.js';
+
+export interface ManagerOptions {
+  kubeConfig: KubeConfig;
+  /** The operator's own namespace: its Lease and the Secrets it may read live here. */
+  namespace: string;
+  name?: string;
+  log: Logger;
+  leaderElection?: { enabled: boolean; leaseName?: string; leaseDurationMs?: number; renewDeadlineMs?: number; retryPeriodMs?: number };
+  metricsBindAddress?: string;
+  probeBindAddress?: string;
+  gracefulShutdownMs?: number;
+  /** Called when leadership is lost; the process should exit so it restarts clean, as controller-runtime does. */
+  onLostLeadership?: () => void;
+}
+
+/**
+ * The small runtime every reconciler runs in: one API client, shared informers, metrics, probes and
+ * leader election. Informers run on every replica (so a new leader starts warm); controllers run only
+ * on the leader.
+ */
+export class Manager {
+  readonly client: KubeClient;
+  readonly metrics: Metrics;
+  readonly statusWriter: StatusWriter;
+  readonly events: EventRecorder;
+  readonly identity = `${hostname()}_${randomBytes(4).toString('hex')}`;
+  private readonly informers = new Map<string, Informer<KubernetesObject>>();
+  private readonly controllers: Controller<KubernetesObject>[] = [];
+  private elector?: LeaderElector;
+  private probeServer?: { close(): Promise<void>; port?: number };
+  private metricsServer?: { close(): Promise<void>; port?: number };
+  private stopping = false;
+  private leading?: Promise<void>;
+
+  constructor(readonly opts: ManagerOptions) {
+    this.metrics = createMetrics(new Registry());
+    this.client = new KubeClient(opts.kubeConfig, (method, _path, code) =>
+      this.metrics.restClientRequests.inc({ method, code: String(code) }),
+    );
+    this.statusWriter = new StatusWriter(this.client);
+    this.events = new EventRecorder(this.client, `packyard.io/${opts.name ?? 'controller'}`, this.identity, opts.log);
+  }
+
+  get log(): Logger {
+    return this.opts.log;
+  }
+
+  /** A shared informer for a resource type (one per type and namespace). */
+  informer<T extends KubernetesObject>(type: ResourceType, opts: Omit<InformerOptions, 'type'> = {}): Informer<T> {
+    const key = `${type.group}/${type.plural}/${opts.namespace ?? ''}/${opts.labelSelector ?? ''}`;
+    let informer = this.informers.get(key);
+    if (!informer) {
+      informer = new Informer(this.client, {
+        resyncMs: 10 * 60_000,
+        ...opts,
+        type,
+        log: this.log,
+        onRestart: () => this.metrics.informerRestarts.inc({ resource: type.plural }),
+      });
+      this.informers.set(key, informer);
+    }
+    return informer as unknown as Informer<T>;
+  }
+
+  add(controller: Controller<KubernetesObject>): void {
+    this.controllers.push(controller);
+  }
+
+  isLeader(): boolean {
+    return this.elector ? this.elector.isLeader() : true;
+  }
+
+  synced(): boolean {
+    return [...this.informers.values()].every((i) => i.hasSynced());
+  }
+
+  ports(): { metrics?: number; probes?: number } {
+    return { metrics: this.metricsServer?.port, probes: this.probeServer?.port };
+  }
+
+  /**
+   * Starts probes, metrics and informers and resolves once caches are synced; the controllers start
+   * in the background once this replica leads.
+   */
+  async start(): Promise<void> {
+    const { log } = this;
+    this.metricsServer = await startProbeServer({ bindAddress: this.opts.metricsBindAddress ?? ':8080', metrics: this.metrics.registry });
+    this.probeServer = await startProbeServer({
+      bindAddress: this.opts.probeBindAddress ?? ':8081',
+      healthy: () => !this.stopping,
+      ready: () => this.synced(),
+    });
+    for (const informer of this.informers.values()) informer.start();
+    await Promise.all([...this.informers.values()].map((i) => i.waitForSync()));
+    log.info({ informers: this.informers.size }, 'caches synced');
+    this.leading = this.leadThenRun();
+  }
+
+  private async leadThenRun(): Promise<void> {
+    const { log } = this;
+
+    const le = this.opts.leaderElection;
+    if (le?.enabled) {
+      const leaseName = le.leaseName ?? `${this.opts.name ?? 'packyard'}-leader`;
+      this.metrics.leaderElectionMasterStatus.set({ name: leaseName }, 0);
+      this.elector = new LeaderElector(this.client, {
+        namespace: this.opts.namespace,
+        name: leaseName,
+        identity: this.identity,
+        ...LEADER_ELECTION_DEFAULTS,
+        ...definedOnly({ leaseDurationMs: le.leaseDurationMs, renewDeadlineMs: le.renewDeadlineMs, retryPeriodMs: le.retryPeriodMs }),
+        log,
+        onLeadershipChange: (leading) => {
+          this.metrics.leaderElectionMasterStatus.set({ name: leaseName }, leading ? 1 : 0);
+          if (!leading && !this.stopping) this.opts.onLostLeadership?.();
+        },
+      });
+      log.info({ lease: leaseName, identity: this.identity }, 'waiting for leadership');
+      if (!(await this.elector.acquire())) return;
+    }
+    for (const controller of this.controllers) controller.start();
+    log.info({ controllers: this.controllers.map((c) => c.name) }, 'controllers started');
+  }
+
+  /** Graceful stop: no new work, in-flight reconciles finish within the grace period, lease released. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    const graceMs = this.opts.gracefulShutdownMs ?? 30_000;
+    const finished = await Promise.all(this.controllers.map((c) => c.stop(graceMs)));
+    if (finished.includes(false)) this.log.warn({ graceMs }, 'some reconciles did not finish within the grace period');
+    await this.elector?.release();
+    await this.leading;
+    await Promise.all([...this.informers.values()].map((i) => i.stop()));
+    await Promise.all([this.probeServer?.close(), this.metricsServer?.close()]);
+  }
+}
+
+function definedOnly<T extends Record<string, unknown>>(obj: T): Partial<T> {
+  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

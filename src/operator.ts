@@ -1,0 +1,116 @@
+import { parseArgs } from 'node:util';
+import type { Level } from 'pino';
+import { loadKubeConfig } from './controller/kube-config.js';
+import { createLogger } from './controller/logger.js';
+import { Manager } from './controller/manager.js';
+import { parseGoDuration } from './api/duration.js';
+
+export interface OperatorFlags {
+  namespace: string;
+  leaderElect: boolean;
+  leaseDurationMs: number;
+  renewDeadlineMs: number;
+  retryPeriodMs: number;
+  metricsBindAddress: string;
+  probeBindAddress: string;
+  gracefulShutdownMs: number;
+  logLevel: Level;
+}
+
+const USAGE = `Usage: packyard-operator [flags]
+  --namespace NS                      the operator's namespace (Secrets, Lease); default $POD_NAMESPACE or packyard-system
+  --leader-elect                      elect a leader so several replicas are safe (default false)
+  --leader-elect-lease-duration D     default 15s
+  --leader-elect-renew-deadline D     default 10s
+  --leader-elect-retry-period D       default 2s
+  --metrics-bind-address ADDR         default :8080 ("0" disables)
+  --health-probe-bind-address ADDR    default :8081 ("0" disables)
+  --graceful-shutdown-timeout D       default 30s
+  --log-level LEVEL                   trace|debug|info|warn|error (default info)
+The cluster comes from KUBECONFIG, ~/.kube/config, or the in-cluster service account.`;
+
+/** Flags in controller-runtime's spelling, so operators find what they know. */
+export function parseOperatorFlags(argv: string[], env: NodeJS.ProcessEnv = process.env): OperatorFlags {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      namespace: { type: 'string' },
+      'leader-elect': { type: 'boolean', default: false },
+      'leader-elect-lease-duration': { type: 'string', default: '15s' },
+      'leader-elect-renew-deadline': { type: 'string', default: '10s' },
+      'leader-elect-retry-period': { type: 'string', default: '2s' },
+      'metrics-bind-address': { type: 'string', default: ':8080' },
+      'health-probe-bind-address': { type: 'string', default: ':8081' },
+      'graceful-shutdown-timeout': { type: 'string', default: '30s' },
+      'log-level': { type: 'string', default: env.LOG_LEVEL ?? 'info' },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  return {
+    namespace: values.namespace ?? env.POD_NAMESPACE ?? 'packyard-system',
+    leaderElect: values['leader-elect'],
+    leaseDurationMs: parseGoDuration(values['leader-elect-lease-duration']),
+    renewDeadlineMs: parseGoDuration(values['leader-elect-renew-deadline']),
+    retryPeriodMs: parseGoDuration(values['leader-elect-retry-period']),
+    metricsBindAddress: values['metrics-bind-address'],
+    probeBindAddress: values['health-probe-bind-address'],
+    gracefulShutdownMs: parseGoDuration(values['graceful-shutdown-timeout']),
+    logLevel: parseLevel(values['log-level']),
+  };
+}
+
+function parseLevel(level: string): Level {
+  const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
+  if (!levels.includes(level)) throw new Error(`--log-level must be one of ${levels.join(', ')}, got "${level}"`);
+  return level as Level;
+}
+
+/**
+ * Runs a manager with the given reconcilers until SIGTERM/SIGINT: then it stops taking work,
+ * lets in-flight reconciles finish within the grace period, releases the lease and exits.
+ */
+export async function runOperator(flags: OperatorFlags, register: (manager: Manager) => void): Promise<void> {
+  const log = createLogger({ level: flags.logLevel, name: 'packyard' });
+  let manager: Manager;
+  try {
+    manager = new Manager({
+      kubeConfig: loadKubeConfig(),
+      namespace: flags.namespace,
+      name: 'packyard',
+      log,
+      leaderElection: {
+        enabled: flags.leaderElect,
+        leaseDurationMs: flags.leaseDurationMs,
+        renewDeadlineMs: flags.renewDeadlineMs,
+        retryPeriodMs: flags.retryPeriodMs,
+      },
+      metricsBindAddress: flags.metricsBindAddress,
+      probeBindAddress: flags.probeBindAddress,
+      gracefulShutdownMs: flags.gracefulShutdownMs,
+      onLostLeadership: () => {
+        log.error('leadership lost; exiting so a fresh process can campaign again');
+        process.exit(1);
+      },
+    });
+    register(manager);
+  } catch (err) {
+    log.fatal({ err: (err as Error).message }, 'cannot start');
+    process.exit(1);
+  }
+  const shutdown = async (signal: string) => {
+    log.info({ signal }, 'shutting down');
+    await manager.stop();
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  await manager.start();
+  const ports = manager.ports();
+  log.info({ metricsPort: ports.metrics, probePort: ports.probes, identity: manager.identity }, 'manager started');
+}
