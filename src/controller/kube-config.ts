@@ -19,7 +19,8 @@ export function loadKubeConfig(env: NodeJS.ProcessEnv = process.env): KubeConfig
     if (missing.length === kubeconfigPaths.length) {
       throw new Error(`KUBECONFIG names ${missing.join(', ')}, which does not exist`);
     }
-    kc.loadFromDefault();
+    // kubectl merges several files; the operator takes the first that exists, which is enough for it.
+    kc.loadFromFile(kubeconfigPaths.find((p) => existsSync(p))!);
   } else if (inCluster) {
     kc.loadFromCluster();
   } else if (homeConfig && existsSync(homeConfig)) {

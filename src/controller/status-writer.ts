@@ -24,9 +24,11 @@ export class StatusWriter {
 
 /** The top-level RFC 7386 merge patch from `current` to `desired`: changed keys, and null for removed ones. */
 export function mergePatchFor(current: Status, desired: Status): Status {
+  // Compare what the apiserver would store: JSON drops undefined fields and any prototype quirks.
+  const json = (v: unknown) => (v === undefined ? undefined : JSON.parse(JSON.stringify(v)));
   const patch: Status = {};
   for (const [key, value] of Object.entries(desired)) {
-    if (value !== undefined && !isDeepStrictEqual(current[key], value)) patch[key] = value;
+    if (value !== undefined && !isDeepStrictEqual(json(current[key]), json(value))) patch[key] = value;
   }
   for (const key of Object.keys(current)) {
     if (desired[key] === undefined) patch[key] = null;

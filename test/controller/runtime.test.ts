@@ -1,6 +1,7 @@
 // The controller runtime against a real apiserver: informers survive an apiserver restart, and an
 // unchanged object costs no status write.
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { EVENT_TYPE, EventRecorder } from '../../src/controller/events.js';
 import type { PackRegistry } from '../../src/api/packregistry.js';
 import { PACKREGISTRY } from '../../src/api/resource-types.js';
 import { KubeClient } from '../../src/controller/kube-client.js';
@@ -98,4 +99,18 @@ describe('controller runtime on a real apiserver', () => {
     }
     expect(await counter(m, 'rest_client_requests_total', { method: 'PATCH' })).toBe(patchesBefore);
   }, 60_000);
+
+  it('records events.k8s.io events and folds repeats into a series', async () => {
+    const target = await client.create(PACKREGISTRY, registry('evented'));
+    const recorder = new EventRecorder(client, 'packyard.io/test', 'test-instance');
+    await recorder.record(target, 'Warning', 'AuthenticationFailed', 'HTTP 401 from https://charts.example.com/index.yaml');
+    await recorder.record(target, 'Warning', 'AuthenticationFailed', 'HTTP 401 from https://charts.example.com/index.yaml');
+    await recorder.record(target, 'Normal', 'Synced', 'synced 3 packs');
+    const events = await client.list<KubernetesObject & { reason: string; series?: { count: number }; regarding: { uid: string } }>(EVENT_TYPE, { namespace: 'default' });
+    const mine = events.items.filter((e) => e.regarding.uid === target.metadata?.uid);
+    expect(mine.map((e) => [e.reason, e.series?.count]).sort()).toEqual([
+      ['AuthenticationFailed', 2],
+      ['Synced', undefined],
+    ]);
+  });
 });
