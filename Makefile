@@ -32,9 +32,8 @@ crds: build ## Regenerate crds/ from the zod schemas in src/api
 	node build/src/api/generate-crds.js crds
 
 .PHONY: tools
-tools: ## Build (or take from cache) etcd and kube-apiserver for the local control plane
-	@hack/build-tool.sh etcd >/dev/null
-	@hack/build-tool.sh kube-apiserver >/dev/null
+tools: ## Build (or take from cache) etcd, kube-apiserver, helm, oras and an OCI registry for tests
+	@for tool in etcd kube-apiserver helm oras registry; do hack/build-tool.sh $$tool >/dev/null || exit 1; done
 
 .PHONY: test
 test: build lint tools ## Type-check, lint, and run every test against a real local control plane

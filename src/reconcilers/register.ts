@@ -1,6 +1,8 @@
 import type { Manager } from '../controller/manager.js';
+import { HelmRepositorySource } from '../sources/helm-repository.js';
+import { registerPackRegistryReconciler } from './packregistry-reconciler.js';
 
 /** Every reconciler the operator runs. */
-export function registerReconcilers(_manager: Manager): void {
-  // The PackRegistry and ClusterProfile reconcilers register here.
+export function registerReconcilers(manager: Manager): void {
+  registerPackRegistryReconciler(manager, { sources: { helm: new HelmRepositorySource(), oci: undefined } });
 }

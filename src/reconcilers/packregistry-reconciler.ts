@@ -1,0 +1,186 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { parseGoDuration } from '../api/duration.js';
+import { REGISTRY_LABEL, type Pack } from '../api/pack.js';
+import type { PackRegistry } from '../api/packregistry.js';
+import { SYNC_REQUESTED_ANNOTATION } from '../api/packregistry.js';
+import { PACK, PACKREGISTRY, SECRET } from '../api/resource-types.js';
+import { Controller } from '../controller/controller.js';
+import type { Informer } from '../controller/informer.js';
+import { redactUrl } from '../controller/logger.js';
+import type { Manager } from '../controller/manager.js';
+import type { HandlerResult } from '../controller/workqueue.js';
+import type { CatalogPack } from '../sources/catalog.js';
+import type { PackSource } from '../sources/pack-source.js';
+import { SourceError } from '../sources/source-error.js';
+import { desiredPacks, writePacks } from './pack-writer.js';
+import { registryCredentials, secretNamesOf, type SecretObject } from './registry-credentials.js';
+import { registryStatus, type SyncOutcome } from './registry-status.js';
+import { decideSync, jitteredInterval } from './sync-schedule.js';
+
+export interface PackRegistryReconcilerOptions {
+  sources: Record<PackRegistry['spec']['type'], PackSource | undefined>;
+  now?: () => Date;
+  random?: () => number;
+  workers?: number;
+}
+
+type Registry = PackRegistry & KubernetesObject & { metadata: { name: string; uid: string } };
+
+/** Longest wait between retries of a failing registry, unless its own interval is shorter. */
+const MAX_RETRY_MS = 5 * 60_000;
+const BY_REGISTRY = 'registry';
+const BY_SECRET = 'secret';
+
+/**
+ * Syncs each PackRegistry into Pack objects. Read (caches) → decide (is a sync due?) → act (fetch,
+ * write Packs) → write status once. A failed sync touches no Pack and keeps the last good status
+ * fields; only the conditions change.
+ */
+export function registerPackRegistryReconciler(manager: Manager, opts: PackRegistryReconcilerOptions): void {
+  const now = opts.now ?? (() => new Date());
+  const random = opts.random ?? Math.random;
+  const registries = manager.informer<Registry>(PACKREGISTRY);
+  const packs = manager.informer<Pack & KubernetesObject>(PACK, { labelSelector: REGISTRY_LABEL });
+  const secrets = manager.informer<SecretObject>(SECRET, { namespace: manager.opts.namespace });
+  packs.addIndex(BY_REGISTRY, (p) => [p.metadata.labels?.[REGISTRY_LABEL] ?? '']);
+  registries.addIndex(BY_SECRET, (r) => secretNamesOf(r.spec));
+
+  // Catalogues of this process's successful syncs, to repair Packs that drift (e.g. deleted by hand).
+  const catalogues = new Map<string, CatalogPack[]>();
+  const failures = new Map<string, number>();
+
+  const reconcile = async (key: string, signal: AbortSignal): Promise<HandlerResult | void> => {
+    const registry = registries.get(key);
+    if (!registry || registry.metadata.deletionTimestamp) {
+      catalogues.delete(key);
+      failures.delete(key);
+      return;
+    }
+    const at = now();
+    const generation = registry.metadata.generation ?? 0;
+    const syncRequest = registry.metadata.annotations?.[SYNC_REQUESTED_ANNOTATION];
+    const decision = decideSync({
+      now: at.getTime(),
+      generation,
+      observedGeneration: registry.status?.observedGeneration,
+      suspend: registry.spec.suspend ?? false,
+      syncRequest,
+      lastHandledSyncRequest: registry.status?.lastHandledSyncRequest,
+      nextSyncTime: registry.status?.nextSyncTime,
+    });
+
+    if (!decision.sync) {
+      const catalogue = catalogues.get(key);
+      if (catalogue) await writePacks(manager.client, packsOf(packs, key), desiredPacks(registry, catalogue));
+      if (decision.why === 'suspended') {
+        await writeStatus(registry, { kind: 'suspended' }, at);
+        return;
+      }
+      return { requeueAfter: decision.wakeInMs };
+    }
+
+    const intervalMs = parseGoDuration(registry.spec.interval ?? '24h');
+    const outcome = await sync(registry, signal);
+    let nextMs = jitteredInterval(intervalMs, random);
+    if (outcome.kind === 'failed') {
+      const n = (failures.get(key) ?? 0) + 1;
+      failures.set(key, n);
+      const backoff = Math.min(MAX_RETRY_MS, 1000 * 2 ** Math.min(n, 10));
+      nextMs = Math.max(outcome.retryAfterMs ?? 0, Math.min(intervalMs, backoff));
+    } else {
+      failures.delete(key);
+    }
+    await writeStatus(registry, outcome, at, new Date(at.getTime() + nextMs), syncRequest);
+    await recordEvent(registry, outcome);
+    return { requeueAfter: nextMs };
+  };
+
+  async function sync(registry: Registry, signal: AbortSignal): Promise<SyncOutcome & { retryAfterMs?: number }> {
+    const key = registry.metadata.name;
+    const source = opts.sources[registry.spec.type];
+    if (!source) return { kind: 'failed', reason: 'Unsupported', message: `registries of type ${registry.spec.type} are not supported yet` };
+    const timeoutMs = parseGoDuration(registry.spec.timeout ?? '60s');
+    try {
+      const credentials = registryCredentials(registry.spec, (name: string) => secrets.get(`${manager.opts.namespace}/${name}`), manager.opts.namespace);
+      const result = await source.sync({
+        registryName: key,
+        spec: registry.spec,
+        credentials,
+        // A changed spec (e.g. a new filter) rebuilds the catalogue even from identical content. Otherwise,
+        // even without the catalogue in memory (a fresh process), a 304 is fine: the Packs are in the cluster.
+        previous:
+          registry.status?.observedGeneration === registry.metadata.generation
+            ? { revision: registry.status?.revision, etag: registry.status?.etag }
+            : {},
+        timeoutMs,
+        signal,
+      });
+      if (!result.changed) {
+        const catalogue = catalogues.get(key);
+        if (catalogue) await writePacks(manager.client, packsOf(packs, key), desiredPacks(registry, catalogue));
+        return { kind: 'unchanged' };
+      }
+      const summary = await writePacks(manager.client, packsOf(packs, key), desiredPacks(registry, result.packs));
+      catalogues.set(key, result.packs);
+      manager.log.info({ registry: key, revision: result.revision, ...summary }, 'registry synced');
+      return {
+        kind: 'synced',
+        revision: result.revision,
+        etag: result.etag,
+        packCount: result.packs.length,
+        versionCount: result.packs.reduce((n, p) => n + p.versions.length, 0),
+        skippedVersions: result.skippedVersions,
+        changed: summary.created + summary.updated + summary.deleted > 0,
+      };
+    } catch (err) {
+      if (err instanceof SourceError) {
+        manager.log.warn({ registry: key, reason: err.reason, err: err.message }, 'registry sync failed');
+        return { kind: 'failed', reason: err.reason, message: err.message, retryAfterMs: err.retryAfterMs };
+      }
+      throw err; // an apiserver error writing Packs: let the queue retry with backoff
+    }
+  }
+
+  async function writeStatus(registry: Registry, outcome: SyncOutcome, at: Date, nextSyncAt?: Date, syncRequest?: string) {
+    const status = registryStatus({
+      previous: registry.status,
+      generation: registry.metadata.generation ?? 0,
+      outcome,
+      url: redactUrl(registry.spec.url),
+      now: at,
+      nextSyncAt,
+      syncRequest,
+    });
+    await manager.statusWriter.write(PACKREGISTRY, registry, status as Record<string, unknown>);
+  }
+
+  async function recordEvent(registry: Registry, outcome: SyncOutcome) {
+    const before = registry.status?.conditions?.find((c) => c.type === 'Ready');
+    if (outcome.kind === 'failed') {
+      if (before?.status !== 'False' || before.reason !== outcome.reason) {
+        await manager.events.record(registry, 'Warning', outcome.reason, outcome.message, 'Sync');
+      }
+    } else if (outcome.kind === 'synced' && (outcome.changed || before?.status !== 'True')) {
+      await manager.events.record(registry, 'Normal', 'Synced', `synced ${outcome.packCount} packs (${outcome.versionCount} versions), revision ${outcome.revision.slice(0, 19)}`, 'Sync');
+    }
+  }
+
+  manager.add(
+    new Controller({
+      name: 'packregistry',
+      primary: registries,
+      watches: [
+        { informer: secrets, toKeys: (s: SecretObject) => registries.byIndex(BY_SECRET, s.metadata?.name ?? '').map((r) => r.metadata.name) },
+        { informer: packs, toKeys: (p: Pack) => [(p.metadata?.labels ?? {})[REGISTRY_LABEL] ?? ''].filter(Boolean) },
+      ] as never,
+      reconcile,
+      workers: opts.workers ?? 4,
+      metrics: manager.metrics.forController('packregistry'),
+      log: manager.log,
+    }) as never,
+  );
+}
+
+function packsOf(packs: Informer<Pack & KubernetesObject>, registry: string): Pack[] {
+  return packs.byIndex(BY_REGISTRY, registry);
+}

@@ -1,0 +1,97 @@
+import type { PackRegistryStatus } from '../api/packregistry.js';
+import { readyConditions } from '../controller/conditions.js';
+import type { SyncFailureReason } from '../sources/source-error.js';
+
+/** Reasons that need a person (fix the spec, the Secret or the registry); the rest may heal by retrying. */
+const NEEDS_A_PERSON = new Set<SyncFailureReason>([
+  'AuthenticationFailed',
+  'NotFound',
+  'TLSError',
+  'IndexTooLarge',
+  'InvalidIndex',
+  'SecretNotFound',
+]);
+
+export type SyncOutcome =
+  | {
+      kind: 'synced';
+      revision: string;
+      etag?: string;
+      lastModified?: string;
+      packCount: number;
+      versionCount: number;
+      skippedVersions: number;
+      changed: boolean;
+    }
+  | { kind: 'unchanged' }
+  | { kind: 'failed'; reason: SyncFailureReason | 'Unsupported'; message: string }
+  | { kind: 'suspended' };
+
+export interface RegistryStatusInput {
+  previous: PackRegistryStatus | undefined;
+  generation: number;
+  outcome: SyncOutcome;
+  url: string;
+  now: Date;
+  nextSyncAt?: Date;
+  syncRequest?: string;
+}
+
+/**
+ * The registry's whole status after a sync attempt. A failure keeps everything the last good sync
+ * wrote (revision, counts, lastSyncTime): only the conditions say what went wrong.
+ */
+export function registryStatus(input: RegistryStatusInput): PackRegistryStatus {
+  const { previous = {}, generation, outcome, now } = input;
+  const status: PackRegistryStatus = { ...previous, observedGeneration: generation };
+  if (input.syncRequest !== undefined) status.lastHandledSyncRequest = input.syncRequest;
+  if (outcome.kind === 'suspended') return status;
+
+  status.lastAttemptTime = iso(now);
+  status.nextSyncTime = input.nextSyncAt ? iso(input.nextSyncAt) : undefined;
+  const ready = (reason: string, message: string) =>
+    readyConditions({ generation, phase: 'Ready', reason, message, now, previous: previous.conditions });
+
+  switch (outcome.kind) {
+    case 'synced':
+      Object.assign(status, {
+        revision: outcome.revision,
+        etag: outcome.etag,
+        packCount: outcome.packCount,
+        versionCount: outcome.versionCount,
+        lastSyncTime: iso(now),
+      });
+      status.conditions = ready('Synced', syncedMessage(outcome.packCount, outcome.versionCount, outcome.skippedVersions, input.url));
+      break;
+    case 'unchanged':
+      status.lastSyncTime = iso(now);
+      // Keep the message of the sync that built the catalogue; only Ready's truth matters here.
+      status.conditions = ready('Synced', readyMessage(previous) ?? `catalogue unchanged at ${input.url}`);
+      break;
+    case 'failed':
+      status.conditions = readyConditions({
+        generation,
+        phase: NEEDS_A_PERSON.has(outcome.reason as SyncFailureReason) || outcome.reason === 'Unsupported' ? 'Stalled' : 'Failed',
+        reason: outcome.reason,
+        message: outcome.message,
+        now,
+        previous: previous.conditions,
+      });
+      break;
+  }
+  return status;
+}
+
+function syncedMessage(packs: number, versions: number, skipped: number, url: string): string {
+  const skippedNote = skipped > 0 ? `; skipped ${skipped} version${skipped === 1 ? '' : 's'} that are not SemVer` : '';
+  return `synced ${packs} pack${packs === 1 ? '' : 's'} (${versions} version${versions === 1 ? '' : 's'}) from ${url}${skippedNote}`;
+}
+
+function readyMessage(status: PackRegistryStatus): string | undefined {
+  const ready = status.conditions?.find((c) => c.type === 'Ready');
+  return ready?.status === 'True' ? ready.message : undefined;
+}
+
+function iso(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}

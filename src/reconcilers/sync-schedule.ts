@@ -1,0 +1,28 @@
+/** The interval with ±10% jitter, so registries created together do not sync together forever. */
+export function jitteredInterval(intervalMs: number, random: () => number): number {
+  return Math.round(intervalMs * (0.9 + random() * 0.2));
+}
+
+export interface SyncDecisionInput {
+  now: number;
+  generation: number;
+  observedGeneration?: number;
+  suspend: boolean;
+  syncRequest?: string;
+  lastHandledSyncRequest?: string;
+  nextSyncTime?: string;
+}
+
+export type SyncDecision = { sync: true; why: string } | { sync: false; why: string; wakeInMs?: number };
+
+/** Whether a registry should sync now, and if not, when to look again. */
+export function decideSync(input: SyncDecisionInput): SyncDecision {
+  if (input.suspend) return { sync: false, why: 'suspended' };
+  if (input.observedGeneration !== input.generation) return { sync: true, why: 'spec changed' };
+  if (input.syncRequest !== undefined && input.syncRequest !== input.lastHandledSyncRequest) {
+    return { sync: true, why: 'sync requested' };
+  }
+  const due = input.nextSyncTime ? Date.parse(input.nextSyncTime) : Number.NaN;
+  if (Number.isNaN(due) || due <= input.now) return { sync: true, why: 'interval elapsed' };
+  return { sync: false, why: 'not due', wakeInMs: due - input.now };
+}

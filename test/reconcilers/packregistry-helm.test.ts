@@ -1,0 +1,221 @@
+// PackRegistry (type helm) end to end: the real operator manager against a real apiserver, syncing a
+// real Helm repository (charts packaged and indexed by the real helm CLI) served over HTTPS with auth.
+import { createHash } from 'node:crypto';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { Pack } from '../../src/api/pack.js';
+import type { PackRegistry } from '../../src/api/packregistry.js';
+import { PACK, PACKREGISTRY, SECRET } from '../../src/api/resource-types.js';
+import { KubeClient } from '../../src/controller/kube-client.js';
+import { createLogger } from '../../src/controller/logger.js';
+import { Manager } from '../../src/controller/manager.js';
+import { registerReconcilers } from '../../src/reconcilers/register.js';
+import { testKubeConfig } from '../harness/cluster.js';
+import { makeHelmRepository, publishChart, type ChartSpec } from '../harness/helm-charts.js';
+import { basicAuth, content, hang, startServer, status, type Handler, type TestServer } from '../harness/http-server.js';
+import { createTestPki, type TestPki } from '../harness/tls.js';
+import { waitFor } from '../harness/wait.js';
+
+const NAMESPACE = 'packyard-helm-test';
+const kc = testKubeConfig();
+const client = new KubeClient(kc);
+type Registry = PackRegistry & KubernetesObject;
+
+/** Serves a directory as a Helm repository, reading files at request time so tests can change them. */
+function serveDir(dir: string): Handler {
+  return (req, res, server) => {
+    const file = new URL(req.url ?? '/', 'http://x').pathname.replace(/^\/charts\//, '');
+    let body: Buffer;
+    try {
+      body = readFileSync(join(dir, file));
+    } catch {
+      return status(404)(req, res, server);
+    }
+    const etag = `"${createHash('sha256').update(body).digest('hex').slice(0, 16)}"`;
+    return content(body, { etag, contentType: 'application/x-yaml' })(req, res, server);
+  };
+}
+
+const charts: ChartSpec[] = [
+  { name: 'podinfo', version: '6.5.0', appVersion: '6.5.0' },
+  { name: 'podinfo', version: '6.6.0', appVersion: '6.6.0', kubeVersion: '>=1.23.0-0' },
+  { name: 'cilium', version: '1.15.0', annotations: { 'packyard.io/layer': 'cni' } },
+  { name: 'cilium', version: '1.16.0-rc.1', annotations: { 'packyard.io/layer': 'cni' } },
+];
+
+async function getRegistry(name: string): Promise<Registry> {
+  return client.get<Registry>(PACKREGISTRY, name);
+}
+const ready = (r: Registry) => r.status?.conditions?.find((c) => c.type === 'Ready');
+async function waitForReady(name: string, reason: string, status: 'True' | 'False' = reason === 'Synced' ? 'True' : 'False', timeoutMs = 30_000) {
+  return waitFor(`${name} Ready=${status} ${reason}`, async () => {
+    const r = await getRegistry(name);
+    const c = ready(r);
+    return c?.status === status && c.reason === reason && r.status?.observedGeneration === r.metadata?.generation ? r : undefined;
+  }, timeoutMs);
+}
+async function packsOf(registry: string): Promise<Pack[]> {
+  return (await client.list<Pack & KubernetesObject>(PACK, { labelSelector: `packyard.io/registry=${registry}` })).items;
+}
+async function createRegistry(name: string, spec: Record<string, unknown>): Promise<Registry> {
+  return client.create(PACKREGISTRY, { apiVersion: 'packyard.io/v1alpha1', kind: 'PackRegistry', metadata: { name }, spec } as never);
+}
+async function requestSync(name: string, value: string) {
+  await client.mergePatch(PACKREGISTRY, name, undefined, { metadata: { annotations: { 'packyard.io/sync-requested-at': value } } });
+}
+async function putSecret(name: string, stringData: Record<string, string>) {
+  const data = Object.fromEntries(Object.entries(stringData).map(([k, v]) => [k, Buffer.from(v).toString('base64')]));
+  const obj = { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: NAMESPACE }, data };
+  await client.create(SECRET, obj as never).catch(() => client.update(SECRET, obj as never));
+}
+
+describe('PackRegistry of type helm', () => {
+  let pki: TestPki;
+  let server: TestServer;
+  let repoDir: string;
+  let manager: Manager;
+  let password = 's3cret-pa55';
+
+  beforeAll(async () => {
+    pki = await createTestPki();
+    repoDir = makeHelmRepository(charts);
+    server = await startServer({
+      tls: { cert: pki.server.cert, key: pki.server.key },
+      routes: { '/charts/': (req, res, s) => basicAuth('packyard', password, serveDir(repoDir))(req, res, s) },
+    });
+    await client.request('POST', '/api/v1/namespaces', { body: { metadata: { name: NAMESPACE } } }).catch(() => {});
+    await putSecret('helm-auth', { username: 'packyard', password });
+    await putSecret('helm-ca', { 'ca.crt': pki.ca.cert });
+    manager = new Manager({
+      kubeConfig: kc,
+      namespace: NAMESPACE,
+      log: createLogger({ level: 'fatal', name: 'test' }),
+      metricsBindAddress: '0',
+      probeBindAddress: '0',
+    });
+    registerReconcilers(manager);
+    await manager.start();
+  }, 120_000);
+
+  afterAll(async () => {
+    await manager?.stop();
+    await server?.close();
+    rmSync(repoDir, { recursive: true, force: true });
+  });
+
+  it('syncs a repository over HTTPS with basic auth and a CA from Secrets into Pack objects', async () => {
+    const created = await createRegistry('demo', {
+      type: 'helm',
+      url: `${server.url}/charts`,
+      secretRef: { name: 'helm-auth' },
+      tls: { caSecretRef: { name: 'helm-ca' } },
+    });
+    const registry = await waitForReady('demo', 'Synced');
+    expect(registry.status).toMatchObject({ packCount: 2, versionCount: 3 });
+    expect(registry.status?.revision).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(ready(registry)?.message).toBe(`synced 2 packs (3 versions) from ${server.url}/charts`);
+
+    const packs = await packsOf('demo');
+    const podinfo = packs.find((p) => p.metadata.name === 'demo.podinfo')!;
+    expect(podinfo.spec).toMatchObject({ registry: 'demo', name: 'podinfo', layer: 'addon', latest: '6.6.0', versionCount: 2 });
+    expect(podinfo.spec.versions.map((v) => v.version)).toEqual(['6.6.0', '6.5.0']);
+    expect(podinfo.spec.versions[0]).toMatchObject({ kubeVersion: '>=1.23.0-0', urls: [`${server.url}/charts/podinfo-6.6.0.tgz`] });
+    expect(podinfo.spec.versions[0]!.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect((podinfo.metadata as KubernetesObject['metadata'])?.ownerReferences?.[0]).toMatchObject({ kind: 'PackRegistry', name: 'demo', uid: created.metadata?.uid, controller: true });
+    const cilium = packs.find((p) => p.metadata.name === 'demo.cilium')!;
+    expect(cilium.spec).toMatchObject({ layer: 'cni', latest: '1.15.0' }); // the prerelease is filtered out by default
+  });
+
+  it('re-syncs an unchanged repository with a conditional GET and writes no Pack', async () => {
+    const before = await packsOf('demo');
+    const requestsBefore = server.count('/charts/index.yaml');
+    await requestSync('demo', 'first');
+    const registry = await waitFor('the sync request handled', async () => {
+      const r = await getRegistry('demo');
+      return r.status?.lastHandledSyncRequest === 'first' ? r : undefined;
+    });
+    expect(ready(registry)?.status).toBe('True');
+    const requests = server.requests.filter((r) => r.url === '/charts/index.yaml').slice(requestsBefore);
+    expect(requests).toHaveLength(1);
+    expect(requests[0]!.headers['if-none-match']).toBe(registry.status?.etag);
+    const after = await packsOf('demo');
+    expect(after.map((p) => p.metadata.resourceVersion)).toEqual(before.map((p) => p.metadata.resourceVersion));
+  });
+
+  it('picks up a newly published version on request, rewriting only the pack that changed', async () => {
+    const before = Object.fromEntries((await packsOf('demo')).map((p) => [p.metadata.name, p.metadata.resourceVersion]));
+    publishChart({ name: 'podinfo', version: '6.7.0', appVersion: '6.7.0' }, repoDir);
+    await requestSync('demo', 'second');
+    await waitFor('podinfo 6.7.0', async () => (await client.get<Pack & KubernetesObject>(PACK, 'demo.podinfo')).spec.latest === '6.7.0');
+    const after = Object.fromEntries((await packsOf('demo')).map((p) => [p.metadata.name, p.metadata.resourceVersion]));
+    expect(after['demo.cilium']).toBe(before['demo.cilium']);
+    expect(after['demo.podinfo']).not.toBe(before['demo.podinfo']);
+  });
+
+  it('reports AuthenticationFailed and keeps the catalogue when the password is rotated, then heals from the Secret', async () => {
+    const packsBefore = await packsOf('demo');
+    password = 'rotated-pa55';
+    await requestSync('demo', 'third');
+    const failed = await waitForReady('demo', 'AuthenticationFailed');
+    expect(ready(failed)?.message).toContain('401');
+    expect(JSON.stringify(failed.status)).not.toContain('s3cret-pa55');
+    expect(failed.status?.conditions?.find((c) => c.type === 'Stalled')?.status).toBe('True');
+    expect(failed.status?.packCount).toBe(2);
+    expect((await packsOf('demo')).map((p) => p.metadata.resourceVersion)).toEqual(packsBefore.map((p) => p.metadata.resourceVersion));
+
+    await putSecret('helm-auth', { username: 'packyard', password: 'rotated-pa55' }); // the Secret watch re-syncs it
+    const healed = await waitForReady('demo', 'Synced');
+    expect(healed.status?.conditions?.find((c) => c.type === 'Stalled')).toBeUndefined();
+  });
+
+  it('reports InvalidIndex for a page that is not an index and keeps every Pack', async () => {
+    const packsBefore = (await packsOf('demo')).map((p) => p.metadata.name);
+    const spec = { type: 'helm', url: `${server.url}/broken`, tls: { caSecretRef: { name: 'helm-ca' } } };
+    server.route('/broken/index.yaml', content('<html><body>Service Unavailable</body></html>', { contentType: 'text/html' }));
+    await createRegistry('broken', spec);
+    const broken = await waitForReady('broken', 'InvalidIndex');
+    expect(ready(broken)?.message).toMatch(/HTML/);
+    expect((await packsOf('demo')).map((p) => p.metadata.name)).toEqual(packsBefore);
+  });
+
+  it.each([
+    ['NotFound', '/missing', undefined, {}],
+    ['Timeout', '/slow', hang(), { timeout: '1s' }],
+    ['RateLimited', '/busy', status(429, { headers: { 'Retry-After': '120' } }), {}],
+    ['IndexTooLarge', '/big', content('x'.repeat(4096)), { maxIndexSize: 1024 }],
+  ] as const)('reports %s precisely', async (reason, path, handler, extra) => {
+    if (handler) server.route(`${path}/index.yaml`, handler);
+    const name = `fault-${reason.toLowerCase()}`;
+    await createRegistry(name, { type: 'helm', url: `${server.url}${path}`, tls: { caSecretRef: { name: 'helm-ca' } }, ...extra });
+    const r = await waitForReady(name, reason);
+    expect(r.status?.lastSyncTime).toBeUndefined();
+    if (reason === 'RateLimited') {
+      // Retry-After is honoured: the next attempt is no sooner than the server asked.
+      const next = Date.parse(r.status!.nextSyncTime!) - Date.parse(r.status!.lastAttemptTime!);
+      expect(next).toBeGreaterThanOrEqual(120_000);
+    }
+  });
+
+  it('applies a filter change at once and deletes Packs the catalogue no longer holds', async () => {
+    const current = await getRegistry('demo');
+    await client.update(PACKREGISTRY, { ...current, spec: { ...current.spec, filter: { include: ['podinfo'] } } } as never);
+    await waitFor('demo.cilium deleted', async () => (await packsOf('demo')).every((p) => p.metadata.name !== 'demo.cilium'));
+    const r = await waitForReady('demo', 'Synced');
+    expect(r.status?.packCount).toBe(1);
+  });
+
+  it('keeps Packs but stops syncing while suspended', async () => {
+    const current = await getRegistry('demo');
+    await client.update(PACKREGISTRY, { ...current, spec: { ...current.spec, suspend: true } } as never);
+    await waitFor('suspend observed', async () => {
+      const r = await getRegistry('demo');
+      return r.status?.observedGeneration === r.metadata?.generation;
+    });
+    const requestsBefore = server.count('/charts/index.yaml');
+    await requestSync('demo', 'while-suspended');
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(server.count('/charts/index.yaml')).toBe(requestsBefore);
+    expect((await packsOf('demo')).length).toBe(1);
+  });
+});
