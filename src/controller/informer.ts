@@ -58,8 +58,12 @@ export class Informer<T extends KubernetesObject> {
     this.handlers.push(handlers);
   }
 
-  /** Declares an index, e.g. profiles by the registries they use. Declare before start(). */
+  /**
+   * Declares an index, e.g. profiles by the registries they use. Declare before start(). Informers
+   * are shared, so a name already declared is kept: one name, one meaning.
+   */
   addIndex(name: string, indexer: Indexer<T>): void {
+    if (this.indexers.has(name)) return;
     this.indexers.set(name, indexer);
     this.indexes.set(name, new Map());
   }

@@ -17,6 +17,10 @@ export interface PackWriteSummary {
 
 const WRITE_CONCURRENCY = 8;
 
+/** The shared Pack informer's index of Packs by the registry that owns them. */
+export const PACKS_BY_REGISTRY = 'registry';
+export const packsByRegistry = (p: Pack): string[] => [p.metadata.labels?.[REGISTRY_LABEL] ?? ''];
+
 /** The Pack objects a registry's catalogue should produce. */
 export function desiredPacks(registry: PackRegistry, catalog: CatalogPack[]): Pack[] {
   const registryName = registry.metadata.name!;

@@ -12,7 +12,7 @@ import type { HandlerResult } from '../controller/workqueue.js';
 import type { CatalogPack } from '../sources/catalog.js';
 import type { PackSource } from '../sources/pack-source.js';
 import { SourceError } from '../sources/source-error.js';
-import { desiredPacks, writePacks } from './pack-writer.js';
+import { desiredPacks, PACKS_BY_REGISTRY, packsByRegistry, writePacks } from './pack-writer.js';
 import { registryCredentials, secretNamesOf, type SecretObject } from './registry-credentials.js';
 import { registryStatus, type SyncOutcome } from './registry-status.js';
 import { decideSync, jitteredInterval } from './sync-schedule.js';
@@ -28,7 +28,6 @@ type Registry = PackRegistry & KubernetesObject & { metadata: { name: string; ui
 
 /** Longest wait between retries of a failing registry, unless its own interval is shorter. */
 const MAX_RETRY_MS = 5 * 60_000;
-const BY_REGISTRY = 'registry';
 const BY_SECRET = 'secret';
 
 /**
@@ -42,7 +41,7 @@ export function registerPackRegistryReconciler(manager: Manager, opts: PackRegis
   const registries = manager.informer<Registry>(PACKREGISTRY);
   const packs = manager.informer<Pack & KubernetesObject>(PACK, { labelSelector: REGISTRY_LABEL });
   const secrets = manager.informer<SecretObject>(SECRET, { namespace: manager.opts.namespace });
-  packs.addIndex(BY_REGISTRY, (p) => [p.metadata.labels?.[REGISTRY_LABEL] ?? '']);
+  packs.addIndex(PACKS_BY_REGISTRY, packsByRegistry);
   registries.addIndex(BY_SECRET, (r) => secretNamesOf(r.spec));
 
   // Catalogues of this process's successful syncs, to repair Packs that drift (e.g. deleted by hand).
@@ -182,5 +181,5 @@ export function registerPackRegistryReconciler(manager: Manager, opts: PackRegis
 }
 
 function packsOf(packs: Informer<Pack & KubernetesObject>, registry: string): Pack[] {
-  return packs.byIndex(BY_REGISTRY, registry);
+  return packs.byIndex(PACKS_BY_REGISTRY, registry);
 }

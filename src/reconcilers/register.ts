@@ -1,8 +1,10 @@
 import type { Manager } from '../controller/manager.js';
 import { HelmRepositorySource } from '../sources/helm-repository.js';
+import { registerClusterProfileReconciler } from './clusterprofile-reconciler.js';
 import { registerPackRegistryReconciler } from './packregistry-reconciler.js';
 
 /** Every reconciler the operator runs. */
 export function registerReconcilers(manager: Manager): void {
   registerPackRegistryReconciler(manager, { sources: { helm: new HelmRepositorySource(), oci: undefined } });
+  registerClusterProfileReconciler(manager);
 }

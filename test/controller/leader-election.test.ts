@@ -5,18 +5,23 @@ import type { PackRegistry } from '../../src/api/packregistry.js';
 import { PACKREGISTRY } from '../../src/api/resource-types.js';
 import { KubeClient } from '../../src/controller/kube-client.js';
 import { LEASE_TYPE } from '../../src/controller/leader-election.js';
-import { testKubeConfig } from '../harness/cluster.js';
+import { startTestCluster, type TestCluster } from '../harness/own-cluster.js';
 import { startOperatorProcess, type OperatorProcess } from '../harness/operator-process.js';
 import { waitFor } from '../harness/wait.js';
 
 const SCRIPT = new URL('./fixtures/test-operator.js', import.meta.url);
 const LEASE = 'packyard-leader';
-const client = new KubeClient(testKubeConfig());
-const kubeconfig = process.env.PACKYARD_TEST_KUBECONFIG!;
+let cluster: TestCluster;
+let client: KubeClient;
 const processes: OperatorProcess[] = [];
 
+beforeAll(async () => {
+  cluster = await startTestCluster();
+  client = cluster.client;
+}, 120_000);
+
 const start = async () => {
-  const p = await startOperatorProcess(SCRIPT, kubeconfig, ['--leader-elect', '--namespace=default']);
+  const p = await startOperatorProcess(SCRIPT, cluster.kubeconfigPath, ['--leader-elect', '--namespace=default']);
   processes.push(p);
   return p;
 };
@@ -33,6 +38,7 @@ const createRegistry = (name: string) =>
 
 afterAll(async () => {
   await Promise.all(processes.map((p) => p.stop('SIGKILL')));
+  await cluster?.stop();
 });
 
 describe('leader election between operator processes', () => {

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer as createHttpServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { connect, type AddressInfo, type Socket } from 'node:net';
@@ -259,5 +261,24 @@ export async function startConnectProxy(): Promise<TestProxy> {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
+  };
+}
+
+/**
+ * Serves files of a directory under `prefix`, read at request time so tests can publish into it,
+ * with an ETag from the content (conditional GETs get 304).
+ */
+export function serveDirectory(dir: string, prefix: string): Handler {
+  return (req, res, server) => {
+    const file = new URL(req.url ?? '/', 'http://x').pathname.slice(prefix.length);
+    let body: Buffer;
+    try {
+      if (file.includes('..')) throw new Error('outside the directory');
+      body = readFileSync(join(dir, file));
+    } catch {
+      return status(404)(req, res, server);
+    }
+    const etag = `"${createHash('sha256').update(body).digest('hex').slice(0, 16)}"`;
+    return content(body, { etag, contentType: file.endsWith('.yaml') ? 'application/x-yaml' : 'application/octet-stream' })(req, res, server);
   };
 }

@@ -1,8 +1,6 @@
 // PackRegistry (type helm) end to end: the real operator manager against a real apiserver, syncing a
 // real Helm repository (charts packaged and indexed by the real helm CLI) served over HTTPS with auth.
-import { createHash } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Pack } from '../../src/api/pack.js';
 import type { PackRegistry } from '../../src/api/packregistry.js';
@@ -11,31 +9,16 @@ import { KubeClient } from '../../src/controller/kube-client.js';
 import { createLogger } from '../../src/controller/logger.js';
 import { Manager } from '../../src/controller/manager.js';
 import { registerReconcilers } from '../../src/reconcilers/register.js';
-import { testKubeConfig } from '../harness/cluster.js';
+import { startTestCluster, type TestCluster } from '../harness/own-cluster.js';
 import { makeHelmRepository, publishChart, type ChartSpec } from '../harness/helm-charts.js';
-import { basicAuth, content, hang, startServer, status, type Handler, type TestServer } from '../harness/http-server.js';
+import { basicAuth, content, hang, serveDirectory, startServer, status, type TestServer } from '../harness/http-server.js';
 import { createTestPki, type TestPki } from '../harness/tls.js';
 import { waitFor } from '../harness/wait.js';
 
 const NAMESPACE = 'packyard-helm-test';
-const kc = testKubeConfig();
-const client = new KubeClient(kc);
+let cluster: TestCluster;
+let client: KubeClient;
 type Registry = PackRegistry & KubernetesObject;
-
-/** Serves a directory as a Helm repository, reading files at request time so tests can change them. */
-function serveDir(dir: string): Handler {
-  return (req, res, server) => {
-    const file = new URL(req.url ?? '/', 'http://x').pathname.replace(/^\/charts\//, '');
-    let body: Buffer;
-    try {
-      body = readFileSync(join(dir, file));
-    } catch {
-      return status(404)(req, res, server);
-    }
-    const etag = `"${createHash('sha256').update(body).digest('hex').slice(0, 16)}"`;
-    return content(body, { etag, contentType: 'application/x-yaml' })(req, res, server);
-  };
-}
 
 const charts: ChartSpec[] = [
   { name: 'podinfo', version: '6.5.0', appVersion: '6.5.0' },
@@ -78,17 +61,19 @@ describe('PackRegistry of type helm', () => {
   let password = 's3cret-pa55';
 
   beforeAll(async () => {
+    cluster = await startTestCluster();
+    client = cluster.client;
     pki = await createTestPki();
     repoDir = makeHelmRepository(charts);
     server = await startServer({
       tls: { cert: pki.server.cert, key: pki.server.key },
-      routes: { '/charts/': (req, res, s) => basicAuth('packyard', password, serveDir(repoDir))(req, res, s) },
+      routes: { '/charts/': (req, res, s) => basicAuth('packyard', password, serveDirectory(repoDir, '/charts/'))(req, res, s) },
     });
     await client.request('POST', '/api/v1/namespaces', { body: { metadata: { name: NAMESPACE } } }).catch(() => {});
     await putSecret('helm-auth', { username: 'packyard', password });
     await putSecret('helm-ca', { 'ca.crt': pki.ca.cert });
     manager = new Manager({
-      kubeConfig: kc,
+      kubeConfig: cluster.kubeConfig,
       namespace: NAMESPACE,
       log: createLogger({ level: 'fatal', name: 'test' }),
       metricsBindAddress: '0',
@@ -102,6 +87,7 @@ describe('PackRegistry of type helm', () => {
     await manager?.stop();
     await server?.close();
     rmSync(repoDir, { recursive: true, force: true });
+    await cluster?.stop();
   });
 
   it('syncs a repository over HTTPS with basic auth and a CA from Secrets into Pack objects', async () => {

@@ -1,0 +1,52 @@
+import type { ClusterProfileStatus } from '../api/clusterprofile.js';
+import { readyConditions, setCondition } from '../controller/conditions.js';
+import type { ResolveResult } from '../resolve/resolve-profile.js';
+
+export const RESOLVED = 'Resolved';
+
+/** Reasons that heal on their own once a registry syncs; every other failure needs a change of spec or catalogue. */
+const TRANSIENT = new Set(['RegistryNotReady']);
+
+export interface ProfileStatusInput {
+  previous: ClusterProfileStatus | undefined;
+  generation: number;
+  result: ResolveResult;
+  now: Date;
+  updateRequest?: string;
+}
+
+/**
+ * The profile's whole status after a resolution. A failure keeps the last good lock (resolved,
+ * revision, updatesAvailable) and says why in Ready and Resolved.
+ */
+export function profileStatus({ previous = {}, generation, result, now, updateRequest }: ProfileStatusInput): ClusterProfileStatus {
+  const status: ClusterProfileStatus = { ...previous, observedGeneration: generation };
+  if (updateRequest !== undefined) status.lastHandledUpdateRequest = updateRequest;
+  if (result.ok) {
+    const lockChanged = result.revision !== previous.revision;
+    Object.assign(status, {
+      resolved: result.resolved,
+      revision: result.revision,
+      updatesAvailable: result.updatesAvailable.length > 0 ? result.updatesAvailable : undefined,
+      lastResolvedTime: lockChanged ? now.toISOString().replace(/\.\d{3}Z$/, 'Z') : previous.lastResolvedTime,
+    });
+    const n = result.resolved.length;
+    const updates = result.updatesAvailable.length;
+    const message = `resolved ${n} pack${n === 1 ? '' : 's'}${updates ? `; ${updates} update${updates === 1 ? '' : 's'} available` : ''}`;
+    status.conditions = setCondition(
+      readyConditions({ generation, phase: 'Ready', reason: 'Resolved', message, now, previous: previous.conditions }),
+      { type: RESOLVED, status: 'True', reason: 'Resolved', message },
+      generation,
+      now,
+    );
+  } else {
+    const phase = TRANSIENT.has(result.reason) ? 'Failed' : 'Stalled';
+    status.conditions = setCondition(
+      readyConditions({ generation, phase, reason: result.reason, message: result.message, now, previous: previous.conditions }),
+      { type: RESOLVED, status: 'False', reason: result.reason, message: result.message },
+      generation,
+      now,
+    );
+  }
+  return status;
+}

@@ -1,0 +1,189 @@
+import { compare } from 'semver';
+import type { z } from 'zod';
+import type { availableUpdate, ClusterProfileSpec, ProfilePack, ResolvedPack } from '../api/clusterprofile.js';
+import type { PackSpec, PackVersion } from '../api/pack.js';
+import { dependencyProblems, type ProfileMember } from './dependencies.js';
+import { closestNames, formatList } from './explain.js';
+import { kubeVersionProblem } from './kube-version.js';
+import { lockRevision } from './lock.js';
+import { ProblemSet, summarize, type ResolveProblem, type ResolveReason } from './problems.js';
+import { chooseRegistry, type RegistryState } from './registries.js';
+import { checkValues, type ValuesSourceLookup } from './values.js';
+import {
+  compareNewestFirst,
+  matches,
+  newestMatch,
+  parseVersion,
+  parseVersionExpression,
+  sortNewestFirst,
+  type VersionExpression,
+} from './version-expression.js';
+
+export type AvailableUpdate = z.infer<typeof availableUpdate>;
+
+/** Pack specs of every registry, as an informer cache would index them. */
+export interface PackCatalog {
+  get(registry: string, chart: string): PackSpec | undefined;
+  /** Names of the registry's packs, for "it offers: …" when one is missing. */
+  names(registry: string): Iterable<string>;
+}
+
+/** A PackCatalog, or a Map keyed `<registry>/<chart>` (the Pack spec's registry and name). */
+export type PackLookup = PackCatalog | ReadonlyMap<string, PackSpec>;
+
+export interface ResolveInput {
+  profile: { spec: ClusterProfileSpec; namespace: string };
+  packs: PackLookup;
+  registries: readonly RegistryState[];
+  valuesSources: ValuesSourceLookup;
+  /** The previous `status.resolved`: what Manual keeps. */
+  lock?: readonly ResolvedPack[];
+  /** Defaults to the spec's updatePolicy (Auto when unset). */
+  updatePolicy?: 'Auto' | 'Manual';
+  /** The update-requested annotation has a value not yet handled: resolve as Auto this once. */
+  updateRequested: boolean;
+  /** Not read by the current rules (resolution depends on the catalogue only); accepted so callers pass their clock. */
+  now?: Date;
+}
+
+export type ResolveResult =
+  | { ok: true; resolved: ResolvedPack[]; revision: string; updatesAvailable: AvailableUpdate[] }
+  | { ok: false; reason: ResolveReason; message: string; problems: ResolveProblem[] };
+
+interface Picked {
+  pack: ProfilePack;
+  label: string;
+  registry: string;
+  chart: string;
+  expr: VersionExpression;
+  versions: readonly PackVersion[];
+  chosen: PackVersion;
+}
+
+/**
+ * Resolves every pack of a profile to one exact version, or fails as a whole. Every problem is
+ * collected; the result names the most fundamental reason and a message listing them all.
+ */
+export function resolveProfile(input: ResolveInput): ResolveResult {
+  const { spec, namespace } = input.profile;
+  const catalog = asCatalog(input.packs);
+  const manual = !input.updateRequested && (input.updatePolicy ?? spec.updatePolicy ?? 'Auto') === 'Manual';
+  const problems = new ProblemSet();
+  const picked: Picked[] = [];
+  const updatesAvailable: AvailableUpdate[] = [];
+
+  for (const pack of spec.packs) {
+    for (const message of checkValues(pack, namespace, input.valuesSources)) problems.add('InvalidValues', pack.name, message);
+    const registry = chooseRegistry(pack, input.registries, problems);
+    if (registry === undefined) continue;
+    const chart = pack.chart ?? pack.name;
+    const label = chart === pack.name ? pack.name : `${pack.name} (chart ${chart})`;
+    const packSpec = catalog.get(registry, chart);
+    if (!packSpec) {
+      const offers = closestNames(chart, catalog.names(registry));
+      const tail = offers.length ? `it offers: ${formatList(offers)}` : 'it offers no packs';
+      problems.add('PackNotFound', pack.name, `pack ${label} not found in registry ${registry}; ${tail}`);
+      continue;
+    }
+    const parsed = parseVersionExpression(pack.version);
+    if (!parsed.ok) {
+      problems.add('NoMatchingVersion', pack.name, `${label}: ${parsed.error}`);
+      continue;
+    }
+    const expr = parsed.expression;
+    const newest = newestMatch(expr, packSpec.versions);
+    if (!newest) {
+      problems.add('NoMatchingVersion', pack.name, noMatch(label, expr, packSpec.versions, registry));
+      continue;
+    }
+    let chosen = newest;
+    const locked = manual ? lockedVersion(input.lock, pack.name, registry, chart, expr, packSpec.versions) : undefined;
+    if (locked) {
+      chosen = locked;
+      if (compare(parseVersion(newest.version)!, parseVersion(locked.version)!) > 0) {
+        updatesAvailable.push({ name: pack.name, current: locked.version, available: newest.version });
+      }
+    }
+    picked.push({ pack, label, registry, chart, expr, versions: packSpec.versions, chosen });
+  }
+
+  // Cross-pack checks need the chosen versions; packs that failed above are left out of them.
+  const k8sPack = spec.packs.find((p) => p.layer === 'k8s');
+  const k8s = k8sPack && picked.find((p) => p.pack === k8sPack);
+  if (k8s) {
+    for (const p of picked) {
+      const message = kubeVersionProblem(p, { pack: k8s.pack.name, version: k8s.chosen.version });
+      if (message) problems.add('IncompatibleKubeVersion', p.pack.name, message);
+    }
+  }
+  const members: ProfileMember[] = spec.packs.map((pack) => ({
+    name: pack.name,
+    chart: pack.chart ?? pack.name,
+    layer: pack.layer,
+    chosen: picked.find((p) => p.pack === pack)?.chosen,
+  }));
+  for (const { pack, message } of dependencyProblems(members)) problems.add('DependencyNotMet', pack, message);
+
+  if (problems.size > 0) {
+    const list = problems.list();
+    return { ok: false, reason: list[0]!.reason, message: summarize(list), problems: list };
+  }
+  const resolved = picked.map(toResolved);
+  return { ok: true, resolved, revision: lockRevision(resolved), updatesAvailable };
+}
+
+/** The registry and chart of every pack, default registry unresolved: what a profile depends on, for indexing. */
+export function profileReferences(spec: ClusterProfileSpec): { name: string; registry?: string; chart: string }[] {
+  return spec.packs.map((p) => ({ name: p.name, ...(p.registry !== undefined && { registry: p.registry }), chart: p.chart ?? p.name }));
+}
+
+/**
+ * Manual keeps the locked version while the lock still describes this pack (same registry and
+ * chart), the expression still allows it and the registry still lists it; anything else re-resolves.
+ */
+function lockedVersion(
+  lock: readonly ResolvedPack[] | undefined,
+  name: string,
+  registry: string,
+  chart: string,
+  expr: VersionExpression,
+  versions: readonly PackVersion[],
+): PackVersion | undefined {
+  const entry = lock?.find((l) => l.name === name);
+  if (!entry || entry.registry !== registry || entry.chart !== chart || !matches(expr, entry.version)) return undefined;
+  return versions.filter((v) => v.version === entry.version).sort(compareNewestFirst)[0];
+}
+
+function noMatch(label: string, expr: VersionExpression, versions: readonly PackVersion[], registry: string): string {
+  const sorted = sortNewestFirst(versions);
+  if (sorted.length === 0) return `${label} ${expr.text} matches no version in ${registry}: it lists none`;
+  const pre = sorted.find((v) => matches(expr, v.version, { includePrerelease: true }));
+  const hint = pre ? ` (prerelease ${pre.version} would, but prereleases are chosen only when the expression names one)` : '';
+  return `${label} ${expr.text} matches none of ${formatList(sorted.map((v) => v.version))} in ${registry}${hint}`;
+}
+
+/** The lock entry: only fields that are set, so equal locks serialise equally. */
+function toResolved(p: Picked): ResolvedPack {
+  const { appVersion, digest, urls } = p.chosen;
+  return {
+    name: p.pack.name,
+    layer: p.pack.layer,
+    registry: p.registry,
+    chart: p.chart,
+    version: p.chosen.version,
+    ...(appVersion !== undefined && { appVersion }),
+    ...(digest !== undefined && { digest }),
+    ...(urls?.[0] !== undefined && { url: urls[0] }),
+  };
+}
+
+function asCatalog(packs: PackLookup): PackCatalog {
+  if ('names' in packs) return packs;
+  return {
+    get: (registry, chart) => packs.get(`${registry}/${chart}`),
+    *names(registry) {
+      const prefix = `${registry}/`;
+      for (const key of packs.keys()) if (key.startsWith(prefix)) yield key.slice(prefix.length);
+    },
+  };
+}
