@@ -1,14 +1,1 @@
-// Paths of the Go-built test tools (helm, oras, registry), built once by hack/build-tool.sh.
-import { execFileSync } from 'node:child_process';
-import { repoRoot } from '../../src/local/control-plane.js';
-
-const cache = new Map<string, string>();
-
-export function toolPath(tool: 'helm' | 'oras' | 'registry'): string {
-  let path = cache.get(tool);
-  if (!path) {
-    path = execFileSync(`${repoRoot()}/hack/build-tool.sh`, [tool], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
-    cache.set(tool, path);
-  }
-  return path;
-}
+export { toolPath } from '../../src/local/tools.js';

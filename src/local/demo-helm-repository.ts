@@ -1,0 +1,62 @@
+// The demo Helm repository of `make run`: small charts packaged by the real helm CLI and served on
+// loopback, so a newcomer sees registries sync and profiles resolve without any network.
+import { createServer, type Server } from 'node:http';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { makeHelmRepository, type ChartSpec } from './helm-charts.js';
+
+const layer = (l: string) => ({ 'packyard.io/layer': l });
+
+/** What the demo offers; deploy/samples' profiles resolve against it. */
+export const DEMO_CHARTS: ChartSpec[] = [
+  { name: 'ubuntu', version: '22.4.3', appVersion: '22.04.3', annotations: layer('os') },
+  { name: 'ubuntu', version: '22.4.4', appVersion: '22.04.4', annotations: layer('os') },
+  { name: 'ubuntu', version: '24.4.1', appVersion: '24.04.1', annotations: layer('os') },
+  { name: 'kubernetes', version: '1.29.6', annotations: layer('k8s') },
+  { name: 'kubernetes', version: '1.30.2', annotations: layer('k8s') },
+  { name: 'kubernetes', version: '1.30.4', annotations: layer('k8s') },
+  { name: 'cni-calico', version: '3.26.4', appVersion: 'v3.26.4', annotations: layer('cni') },
+  { name: 'cni-calico', version: '3.27.3', appVersion: 'v3.27.3', annotations: layer('cni') },
+  { name: 'csi-aws-ebs', version: '1.28.0', appVersion: 'v1.28.0', annotations: layer('csi') },
+  { name: 'csi-aws-ebs', version: '1.30.0', appVersion: 'v1.30.0', annotations: layer('csi') },
+  { name: 'podinfo', version: '6.6.3', appVersion: '6.6.3', kubeVersion: '>=1.23.0-0' },
+  { name: 'podinfo', version: '6.7.0', appVersion: '6.7.0', kubeVersion: '>=1.23.0-0' },
+  { name: 'kube-state-metrics', version: '5.20.1', appVersion: '2.12.0' },
+  { name: 'kube-state-metrics', version: '5.25.1', appVersion: '2.13.0' },
+];
+
+export interface DemoHelmRepository {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Builds the charts once into `dir` and serves them on 127.0.0.1 (the preferred port if free). */
+export async function startDemoHelmRepository(dir: string, preferredPort = 8879): Promise<DemoHelmRepository> {
+  if (!existsSync(join(dir, 'index.yaml'))) {
+    await mkdir(dir, { recursive: true });
+    makeHelmRepository(DEMO_CHARTS, dir);
+  }
+  const server = createServer((req, res) => {
+    const file = new URL(req.url ?? '/', 'http://x').pathname.replace(/^\/charts\//, '');
+    if (file.includes('/') || file.includes('..') || !existsSync(join(dir, file))) return void res.writeHead(404).end();
+    res.writeHead(200, { 'Content-Type': file.endsWith('.yaml') ? 'application/x-yaml' : 'application/gzip' });
+    res.end(readFileSync(join(dir, file)));
+  });
+  const port = await listen(server, preferredPort).catch(() => listen(server, 0));
+  return {
+    url: `http://127.0.0.1:${port}/charts`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+function listen(server: Server, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}

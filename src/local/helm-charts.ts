@@ -1,0 +1,66 @@
+// Helm charts made and indexed by the real helm CLI: the demo repository of `make run`, and tests.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { dump } from 'js-yaml';
+import { toolPath } from './tools.js';
+
+export interface ChartSpec {
+  name: string;
+  version: string;
+  appVersion?: string;
+  kubeVersion?: string;
+  description?: string;
+  annotations?: Record<string, string>;
+}
+
+/** Runs the real helm CLI with a throwaway home, so nothing leaks between tests or into ~/.config. */
+export function helm(args: string[], cwd?: string): string {
+  const home = mkdtempSync(join(tmpdir(), 'packyard-helm-home-'));
+  return execFileSync(toolPath('helm'), args, {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, HELM_CONFIG_HOME: home, HELM_CACHE_HOME: home, HELM_DATA_HOME: home },
+  });
+}
+
+/** Writes a minimal chart and packages it into `outDir` with `helm package`; returns the .tgz path. */
+export function packageChart(chart: ChartSpec, outDir: string): string {
+  const src = mkdtempSync(join(tmpdir(), `packyard-chart-${chart.name}-`));
+  mkdirSync(join(src, 'templates'));
+  writeFileSync(
+    join(src, 'Chart.yaml'),
+    dump({ apiVersion: 'v2', type: 'application', description: `The ${chart.name} chart`, ...chart }),
+  );
+  writeFileSync(join(src, 'values.yaml'), 'replicaCount: 1\n');
+  writeFileSync(join(src, 'templates', 'configmap.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n');
+  mkdirSync(outDir, { recursive: true });
+  helm(['package', src, '--destination', outDir]);
+  return join(outDir, `${chart.name}-${chart.version}.tgz`);
+}
+
+/** A directory holding packaged charts and the index.yaml `helm repo index` made for them. */
+export function makeHelmRepository(charts: ChartSpec[], dir = mkdtempSync(join(tmpdir(), 'packyard-helm-repo-'))): string {
+  for (const chart of charts) packageChart(chart, dir);
+  reindex(dir);
+  return dir;
+}
+
+/** Regenerates index.yaml from every chart in the directory; relative URLs, as most repositories use. */
+export function reindex(dir: string): void {
+  helm(['repo', 'index', dir]);
+}
+
+/**
+ * Publishes one more chart as chart-releaser does: package it apart and merge it into the existing
+ * index, so the other charts keep their `created` stamps (a plain reindex would restamp them all).
+ */
+export function publishChart(chart: ChartSpec, dir: string): void {
+  const staging = mkdtempSync(join(tmpdir(), 'packyard-publish-'));
+  const tgz = packageChart(chart, staging);
+  helm(['repo', 'index', staging, '--merge', join(dir, 'index.yaml')]);
+  renameSync(tgz, join(dir, basename(tgz)));
+  renameSync(join(staging, 'index.yaml'), join(dir, 'index.yaml'));
+  rmSync(staging, { recursive: true, force: true });
+}

@@ -1,0 +1,142 @@
+// `make run`: Packyard on the cluster in KUBECONFIG when one answers; otherwise on an embedded default,
+// a local control plane with demo registries and the samples, so a newcomer sees it work at once.
+// Runs the operator in the foreground; Ctrl-C stops everything it started.
+import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { loadAll } from 'js-yaml';
+import pretty from 'pino-pretty';
+import type { ClusterProfile } from '../api/clusterprofile.js';
+import type { Pack } from '../api/pack.js';
+import type { PackRegistry } from '../api/packregistry.js';
+import { CLUSTERPROFILE, PACK, PACKREGISTRY } from '../api/resource-types.js';
+import { loadKubeConfig } from '../controller/kube-config.js';
+import { KubeClient } from '../controller/kube-client.js';
+import { createLogger } from '../controller/logger.js';
+import { Manager } from '../controller/manager.js';
+import { registerReconcilers } from '../reconcilers/register.js';
+import { applyObjects } from './apply.js';
+import { repoRoot, startControlPlane, type ControlPlane } from './control-plane.js';
+import { applyCrdsFromDir } from './crds.js';
+import { startDemoHelmRepository, type DemoHelmRepository } from './demo-helm-repository.js';
+
+const NAMESPACE = 'packyard-system';
+const root = repoRoot();
+const devDir = join(root, '.dev');
+const say = (line: string) => process.stderr.write(`run: ${line}\n`);
+const log = createLogger({ level: 'info', name: 'packyard' }, pretty({ colorize: process.stdout.isTTY, destination: 1, sync: true }));
+
+let controlPlane: ControlPlane | undefined;
+let demoHelm: DemoHelmRepository | undefined;
+let manager: Manager | undefined;
+
+async function reachableCluster(): Promise<KubeConfig | undefined> {
+  let kc: KubeConfig;
+  try {
+    kc = loadKubeConfig();
+  } catch {
+    return undefined;
+  }
+  try {
+    await new KubeClient(kc).request('GET', '/readyz', { signal: AbortSignal.timeout(5_000) });
+    return kc;
+  } catch (err) {
+    say(`the cluster in your kubeconfig (${kc.getCurrentCluster()?.server}) does not answer: ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
+async function startEmbedded(): Promise<KubeConfig> {
+  say('no reachable cluster: starting a local control plane (kube-apiserver + etcd; the first run builds them)');
+  controlPlane = await startControlPlane({ log: say });
+  await mkdir(devDir, { recursive: true });
+  await copyFile(controlPlane.kubeconfigPath, join(devDir, 'kubeconfig'));
+  const kc = new KubeConfig();
+  kc.loadFromFile(controlPlane.kubeconfigPath);
+  return kc;
+}
+
+/** The samples, pointed at the demo registries actually running. */
+async function demoObjects(helmUrl: string): Promise<KubernetesObject[]> {
+  const files = ['packregistry-helm.yaml', 'clusterprofile-infra.yaml', 'clusterprofile-addon.yaml'];
+  const objects: KubernetesObject[] = [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } }];
+  for (const file of files) {
+    for (const doc of loadAll(await readFile(join(root, 'deploy/samples', file), 'utf8')) as KubernetesObject[]) {
+      if (doc.kind === 'PackRegistry') (doc as PackRegistry).spec.url = helmUrl;
+      objects.push(doc);
+    }
+  }
+  return objects;
+}
+
+async function printSummary(client: KubeClient): Promise<void> {
+  const registries = (await client.list<PackRegistry & KubernetesObject>(PACKREGISTRY)).items;
+  const profiles = (await client.list<ClusterProfile & KubernetesObject>(CLUSTERPROFILE)).items;
+  const packs = (await client.list<Pack & KubernetesObject>(PACK)).items;
+  const ready = (o: { status?: { conditions?: { type: string; status: string; reason: string }[] } }) => {
+    const c = o.status?.conditions?.find((x) => x.type === 'Ready');
+    return c ? `${c.status} (${c.reason})` : 'Unknown';
+  };
+  const table = (rows: string[][]) => {
+    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+    return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+  };
+  const out = [
+    table([['PACKREGISTRY', 'TYPE', 'READY', 'PACKS', 'URL'], ...registries.map((r) => [r.metadata!.name!, r.spec.type, ready(r), String(r.status?.packCount ?? '-'), r.spec.url])]),
+    table([['CLUSTERPROFILE', 'TYPE', 'READY', 'LOCK'], ...profiles.map((p) => [`${p.metadata!.namespace}/${p.metadata!.name}`, p.spec.type, ready(p), (p.status?.resolved ?? []).map((r) => `${r.name}=${r.version}`).join(' ')])]),
+    table([['PACK', 'LAYER', 'LATEST', 'VERSIONS'], ...packs.map((p) => [p.metadata!.name!, p.spec.layer, p.spec.latest ?? '-', String(p.spec.versionCount ?? p.spec.versions.length)])]),
+  ];
+  process.stdout.write(`\n${out.join('\n\n')}\n\n`);
+}
+
+/** Waits until every profile is Ready (or the time is up: the summary then shows why not). */
+async function waitForProfiles(client: KubeClient, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const isReady = (p: ClusterProfile) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+  while (Date.now() < deadline) {
+    const profiles = (await client.list<ClusterProfile & KubernetesObject>(CLUSTERPROFILE)).items;
+    if (profiles.length > 0 && profiles.every(isReady)) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function shutdown(code: number): Promise<never> {
+  say('stopping');
+  await manager?.stop();
+  await demoHelm?.close();
+  await controlPlane?.stop();
+  process.exit(code);
+}
+
+async function main(): Promise<void> {
+  process.once('SIGINT', () => void shutdown(0));
+  process.once('SIGTERM', () => void shutdown(0));
+  const external = await reachableCluster();
+  const kc = external ?? (await startEmbedded());
+  const client = new KubeClient(kc);
+  await applyCrdsFromDir(kc, join(root, 'crds'));
+  say('CRDs installed');
+  await applyObjects(client, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } }]);
+  if (!external) {
+    demoHelm = await startDemoHelmRepository(join(devDir, 'demo-helm'));
+    say(`demo Helm repository at ${demoHelm.url}`);
+    await applyObjects(client, await demoObjects(demoHelm.url));
+    say('applied deploy/samples (registries and profiles)');
+  }
+
+  manager = new Manager({ kubeConfig: kc, namespace: NAMESPACE, name: 'packyard', log, metricsBindAddress: '127.0.0.1:0', probeBindAddress: '127.0.0.1:0' });
+  registerReconcilers(manager);
+  await manager.start();
+  if (!external) {
+    await waitForProfiles(client, 30_000);
+    await printSummary(client);
+    say(`point kubectl at this cluster:  export KUBECONFIG=${join(devDir, 'kubeconfig')}`);
+    say('then try:  kubectl get preg,cprof,pk   |   kubectl get cprof edge-infra -o yaml');
+  }
+  say(`the operator runs in the foreground (metrics on 127.0.0.1:${manager.ports().metrics}); Ctrl-C stops everything`);
+}
+
+main().catch(async (err) => {
+  say(`failed: ${(err as Error).stack ?? err}`);
+  await shutdown(1);
+});
