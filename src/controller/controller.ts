@@ -9,6 +9,8 @@ import { WorkQueue, type Handler } from './workqueue.js';
 export interface Watch<T extends KubernetesObject = KubernetesObject> {
   informer: Informer<T>;
   toKeys: (obj: T) => string[];
+  /** Whether an update matters to the primaries; all updates do when unset. Resyncs always pass. */
+  relevant?: (oldObj: T, newObj: T) => boolean;
 }
 
 export interface ControllerOptions<P extends KubernetesObject> {
@@ -46,7 +48,13 @@ export class Controller<P extends KubernetesObject> {
     });
     for (const watch of opts.watches ?? []) {
       const enqueue = (obj: KubernetesObject) => watch.toKeys(obj).forEach((key) => this.queue.add(key));
-      watch.informer.on({ onAdd: enqueue, onUpdate: (_old, obj) => enqueue(obj), onDelete: enqueue });
+      watch.informer.on({
+        onAdd: enqueue,
+        onUpdate: (old, obj) => {
+          if (old === obj || !watch.relevant || watch.relevant(old, obj)) enqueue(obj);
+        },
+        onDelete: enqueue,
+      });
     }
   }
 

@@ -1,4 +1,5 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { isDeepStrictEqual } from 'node:util';
 import { UPDATE_REQUESTED_ANNOTATION, type ClusterProfile, type ResolvedPack } from '../api/clusterprofile.js';
 import { REGISTRY_LABEL, type Pack } from '../api/pack.js';
 import type { PackRegistry } from '../api/packregistry.js';
@@ -125,7 +126,12 @@ export function registerClusterProfileReconciler(manager: Manager, opts: Cluster
         },
         // Readiness or the default flag changing matters to the profiles that use the registry, or
         // the default one (a registry that just stopped being default included).
-        { informer: registries, toKeys: (r: Registry) => profileKeys([`registry:${r.metadata.name}`, USES_DEFAULT]) },
+        {
+          informer: registries,
+          toKeys: (r: Registry) => profileKeys([`registry:${r.metadata.name}`, USES_DEFAULT]),
+          // A sync rewrites the registry's status every time; only what resolution reads counts.
+          relevant: (old: Registry, obj: Registry) => !isDeepStrictEqual(registryState(old), registryState(obj)),
+        },
       ] as never,
       reconcile,
       workers: opts.workers ?? 4,
@@ -140,11 +146,13 @@ export function registerClusterProfileReconciler(manager: Manager, opts: Cluster
  * passing timeout must not fail every profile that uses it. Never synced means RegistryNotReady.
  */
 function registryState(r: Registry): RegistryState {
-  const ready = getCondition(r.status?.conditions, 'Ready');
+  const condition = getCondition(r.status?.conditions, 'Ready');
+  const ready = condition?.status === 'True' || r.status?.lastSyncTime !== undefined;
   return {
     name: r.metadata.name,
-    ready: ready?.status === 'True' || r.status?.lastSyncTime !== undefined,
-    ...(ready && { reason: ready.reason, message: ready.message }),
+    ready,
+    // Only quoted when not ready; leaving them out otherwise keeps a sync's new message from re-resolving profiles.
+    ...(!ready && condition && { reason: condition.reason, message: condition.message }),
     default: r.spec.default === true,
   };
 }

@@ -9,6 +9,7 @@ import { createLogger } from '../../src/controller/logger.js';
 import { Manager } from '../../src/controller/manager.js';
 import { repoRoot, startControlPlane, type ControlPlane } from '../../src/local/control-plane.js';
 import { applyCrdsFromDir } from '../../src/local/crds.js';
+import { metricValue } from '../harness/metrics.js';
 import { waitFor } from '../harness/wait.js';
 import { registerEchoReconciler } from './fixtures/echo-reconciler.js';
 
@@ -30,13 +31,6 @@ async function startManager(kubeConfig: KubeConfig): Promise<Manager> {
   registerEchoReconciler(manager);
   await manager.start();
   return manager;
-}
-
-async function counter(manager: Manager, name: string, labels: Record<string, string>): Promise<number> {
-  const metric = (await manager.metrics.registry.getMetricsAsJSON()).find((m) => m.name === name);
-  return (metric?.values ?? [])
-    .filter((v) => Object.entries(labels).every(([k, val]) => String(v.labels[k]) === val))
-    .reduce((sum, v) => sum + v.value, 0);
 }
 
 const readyMessage = (r: PackRegistry | undefined) => r?.status?.conditions?.find((c) => c.type === 'Ready')?.message;
@@ -81,15 +75,15 @@ describe('controller runtime on a real apiserver', () => {
     );
     console.log(`recovery after apiserver restart: ${Date.now() - upAt} ms`);
     expect(reconciled.metadata.generation).toBe(2);
-    expect(await counter(manager!, 'packyard_informer_restarts_total', {})).toBeGreaterThan(0);
+    expect(await metricValue(manager!, 'packyard_informer_restarts_total', {})).toBeGreaterThan(0);
   }, 120_000);
 
   it('makes no status write for an object that did not change', async () => {
     const m = manager!;
     await client.create(PACKREGISTRY, registry('steady'));
     await waitFor('first reconcile', async () => readyMessage(await client.get<PackRegistry>(PACKREGISTRY, 'steady')));
-    const reconciles = () => counter(m, 'controller_runtime_reconcile_total', { controller: 'echo', result: 'success' });
-    const patchesBefore = await counter(m, 'rest_client_requests_total', { method: 'PATCH' });
+    const reconciles = () => metricValue(m, 'controller_runtime_reconcile_total', { controller: 'echo', result: 'success' });
+    const patchesBefore = await metricValue(m, 'rest_client_requests_total', { method: 'PATCH' });
 
     // Annotation changes trigger reconciles without changing anything the status depends on.
     for (let i = 0; i < 5; i++) {
@@ -97,7 +91,7 @@ describe('controller runtime on a real apiserver', () => {
       await client.mergePatch(PACKREGISTRY, 'steady', undefined, { metadata: { annotations: { touch: String(i) } } });
       await waitFor(`reconcile after touch ${i}`, async () => (await reconciles()) > before);
     }
-    expect(await counter(m, 'rest_client_requests_total', { method: 'PATCH' })).toBe(patchesBefore);
+    expect(await metricValue(m, 'rest_client_requests_total', { method: 'PATCH' })).toBe(patchesBefore);
   }, 60_000);
 
   it('records events.k8s.io events and folds repeats into a series', async () => {

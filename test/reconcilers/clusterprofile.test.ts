@@ -13,6 +13,7 @@ import { registerReconcilers } from '../../src/reconcilers/register.js';
 import { makeHelmRepository, publishChart, type ChartSpec } from '../harness/helm-charts.js';
 import { serveDirectory, startServer, status, type TestServer } from '../harness/http-server.js';
 import { startTestCluster, type TestCluster } from '../harness/own-cluster.js';
+import { metricValue } from '../harness/metrics.js';
 import { waitFor } from '../harness/wait.js';
 
 type Profile = ClusterProfile & KubernetesObject;
@@ -161,5 +162,27 @@ describe('ClusterProfile resolution', () => {
     expect(ready(p)?.message).toMatch(/charts.*second-default/);
     await client.delete(PACKREGISTRY, 'second-default');
     await waitForProfile('edge', 'Resolved');
+  });
+
+  it('re-resolves only the profiles that reference a changed pack', async () => {
+    const reconciles = () => metricValue(manager, 'controller_runtime_reconcile_total', { controller: 'clusterprofile' });
+    const quiet = async () => {
+      let last = await reconciles();
+      for (;;) {
+        await new Promise((r) => setTimeout(r, 750));
+        const now = await reconciles();
+        if (now === last) return now;
+        last = now;
+      }
+    };
+    const profiles = (await client.list<Profile>(CLUSTERPROFILE)).items;
+    const referencing = profiles.filter((p) => p.spec.packs.some((pk) => (pk.chart ?? pk.name) === 'podinfo' && (pk.registry ?? 'charts') === 'charts'));
+    expect(referencing.length).toBeGreaterThan(0);
+    expect(referencing.length).toBeLessThan(profiles.length);
+    const before = await quiet();
+    publishChart({ name: 'podinfo', version: '6.6.0' }, repoDir);
+    await syncRegistry('fan-out');
+    await waitFor('podinfo 6.6.0 in the catalogue', async () => (await client.get<Pack & KubernetesObject>(PACK, 'charts.podinfo')).spec.latest === '6.6.0');
+    expect((await quiet()) - before).toBe(referencing.length);
   });
 });
