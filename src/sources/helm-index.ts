@@ -39,10 +39,10 @@ const EXPECTED = 'expected a Helm repository index (apiVersion v1 with entries)'
 const MAX_DEPTH = 64;
 
 /**
- * Aliases may add at most this many nodes, or as many as the document itself holds. js-yaml shares
- * aliased objects instead of copying them, so a "billion laughs" costs no memory while parsing, but
- * it would explode in whoever walks the result; counting the expanded size on the event stream
- * rejects it before anything is built. Helm-generated indexes contain no aliases at all.
+ * Aliases may add at most this many nodes, or one per byte of the index if that is more. js-yaml
+ * shares aliased objects instead of copying them, so a "billion laughs" costs no memory while
+ * parsing, but it would explode in whoever walks the result; counting the expanded size on the event
+ * stream rejects it before anything is built. Helm-generated indexes contain no aliases at all.
  */
 const ALIAS_NODE_BUDGET = 10_000;
 
@@ -83,12 +83,31 @@ interface Candidate {
 
 /** Turns a Helm repository index into catalogue packs. Pure: no I/O, throws SourceError('InvalidIndex'). */
 export function parseHelmIndex(body: Buffer | string, opts: HelmIndexOptions): HelmIndexResult {
-  const index = loadIndex(decode(body));
+  const source = decode(body).replace(/^\uFEFF/, '');
+  const start = source.trimStart();
+  if (start === '') throw invalid(`${EXPECTED}, got an empty document`);
+  if (start.startsWith('<')) throw invalid(`${EXPECTED}, got ${describeMarkup(start)}`);
+  if (start.startsWith('{')) {
+    const json = parseJson(source); // Helm accepts JSON indexes, and JSON.parse is fast and lean
+    if (json !== undefined) return toPacks(Object.entries(checkIndex(json)), opts);
+  }
+  const charts = splitCharts(source);
+  if (charts) {
+    try {
+      return toPacks(chartByChart(charts, aliasBudget(source)), opts);
+    } catch (e) {
+      if (!(e instanceof SourceError)) throw e; // else the whole document decides, with the right message
+    }
+  }
+  return toPacks(Object.entries(checkIndex(parseYaml(source, aliasBudget(source)))), opts);
+}
+
+function toPacks(entries: Iterable<[string, unknown]>, opts: HelmIndexOptions): HelmIndexResult {
   const resolveUrl = urlResolver(opts.repoUrl);
   const includes = packNameMatcher(opts.filter);
   const packs: CatalogPack[] = [];
   let skippedVersions = 0;
-  for (const [name, list] of Object.entries(index.entries)) {
+  for (const [name, list] of entries) {
     if (!includes(name)) continue;
     const items = listAt(list, `entries.${name}`);
     if (name === '' || name.length > MAX_NAME) {
@@ -118,12 +137,8 @@ function decode(body: Buffer | string): string {
   return body.toString('utf8');
 }
 
-function loadIndex(text: string): { entries: YamlMap } {
-  const source = text.replace(/^\uFEFF/, '');
-  const start = source.trimStart();
-  if (start === '') throw invalid(`${EXPECTED}, got an empty document`);
-  if (start.startsWith('<')) throw invalid(`${EXPECTED}, got ${describeMarkup(start)}`);
-  const doc = start.startsWith('{') ? (parseJson(source) ?? parseYaml(source)) : parseYaml(source);
+/** The entries of an index document, once it is known to be one. */
+function checkIndex(doc: unknown): YamlMap {
   if (!isMap(doc)) throw invalid(`${EXPECTED}, got ${describe(doc)}`);
   if (!Object.hasOwn(doc, 'entries')) throw invalid(`${EXPECTED}, got ${describe(doc)} without entries`);
   const entries = doc.entries ?? {}; // `entries:` with no charts, as Go reads it
@@ -132,10 +147,62 @@ function loadIndex(text: string): { entries: YamlMap } {
     const found = doc.apiVersion == null ? 'no apiVersion' : `apiVersion ${JSON.stringify(doc.apiVersion)}`;
     throw invalid(`${EXPECTED}, got ${found}`);
   }
-  return { entries };
+  return entries;
 }
 
-/** Helm accepts JSON indexes, and JSON.parse is several times faster than any YAML parser. */
+/**
+ * Helm writes one block layout: `entries:` alone on a line at column 0, then each chart as a key at
+ * one indentation with its versions below. js-yaml builds an event list of about 100 bytes a node
+ * (seven times the text) before any object, so parsing chart by chart keeps peak memory to the
+ * result plus one chart. Returns the document without its charts (`head`) and each chart's text,
+ * or undefined for any other layout, which is then parsed whole.
+ */
+export function splitCharts(source: string): { head: string; charts: string[] } | undefined {
+  const entriesLine = /^entries:[ \t]*\r?$/m.exec(source);
+  if (!entriesLine) return undefined;
+  const charts: string[] = [];
+  let indent = -1;
+  let chart = -1;
+  let end = source.length;
+  for (let line = entriesLine.index + entriesLine[0].length + 1; line < source.length; ) {
+    const next = source.indexOf('\n', line);
+    let col = line;
+    while (source[col] === ' ') col++;
+    const c = source[col];
+    const n = col - line;
+    if (c === '\t') return undefined;
+    if (c !== '#' && c !== '\r' && c !== '\n' && c !== undefined) {
+      if (n === 0) {
+        end = line; // the next top-level key: entries are over
+        break;
+      }
+      if (indent < 0) indent = n;
+      if (n < indent) return undefined;
+      const sequenceItem = c === '-' && /\s/.test(source[col + 1] ?? ' ');
+      if (n === indent && !sequenceItem) {
+        if (chart >= 0) charts.push(source.slice(chart, line));
+        chart = line;
+      } else if (chart < 0) return undefined;
+    }
+    line = next < 0 ? source.length : next + 1;
+  }
+  if (chart >= 0) charts.push(source.slice(chart, end));
+  return { head: `${source.slice(0, entriesLine.index)}entries: {}\n${source.slice(end)}`, charts };
+}
+
+/** Each chart text must be a map of one new chart name: anything else makes the caller parse the whole. */
+function* chartByChart(split: { head: string; charts: string[] }, aliases: AliasBudget): Generator<[string, unknown]> {
+  checkIndex(parseYaml(split.head, aliases));
+  const seen = new Set<string>();
+  for (const text of split.charts) {
+    const chart = parseYaml(text, aliases);
+    const name = isMap(chart) ? Object.keys(chart) : [];
+    if (name.length !== 1 || seen.has(name[0]!)) throw invalid('not one chart per chart key');
+    seen.add(name[0]!);
+    yield [name[0]!, (chart as YamlMap)[name[0]!]];
+  }
+}
+
 function parseJson(source: string): unknown {
   try {
     return JSON.parse(source) as unknown;
@@ -144,10 +211,19 @@ function parseJson(source: string): unknown {
   }
 }
 
-function parseYaml(source: string): unknown {
+interface AliasBudget {
+  limit: number;
+  expanded: number;
+}
+
+function aliasBudget(source: string): AliasBudget {
+  return { limit: Math.max(ALIAS_NODE_BUDGET, source.length), expanded: 0 };
+}
+
+function parseYaml(source: string, aliases: AliasBudget): unknown {
   try {
     const events = parseEvents(source, { maxDepth: MAX_DEPTH });
-    checkAliasExpansion(events, source);
+    checkAliasExpansion(events, source, aliases);
     const docs = constructFromEvents(events, { source, schema: INDEX_SCHEMA });
     if (docs.length > 1) throw invalid(`${EXPECTED}, got a YAML stream of ${docs.length} documents`);
     return docs[0] ?? null; // comments only
@@ -159,11 +235,9 @@ function parseYaml(source: string): unknown {
 }
 
 /** Sums the nodes every alias stands for, nested aliases included, and stops at the budget. */
-function checkAliasExpansion(events: readonly Event[], source: string): void {
-  const budget = Math.max(ALIAS_NODE_BUDGET, events.length);
+function checkAliasExpansion(events: readonly Event[], source: string, aliases: AliasBudget): void {
   const anchorSizes = new Map<string, number>();
   const open: { anchor?: string; size: number }[] = [{ size: 0 }];
-  let expanded = 0;
   const anchorOf = (e: { anchorStart: number; anchorEnd: number }) =>
     e.anchorStart < 0 ? undefined : source.slice(e.anchorStart, e.anchorEnd);
   for (const e of events) {
@@ -185,9 +259,9 @@ function checkAliasExpansion(events: readonly Event[], source: string): void {
       case EVENT_ID.ALIAS: {
         const size = anchorSizes.get(source.slice(e.anchorStart, e.anchorEnd)) ?? 1;
         top.size += size;
-        expanded += size;
-        if (expanded > budget) {
-          throw invalid(`${EXPECTED}, got YAML whose aliases expand to more than ${budget} nodes (an alias bomb?)`);
+        aliases.expanded += size;
+        if (aliases.expanded > aliases.limit) {
+          throw invalid(`${EXPECTED}, got YAML whose aliases expand to more than ${aliases.limit} nodes (an alias bomb?)`);
         }
         break;
       }

@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { compare, parse as parseSemVer } from 'semver';
 import type { PackFilter } from '../../src/sources/pack-filter.js';
+import { dump } from 'js-yaml';
+import { splitCharts } from '../../src/sources/helm-index.js';
 import { indexYaml, parse } from './helm-index-support.js';
 
 /** Versions as they appear in the wild: mostly SemVer, some with `v` or missing parts, some junk. */
@@ -39,14 +41,19 @@ const filter: fc.Arbitrary<PackFilter> = fc.record(
   { requiredKeys: [] },
 );
 
-function toYaml(e: Record<string, { version: string; created?: string; description: string }[]>): string {
-  const clean = Object.fromEntries(
+type Entries = Record<string, { version: string; created?: string; description: string }[]>;
+
+function toYaml(e: Entries): string {
+  return indexYaml(clean(e));
+}
+
+function clean(e: Entries) {
+  return Object.fromEntries(
     Object.entries(e).map(([name, vs]) => [
       name,
       vs.map((v) => Object.fromEntries(Object.entries({ ...v, urls: [`${name}-${v.version}.tgz`] }).filter(([, x]) => x !== undefined))),
     ]),
   );
-  return indexYaml(clean);
 }
 
 /** A permutation of xs chosen by seed, so fast-check can shrink it. */
@@ -138,6 +145,22 @@ describe('parseHelmIndex properties', () => {
             expect(sv.build.length ? `${sv.version}+${sv.build.join('.')}` : sv.version).toBe(v);
           }
         }
+      }),
+    );
+  });
+
+  it('reads an index the same chart by chart, whole (flow style), and as JSON', () => {
+    fc.assert(
+      fc.property(entries, filter, (e, f) => {
+        const index = { apiVersion: 'v1', entries: clean(e) };
+        const block = toYaml(e);
+        const flow = dump(index, { flowLevel: 1 });
+        const charts = Object.keys(e).length;
+        if (charts > 0) expect(splitCharts(block)?.charts).toHaveLength(charts); // `entries: {}` is flow style
+        expect(splitCharts(flow)).toBeUndefined();
+        const expected = parse(JSON.stringify(index), { filter: f });
+        expect(parse(block, { filter: f })).toEqual(expected);
+        expect(parse(flow, { filter: f })).toEqual(expected);
       }),
     );
   });

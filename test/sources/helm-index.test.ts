@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { helmSemVer } from '../../src/sources/helm-index.js';
+import { helmSemVer, splitCharts } from '../../src/sources/helm-index.js';
 import { REPO_URL, entry, indexYaml, parse, parseError } from './helm-index-support.js';
 
 const FIXTURE = readFileSync(fileURLToPath(new URL('../../../test/sources/fixtures/helm-index-small.yaml', import.meta.url)));
@@ -122,6 +122,48 @@ describe('a realistic index', () => {
   it('reads the same index served as JSON, as Helm does', () => {
     const asJson = JSON.stringify(parse(indexYaml({ a: [entry('1.0.0')] })));
     expect(JSON.stringify(parse(JSON.stringify({ apiVersion: 'v1', entries: { a: [entry('1.0.0')] } })))).toBe(asJson);
+  });
+});
+
+describe('chart by chart', () => {
+  it('splits the layout Helm writes at its charts', () => {
+    const split = splitCharts(FIXTURE.toString());
+    expect(split?.charts.map((c) => c.slice(0, c.indexOf(':')).trim())).toEqual([
+      'cert-manager',
+      'cilium',
+      'ingress-nginx',
+      'legacy-dashboard',
+      'snapshot-only',
+    ]);
+    expect(split?.head).toBe('apiVersion: v1\nentries: {}\ngenerated: "2024-03-28T07:52:17.981437011Z"\n');
+  });
+
+  it.each([
+    ['flow-style entries', 'apiVersion: v1\nentries: {a: [{version: 1.0.0}]}\n'],
+    ['an anchored entries map', 'apiVersion: v1\nentries: &e\n  a: []\n'],
+    ['tab indentation', 'apiVersion: v1\nentries:\n\ta: []\n'],
+    ['a line indented less than the charts', 'apiVersion: v1\nentries:\n    a:\n    - version: 1.0.0\n  b: []\n'],
+    ['a sequence for entries', 'apiVersion: v1\nentries:\n  - a\n'],
+  ])('leaves %s to the whole-document parse', (_title, body) => {
+    expect(splitCharts(body)).toBeUndefined();
+  });
+
+  it('reads CRLF line endings and comments between charts', () => {
+    const body = 'apiVersion: v1\r\nentries:\r\n# first\r\n  a:\r\n  - version: 1.0.0\r\n\r\n  # second\r\n  b:\r\n  - version: 2.0.0\r\n';
+    expect(splitCharts(body)?.charts).toHaveLength(2);
+    expect(parse(body).packs.map((p) => [p.name, p.latest])).toEqual([['a', '1.0.0'], ['b', '2.0.0']]);
+  });
+
+  it('falls back to the whole document for an alias from one chart to another', () => {
+    const body = 'apiVersion: v1\nentries:\n  a:\n  - &v {version: 1.0.0, urls: [a.tgz]}\n  b:\n  - *v\n';
+    expect(parse(body).packs.map((p) => [p.name, p.latest])).toEqual([['a', '1.0.0'], ['b', '1.0.0']]);
+  });
+
+  it('reports errors of one chart at their line in the whole document', () => {
+    const body = 'apiVersion: v1\nentries:\n  a:\n  - version: 1.0.0\n  b:\n  - version: "1.0.0\n  c:\n  - version: 1.0.0\n';
+    expect(parseError(body).message).toMatch(/got YAML that cannot be read: .* \(line 7, column 3\)$/);
+    const twice = 'apiVersion: v1\nentries:\n  a:\n  - version: 1.0.0\n  a:\n  - version: 2.0.0\n';
+    expect(parseError(twice).message).toMatch(/got YAML that cannot be read: duplicated mapping key \(line 5, column 3\)$/);
   });
 });
 
