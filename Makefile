@@ -41,6 +41,11 @@ test: build lint tools ## Type-check, lint, and run every test against a real lo
 	node --experimental-vm-modules node_modules/jest/bin/jest.js --json --outputFile=test-results/jest.json $(JEST_ARGS); \
 	  status=$$?; node hack/test-summary.mjs test-results/jest.json; exit $$status
 
+.PHONY: bench
+bench: build tools ## Benchmarks (not tests): Helm index parse vs js-yaml/yaml, a sync vs `helm repo update`
+	node build/bench/helm-sync.js
+	node build/bench/helm-index-parse.js
+
 .PHONY: dev-cluster
 dev-cluster: build tools ## Start a local kube-apiserver + etcd in the background; writes .dev/kubeconfig
 	hack/dev-cluster.sh up
