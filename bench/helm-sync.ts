@@ -54,7 +54,10 @@ async function main(): Promise<void> {
       const c = await time(() => source.sync({ ...request, previous: {} }));
       const w = await time(() => source.sync({ ...request, previous: { etag } }));
       const p = await time(() => run(helm, ['repo', 'update', 'bench'], { env: helmEnv }));
-      if (i > 0) cold.push(c), conditional.push(w), peer.push(p); // the first round warms up
+      if (i === 0) continue; // the first round warms up
+      cold.push(c);
+      conditional.push(w);
+      peer.push(p);
     }
     const mib = (index.length / 2 ** 20).toFixed(1);
     console.log(`index: ${charts} charts × ${versions} versions, ${mib} MiB; median of ${runs} runs, same machine, same run`);
