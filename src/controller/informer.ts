@@ -198,7 +198,7 @@ export class Informer<T extends KubernetesObject> {
         else reject(statusError(err));
       };
       this.client
-        .watch(this.opts.type, query, onEvent, onDone, this.opts.idleTimeoutMs ?? 90_000)
+        .watch(this.opts.type, query, onEvent, onDone, this.opts.idleTimeoutMs ?? 90_000, this.opts.namespace)
         .then((controller) => {
           this.activeWatch = controller;
           if (this.stopped) controller.abort();

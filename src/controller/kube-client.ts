@@ -156,19 +156,21 @@ export class KubeClient {
     await this.request('DELETE', resourcePath(type, namespace, name), { body: { propagationPolicy: 'Background' } });
   }
 
-  /** Starts a watch; `onDone` is called once when it ends for any reason. */
+  /** Starts a watch (in one namespace when given); `onDone` is called once when it ends for any reason. */
   watch(
     type: ResourceType,
     query: Record<string, string>,
     onEvent: (phase: string, obj: KubernetesObject & { code?: number }) => void,
     onDone: (err: unknown) => void,
     idleTimeoutMs: number,
+    namespace?: string,
   ): Promise<AbortController> {
     const watch = new Watch(this.kubeConfig);
     // client-node aborts a watch that has been silent this long; with bookmarks on, silence means a stall.
     (watch as unknown as { requestTimeoutMs: number }).requestTimeoutMs = idleTimeoutMs;
-    this.observe('WATCH', resourcePath(type), 0);
-    return watch.watch(resourcePath(type), query, onEvent, onDone);
+    const path = resourcePath(type, namespace);
+    this.observe('WATCH', path, 0);
+    return watch.watch(path, query, onEvent, onDone);
   }
 }
 

@@ -1,0 +1,66 @@
+import type { SemVer } from 'semver';
+import type { PackVersion } from '../../api/pack.js';
+import type { CatalogPack } from '../catalog.js';
+import { compact, type VersionMetadata } from './version-metadata.js';
+
+/** A tag that became a version, with what the registry said about it. */
+export interface ResolvedVersion {
+  pack: string;
+  repository: string;
+  tag: string;
+  version: string;
+  semver: SemVer;
+  digest: string;
+  meta: VersionMetadata;
+}
+
+/**
+ * Newest first by SemVer precedence, then by `created`, then by repository and tag: the same order
+ * rules as the Helm index (helm-index.ts), so a pack sorts alike whichever registry type serves it.
+ */
+export function newestFirst(a: Omit<ResolvedVersion, 'digest' | 'meta'> & { meta?: VersionMetadata }, b: typeof a): number {
+  const created = (v: typeof a) => (v.meta?.created ? Date.parse(v.meta.created) : Number.NEGATIVE_INFINITY);
+  return b.semver.compare(a.semver) || compareNumbers(created(b), created(a)) || cmp(a.repository, b.repository) || cmp(a.tag, b.tag);
+}
+
+/**
+ * Catalogue packs from resolved versions (already filtered and deduplicated), sorted by name.
+ * Pack-level fields come from the newest version; `latest` is the newest stable one.
+ */
+export function toCatalogPacks(host: string, versions: ResolvedVersion[]): CatalogPack[] {
+  const byPack = new Map<string, ResolvedVersion[]>();
+  for (const v of versions) byPack.set(v.pack, [...(byPack.get(v.pack) ?? []), v]);
+  return [...byPack.entries()]
+    .sort(([a], [b]) => cmp(a, b))
+    .map(([name, list]) => {
+      const sorted = list.sort(newestFirst);
+      const newest = sorted[0]!;
+      const latest = sorted.find((v) => v.semver.prerelease.length === 0) ?? newest;
+      return compact({
+        name,
+        layer: newest.meta.layer,
+        displayName: newest.meta.displayName ?? name,
+        description: newest.meta.description,
+        icon: newest.meta.icon,
+        latest: latest.version,
+        versionCount: sorted.length,
+        versions: sorted.map((v) => packVersion(host, v)),
+      });
+    });
+}
+
+function packVersion(host: string, v: ResolvedVersion): PackVersion {
+  return compact({
+    version: v.version,
+    appVersion: v.meta.appVersion,
+    digest: v.digest,
+    created: v.meta.created,
+    urls: [`oci://${host}/${v.repository}:${v.tag}`],
+    kubeVersion: v.meta.kubeVersion,
+    deprecated: v.meta.deprecated,
+    dependencies: v.meta.dependencies,
+  });
+}
+
+const cmp = (a: string, b: string) => (a === b ? 0 : a < b ? -1 : 1);
+const compareNumbers = (a: number, b: number) => (a === b ? 0 : a < b ? -1 : 1);

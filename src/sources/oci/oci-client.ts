@@ -1,0 +1,261 @@
+import { createHash } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import { httpGet, type HttpAuth, type HttpGetOptions, type HttpResponse, type TlsOptions } from '../http-client.js';
+import { bodyExcerpt, parseRetryAfter, safeUrl, statusError, type RequestContext } from '../http-errors.js';
+import { SourceError } from '../source-error.js';
+import { preferredChallenge, type AuthChallenge } from './auth-challenge.js';
+import { nextLink } from './link-header.js';
+import { MANIFEST_ACCEPT } from './media-types.js';
+import type { HttpGetFn, TokenCredentials, TokenService } from './token-service.js';
+
+export interface Descriptor {
+  mediaType: string;
+  digest: string;
+  size: number;
+  annotations?: Record<string, string>;
+}
+
+/** An image manifest or index, as far as a catalogue needs it. */
+export interface Manifest {
+  schemaVersion?: number;
+  mediaType?: string;
+  artifactType?: string;
+  config?: Descriptor;
+  layers?: Descriptor[];
+  manifests?: Descriptor[];
+  annotations?: Record<string, string>;
+}
+
+export interface OciClientOptions {
+  /** `https://host[:port]` (or http for loopback, see parseOciUrl). */
+  origin: string;
+  credentials?: TokenCredentials;
+  tls?: TlsOptions;
+  /** Budget of the whole sync: every request gets what is left of it. */
+  timeoutMs: number;
+  signal?: AbortSignal;
+  tokens: TokenService;
+  /** Largest list page or blob accepted (PackRegistry spec.maxIndexSize). */
+  maxBytes?: number;
+  /** `n` of catalog and tag listings. Distribution refuses a catalog `n` above 1000 by default. */
+  pageSize?: number;
+  /** httpGet, or a wrapper (tests count requests through it). */
+  http?: HttpGetFn;
+}
+
+type Body = Extract<HttpResponse, { notModified: false }>;
+
+const MAX_MANIFEST_BYTES = 4 * 1024 * 1024; // the distribution spec's limit registries should accept
+const MAX_PAGES = 10_000;
+const RETRYABLE = [429, 500, 502, 503, 504];
+const MAX_RETRIES = 3;
+/** Waits a sync will sit out in place; a longer Retry-After fails the sync with RateLimited instead. */
+const MAX_INLINE_WAIT_MS = 10_000;
+const TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
+const DIGEST = /^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
+
+/**
+ * A client of the OCI distribution API for one registry and one sync. Authentication follows the
+ * registry's `WWW-Authenticate` challenge, learnt from the `/v2/` ping: Basic gets the username and
+ * password, Bearer a token from the realm for each request's scope (cached in the shared
+ * TokenService). A stale token is renewed once; a second 401 is AuthenticationFailed.
+ */
+export class OciClient {
+  readonly origin: string;
+  readonly #o: OciClientOptions;
+  readonly #deadline: number;
+  readonly #http: HttpGetFn;
+  /** undefined: not pinged yet; null: the registry asked for no credentials. */
+  #challenge: AuthChallenge | null | undefined;
+
+  constructor(opts: OciClientOptions) {
+    this.#o = opts;
+    this.origin = opts.origin.replace(/\/+$/, '');
+    this.#deadline = Date.now() + opts.timeoutMs;
+    this.#http = opts.http ?? httpGet;
+  }
+
+  /** `GET /v2/`: checks the registry speaks the API and learns how it wants to be authenticated. */
+  async ping(): Promise<void> {
+    await this.#send(`${this.origin}/v2/`, undefined, { accept: 'application/json', maxBytes: 64 * 1024 });
+    this.#challenge ??= null;
+  }
+
+  /** Every repository, through `_catalog` pages. */
+  catalog(): Promise<string[]> {
+    return this.#paginate('/v2/_catalog', 'registry:catalog:*', 'repositories');
+  }
+
+  /** Every tag of a repository, through `tags/list` pages. */
+  tags(repository: string): Promise<string[]> {
+    return this.#paginate(`/v2/${repository}/tags/list`, pullScope(repository), 'tags');
+  }
+
+  /** The manifest digest of a tag, from a HEAD's `Docker-Content-Digest`; a GET when a registry omits it. */
+  async manifestDigest(repository: string, reference: string): Promise<string> {
+    const res = await this.#send(this.#manifestUrl(repository, reference), pullScope(repository), { method: 'HEAD', accept: MANIFEST_ACCEPT });
+    const digest = res.headers['docker-content-digest']?.trim();
+    if (digest && DIGEST.test(digest)) return digest;
+    return (await this.manifest(repository, reference)).digest;
+  }
+
+  /** A manifest by tag or digest; its digest is the sha256 of the bytes received, checked against a digest reference. */
+  async manifest(repository: string, reference: string): Promise<{ digest: string; manifest: Manifest }> {
+    const url = this.#manifestUrl(repository, reference);
+    const res = await this.#send(url, pullScope(repository), { accept: MANIFEST_ACCEPT, maxBytes: MAX_MANIFEST_BYTES });
+    const digest = `sha256:${res.sha256}`;
+    const claimed = DIGEST.test(reference) ? reference : res.headers['docker-content-digest']?.trim();
+    if (claimed?.startsWith('sha256:') && claimed !== digest) {
+      throw new SourceError('InvalidIndex', `GET ${safeUrl(url)}: manifest content does not match digest ${claimed} (got ${digest})`);
+    }
+    const manifest = parseJson(res.body, `GET ${safeUrl(url)}`) as Manifest;
+    if (typeof manifest !== 'object' || manifest === null || Array.isArray(manifest)) {
+      throw new SourceError('InvalidIndex', `GET ${safeUrl(url)}: a manifest must be a JSON object`);
+    }
+    manifest.mediaType ??= res.contentType?.split(';')[0]?.trim();
+    return { digest, manifest };
+  }
+
+  /** A blob, refused above `maxBytes` before download, and verified against its digest and size. */
+  async blob(repository: string, descriptor: Pick<Descriptor, 'digest' | 'size'>, maxBytes = this.#o.maxBytes): Promise<Buffer> {
+    const { digest, size } = descriptor;
+    const url = `${this.origin}/v2/${repository}/blobs/${digest}`;
+    if (typeof digest !== 'string' || !DIGEST.test(digest)) {
+      throw new SourceError('InvalidIndex', `${repository}: unsupported or malformed blob digest ${JSON.stringify(digest)}`);
+    }
+    if (maxBytes !== undefined && size > maxBytes) {
+      throw new SourceError('IndexTooLarge', `${repository}@${digest}: blob of ${size} bytes is larger than the limit of ${maxBytes} bytes`);
+    }
+    const res = await this.#send(url, pullScope(repository), { maxBytes });
+    const [algorithm] = digest.split(':') as ['sha256' | 'sha512'];
+    const actual = `${algorithm}:${algorithm === 'sha256' ? res.sha256 : createHash(algorithm).update(res.body).digest('hex')}`;
+    if (actual !== digest || (Number.isSafeInteger(size) && size >= 0 && res.body.length !== size)) {
+      throw new SourceError('InvalidIndex', `GET ${safeUrl(url)}: blob content does not match its descriptor (expected ${digest}, ${size} bytes; got ${actual}, ${res.body.length} bytes)`);
+    }
+    return res.body;
+  }
+
+  #manifestUrl(repository: string, reference: string): string {
+    if (!TAG.test(reference) && !DIGEST.test(reference)) throw new SourceError('InvalidIndex', `${repository}: ${JSON.stringify(reference)} is not a tag or digest`);
+    return `${this.origin}/v2/${repository}/manifests/${reference}`;
+  }
+
+  async #paginate(path: string, scope: string, field: 'repositories' | 'tags'): Promise<string[]> {
+    const out: string[] = [];
+    const seen = new Set<string>();
+    let url: string | undefined = `${this.origin}${path}?n=${this.#o.pageSize ?? 1000}`;
+    while (url) {
+      if (seen.has(url) || seen.size >= MAX_PAGES) {
+        throw new SourceError('InvalidIndex', `GET ${safeUrl(url)}: pagination does not end (a Link loop, or more than ${MAX_PAGES} pages)`);
+      }
+      seen.add(url);
+      const res = await this.#send(url, scope, { accept: 'application/json', maxBytes: this.#o.maxBytes });
+      const list = (parseJson(res.body, `GET ${safeUrl(url)}`) as Record<string, unknown> | null)?.[field] ?? [];
+      if (!Array.isArray(list) || !list.every((s) => typeof s === 'string')) {
+        throw new SourceError('InvalidIndex', `GET ${safeUrl(url)}: expected {"${field}": [strings]}`);
+      }
+      out.push(...list);
+      url = nextLink(res.headers.link, res.finalUrl);
+      if (url && new URL(url).origin !== this.origin) {
+        throw new SourceError('InvalidIndex', `GET ${safeUrl(res.finalUrl)}: the next page is on another host (${safeUrl(url)})`);
+      }
+    }
+    return out;
+  }
+
+  /** One request, authenticated as the registry's challenge asks, 429/5xx retried within the budget. */
+  async #send(url: string, scope: string | undefined, opts: HttpGetOptions): Promise<Body> {
+    let renewed = false;
+    for (;;) {
+      const auth = await this.#authFor(scope);
+      const res = await this.#withRetries(url, opts, auth);
+      if (res.status !== 401) return res;
+      const challenge = preferredChallenge(res.headers['www-authenticate']);
+      // A first 401 teaches the challenge (no ping yet, a new scope) or says a cached token went stale.
+      if (!renewed && challenge && (!auth || challenge.scheme === 'bearer')) {
+        renewed = true;
+        if (auth && this.#challenge?.scheme === 'bearer') this.#o.tokens.invalidate(this.#tokenScope(scope), this.#creds(), this.#o.tls);
+        // The challenge's own scope names this request only; each request asks for its own scope.
+        this.#challenge = { scheme: challenge.scheme, params: { realm: challenge.params.realm ?? '', service: challenge.params.service ?? '' } };
+        continue;
+      }
+      throw this.#unauthorized(url, opts.method ?? 'GET', res, challenge);
+    }
+  }
+
+  async #withRetries(url: string, opts: HttpGetOptions, auth: HttpAuth | undefined): Promise<Body> {
+    for (let attempt = 0; ; attempt++) {
+      const res = (await this.#http(url, {
+        ...opts,
+        auth,
+        tls: this.#o.tls,
+        signal: this.#o.signal,
+        timeoutMs: this.#remaining(),
+        allowStatus: [401, ...RETRYABLE],
+      })) as Body;
+      if (!RETRYABLE.includes(res.status)) return res;
+      const retryAfterMs = parseRetryAfter(res.headers['retry-after']);
+      const wait = retryAfterMs ?? 500 * 2 ** attempt;
+      if (attempt >= MAX_RETRIES || wait > MAX_INLINE_WAIT_MS || wait >= this.#deadline - Date.now()) throw busy(opts.method ?? 'GET', url, res, retryAfterMs);
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+
+  async #authFor(scope: string | undefined): Promise<HttpAuth | undefined> {
+    const c = this.#challenge;
+    const auth = this.#o.credentials?.auth;
+    if (!c) return undefined;
+    if (c.scheme === 'basic') return auth;
+    if (c.scheme !== 'bearer') return undefined;
+    if (auth && 'token' in auth) return auth; // a registry token (docker's registrytoken, a PAT) is the bearer itself
+    const token = await this.#o.tokens.token(this.#tokenScope(scope), this.#creds(), { tls: this.#o.tls, timeoutMs: this.#remaining(), signal: this.#o.signal, http: this.#o.http });
+    return { token };
+  }
+
+  #tokenScope(scope: string | undefined) {
+    const c = this.#challenge!;
+    return { realm: c.params.realm!, service: c.params.service || undefined, scopes: scope ? [scope] : [] };
+  }
+
+  #creds(): TokenCredentials {
+    return this.#o.credentials ?? {};
+  }
+
+  #remaining(): number {
+    const left = this.#deadline - Date.now();
+    if (left <= 0) throw new SourceError('Timeout', `${this.origin}: the sync did not finish within ${this.#o.timeoutMs} ms`);
+    return left;
+  }
+
+  #unauthorized(url: string, method: string, res: Body, challenge: AuthChallenge | undefined): SourceError {
+    const creds = this.#o.credentials;
+    const configured = !!(creds?.auth || creds?.identityToken);
+    const error = challenge?.params.error ? `, ${challenge.params.error}` : ''; // e.g. insufficient_scope: no right to pull
+    const how = `${challenge?.scheme === 'bearer' ? 'token' : (challenge?.scheme ?? 'unknown')} auth${error}`;
+    const why = configured
+      ? `the registry rejected the credentials from secretRef (${how})`
+      : `the registry requires credentials (${how}) and the PackRegistry has no secretRef`;
+    const detail = res.body.length ? `: ${bodyExcerpt(res.body)}` : '';
+    return new SourceError('AuthenticationFailed', `${method} ${safeUrl(url)}: HTTP 401 Unauthorized (${why})${detail}`);
+  }
+}
+
+export const pullScope = (repository: string) => `repository:${repository}:pull`;
+
+/** 429, or a 5xx with Retry-After, is RateLimited; another 5xx is a plain failure. */
+function busy(method: string, url: string, res: Body, retryAfterMs: number | undefined): SourceError {
+  if (res.status !== 429 && res.status !== 503 && retryAfterMs === undefined) {
+    const ctx: RequestContext = { method, url, timeoutMs: 0, connectTimeoutMs: 0 };
+    return statusError(ctx, res.status, res.headers, bodyExcerpt(res.body));
+  }
+  const when = retryAfterMs === undefined ? '' : ` (retry after ${Math.ceil(retryAfterMs / 1000)}s)`;
+  return new SourceError('RateLimited', `${method} ${safeUrl(url)}: HTTP ${res.status} ${STATUS_CODES[res.status] ?? ''}${when}`, retryAfterMs);
+}
+
+function parseJson(body: Buffer, what: string): unknown {
+  try {
+    return JSON.parse(body.toString('utf8')) as unknown;
+  } catch {
+    throw new SourceError('InvalidIndex', `${what}: the response is not JSON`);
+  }
+}

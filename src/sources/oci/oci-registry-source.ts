@@ -1,0 +1,204 @@
+import { createHash } from 'node:crypto';
+import type { SemVer } from 'semver';
+import { DEFAULT_MAX_INDEX_SIZE } from '../../api/packregistry.js';
+import type { SyncResult } from '../catalog.js';
+import type { TlsOptions } from '../http-client.js';
+import { packNameMatcher, selectVersions } from '../pack-filter.js';
+import type { PackSource, SyncRequest } from '../pack-source.js';
+import { SingleFlight } from '../single-flight.js';
+import { SourceError } from '../source-error.js';
+import { newestFirst, toCatalogPacks, type ResolvedVersion } from './catalog-packs.js';
+import { mapLimit } from './concurrency.js';
+import { parseHelmConfig } from './helm-chart-config.js';
+import { Lru } from './lru.js';
+import { ANNOTATION_CREATED, HELM_CONFIG } from './media-types.js';
+import { OciClient, type Manifest } from './oci-client.js';
+import { packJsonFromTar, packJsonLayer, parsePackJson } from './palette-pack.js';
+import { joinPath, parseOciUrl, tagVersion } from './reference.js';
+import { untarBytes } from './tar.js';
+import { TokenService, type HttpGetFn, type TokenCredentials } from './token-service.js';
+import { rfc3339, type VersionMetadata } from './version-metadata.js';
+
+export interface OciRegistrySourceOptions {
+  /** httpGet or a wrapper around it (tests count requests with one). */
+  http?: HttpGetFn;
+  /** HEAD, manifest and blob requests in flight at once, per sync. Default 8. */
+  concurrency?: number;
+  /** `n` of catalog and tag listings. Default 1000 (distribution's default catalog maximum). */
+  pageSize?: number;
+  /** Manifests and blobs whose metadata is kept in memory. Default 50 000 (a few hundred bytes each). */
+  cacheEntries?: number;
+}
+
+/** A tag that parsed as a version, before its digest is known. */
+interface Candidate {
+  pack: string;
+  repository: string;
+  tag: string;
+  version: string;
+  semver: SemVer;
+}
+
+type Content = 'helm' | 'pack';
+/** Metadata of one manifest; null when it is not a chart (or pack), cached so it is not fetched again. */
+type Cached = VersionMetadata | null;
+
+const CONFIG_MAX_BYTES = 4 * 1024 * 1024;
+
+/**
+ * An OCI registry holding Helm charts (`helm push`) or Palette packs (`…/archive/<name>:<version>`).
+ * Frugal: filters apply to repository names and tags before anything else is fetched; each kept tag
+ * costs one HEAD per sync; the revision is the sha256 of the (repository, tag, digest) set, so an
+ * unchanged registry ends the sync there. Manifests and config blobs are content-addressed, so their
+ * metadata is cached by digest and fetched once per process, whatever the registry.
+ */
+export class OciRegistrySource implements PackSource {
+  readonly #tokens = new TokenService();
+  readonly #manifests: Lru<string, Cached>;
+  readonly #blobs: Lru<string, Cached>;
+  /** Two tags (or two registries) naming one manifest at once fetch it once. */
+  readonly #inflight = new SingleFlight<string, Cached>();
+
+  constructor(private readonly opts: OciRegistrySourceOptions = {}) {
+    this.#manifests = new Lru(opts.cacheEntries ?? 50_000);
+    this.#blobs = new Lru(opts.cacheEntries ?? 50_000);
+  }
+
+  async sync({ spec, credentials, previous, timeoutMs, signal }: SyncRequest): Promise<SyncResult> {
+    const tls: TlsOptions = { ...credentials.tls, insecureSkipVerify: spec.tls?.insecureSkipVerify ?? credentials.tls?.insecureSkipVerify };
+    const registry = parseOciUrl(spec.url, { tls: !!(spec.tls?.caSecretRef || spec.tls?.clientCertSecretRef || tls.insecureSkipVerify || tls.ca || tls.cert) });
+    const content: Content = spec.oci?.content ?? 'helm';
+    const maxBytes = spec.maxIndexSize ?? DEFAULT_MAX_INDEX_SIZE;
+    const concurrency = this.opts.concurrency ?? 8;
+    // identityToken is set by credentialsFromSecret for .dockerconfigjson entries that carry one.
+    const creds: TokenCredentials = { auth: credentials.auth, identityToken: (credentials as { identityToken?: string }).identityToken };
+    const client = new OciClient({
+      origin: registry.origin, credentials: creds, tls, timeoutMs, signal, tokens: this.#tokens, maxBytes, pageSize: this.opts.pageSize, http: this.opts.http,
+    });
+
+    await client.ping();
+    const explicit = (spec.oci?.repositories ?? []).length > 0;
+    const repositories = explicit
+      ? [...new Set(spec.oci!.repositories!.map((r) => joinPath(registry.basePath, r)))]
+      : underPrefix(await client.catalog(), joinPath(registry.basePath, spec.oci?.baseContentPath));
+    const includes = packNameMatcher(spec.filter);
+    const tracked = repositories.filter((r) => includes(packName(r))).sort();
+
+    // Tags → versions, filtered per pack before any manifest is touched.
+    let skipped = 0;
+    const byPack = new Map<string, Candidate[]>();
+    const tagLists = await mapLimit(tracked, concurrency, (repository) => listTags(client, repository, explicit, registry.host));
+    tracked.forEach((repository, i) => {
+      for (const tag of tagLists[i]!) {
+        const v = tagVersion(tag);
+        if (!v) {
+          skipped++;
+          continue;
+        }
+        const pack = packName(repository);
+        byPack.set(pack, [...(byPack.get(pack) ?? []), { pack, repository, tag, ...v }]);
+      }
+    });
+    const selected: Candidate[] = [];
+    for (const list of byPack.values()) {
+      const unique = dedupe(list.sort(newestFirst));
+      skipped += list.length - unique.length;
+      selected.push(...selectVersions(unique, spec.filter));
+    }
+
+    const digests = await mapLimit(selected, concurrency, (c) => client.manifestDigest(c.repository, c.tag).catch(goneTag));
+    const present = selected.map((c, i) => ({ ...c, digest: digests[i] })).filter((c): c is Candidate & { digest: string } => !!c.digest);
+    skipped += selected.length - present.length;
+    const revision = `sha256:${createHash('sha256')
+      .update(present.map((c) => `${c.repository}\t${c.tag}\t${c.digest}\n`).sort().join(''))
+      .digest('hex')}`;
+    if (revision === previous.revision) return { changed: false };
+
+    const metas = await mapLimit(present, concurrency, (c) => this.#metadata(client, c.repository, c.digest, content, maxBytes));
+    const resolved: ResolvedVersion[] = [];
+    present.forEach((c, i) => {
+      const meta = metas[i];
+      if (meta) resolved.push({ ...c, meta });
+      else skipped++;
+    });
+    return { changed: true, revision, packs: toCatalogPacks(registry.host, resolved), skippedVersions: skipped };
+  }
+
+  /** A manifest's metadata, from the cache or fetched once: by digest, so it can never be stale. */
+  async #metadata(client: OciClient, repository: string, digest: string, content: Content, maxBytes: number): Promise<Cached> {
+    const key = `${content}@${digest}`;
+    const cached = this.#manifests.get(key);
+    if (cached !== undefined) return cached;
+    return this.#inflight.do(key, async () => {
+      const { manifest } = await client.manifest(repository, digest);
+      const base = content === 'helm' ? await this.#helmChart(client, repository, manifest) : await this.#palettePack(client, repository, manifest, maxBytes);
+      const created = rfc3339(manifest.annotations?.[ANNOTATION_CREATED]);
+      const meta = base && (created ? { ...base, created } : base);
+      this.#manifests.set(key, meta);
+      return meta;
+    });
+  }
+
+  /** Chart.yaml from the config blob; any other config (an image, another artifact) is not a chart. */
+  async #helmChart(client: OciClient, repository: string, manifest: Manifest): Promise<Cached> {
+    const config = manifest.config;
+    if (config?.mediaType !== HELM_CONFIG) return null;
+    return this.#blob(`helm@${config.digest}`, async () => parseHelmConfig(await client.blob(repository, config, CONFIG_MAX_BYTES)) ?? null);
+  }
+
+  /** pack.json from its own layer or from the pack archive; see packJsonLayer for the layouts. */
+  async #palettePack(client: OciClient, repository: string, manifest: Manifest, maxBytes: number): Promise<Cached> {
+    const layer = packJsonLayer(manifest);
+    if (!layer) return null;
+    return this.#blob(`pack@${layer.descriptor.digest}`, async () => {
+      const blob = await client.blob(repository, layer.descriptor, maxBytes);
+      const json = layer.archive ? packJsonFromTar(await untarBytes(blob, maxBytes)) : blob;
+      const pack = json && parsePackJson(json);
+      if (!pack) return null;
+      // Only catalogue fields are kept; addonType and cloudTypes have no place in the Pack API yet.
+      const { name: _n, version: _v, addonType: _a, cloudTypes: _c, ...meta } = pack;
+      return meta;
+    });
+  }
+
+  async #blob(key: string, load: () => Promise<Cached>): Promise<Cached> {
+    const cached = this.#blobs.get(key);
+    if (cached !== undefined) return cached;
+    const value = await load();
+    this.#blobs.set(key, value);
+    return value;
+  }
+}
+
+/** The pack a repository holds: its last path segment (`spectro-packs/archive/cni-calico` → cni-calico). */
+export function packName(repository: string): string {
+  return repository.slice(repository.lastIndexOf('/') + 1);
+}
+
+/** Catalogue entries under `prefix` (all when it is empty). */
+function underPrefix(repositories: string[], prefix: string): string[] {
+  return prefix ? repositories.filter((r) => r.startsWith(`${prefix}/`)) : repositories;
+}
+
+async function listTags(client: OciClient, repository: string, explicit: boolean, host: string): Promise<string[]> {
+  try {
+    return await client.tags(repository);
+  } catch (err) {
+    if (!(err instanceof SourceError) || err.reason !== 'NotFound') throw err;
+    // A discovered repository can be deleted between the catalog and its listing; a named one must exist.
+    if (!explicit) return [];
+    throw new SourceError('NotFound', `repository ${repository} not found at ${host} (${err.message})`);
+  }
+}
+
+/** A tag deleted between its listing and its HEAD is skipped, like a tag that is not a version. */
+function goneTag(err: unknown): undefined {
+  if (err instanceof SourceError && err.reason === 'NotFound') return undefined;
+  throw err;
+}
+
+/** `v1.2.3` and `1.2.3` are the same version: keep the first in newest-first order. */
+function dedupe(sorted: Candidate[]): Candidate[] {
+  const seen = new Set<string>();
+  return sorted.filter((c) => !seen.has(c.version) && !!seen.add(c.version));
+}
