@@ -28,12 +28,14 @@ lint: deps ## Lint with eslint
 	eslint .
 
 .PHONY: crds
-crds: build ## Regenerate crds/ from the zod schemas in src/api
+crds: build ## Regenerate crds/ (and their copies in deploy/, and docs/api.md) from the zod schemas in src/api
 	node build/src/api/generate-crds.js crds
+	hack/sync-chart-crds.sh
+	node build/src/api/generate-api-docs.js docs/api.md
 
 .PHONY: tools
-tools: ## Build (or take from cache) etcd, kube-apiserver, helm, oras and an OCI registry for tests
-	@for tool in etcd kube-apiserver helm oras registry; do hack/build-tool.sh $$tool >/dev/null || exit 1; done
+tools: ## Build (or take from cache) etcd, kube-apiserver, kubectl, helm, oras and an OCI registry
+	@for tool in etcd kube-apiserver kubectl helm oras registry; do hack/build-tool.sh $$tool >/dev/null || exit 1; done
 
 .PHONY: test
 test: build lint tools ## Type-check, lint, and run every test against a real local control plane
@@ -61,6 +63,18 @@ operator: build ## Run the operator in the foreground against the cluster in KUB
 .PHONY: run
 run: build tools ## The main job: run Packyard on your cluster, or on a local control plane with demo registries
 	hack/run.sh
+
+.PHONY: kind-up
+kind-up: ## Create a kind cluster for Packyard (needs Docker and kind)
+	hack/kind.sh up
+
+.PHONY: kind-deploy
+kind-deploy: ## Build the image, load it into kind and deploy with kustomize (needs Docker and kind)
+	hack/kind.sh deploy
+
+.PHONY: kind-down
+kind-down: ## Delete the kind cluster
+	hack/kind.sh down
 
 .PHONY: clean
 clean: ## Remove build output (the binary cache in ~/.cache/packyard stays)

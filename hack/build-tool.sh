@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Builds one test tool from its wrapper module in hack/tools/<tool>/ and prints the binary's path.
 # Binaries are cached outside the repo, keyed by the wrapper's go.mod+go.sum, so a second run is instant.
-#   hack/build-tool.sh kube-apiserver|etcd|helm|oras|registry
+#   hack/build-tool.sh kube-apiserver|kubectl|etcd|helm|oras|registry
 set -euo pipefail
 
 tool="${1:?usage: build-tool.sh TOOL}"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-module_dir="$here/tools/$tool"
+# kubectl comes from the kube-apiserver module, so it always matches the server's version.
+module_dir="$here/tools/${tool/#kubectl/kube-apiserver}"
 [[ -f "$module_dir/go.mod" ]] || { echo "build-tool: no wrapper module at $module_dir" >&2; exit 2; }
 command -v go >/dev/null || { echo "build-tool: Go is required to build $tool (install Go >= 1.24)" >&2; exit 2; }
 
@@ -19,8 +20,8 @@ if [[ -x "$bin" ]]; then echo "$bin"; exit 0; fi
 # The package to build and, for Kubernetes, the version stamped into discovery.
 ldflags="-s -w"
 case "$tool" in
-  kube-apiserver)
-    pkg=k8s.io/kubernetes/cmd/kube-apiserver
+  kube-apiserver | kubectl)
+    pkg=k8s.io/kubernetes/cmd/$tool
     v="$(awk '$1=="require" && $2=="k8s.io/kubernetes" {print $3}' "$module_dir/go.mod")"
     minor="$(echo "$v" | cut -d. -f2)"
     ldflags+=" -X k8s.io/component-base/version.gitVersion=$v -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor"

@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { dump, loadAll } from 'js-yaml';
 import { repoRoot } from '../../src/local/control-plane.js';
 import { helm } from '../harness/helm-charts.js';
+import { toolPath } from '../harness/tools.js';
 
 export const ROOT = repoRoot();
 export const NAMESPACE = 'packyard-system';
@@ -15,9 +16,9 @@ export interface Manifest {
   [key: string]: unknown;
 }
 
-/** Runs kubectl ($KUBECTL or the one on PATH); fails with its stderr. Returns stdout and stderr. */
+/** Runs kubectl ($KUBECTL, else the one built with the control plane); fails with its stderr. */
 export function kubectl(args: string[], input?: string): { stdout: string; stderr: string } {
-  const bin = process.env.KUBECTL ?? 'kubectl';
+  const bin = process.env.KUBECTL ?? toolPath('kubectl');
   const r = spawnSync(bin, args, { input, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (r.error) throw new Error(`cannot run ${bin} (kubectl is needed for the deploy/ tests; set KUBECTL to its path): ${r.error.message}`);
   if (r.status !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.status}):\n${r.stderr}`);
