@@ -9,7 +9,7 @@ import { makeHelmRepository, type ChartSpec } from './helm-charts.js';
 
 const layer = (l: string) => ({ 'packyard.io/layer': l });
 
-/** What the demo offers; deploy/samples' profiles resolve against it. */
+/** What the demo offers; deploy/samples' profiles resolve against it (CNI and CSI come from the OCI demo). */
 export const DEMO_CHARTS: ChartSpec[] = [
   { name: 'ubuntu', version: '22.4.3', appVersion: '22.04.3', annotations: layer('os') },
   { name: 'ubuntu', version: '22.4.4', appVersion: '22.04.4', annotations: layer('os') },
@@ -17,10 +17,6 @@ export const DEMO_CHARTS: ChartSpec[] = [
   { name: 'kubernetes', version: '1.29.6', annotations: layer('k8s') },
   { name: 'kubernetes', version: '1.30.2', annotations: layer('k8s') },
   { name: 'kubernetes', version: '1.30.4', annotations: layer('k8s') },
-  { name: 'cni-calico', version: '3.26.4', appVersion: 'v3.26.4', annotations: layer('cni') },
-  { name: 'cni-calico', version: '3.27.3', appVersion: 'v3.27.3', annotations: layer('cni') },
-  { name: 'csi-aws-ebs', version: '1.28.0', appVersion: 'v1.28.0', annotations: layer('csi') },
-  { name: 'csi-aws-ebs', version: '1.30.0', appVersion: 'v1.30.0', annotations: layer('csi') },
   { name: 'podinfo', version: '6.6.3', appVersion: '6.6.3', kubeVersion: '>=1.23.0-0' },
   { name: 'podinfo', version: '6.7.0', appVersion: '6.7.0', kubeVersion: '>=1.23.0-0' },
   { name: 'kube-state-metrics', version: '5.20.1', appVersion: '2.12.0' },

@@ -19,6 +19,7 @@ import { applyObjects } from './apply.js';
 import { repoRoot, startControlPlane, type ControlPlane } from './control-plane.js';
 import { applyCrdsFromDir } from './crds.js';
 import { startDemoHelmRepository, type DemoHelmRepository } from './demo-helm-repository.js';
+import { startDemoOciRegistry, type DemoOciRegistry } from './demo-oci-registry.js';
 
 const NAMESPACE = 'packyard-system';
 const root = repoRoot();
@@ -28,6 +29,7 @@ const log = createLogger({ level: 'info', name: 'packyard' }, pretty({ colorize:
 
 let controlPlane: ControlPlane | undefined;
 let demoHelm: DemoHelmRepository | undefined;
+let demoOci: DemoOciRegistry | undefined;
 let manager: Manager | undefined;
 
 async function reachableCluster(): Promise<KubeConfig | undefined> {
@@ -57,12 +59,18 @@ async function startEmbedded(): Promise<KubeConfig> {
 }
 
 /** The samples, pointed at the demo registries actually running. */
-async function demoObjects(helmUrl: string): Promise<KubernetesObject[]> {
-  const files = ['packregistry-helm.yaml', 'clusterprofile-infra.yaml', 'clusterprofile-addon.yaml'];
-  const objects: KubernetesObject[] = [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } }];
+async function demoObjects(urls: { helm: string; oci: string }): Promise<KubernetesObject[]> {
+  const files = ['packregistry-helm.yaml', 'packregistry-oci.yaml', 'clusterprofile-infra.yaml', 'clusterprofile-addon.yaml'];
+  const objects: KubernetesObject[] = [
+    // The demo OCI registry accepts anyone; the Secret is there to show where credentials go.
+    { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'demo-oci-credentials', namespace: NAMESPACE }, stringData: { username: 'demo', password: 'demo' } } as KubernetesObject,
+  ];
   for (const file of files) {
     for (const doc of loadAll(await readFile(join(root, 'deploy/samples', file), 'utf8')) as KubernetesObject[]) {
-      if (doc.kind === 'PackRegistry') (doc as PackRegistry).spec.url = helmUrl;
+      if (doc.kind === 'PackRegistry') {
+        const registry = doc as PackRegistry;
+        registry.spec.url = registry.spec.type === 'oci' ? urls.oci : urls.helm;
+      }
       objects.push(doc);
     }
   }
@@ -104,6 +112,7 @@ async function shutdown(code: number): Promise<never> {
   say('stopping');
   await manager?.stop();
   await demoHelm?.close();
+  await demoOci?.close();
   await controlPlane?.stop();
   process.exit(code);
 }
@@ -120,7 +129,9 @@ async function main(): Promise<void> {
   if (!external) {
     demoHelm = await startDemoHelmRepository(join(devDir, 'demo-helm'));
     say(`demo Helm repository at ${demoHelm.url}`);
-    await applyObjects(client, await demoObjects(demoHelm.url));
+    demoOci = await startDemoOciRegistry(join(devDir, 'demo-oci'), say);
+    say(`demo OCI registry with Palette packs at ${demoOci.url}`);
+    await applyObjects(client, await demoObjects({ helm: demoHelm.url, oci: demoOci.url }));
     say('applied deploy/samples (registries and profiles)');
   }
 

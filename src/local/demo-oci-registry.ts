@@ -1,0 +1,106 @@
+// The demo OCI registry of `make run`: the real CNCF distribution registry on loopback holding
+// Palette-style packs pushed with the real oras CLI (pack.json with layer and dependencies).
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { toolPath } from './tools.js';
+
+const run = promisify(execFile);
+const BASE = 'spectro-packs/archive';
+
+interface DemoPack {
+  name: string;
+  version: string;
+  layer: string;
+  displayName: string;
+  dependencies?: { packName: string; layer: string; minVersion?: string; maxVersion?: string; type: 'required' | 'optional' | 'notSupported' }[];
+}
+
+const needsK8s = (min: string) => [{ packName: 'kubernetes', layer: 'k8s', minVersion: min, type: 'required' as const }];
+
+/** What the demo OCI registry offers; the infra sample takes its CNI and CSI from here. */
+export const DEMO_PACKS: DemoPack[] = [
+  { name: 'cni-calico', version: '3.26.4', layer: 'cni', displayName: 'Calico', dependencies: needsK8s('1.24.0') },
+  { name: 'cni-calico', version: '3.27.3', layer: 'cni', displayName: 'Calico', dependencies: needsK8s('1.27.0') },
+  { name: 'csi-aws-ebs', version: '1.28.0', layer: 'csi', displayName: 'Amazon EBS CSI', dependencies: needsK8s('1.25.0') },
+  { name: 'csi-aws-ebs', version: '1.30.0', layer: 'csi', displayName: 'Amazon EBS CSI', dependencies: needsK8s('1.26.0') },
+];
+
+export interface DemoOciRegistry {
+  /** oci://127.0.0.1:PORT */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Starts the registry with its data in `dir` (the 127.0.0.1:5000 port if free) and pushes the packs once. */
+export async function startDemoOciRegistry(dir: string, log: (line: string) => void): Promise<DemoOciRegistry> {
+  const port = await freePort(5000);
+  const host = `127.0.0.1:${port}`;
+  const seeded = existsSync(join(dir, 'data'));
+  mkdirSync(dir, { recursive: true });
+  const config = join(dir, 'config.yml');
+  writeFileSync(config, `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, 'data')}\nhttp:\n  addr: ${host}\n`);
+  const child: ChildProcess = spawn(toolPath('registry'), ['serve', config], { stdio: 'ignore' });
+  const close = async () => {
+    if (child.exitCode === null) {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+  };
+  try {
+    await waitUntilServing(`http://${host}/v2/`, child);
+    if (!seeded) {
+      log(`pushing ${DEMO_PACKS.length} Palette packs to the demo OCI registry with oras`);
+      for (const pack of DEMO_PACKS) await pushPack(host, pack);
+    }
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return { url: `oci://${host}`, close };
+}
+
+/** Palette's layout: a tar.gz of `<name>/pack.json` and `<name>/values.yaml` at `<base>/<name>:<version>`. */
+async function pushPack(host: string, pack: DemoPack): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), 'packyard-demo-pack-'));
+  try {
+    mkdirSync(join(work, pack.name));
+    const packJson = { ...pack, addonType: pack.layer, cloudTypes: ['all'], constraints: { dependencies: pack.dependencies ?? [] } };
+    delete packJson.dependencies;
+    writeFileSync(join(work, pack.name, 'pack.json'), JSON.stringify(packJson, null, 2));
+    writeFileSync(join(work, pack.name, 'values.yaml'), `pack:\n  namespace: ${pack.name}\n`);
+    const archive = `${pack.name}-${pack.version}.tar.gz`;
+    await run('tar', ['-czf', archive, pack.name], { cwd: work });
+    await run(toolPath('oras'), ['push', `${host}/${BASE}/${pack.name}:${pack.version}`, '--plain-http', `${archive}:application/vnd.oci.image.layer.v1.tar+gzip`], {
+      cwd: work,
+      env: { ...process.env, HOME: work, DOCKER_CONFIG: work },
+    });
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+async function waitUntilServing(url: string, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the OCI registry exited with ${child.exitCode}`);
+    if ((await fetch(url).catch(() => undefined))?.ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the OCI registry did not answer ${url} within 20 s`);
+}
+
+function freePort(preferred: number): Promise<number> {
+  const tryPort = (port: number) =>
+    new Promise<number>((resolve, reject) => {
+      const server = createServer().once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        const { port: bound } = server.address() as { port: number };
+        server.close(() => resolve(bound));
+      });
+    });
+  return tryPort(preferred).catch(() => tryPort(0));
+}
