@@ -21,6 +21,7 @@ deps: $(NPM_STAMP) ## Install npm packages (and Node 24)
 
 .PHONY: build
 build: deps ## Type-check and compile src/, test/ and bench/ into build/
+	@rm -rf build # no stale output of deleted files may run as a test
 	tsc -p tsconfig.json
 
 .PHONY: lint

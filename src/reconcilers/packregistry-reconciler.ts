@@ -10,7 +10,8 @@ import { redactUrl } from '../controller/logger.js';
 import type { Manager } from '../controller/manager.js';
 import type { HandlerResult } from '../controller/workqueue.js';
 import type { CatalogPack } from '../sources/catalog.js';
-import type { PackSource } from '../sources/pack-source.js';
+import type { PackSources } from '../sources/registry-sources.js';
+import { unsupportedType } from '../sources/registry-sources.js';
 import { SourceError } from '../sources/source-error.js';
 import { desiredPacks, PACKS_BY_REGISTRY, packsByRegistry, writePacks } from './pack-writer.js';
 import { registryCredentials, secretNamesOf, type SecretObject } from './registry-credentials.js';
@@ -18,7 +19,7 @@ import { registryStatus, type SyncOutcome } from './registry-status.js';
 import { decideSync, jitteredInterval } from './sync-schedule.js';
 
 export interface PackRegistryReconcilerOptions {
-  sources: Record<PackRegistry['spec']['type'], PackSource | undefined>;
+  sources: PackSources;
   now?: () => Date;
   random?: () => number;
   workers?: number;
@@ -97,7 +98,7 @@ export function registerPackRegistryReconciler(manager: Manager, opts: PackRegis
   async function sync(registry: Registry, signal: AbortSignal): Promise<SyncOutcome & { retryAfterMs?: number }> {
     const key = registry.metadata.name;
     const source = opts.sources[registry.spec.type];
-    if (!source) return { kind: 'failed', reason: 'Unsupported', message: `registries of type ${registry.spec.type} are not supported yet` };
+    if (!source) return { kind: 'failed', reason: 'Unsupported', message: unsupportedType(registry.spec.type) };
     const timeoutMs = parseGoDuration(registry.spec.timeout ?? '60s');
     try {
       const credentials = registryCredentials(registry.spec, (name: string) => secrets.get(`${manager.opts.namespace}/${name}`), manager.opts.namespace);

@@ -1,0 +1,127 @@
+import { HELP_OPTION, stringValue } from '../args.js';
+import { fetchCatalogue, formatFailure, referencedRegistries } from '../catalogue.js';
+import type { Command } from '../context.js';
+import { formatDiagnostic } from '../diagnostics.js';
+import { EXIT, UsageError, worstExit, type ExitCode } from '../exit-codes.js';
+import { diffLocks, orderedLock, readLockFile, writeLockFile, type ProfileLock } from '../lock-file.js';
+import { formatJson, formatTable, formatYamlStream, NONE, parseOutputFormat, shortDigest } from '../output.js';
+import { loadInputs, REGISTRY_OPTIONS } from '../registry-options.js';
+import { lockOf, problemDiagnostic, resolveProfiles } from '../resolution.js';
+
+export const resolveCommand: Command = {
+  spec: {
+    name: 'resolve',
+    summary: 'Resolve ClusterProfiles to exact versions and digests, as the operator would',
+    usage: 'PROFILE... (--registries FILE|DIR... | --from-cluster) [flags]',
+    description: [
+      'Fetches the index of every registry the profiles use, directly, with the operator\'s own sources, and',
+      "resolves each ClusterProfile in the files or directories given with the operator's resolver: the lock",
+      'printed is what the operator would write into status.resolved and status.revision.',
+      '',
+      'Credentials of a registry NAME come from PACKYARD_REGISTRY_<NAME>_USERNAME and _PASSWORD, or _TOKEN',
+      '(NAME upper-cased, other characters than A-Z and 0-9 as _), or the docker config',
+      '($DOCKER_CONFIG/config.json, ~/.docker/config.json); with --from-cluster, from the registry\'s Secrets.',
+      '',
+      'A Manual profile keeps the versions of its lock (--lock/--check file, or the status.resolved in its',
+      'file) while they still match, as the operator does; --update takes the newest matches instead.',
+      '',
+      'Exit status: 0 resolved, 1 invalid input or a profile does not resolve, 2 usage error,',
+      '3 --check found the lock file out of date, 4 a registry (or the cluster) could not be reached.',
+    ].join('\n'),
+    options: {
+      output: { type: 'string', short: 'o', value: 'FORMAT', description: 'table (default), yaml or json: the lock {profile, revision, resolved}.' },
+      lock: { type: 'string', value: 'FILE', description: 'Write the lock of every profile to FILE (YAML, stable order).' },
+      check: { type: 'string', value: 'FILE', description: 'Compare with the lock FILE; exit 3 and list the changes when it is out of date.' },
+      update: { type: 'boolean', description: 'Take the newest matches for Manual profiles too (like packyard.io/update-requested-at).' },
+      ...REGISTRY_OPTIONS,
+      ...HELP_OPTION,
+    },
+    examples: [
+      'resolve profiles/ --registries registries/',
+      'resolve profiles/edge.yaml -r registries.yaml -o yaml',
+      'resolve profiles/ -r registries/ --lock packyard.lock',
+      'resolve profiles/ -r registries/ --check packyard.lock',
+      'resolve profile.yaml --from-cluster -n packyard-system',
+    ],
+  },
+
+  async run(ctx, values, paths) {
+    if (paths.length === 0) throw new UsageError('resolve needs at least one PROFILE file or directory');
+    const lockPath = stringValue(values, 'lock');
+    const checkPath = stringValue(values, 'check');
+    if (lockPath !== undefined && checkPath !== undefined) throw new UsageError('use either --lock or --check, not both');
+    const format = parseOutputFormat(stringValue(values, 'output'));
+
+    const inputs = await loadInputs(ctx, values, paths);
+    if (inputs.diagnostics.length > 0) {
+      for (const d of inputs.diagnostics) ctx.err(`${formatDiagnostic(d)}\n`);
+      return EXIT.ERRORS;
+    }
+    if (inputs.profiles.length === 0) throw new UsageError(`no ClusterProfile found in ${paths.join(', ')}`);
+    const previous = checkPath !== undefined ? readLockFile(checkPath) : lockPath !== undefined ? readLockFile(lockPath, true) : new Map<string, ProfileLock>();
+
+    const wanted = referencedRegistries(inputs.profiles.map((p) => p.spec), inputs.registries);
+    const catalogue = await fetchCatalogue(inputs.registries, wanted, ctx);
+    for (const f of catalogue.failures) ctx.err(`${formatFailure(f)}\n`);
+
+    const outcomes = resolveProfiles(inputs.profiles, catalogue, inputs.valuesSources, previous, values.update === true);
+    const locks: ProfileLock[] = [];
+    for (const outcome of outcomes) {
+      const lock = lockOf(outcome);
+      if (lock) locks.push(lock);
+      if (!outcome.result.ok) {
+        for (const problem of outcome.result.problems) ctx.err(`${formatDiagnostic(problemDiagnostic(outcome.profile, problem))}\n`);
+      } else if (outcome.result.updatesAvailable.length > 0) {
+        const held = outcome.result.updatesAvailable.map((u) => `${u.name} ${u.current} -> ${u.available}`).join(', ');
+        ctx.err(`note: ${outcome.profile.id} (updatePolicy Manual) keeps its locked versions; newer: ${held}; --update takes them\n`);
+      }
+    }
+
+    if (locks.length > 0) {
+      if (format === 'table') ctx.out(lockTable(locks));
+      else if (format === 'yaml') ctx.out(formatYamlStream(locks.map(orderedLock)));
+      else ctx.out(formatJson(locks.length === 1 ? orderedLock(locks[0]!) : locks.map(orderedLock)));
+    }
+
+    const codes: ExitCode[] = [];
+    if (catalogue.failures.length > 0) codes.push(EXIT.REGISTRY_UNREACHABLE);
+    if (locks.length < outcomes.length) codes.push(EXIT.ERRORS);
+    const complete = codes.length === 0;
+    if (lockPath !== undefined) {
+      if (complete) {
+        writeLockFile(lockPath, locks);
+        ctx.err(`wrote ${lockPath} (${locks.length} ${locks.length === 1 ? 'profile' : 'profiles'})\n`);
+      } else {
+        ctx.err(`${lockPath} not written: not every profile resolved\n`);
+      }
+    }
+    if (checkPath !== undefined && complete) {
+      const changes = diffLocks(previous, locks);
+      if (changes.length === 0) {
+        ctx.err(`${checkPath} is up to date (${locks.length} ${locks.length === 1 ? 'profile' : 'profiles'})\n`);
+      } else {
+        ctx.err(`${checkPath} is out of date:\n${changes.map((l) => `  ${l}\n`).join('')}update it with: ${ctx.program} resolve ... --lock ${checkPath}\n`);
+        codes.push(EXIT.LOCK_OUT_OF_DATE);
+      }
+    }
+    return worstExit(...codes);
+  },
+};
+
+function lockTable(locks: readonly ProfileLock[]): string {
+  const several = locks.length > 1;
+  const headers = [...(several ? ['PROFILE'] : []), 'NAME', 'LAYER', 'REGISTRY', 'CHART', 'VERSION', 'APPVERSION', 'DIGEST'];
+  const rows = locks.flatMap((lock) =>
+    lock.resolved.map((r) => [
+      ...(several ? [lock.profile] : []),
+      r.name,
+      r.layer,
+      r.registry,
+      r.chart,
+      r.version,
+      r.appVersion ?? NONE,
+      r.digest ? shortDigest(r.digest) : NONE,
+    ]),
+  );
+  return formatTable(headers, rows);
+}

@@ -1,0 +1,64 @@
+import { CLUSTERPROFILE_KIND } from '../../api/clusterprofile.js';
+import { PACKREGISTRY_KIND } from '../../api/packregistry.js';
+import { HELP_OPTION, stringValue } from '../args.js';
+import type { Command } from '../context.js';
+import { diagnosticJson, formatDiagnostic, type Diagnostic } from '../diagnostics.js';
+import { EXIT, UsageError } from '../exit-codes.js';
+import { diagnoseObject } from '../object-checks.js';
+import { isPackyardObject, loadObjects } from '../objects.js';
+import { formatJson } from '../output.js';
+
+export const validateCommand: Command = {
+  spec: {
+    name: 'validate',
+    summary: 'Check PackRegistries and ClusterProfiles in YAML files, offline',
+    usage: 'PATH... [flags]',
+    description: [
+      'Checks every packyard.io object in the files and directories given (recursively: *.yaml and *.yml,',
+      'multi-document files, kubectl List objects; kustomization files and other kinds are skipped) with the',
+      "rules the CRDs enforce at admission (schema and CEL rules, from the same source) and the resolver's",
+      'checks that need no registry: version expressions parse and values are YAML maps. `-` reads stdin.',
+      '',
+      'Each problem is printed as file:line: Kind/name: field.path: message.',
+      'Exit status: 0 all valid, 1 problems found, 2 usage error.',
+    ].join('\n'),
+    options: {
+      output: { type: 'string', short: 'o', value: 'FORMAT', description: 'text (default) or json.' },
+      ...HELP_OPTION,
+    },
+    examples: ['validate deploy/', 'validate clusters/prod/profile.yaml -o json', 'kustomize build overlays/prod | packyard validate -'],
+  },
+
+  async run(ctx, values, paths) {
+    if (paths.length === 0) throw new UsageError('validate needs at least one PATH');
+    const format = stringValue(values, 'output') ?? 'text';
+    if (format !== 'text' && format !== 'json') throw new UsageError(`--output must be text or json, not "${format}"`);
+    const json = format === 'json';
+    const { files, objects, errors } = loadObjects(paths);
+    const checked = objects.filter(isPackyardObject);
+    const diagnostics: Diagnostic[] = [...errors, ...checked.flatMap(diagnoseObject)];
+    const count = (kind: string) => checked.filter((o) => o.kind === kind).length;
+
+    if (json) {
+      ctx.out(
+        formatJson({
+          valid: diagnostics.length === 0,
+          files: files.length,
+          objects: checked.length,
+          errors: diagnostics.map(diagnosticJson),
+        }),
+      );
+    } else {
+      for (const d of diagnostics) ctx.out(`${formatDiagnostic(d)}\n`);
+      const what = `${plural(count(PACKREGISTRY_KIND), 'PackRegistry', 'PackRegistries')}, ${plural(count(CLUSTERPROFILE_KIND), 'ClusterProfile')}`;
+      const others = checked.length - count(PACKREGISTRY_KIND) - count(CLUSTERPROFILE_KIND);
+      const summary = `${what}${others > 0 ? `, ${plural(others, 'other packyard.io object')}` : ''} in ${plural(files.length, 'file')}`;
+      ctx.err(diagnostics.length === 0 ? `valid: ${summary}\n` : `${plural(diagnostics.length, 'problem')}: ${summary}\n`);
+    }
+    return diagnostics.length === 0 ? EXIT.OK : EXIT.ERRORS;
+  },
+};
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
