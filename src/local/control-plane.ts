@@ -1,7 +1,7 @@
 // A real, throwaway Kubernetes control plane on loopback (etcd + kube-apiserver, no Docker), in the
 // spirit of controller-runtime's envtest. Tests use it through test/harness; people through
 // hack/dev-cluster.sh. Binaries come from hack/build-tool.sh, which builds them once and caches them.
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { closeSync, existsSync, openSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -10,8 +10,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { dump } from 'js-yaml';
+import { createCertificateAuthority } from './pki.js';
 
 export interface ControlPlaneOptions {
   /**
@@ -45,7 +45,6 @@ const POLL_MS = 100;
 const KILL_AFTER_MS = 5_000;
 const LOG_TAIL_LINES = 40;
 
-const execFileAsync = promisify(execFile);
 
 /** The repository root: the nearest ancestor of this module that holds hack/build-tool.sh. */
 export function repoRoot(): string {
@@ -189,29 +188,6 @@ interface CertPaths {
   saPrivateKey: string;
 }
 
-// Node can make keys but not X.509 certificates, so certificates come from the openssl CLI (3.0+
-// for `req -CA`). A private config keeps the result independent of the system's openssl.cnf.
-const OPENSSL_CNF = `[req]
-distinguished_name = dn
-prompt = no
-[dn]
-[ca]
-basicConstraints = critical,CA:TRUE
-keyUsage = critical,keyCertSign,cRLSign,digitalSignature
-subjectKeyIdentifier = hash
-[client]
-basicConstraints = critical,CA:FALSE
-keyUsage = critical,digitalSignature
-extendedKeyUsage = clientAuth
-authorityKeyIdentifier = keyid
-[serving]
-basicConstraints = critical,CA:FALSE
-keyUsage = critical,digitalSignature
-extendedKeyUsage = serverAuth
-authorityKeyIdentifier = keyid
-subjectAltName = IP:127.0.0.1,DNS:localhost
-`;
-
 async function generateCerts(certDir: string): Promise<CertPaths> {
   const p = (name: string) => join(certDir, name);
   const paths: CertPaths = {
@@ -223,30 +199,23 @@ async function generateCerts(certDir: string): Promise<CertPaths> {
     saPublicKey: p('sa.pub'),
     saPrivateKey: p('sa.key'),
   };
-  await writeFile(p('openssl.cnf'), OPENSSL_CNF);
-  const openssl = async (ext: string, subj: string, key: string, cert: string, signed: boolean) => {
-    const args = ['req', '-x509', '-config', p('openssl.cnf'), '-extensions', ext, '-newkey', 'ec',
-      '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '3650', '-subj', subj, '-keyout', key, '-out', cert];
-    if (signed) args.push('-CA', paths.caCert, '-CAkey', p('ca.key'));
-    try {
-      await execFileAsync('openssl', args);
-    } catch (err) {
-      const e = err as NodeJS.ErrnoException & { stderr?: string };
-      if (e.code === 'ENOENT') throw new Error('the openssl CLI (3.0+) is required to make the local control plane certificates', { cause: err });
-      throw new Error(`openssl ${args.join(' ')} failed: ${e.stderr ?? e.message}`, { cause: err });
-    }
-  };
-  await openssl('ca', '/CN=packyard-local-ca', p('ca.key'), paths.caCert, false);
-  await Promise.all([
+  const { ca, issue } = await createCertificateAuthority('packyard-local-ca');
+  const [admin, serving] = await Promise.all([
     // Group system:masters through the client cert's O: cluster-admin without any RBAC setup.
-    openssl('client', '/O=system:masters/CN=admin', paths.adminKey, paths.adminCert, true),
-    openssl('serving', '/CN=kube-apiserver', paths.servingKey, paths.servingCert, true),
+    issue({ cn: 'admin', org: 'system:masters', usage: 'client' }),
+    issue({ cn: 'kube-apiserver', usage: 'server' }),
   ]);
   const sa = generateKeyPairSync('rsa', {
     modulusLength: 2048,
     publicKeyEncoding: { type: 'spki', format: 'pem' },
     privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
   });
+  await writeFile(paths.caCert, ca.cert);
+  await writeFile(p('ca.key'), ca.key, { mode: 0o600 });
+  await writeFile(paths.adminCert, admin.cert);
+  await writeFile(paths.adminKey, admin.key, { mode: 0o600 });
+  await writeFile(paths.servingCert, serving.cert);
+  await writeFile(paths.servingKey, serving.key, { mode: 0o600 });
   await writeFile(paths.saPublicKey, sa.publicKey);
   await writeFile(paths.saPrivateKey, sa.privateKey, { mode: 0o600 });
   return paths;

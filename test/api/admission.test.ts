@@ -1,24 +1,12 @@
 // The CRDs on a real kube-apiserver: samples are accepted, bad objects are rejected at admission with
 // a message that names the offending field.
-import { ApiException, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
+import { KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
+import { admissionMessage } from '../harness/admission.js';
 import { testKubeConfig } from '../harness/cluster.js';
 import { BAD_OBJECTS } from './bad-objects.js';
 import { loadSamples } from './samples.js';
 
 const client = KubernetesObjectApi.makeApiClient(testKubeConfig());
-
-async function admissionError(object: KubernetesObject): Promise<string> {
-  try {
-    await client.create(object, undefined, 'All');
-  } catch (err) {
-    if (err instanceof ApiException && err.code === 422) {
-      const body = typeof err.body === 'string' ? JSON.parse(err.body) : err.body;
-      return String(body.message);
-    }
-    throw err;
-  }
-  throw new Error(`${object.kind}/${object.metadata?.name} was accepted`);
-}
 
 describe('admission of the CRDs on a real apiserver', () => {
   it.each(loadSamples().map((s) => [s.file, s.object] as const))('accepts sample %s', async (_file, object) => {
@@ -46,7 +34,7 @@ describe('admission of the CRDs on a real apiserver', () => {
   });
 
   it.each(BAD_OBJECTS.map((b) => [b.title, b] as const))('rejects %s, naming the field', async (_title, bad) => {
-    const message = await admissionError(bad.object as KubernetesObject);
+    const message = await admissionMessage(client, bad.object as KubernetesObject);
     expect(message).toContain(`${bad.field}:`);
   });
 });

@@ -8,12 +8,11 @@ import type { ClusterProfile } from '../../src/api/clusterprofile.js';
 import type { Pack } from '../../src/api/pack.js';
 import { CLUSTERPROFILE, CONFIGMAP, PACK, PACKREGISTRY, SECRET } from '../../src/api/resource-types.js';
 import type { KubeClient, ResourceType } from '../../src/controller/kube-client.js';
-import { createLogger } from '../../src/controller/logger.js';
-import { Manager } from '../../src/controller/manager.js';
-import { registerReconcilers } from '../../src/reconcilers/register.js';
+import type { Manager } from '../../src/controller/manager.js';
 import { makeHelmRepository, type ChartSpec } from '../harness/helm-charts.js';
 import { basicAuth, serveDirectory, startServer, type TestServer } from '../harness/http-server.js';
 import { startTestCluster, type TestCluster } from '../harness/own-cluster.js';
+import { startOperator } from '../harness/operator.js';
 import { waitFor } from '../harness/wait.js';
 import { objects, runCli, tempDir, writeYaml } from './cli-harness.js';
 
@@ -83,15 +82,7 @@ beforeAll(async () => {
     data: { username: Buffer.from(USER).toString('base64'), password: Buffer.from(PASSWORD).toString('base64') },
   } as never);
   await client.create(CONFIGMAP, VALUES as never);
-  manager = new Manager({
-    kubeConfig: cluster.kubeConfig,
-    namespace: OPERATOR_NS,
-    log: createLogger({ level: 'fatal', name: 'test' }),
-    metricsBindAddress: '0',
-    probeBindAddress: '0',
-  });
-  registerReconcilers(manager);
-  await manager.start();
+  manager = await startOperator(cluster.kubeConfig, OPERATOR_NS);
   for (const r of registries()) await client.create(PACKREGISTRY, r as never);
   await waitFor('the registries synced', async () => {
     const packs = await client.list<Pack & KubernetesObject>(PACK);

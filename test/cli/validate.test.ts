@@ -2,7 +2,8 @@
 // tests, compared field by field with what the real apiserver's admission says about them.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ApiException, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
+import { KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
+import { admissionMessage } from '../harness/admission.js';
 import { BAD_OBJECTS } from '../api/bad-objects.js';
 import { testKubeConfig } from '../harness/cluster.js';
 import { expectGolden, REPO_ROOT, runCli, tempDir, writeYaml } from './cli-harness.js';
@@ -21,20 +22,6 @@ interface ValidateJson {
   files: number;
   objects: number;
   errors: JsonError[];
-}
-
-/** The apiserver's 422 message for a dry-run create. */
-async function admissionMessage(client: KubernetesObjectApi, object: KubernetesObject): Promise<string> {
-  try {
-    await client.create(object, undefined, 'All');
-  } catch (err) {
-    if (err instanceof ApiException && err.code === 422) {
-      const body = typeof err.body === 'string' ? JSON.parse(err.body) : err.body;
-      return String(body.message);
-    }
-    throw err;
-  }
-  throw new Error(`${object.kind}/${object.metadata?.name} was accepted`);
 }
 
 /**

@@ -14,11 +14,11 @@ import { EVENT_TYPE } from '../../src/controller/events.js';
 import { KubeApiError, KubeClient, type ResourceType } from '../../src/controller/kube-client.js';
 import { LEASE_TYPE } from '../../src/controller/leader-election.js';
 import { createLogger } from '../../src/controller/logger.js';
-import { Manager } from '../../src/controller/manager.js';
-import { registerReconcilers } from '../../src/reconcilers/register.js';
+import type { Manager } from '../../src/controller/manager.js';
 import { makeHelmRepository } from '../harness/helm-charts.js';
 import { basicAuth, serveDirectory, startServer, type TestServer } from '../harness/http-server.js';
 import { startTestCluster, type TestCluster } from '../harness/own-cluster.js';
+import { startOperator } from '../harness/operator.js';
 import { waitFor } from '../harness/wait.js';
 import { byKind, kubectlApply, kustomizeBase, NAMESPACE, parseManifests, toYaml } from './manifests-helpers.js';
 
@@ -107,16 +107,7 @@ beforeAll(async () => {
   });
 
   // 4. The operator, in-process, as the ServiceAccount, with leader election on (the Lease rules).
-  manager = new Manager({
-    kubeConfig: operatorConfig,
-    namespace: NAMESPACE,
-    log: createLogger({ level: 'warn', name: 'least-privilege' }, { write: (line: string) => void problems.push(line) }),
-    leaderElection: { enabled: true },
-    metricsBindAddress: '0',
-    probeBindAddress: '0',
-  });
-  registerReconcilers(manager);
-  await manager.start();
+  manager = await startOperator(operatorConfig, NAMESPACE, { log: createLogger({ level: 'warn', name: 'least-privilege' }, { write: (line: string) => void problems.push(line) }), leaderElection: { enabled: true } });
 }, 180_000);
 
 afterAll(async () => {

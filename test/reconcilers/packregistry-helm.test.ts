@@ -6,13 +6,12 @@ import type { Pack } from '../../src/api/pack.js';
 import type { PackRegistry } from '../../src/api/packregistry.js';
 import { PACK, PACKREGISTRY, SECRET } from '../../src/api/resource-types.js';
 import { KubeClient } from '../../src/controller/kube-client.js';
-import { createLogger } from '../../src/controller/logger.js';
-import { Manager } from '../../src/controller/manager.js';
-import { registerReconcilers } from '../../src/reconcilers/register.js';
+import type { Manager } from '../../src/controller/manager.js';
 import { startTestCluster, type TestCluster } from '../harness/own-cluster.js';
 import { makeHelmRepository, publishChart, type ChartSpec } from '../harness/helm-charts.js';
 import { basicAuth, content, hang, serveDirectory, startServer, status, type TestServer } from '../harness/http-server.js';
 import { createTestPki, type TestPki } from '../harness/tls.js';
+import { startOperator } from '../harness/operator.js';
 import { waitFor } from '../harness/wait.js';
 
 const NAMESPACE = 'packyard-helm-test';
@@ -72,15 +71,7 @@ describe('PackRegistry of type helm', () => {
     await client.request('POST', '/api/v1/namespaces', { body: { metadata: { name: NAMESPACE } } }).catch(() => {});
     await putSecret('helm-auth', { username: 'packyard', password });
     await putSecret('helm-ca', { 'ca.crt': pki.ca.cert });
-    manager = new Manager({
-      kubeConfig: cluster.kubeConfig,
-      namespace: NAMESPACE,
-      log: createLogger({ level: 'fatal', name: 'test' }),
-      metricsBindAddress: '0',
-      probeBindAddress: '0',
-    });
-    registerReconcilers(manager);
-    await manager.start();
+    manager = await startOperator(cluster.kubeConfig, NAMESPACE);
   }, 120_000);
 
   afterAll(async () => {

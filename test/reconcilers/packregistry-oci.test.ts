@@ -6,11 +6,10 @@ import type { Pack } from '../../src/api/pack.js';
 import type { PackRegistry } from '../../src/api/packregistry.js';
 import { PACK, PACKREGISTRY, SECRET } from '../../src/api/resource-types.js';
 import type { KubeClient } from '../../src/controller/kube-client.js';
-import { createLogger } from '../../src/controller/logger.js';
-import { Manager } from '../../src/controller/manager.js';
-import { registerReconcilers } from '../../src/reconcilers/register.js';
+import type { Manager } from '../../src/controller/manager.js';
 import { startOciRegistry, type OciRegistry } from '../harness/oci-registry.js';
 import { startTestCluster, type TestCluster } from '../harness/own-cluster.js';
+import { startOperator } from '../harness/operator.js';
 import { waitFor } from '../harness/wait.js';
 
 const NAMESPACE = 'packyard-oci-test';
@@ -72,15 +71,7 @@ describe('PackRegistry of type oci', () => {
     const auth = Buffer.from(`${registry.username}:${registry.password}`).toString('base64');
     await putSecret('oci-dockerconfig', { '.dockerconfigjson': JSON.stringify({ auths: { [registry.host]: { auth } } }) }, 'kubernetes.io/dockerconfigjson');
     await putSecret('oci-wrong', { username: registry.username, password: 'not-the-password' });
-    manager = new Manager({
-      kubeConfig: cluster.kubeConfig,
-      namespace: NAMESPACE,
-      log: createLogger({ level: 'fatal', name: 'test' }),
-      metricsBindAddress: '0',
-      probeBindAddress: '0',
-    });
-    registerReconcilers(manager);
-    await manager.start();
+    manager = await startOperator(cluster.kubeConfig, NAMESPACE);
   }, 180_000);
 
   afterAll(async () => {
