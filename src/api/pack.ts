@@ -26,6 +26,8 @@ export const packVersion = z.object({
   kubeVersion: z.string().optional().describe('SemVer range of Kubernetes versions the chart supports.'),
   deprecated: z.boolean().optional().describe('The publisher marked this version deprecated.'),
   dependencies: z.array(packDependency).optional().describe('Palette pack constraints.'),
+  addonType: z.string().optional().describe("Palette pack's addonType from pack.json (e.g. cni, monitoring)."),
+  cloudTypes: z.array(z.string()).optional().describe("Palette pack's cloudTypes from pack.json (e.g. all, aws)."),
 });
 export type PackVersion = z.infer<typeof packVersion>;
 

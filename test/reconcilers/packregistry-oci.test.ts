@@ -104,6 +104,7 @@ describe('PackRegistry of type oci', () => {
     const [calico, kubernetes] = await packsOf('palette');
     expect(calico!.spec).toMatchObject({ name: 'cni-calico', layer: 'cni', displayName: 'Calico', latest: '3.27.0' });
     expect(calico!.spec.versions[0]!.dependencies).toEqual([{ packName: 'kubernetes', layer: 'k8s', minVersion: '1.25.0', type: 'required' }]);
+    expect(calico!.spec.versions[0]).toMatchObject({ addonType: 'cni', cloudTypes: ['all'] });
     expect(calico!.spec.versions[0]!.urls).toEqual([`oci://${registry.host}/palette/spectro-packs/archive/cni-calico:3.27.0`]);
     expect(kubernetes!.spec).toMatchObject({ name: 'kubernetes', layer: 'k8s', displayName: 'Kubernetes' });
   });

@@ -59,6 +59,8 @@ function packVersion(host: string, v: ResolvedVersion): PackVersion {
     kubeVersion: v.meta.kubeVersion,
     deprecated: v.meta.deprecated,
     dependencies: v.meta.dependencies,
+    addonType: v.meta.addonType,
+    cloudTypes: v.meta.cloudTypes,
   });
 }
 

@@ -155,8 +155,8 @@ export class OciRegistrySource implements PackSource {
       const json = layer.archive ? packJsonFromTar(await untarBytes(blob, maxBytes)) : blob;
       const pack = json && parsePackJson(json);
       if (!pack) return null;
-      // Only catalogue fields are kept; addonType and cloudTypes have no place in the Pack API yet.
-      const { name: _n, version: _v, addonType: _a, cloudTypes: _c, ...meta } = pack;
+      // The tag, not pack.json, is the source of truth for name and version.
+      const { name: _n, version: _v, ...meta } = pack;
       return meta;
     });
   }

@@ -13,6 +13,8 @@ export interface VersionMetadata {
   deprecated?: boolean;
   created?: string;
   dependencies?: PackDependency[];
+  addonType?: string;
+  cloudTypes?: string[];
 }
 
 const LAYERS: ReadonlySet<string> = new Set(layerSchema.options);
