@@ -83,7 +83,8 @@ export function registryStatus(input: RegistryStatusInput): PackRegistryStatus {
 }
 
 function syncedMessage(packs: number, versions: number, skipped: number, url: string): string {
-  const skippedNote = skipped > 0 ? `; skipped ${skipped} version${skipped === 1 ? '' : 's'} that are not SemVer` : '';
+  // Counts versions that are not SemVer, duplicates, and (OCI) tags that are neither chart nor pack.
+  const skippedNote = skipped > 0 ? `; skipped ${skipped} unusable version${skipped === 1 ? '' : 's'} (not SemVer, duplicated, or not a chart or pack)` : '';
   return `synced ${packs} pack${packs === 1 ? '' : 's'} (${versions} version${versions === 1 ? '' : 's'}) from ${url}${skippedNote}`;
 }
 
