@@ -1,6 +1,7 @@
 // ClusterProfile resolution end to end: the real manager resolves profiles against Packs synced from
 // a real Helm repository (helm CLI), and writes the lock, conditions and events into the apiserver.
-import { rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { ClusterProfile } from '../../src/api/clusterprofile.js';
 import type { Pack } from '../../src/api/pack.js';
@@ -8,7 +9,7 @@ import { CLUSTERPROFILE, CONFIGMAP, PACK, PACKREGISTRY } from '../../src/api/res
 import { EVENT_TYPE } from '../../src/controller/events.js';
 import type { KubeClient } from '../../src/controller/kube-client.js';
 import type { Manager } from '../../src/controller/manager.js';
-import { makeHelmRepository, publishChart, type ChartSpec } from '../harness/helm-charts.js';
+import { makeHelmRepository, publishChart, reindex, type ChartSpec } from '../harness/helm-charts.js';
 import { serveDirectory, startServer, status, type TestServer } from '../harness/http-server.js';
 import { startTestCluster, type TestCluster } from '../harness/own-cluster.js';
 import { metricValue } from '../harness/metrics.js';
@@ -175,5 +176,16 @@ describe('ClusterProfile resolution', () => {
     await syncRegistry('fan-out');
     await waitFor('podinfo 6.6.0 in the catalogue', async () => (await client.get<Pack & KubernetesObject>(PACK, 'charts.podinfo')).spec.latest === '6.6.0');
     expect((await quiet()) - before).toBe(referencing.length);
+  });
+
+  it('keeps the last good lock with a clear condition when a chart is deleted from the repository', async () => {
+    const before = await waitForProfile('edge', 'Resolved');
+    for (const file of readdirSync(repoDir).filter((f) => f.startsWith('ubuntu-'))) rmSync(join(repoDir, file));
+    reindex(repoDir);
+    await syncRegistry('ubuntu-gone');
+    const p = await waitForProfile('edge', 'PackNotFound');
+    expect(ready(p)?.message).toContain('pack ubuntu not found in registry charts');
+    expect(p.status?.resolved).toEqual(before.status?.resolved);
+    expect(p.status?.revision).toBe(before.status?.revision);
   });
 });

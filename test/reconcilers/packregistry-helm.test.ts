@@ -9,7 +9,7 @@ import { KubeClient } from '../../src/controller/kube-client.js';
 import type { Manager } from '../../src/controller/manager.js';
 import { startTestCluster, type TestCluster } from '../harness/own-cluster.js';
 import { makeHelmRepository, publishChart, type ChartSpec } from '../harness/helm-charts.js';
-import { basicAuth, content, hang, serveDirectory, startServer, status, type TestServer } from '../harness/http-server.js';
+import { basicAuth, content, hang, serveDirectory, startServer, status, truncate, type TestServer } from '../harness/http-server.js';
 import { createTestPki, type TestPki } from '../harness/tls.js';
 import { startOperator } from '../harness/operator.js';
 import { waitFor } from '../harness/wait.js';
@@ -158,12 +158,14 @@ describe('PackRegistry of type helm', () => {
 
   it.each([
     ['NotFound', '/missing', undefined, {}],
+    ['FetchFailed', '/error', status(500, { body: 'internal error' }), {}],
+    ['FetchFailed', '/truncated', truncate('apiVersion: v1\nentries: {}\n'.repeat(100), 300), {}],
     ['Timeout', '/slow', hang(), { timeout: '1s' }],
     ['RateLimited', '/busy', status(429, { headers: { 'Retry-After': '120' } }), {}],
     ['IndexTooLarge', '/big', content('x'.repeat(4096)), { maxIndexSize: 1024 }],
   ] as const)('reports %s precisely', async (reason, path, handler, extra) => {
     if (handler) server.route(`${path}/index.yaml`, handler);
-    const name = `fault-${reason.toLowerCase()}`;
+    const name = `fault-${path.slice(1)}`;
     await createRegistry(name, { type: 'helm', url: `${server.url}${path}`, tls: { caSecretRef: { name: 'helm-ca' } }, ...extra });
     const r = await waitForReady(name, reason);
     expect(r.status?.lastSyncTime).toBeUndefined();
@@ -172,6 +174,12 @@ describe('PackRegistry of type helm', () => {
       const next = Date.parse(r.status!.nextSyncTime!) - Date.parse(r.status!.lastAttemptTime!);
       expect(next).toBeGreaterThanOrEqual(120_000);
     }
+  });
+
+  it('reports TLSError for a server certificate signed by a CA it was not given', async () => {
+    await createRegistry('wrong-ca', { type: 'helm', url: `${server.url}/charts`, secretRef: { name: 'helm-auth' } });
+    const r = await waitForReady('wrong-ca', 'TLSError');
+    expect(ready(r)?.message).toMatch(/certificate/i);
   });
 
   it('applies a filter change at once and deletes Packs the catalogue no longer holds', async () => {
