@@ -45,9 +45,20 @@ test: build lint tools ## Type-check, lint, and run every test against a real lo
 	  status=$$?; node hack/test-summary.mjs test-results/jest.json; exit $$status
 
 .PHONY: bench
-bench: build tools ## Benchmarks (not tests): Helm index parse vs js-yaml/yaml, a sync vs `helm repo update`
-	node build/bench/helm-sync.js
+bench: bench-index bench-sync bench-resolve ## Every benchmark (not tests; each prints ratios against a peer)
+
+.PHONY: bench-index
+bench-index: build tools ## Index parse: Packyard vs Helm's Go repo.LoadIndexFile (and vs js-yaml / yaml)
+	node build/bench/helm-index-vs-helm.js
 	node build/bench/helm-index-parse.js
+
+.PHONY: bench-sync
+bench-sync: build tools ## A whole Helm sync vs `helm repo update` on the same index
+	node build/bench/helm-sync.js
+
+.PHONY: bench-resolve
+bench-resolve: build tools ## 1000 profiles × 10 packs; one Pack changes: time and status writes
+	node build/bench/resolve-fanout.js
 
 .PHONY: dev-cluster
 dev-cluster: build tools ## Start a local kube-apiserver + etcd in the background; writes .dev/kubeconfig

@@ -134,7 +134,7 @@ export function registerClusterProfileReconciler(manager: Manager, opts: Cluster
         },
       ] as never,
       reconcile,
-      workers: opts.workers ?? 4,
+      workers: opts.workers ?? 8,
       metrics: manager.metrics.forController('clusterprofile'),
       log: manager.log,
     }) as never,
