@@ -60,6 +60,10 @@ bench-sync: build tools ## A whole Helm sync vs `helm repo update` on the same i
 bench-resolve: build tools ## 1000 profiles × 10 packs; one Pack changes: time and status writes
 	node build/bench/resolve-fanout.js
 
+.PHONY: soak
+soak: build tools ## Fault and soak run (30 min, ≥100 registries, ≥2000 profiles; SOAK_DURATION etc.); report in soak-results/
+	node build/test/soak/soak-main.js
+
 .PHONY: dev-cluster
 dev-cluster: build tools ## Start a local kube-apiserver + etcd in the background; writes .dev/kubeconfig
 	hack/dev-cluster.sh up

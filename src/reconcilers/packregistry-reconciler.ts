@@ -5,6 +5,7 @@ import type { PackRegistry } from '../api/packregistry.js';
 import { SYNC_REQUESTED_ANNOTATION } from '../api/packregistry.js';
 import { PACK, PACKREGISTRY, SECRET } from '../api/resource-types.js';
 import { Controller } from '../controller/controller.js';
+import { KubeApiError } from '../controller/kube-client.js';
 import type { Informer } from '../controller/informer.js';
 import { redactUrl } from '../controller/logger.js';
 import type { Manager } from '../controller/manager.js';
@@ -137,7 +138,13 @@ export function registerPackRegistryReconciler(manager: Manager, opts: PackRegis
         manager.log.warn({ registry: key, reason: err.reason, err: err.message }, 'registry sync failed');
         return { kind: 'failed', reason: err.reason, message: err.message, retryAfterMs: err.retryAfterMs };
       }
-      throw err; // an apiserver error writing Packs: let the queue retry with backoff
+      // A Pack the apiserver will not store (too many versions for one object) needs a filter, not a retry.
+      if (err instanceof KubeApiError && (err.code === 413 || (err.code === 422 && /too long|too large|exceeds/i.test(err.message)))) {
+        const message = `a Pack is too large for the apiserver (${err.message.slice(0, 200)}); set spec.filter.maxVersionsPerPack`;
+        manager.log.warn({ registry: key, err: message }, 'registry sync failed');
+        return { kind: 'failed', reason: 'PackTooLarge', message };
+      }
+      throw err; // any other apiserver error writing Packs: let the queue retry with backoff
     }
   }
 

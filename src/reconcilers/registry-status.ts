@@ -10,6 +10,7 @@ const NEEDS_A_PERSON = new Set<SyncFailureReason>([
   'IndexTooLarge',
   'InvalidIndex',
   'SecretNotFound',
+  'PackTooLarge',
 ]);
 
 export type SyncOutcome =

@@ -8,7 +8,8 @@ export type SyncFailureReason =
   | 'IndexTooLarge'
   | 'InvalidIndex'
   | 'FetchFailed'
-  | 'SecretNotFound';
+  | 'SecretNotFound'
+  | 'PackTooLarge';
 
 /** A failure talking to a registry, classified so status can say precisely what went wrong. */
 export class SourceError extends Error {
