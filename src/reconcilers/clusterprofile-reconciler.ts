@@ -145,7 +145,7 @@ export function registerClusterProfileReconciler(manager: Manager, opts: Cluster
  * A registry is usable once it has synced: a later failed sync keeps its last good Packs, so a
  * passing timeout must not fail every profile that uses it. Never synced means RegistryNotReady.
  */
-function registryState(r: Registry): RegistryState {
+export function registryState(r: Registry): RegistryState {
   const condition = getCondition(r.status?.conditions, 'Ready');
   const ready = condition?.status === 'True' || r.status?.lastSyncTime !== undefined;
   return {

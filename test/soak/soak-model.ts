@@ -1,6 +1,7 @@
 // What the soak builds and how it judges it: the charts of its repositories, the profiles it
 // generates, and the direct computation of what a profile's status must be (the pure resolver run
 // on the Packs and registries as read back from the cluster).
+import { registryState } from '../../src/reconcilers/clusterprofile-reconciler.js';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { isDeepStrictEqual } from 'node:util';
 import { compare, parse } from 'semver';
@@ -144,17 +145,8 @@ export function makeProfiles(rng: Rng, count: number, registries: RegistryPlan[]
   return profiles;
 }
 
-/** The registry as the resolver sees it: the operator's rule (usable once synced, even if a later sync failed). */
-export function registryState(r: RegistryObject): RegistryState {
-  const condition = getCondition(r.status?.conditions, 'Ready');
-  const ready = condition?.status === 'True' || r.status?.lastSyncTime !== undefined;
-  return {
-    name: r.metadata.name,
-    ready,
-    ...(!ready && condition && { reason: condition.reason, message: condition.message }),
-    default: r.spec.default === true,
-  };
-}
+/** The registry as the resolver sees it: the operator's own rule, not a copy of it. */
+export { registryState };
 
 /** What the profile's status must say, computed directly from the catalogue and registries given. */
 export function expectedResolution(profile: ProfileObject, catalog: PackCatalog, registries: readonly RegistryState[]): ResolveResult {
