@@ -4,6 +4,7 @@ import { loadKubeConfig } from './controller/kube-config.js';
 import { createLogger } from './controller/logger.js';
 import { Manager } from './controller/manager.js';
 import { parseGoDuration } from './api/duration.js';
+import { labelSelectorProblem } from './controller/label-selector.js';
 
 export interface OperatorFlags {
   namespace: string;
@@ -15,6 +16,9 @@ export interface OperatorFlags {
   probeBindAddress: string;
   gracefulShutdownMs: number;
   logLevel: Level;
+  /** Only PackRegistries and ClusterProfiles with matching labels are reconciled (sharding, as Flux does it). */
+  watchLabelSelector?: string;
+  leaderElectionId?: string;
 }
 
 const USAGE = `Usage: packyard-operator [flags]
@@ -27,6 +31,11 @@ const USAGE = `Usage: packyard-operator [flags]
   --health-probe-bind-address ADDR    default :8081 ("0" disables)
   --graceful-shutdown-timeout D       default 30s
   --log-level LEVEL                   trace|debug|info|warn|error (default info)
+  --watch-label-selector SELECTOR     reconcile only PackRegistries and ClusterProfiles whose labels match, e.g.
+                                      "packyard.io/shard=a" for one shard, "!packyard.io/shard" for the main one;
+                                      Packs are read from every shard (default: all objects)
+  --leader-election-id NAME           the Lease's name; default packyard-leader, or packyard-leader-<hash of
+                                      the selector> with --watch-label-selector, so each shard elects its own leader
 The cluster comes from KUBECONFIG, ~/.kube/config, or the in-cluster service account.`;
 
 /** Flags in controller-runtime's spelling, so operators find what they know. */
@@ -43,6 +52,8 @@ export function parseOperatorFlags(argv: string[], env: NodeJS.ProcessEnv = proc
       'health-probe-bind-address': { type: 'string', default: ':8081' },
       'graceful-shutdown-timeout': { type: 'string', default: '30s' },
       'log-level': { type: 'string', default: env.LOG_LEVEL ?? 'info' },
+      'watch-label-selector': { type: 'string' },
+      'leader-election-id': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -61,7 +72,16 @@ export function parseOperatorFlags(argv: string[], env: NodeJS.ProcessEnv = proc
     probeBindAddress: values['health-probe-bind-address'],
     gracefulShutdownMs: parseGoDuration(values['graceful-shutdown-timeout']),
     logLevel: parseLevel(values['log-level']),
+    watchLabelSelector: parseWatchSelector(values['watch-label-selector']),
+    leaderElectionId: values['leader-election-id'],
   };
+}
+
+function parseWatchSelector(selector: string | undefined): string | undefined {
+  if (selector === undefined || selector.trim() === '') return undefined;
+  const problem = labelSelectorProblem(selector);
+  if (problem) throw new Error(`--watch-label-selector ${JSON.stringify(selector)}: ${problem}`);
+  return selector.trim();
 }
 
 function parseLevel(level: string): Level {
@@ -83,8 +103,10 @@ export async function runOperator(flags: OperatorFlags, register: (manager: Mana
       namespace: flags.namespace,
       name: 'packyard',
       log,
+      watchLabelSelector: flags.watchLabelSelector,
       leaderElection: {
         enabled: flags.leaderElect,
+        leaseName: flags.leaderElectionId,
         leaseDurationMs: flags.leaseDurationMs,
         renewDeadlineMs: flags.renewDeadlineMs,
         retryPeriodMs: flags.retryPeriodMs,

@@ -1,6 +1,6 @@
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { hostname } from 'node:os';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import type { Controller } from './controller.js';
@@ -18,6 +18,11 @@ export interface ManagerOptions {
   namespace: string;
   name?: string;
   log: Logger;
+  /**
+   * Sharding: the primaries (PackRegistries, ClusterProfiles) this process reconciles. Reconcilers ask
+   * for it through `watchSelector`; what they only read (Packs, other shards' registries) stays whole.
+   */
+  watchLabelSelector?: string;
   leaderElection?: { enabled: boolean; leaseName?: string; leaseDurationMs?: number; renewDeadlineMs?: number; retryPeriodMs?: number };
   metricsBindAddress?: string;
   probeBindAddress?: string;
@@ -56,6 +61,11 @@ export class Manager {
 
   get log(): Logger {
     return this.opts.log;
+  }
+
+  /** Informer options for a reconciler's primary objects: this shard's slice when sharded. */
+  get watchSelector(): { labelSelector?: string } {
+    return this.opts.watchLabelSelector ? { labelSelector: this.opts.watchLabelSelector } : {};
   }
 
   /** A shared informer for a resource type (one per type and namespace). */
@@ -114,7 +124,7 @@ export class Manager {
 
     const le = this.opts.leaderElection;
     if (le?.enabled) {
-      const leaseName = le.leaseName ?? `${this.opts.name ?? 'packyard'}-leader`;
+      const leaseName = le.leaseName ?? leaderElectionId(this.opts.name ?? 'packyard', this.opts.watchLabelSelector);
       this.metrics.leaderElectionMasterStatus.set({ name: leaseName }, 0);
       this.elector = new LeaderElector(this.client, {
         namespace: this.opts.namespace,
@@ -147,6 +157,16 @@ export class Manager {
     await Promise.all([...this.informers.values()].map((i) => i.stop()));
     await Promise.all([this.probeServer?.close(), this.metricsServer?.close()]);
   }
+}
+
+/**
+ * One Lease per shard, as Flux derives its leader election ID from the watch selector: shards then
+ * elect their leaders independently, and replicas of one shard share a Lease.
+ */
+export function leaderElectionId(name: string, watchLabelSelector: string | undefined): string {
+  const base = `${name}-leader`;
+  if (!watchLabelSelector) return base;
+  return `${base}-${createHash('sha256').update(watchLabelSelector).digest('hex').slice(0, 10)}`;
 }
 
 function definedOnly<T extends Record<string, unknown>>(obj: T): Partial<T> {

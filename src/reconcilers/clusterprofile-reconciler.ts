@@ -37,7 +37,8 @@ export interface ClusterProfileReconcilerOptions {
  */
 export function registerClusterProfileReconciler(manager: Manager, opts: ClusterProfileReconcilerOptions = {}): void {
   const now = opts.now ?? (() => new Date());
-  const profiles = manager.informer<Profile>(CLUSTERPROFILE);
+  const profiles = manager.informer<Profile>(CLUSTERPROFILE, manager.watchSelector);
+  // Every registry, this shard's or not: a profile may use Packs another shard syncs.
   const registries = manager.informer<Registry>(PACKREGISTRY);
   const packs = manager.informer<PackObject>(PACK, { labelSelector: REGISTRY_LABEL });
 

@@ -40,7 +40,7 @@ const BY_SECRET = 'secret';
 export function registerPackRegistryReconciler(manager: Manager, opts: PackRegistryReconcilerOptions): void {
   const now = opts.now ?? (() => new Date());
   const random = opts.random ?? Math.random;
-  const registries = manager.informer<Registry>(PACKREGISTRY);
+  const registries = manager.informer<Registry>(PACKREGISTRY, manager.watchSelector);
   const packs = manager.informer<Pack & KubernetesObject>(PACK, { labelSelector: REGISTRY_LABEL });
   const secrets = manager.informer<SecretObject>(SECRET, { namespace: manager.opts.namespace });
   packs.addIndex(PACKS_BY_REGISTRY, packsByRegistry);
@@ -178,7 +178,8 @@ export function registerPackRegistryReconciler(manager: Manager, opts: PackRegis
       primary: registries,
       watches: [
         { informer: secrets, toKeys: (s: SecretObject) => registries.byIndex(BY_SECRET, s.metadata?.name ?? '').map((r) => r.metadata.name) },
-        { informer: packs, toKeys: (p: Pack) => [(p.metadata?.labels ?? {})[REGISTRY_LABEL] ?? ''].filter(Boolean) },
+        // Packs of every shard are cached; only this shard's registries are woken by theirs.
+        { informer: packs, toKeys: (p: Pack) => [(p.metadata?.labels ?? {})[REGISTRY_LABEL] ?? ''].filter((r) => registries.get(r)) },
       ] as never,
       reconcile,
       workers: opts.workers ?? 4,

@@ -28,7 +28,9 @@ type PodSpec = {
   nodeSelector?: Record<string, string>;
   tolerations?: unknown[];
 };
-type Deployment = Manifest & { spec: { replicas: number; template: { spec: PodSpec } } };
+type Deployment = Manifest & {
+  spec: { replicas: number; selector: { matchLabels: Record<string, string> }; template: { metadata: { labels: Record<string, string> }; spec: PodSpec } };
+};
 type Rules = { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] }[];
 
 const kubeconfigPath = process.env.PACKYARD_TEST_KUBECONFIG!;
@@ -111,6 +113,7 @@ describe('deploy/charts/packyard (helm template)', () => {
     ['default values', []],
     ['one replica without leader election or metrics', ['replicaCount=1', 'leaderElection.enabled=false', 'metrics.enabled=false']],
     ['scheduling and image overrides', ['image.tag=dev', 'logLevel=debug', 'nodeSelector.kubernetes\\.io/os=linux', 'tolerations[0].operator=Exists']],
+    ['two shards', ['sharding.shards={a,b}']],
   ])('renders objects that pass a server-side dry-run (%s)', (_name, set) => {
     const objects = parseManifests(helmTemplate(kubeVersion, set));
     expect(dryRun(objects)).not.toMatch(/violate PodSecurity|unknown field|Warning/);
@@ -143,6 +146,27 @@ describe('deploy/charts/packyard (helm template)', () => {
     expect(container(sd).image).toBe('ghcr.io/packyard/packyard:dev');
     expect(container(sd).args).toEqual(expect.arrayContaining(['--log-level=debug', '--metrics-bind-address=0']));
     expect(sd.spec.template.spec.nodeSelector).toEqual({ disk: 'ssd' });
+  });
+
+  it('renders one Deployment per shard, each with its own selector, and the main one for unlabelled objects', () => {
+    const objects = parseManifests(helmTemplate(kubeVersion, ['sharding.shards={a,b}']));
+    const deployments = byKind(objects, 'Deployment') as Deployment[];
+    const selectorArg = (d: Deployment) => container(d).args.filter((a) => a.startsWith('--watch-label-selector='));
+    expect(Object.fromEntries(deployments.map((d) => [d.metadata.name, selectorArg(d)]))).toEqual({
+      packyard: ['--watch-label-selector=!packyard.io/shard'],
+      'packyard-a': ['--watch-label-selector=packyard.io/shard=a'],
+      'packyard-b': ['--watch-label-selector=packyard.io/shard=b'],
+    });
+    // No Deployment's selector matches another's pods (overlapping selectors make controllers fight).
+    for (const d of deployments) {
+      const selector = d.spec.selector.matchLabels;
+      const matching = deployments.filter((o) => Object.entries(selector).every(([k, v]) => o.spec.template.metadata.labels[k] === v));
+      expect(matching.map((o) => o.metadata.name)).toEqual([d.metadata.name]);
+    }
+    expect(byKind(objects, 'PodDisruptionBudget').map((p) => p.metadata.name).sort()).toEqual(['packyard', 'packyard-a', 'packyard-b']);
+    // Without shards, the main Deployment watches everything, as before.
+    const plain = byKind(parseManifests(helmTemplate(kubeVersion)), 'Deployment') as Deployment[];
+    expect(plain.map(selectorArg)).toEqual([[]]);
   });
 
   it('grants exactly the RBAC rules of deploy/base', () => {

@@ -30,3 +30,27 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- default "default" .Values.serviceAccount.name -}}
 {{- end -}}
 {{- end -}}
+
+{{/*
+Selector labels of one Deployment: the main one ("" shard) keeps the plain controller component, so its
+selector never matches a shard's pods; a shard's pods are component controller-<shard>.
+Call with (dict "root" $ "shard" $shard).
+*/}}
+{{- define "packyard.deploymentSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "packyard.name" .root }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ if .shard }}controller-{{ .shard }}{{ else }}controller{{ end }}
+{{- end -}}
+
+{{- define "packyard.deploymentName" -}}
+{{- if .shard -}}
+{{- printf "%s-%s" (include "packyard.fullname" .root) .shard | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- include "packyard.fullname" .root -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The main Deployment and one per shard: "" stands for the main one. */}}
+{{- define "packyard.shards" -}}
+{{- toJson (prepend (.Values.sharding.shards | default list) "") -}}
+{{- end -}}
