@@ -22,6 +22,12 @@ export interface InformerOptions {
   log?: Logger;
   onRestart?: (err: unknown) => void;
   random?: () => number;
+  /**
+   * Applied to every object on its way into the cache; stripManagedFields when unset, as
+   * controller-runtime's TransformStripManagedFields: no controller reads them, and they are often
+   * the larger part of a small object.
+   */
+  transform?: (obj: KubernetesObject) => KubernetesObject;
 }
 
 type Indexer<T> = (obj: T) => string[];
@@ -206,7 +212,8 @@ export class Informer<T extends KubernetesObject> {
     });
   }
 
-  private upsert(obj: T): void {
+  private upsert(received: T): void {
+    const obj = (this.opts.transform ?? stripManagedFields)(received) as T;
     const key = objectKey(obj);
     const old = this.cache.get(key);
     if (old?.metadata?.resourceVersion === obj.metadata?.resourceVersion && old) return;
@@ -246,6 +253,12 @@ export class Informer<T extends KubernetesObject> {
       }
     }
   }
+}
+
+/** Drops metadata.managedFields in place (objects come fresh from JSON.parse, owned by the cache). */
+export function stripManagedFields(obj: KubernetesObject): KubernetesObject {
+  if (obj.metadata?.managedFields) delete obj.metadata.managedFields;
+  return obj;
 }
 
 function isIdleTimeout(err: unknown): boolean {

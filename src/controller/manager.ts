@@ -8,6 +8,7 @@ import { EventRecorder } from './events.js';
 import { Informer, type InformerOptions } from './informer.js';
 import { KubeClient, type ResourceType } from './kube-client.js';
 import { LEADER_ELECTION_DEFAULTS, LeaderElector } from './leader-election.js';
+import { watchEventLoopDelay } from './event-loop-delay.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { startProbeServer } from './probe-server.js';
 import { StatusWriter } from './status-writer.js';
@@ -47,6 +48,7 @@ export class Manager {
   private elector?: LeaderElector;
   private probeServer?: { close(): Promise<void>; port?: number };
   private metricsServer?: { close(): Promise<void>; port?: number };
+  private eventLoopDelay?: { stop(): void };
   private stopping = false;
   private leading?: Promise<void>;
 
@@ -107,6 +109,7 @@ export class Manager {
    */
   async start(): Promise<void> {
     const { log } = this;
+    this.eventLoopDelay = watchEventLoopDelay(this.metrics.registry);
     this.metricsServer = await startProbeServer({ bindAddress: this.opts.metricsBindAddress ?? ':8080', metrics: this.metrics.registry });
     this.probeServer = await startProbeServer({
       bindAddress: this.opts.probeBindAddress ?? ':8081',
@@ -156,6 +159,7 @@ export class Manager {
     await this.leading;
     await Promise.all([...this.informers.values()].map((i) => i.stop()));
     await Promise.all([this.probeServer?.close(), this.metricsServer?.close()]);
+    this.eventLoopDelay?.stop();
   }
 }
 

@@ -94,6 +94,15 @@ describe('controller runtime on a real apiserver', () => {
     expect(await metricValue(m, 'rest_client_requests_total', { method: 'PATCH' })).toBe(patchesBefore);
   }, 60_000);
 
+  it('caches objects without managedFields, which the apiserver keeps on them', async () => {
+    await client.create(PACKREGISTRY, registry('rt-lean') as never);
+    const stored = await client.get<KubernetesObject>(PACKREGISTRY, 'rt-lean');
+    expect(stored.metadata?.managedFields?.length).toBeGreaterThan(0);
+    const cached = await waitFor('rt-lean cached', () => manager!.informer<KubernetesObject>(PACKREGISTRY).get('rt-lean'));
+    expect(cached.metadata?.name).toBe('rt-lean');
+    expect(cached.metadata).not.toHaveProperty('managedFields');
+  });
+
   it('records events.k8s.io events and folds repeats into a series', async () => {
     const target = await client.create(PACKREGISTRY, registry('evented'));
     const recorder = new EventRecorder(client, 'packyard.io/test', 'test-instance');
