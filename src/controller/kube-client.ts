@@ -1,4 +1,5 @@
-import { type KubeConfig, type KubernetesObject, HttpMethod, RequestContext, Watch } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import { HttpMethod, RequestContext, Watch } from './client-node/index.js';
 import { fetch } from 'undici';
 
 /** A group/version/resource and how to address it. */
