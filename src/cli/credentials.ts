@@ -72,6 +72,12 @@ export function dockerConfigPath(env: NodeJS.ProcessEnv): string {
   return env.DOCKER_CONFIG ? join(env.DOCKER_CONFIG, 'config.json') : join(env.HOME ?? homedir(), '.docker', 'config.json');
 }
 
+/** The docker config's entry for the registry's host, alone (`pack push` without a registry name). */
+export function credentialsFromDockerConfig(url: string, env: NodeJS.ProcessEnv): ResolvedCredentials {
+  const found = fromDockerConfig({ type: 'oci', url } as PackRegistrySpec, env);
+  return { ...found, credentials: found.credentials ?? {} };
+}
+
 function fromDockerConfig(spec: PackRegistrySpec, env: NodeJS.ProcessEnv): Omit<ResolvedCredentials, 'credentials'> & { credentials?: SourceCredentials } {
   const path = dockerConfigPath(env);
   if (!existsSync(path)) return {};

@@ -45,8 +45,8 @@ function checkDependency(m: ProfileMember, dep: PackDependency, members: readonl
     const layer = dep.layer ? ` (layer ${dep.layer})` : '';
     return dep.type === 'required' ? `${who} requires pack ${dep.packName}${layer}, which the profile does not include` : undefined;
   }
-  const min = bound(dep.minVersion);
-  const max = bound(dep.maxVersion);
+  const min = dependencyBound(dep.minVersion);
+  const max = dependencyBound(dep.maxVersion);
   const invalid = (field: 'minVersion' | 'maxVersion') =>
     `${who} declares ${field} ${JSON.stringify(dep[field])} for ${dep.packName}, which is not a version`;
   if (min === 'invalid') return invalid('minVersion');
@@ -61,8 +61,11 @@ function checkDependency(m: ProfileMember, dep: PackDependency, members: readonl
   return undefined;
 }
 
-/** Palette writes bounds like versions, sometimes partial (`1.20`): missing parts are zero. */
-function bound(text: string | undefined): SemVer | undefined | 'invalid' {
+/**
+ * A dependency's minVersion or maxVersion: Palette writes bounds like versions, sometimes partial
+ * (`1.20`): missing parts are zero; empty means no bound. `packyard pack lint` checks with this too.
+ */
+export function dependencyBound(text: string | undefined): SemVer | undefined | 'invalid' {
   if (text === undefined || text.trim() === '') return undefined;
   const t = text.trim();
   const padded = /^v?\d+(\.\d+)?$/.test(t) ? `${t}${t.split('.').length === 1 ? '.0.0' : '.0'}` : t;

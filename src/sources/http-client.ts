@@ -15,7 +15,10 @@ export { closeHttpAgents } from './http-agents.js';
 export type HttpAuth = { username: string; password: string } | { token: string };
 
 export interface HttpGetOptions {
-  method?: 'GET' | 'HEAD';
+  /** GET and HEAD for reading; POST, PUT and PATCH (with `body`) for the OCI client's uploads. */
+  method?: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH';
+  /** What POST/PUT/PATCH send; a 307/308 redirect sends it again. */
+  body?: Buffer;
   /** Whole exchange, redirects and body included. Default 60 s (PackRegistry's default timeout). */
   timeoutMs?: number;
   /** TCP + TLS handshake. Default 10 s, never more than timeoutMs. */
@@ -55,10 +58,11 @@ export const DEFAULT_TIMEOUT_MS = 60_000;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 export const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 const USER_AGENT = 'packyard/0.1';
+type HttpMethod = NonNullable<HttpGetOptions['method']>;
 const EXCERPT_BYTES = 4096;
 
 /**
- * One HTTP(S) GET or HEAD with the limits a registry client needs. Every failure is a SourceError
+ * One HTTP(S) request (GET or HEAD; POST/PUT/PATCH for uploads) with the limits a registry client needs. Every failure is a SourceError
  * whose reason the registry's status can show, and whose message names no credential.
  */
 export async function httpGet(url: string, opts: HttpGetOptions = {}): Promise<HttpResponse> {
@@ -94,12 +98,14 @@ async function follow(ctx: RequestContext, opts: HttpGetOptions, signal: AbortSi
     ctx.url = current.href;
     // Credentials belong to the origin they were configured for; a redirect elsewhere goes without.
     const headers = requestHeaders(opts, current.origin === origin);
-    const res = await request(current, { method: ctx.method, headers, dispatcher, signal });
+    const res = await request(current, { method: ctx.method as HttpMethod, headers, dispatcher, signal, ...(opts.body && { body: opts.body }) });
     const status = res.statusCode;
     const hdrs = flatten(res.headers);
     const meta = { status, etag: hdrs.etag, lastModified: hdrs['last-modified'], headers: hdrs, finalUrl: current.href };
 
-    if ([301, 302, 303, 307, 308].includes(status) && hdrs.location) {
+    // An upload follows only the redirects that keep its method and body (307, 308).
+    const redirect = ctx.method === 'GET' || ctx.method === 'HEAD' ? [301, 302, 303, 307, 308] : [307, 308];
+    if (redirect.includes(status) && hdrs.location) {
       await res.body.dump();
       if (redirects >= maxRedirects) {
         throw new SourceError('FetchFailed', `${ctx.method} ${safeUrl(ctx.url)}: too many redirects (more than ${maxRedirects})`);
@@ -135,7 +141,7 @@ async function follow(ctx: RequestContext, opts: HttpGetOptions, signal: AbortSi
 function requestHeaders(opts: HttpGetOptions, withCredentials: boolean): Record<string, string> {
   const h: Record<string, string> = { 'user-agent': USER_AGENT };
   if (opts.accept) h.accept = opts.accept;
-  if (opts.method !== 'HEAD') h['accept-encoding'] = 'gzip';
+  if ((opts.method ?? 'GET') === 'GET') h['accept-encoding'] = 'gzip';
   if (opts.etag) h['if-none-match'] = opts.etag;
   if (opts.lastModified) h['if-modified-since'] = opts.lastModified;
   for (const [k, v] of Object.entries(opts.headers ?? {})) {

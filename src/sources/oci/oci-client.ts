@@ -41,6 +41,17 @@ export interface OciClientOptions {
   pageSize?: number;
   /** httpGet, or a wrapper (tests count requests through it). */
   http?: HttpGetFn;
+  /**
+   * Where credentials come from, for a 401's message: the operator's default names the PackRegistry's
+   * secretRef; the CLI names its own sources (docker config, environment).
+   */
+  credentialSource?: { configured: string; missing: string };
+}
+
+/** How a push sends a blob: at once, or in PATCH chunks of `chunkSize` bytes. */
+export interface BlobUploadOptions {
+  /** Send chunks of this many bytes; undefined sends the blob in one PUT, chunked only when the registry refuses it (413). */
+  chunkSize?: number;
 }
 
 type Body = Extract<HttpResponse, { notModified: false }>;
@@ -53,6 +64,8 @@ const MAX_RETRIES = 3;
 const MAX_INLINE_WAIT_MS = 10_000;
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 const DIGEST = /^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
+/** Chunk size when a registry refuses a blob in one request and says no minimum (OCI-Chunk-Min-Length). */
+const FALLBACK_CHUNK_BYTES = 5 * 1024 * 1024;
 
 /**
  * A client of the OCI distribution API for one registry and one sync. Authentication follows the
@@ -135,6 +148,86 @@ export class OciClient {
     return res.body;
   }
 
+  /** Whether the repository holds a blob: a push sends nothing the registry already has. */
+  async hasBlob(repository: string, digest: string): Promise<boolean> {
+    const url = `${this.origin}/v2/${repository}/blobs/${digest}`;
+    const res = await this.#send(url, pushScope(repository), { method: 'HEAD', allowStatus: [404] });
+    return res.status >= 200 && res.status < 300;
+  }
+
+  /**
+   * Uploads a blob (POST for a session, then PUT with the digest): in one request, or in PATCH chunks
+   * when asked, when the registry names a minimum chunk size, or when it refuses the one request with
+   * 413 (a proxy's body limit), in which case the upload starts again in chunks.
+   */
+  async pushBlob(repository: string, blob: Buffer, opts: BlobUploadOptions = {}): Promise<string> {
+    const digest = `sha256:${createHash('sha256').update(blob).digest('hex')}`;
+    const start = async () => {
+      const res = await this.#send(`${this.origin}/v2/${repository}/blobs/uploads/`, pushScope(repository), { method: 'POST', body: Buffer.alloc(0), allowStatus: [413] });
+      if (res.status === 413) throw tooLarge('POST', res.finalUrl, blob.length, undefined, res);
+      const min = Number(res.headers['oci-chunk-min-length']);
+      return { location: this.#uploadLocation(res), minChunk: Number.isSafeInteger(min) && min > 0 ? min : undefined };
+    };
+    let session = await start();
+    let chunkSize = opts.chunkSize ?? session.minChunk;
+    if (chunkSize === undefined) {
+      const done = await this.#finishUpload(repository, session.location, digest, blob, [413]);
+      if (done.status !== 413) return this.#checkDigest(done, digest);
+      session = await start();
+      chunkSize = session.minChunk ?? Math.min(FALLBACK_CHUNK_BYTES, Math.max(1, Math.ceil(blob.length / 2)));
+    }
+    if (session.minChunk !== undefined) chunkSize = Math.max(chunkSize, session.minChunk);
+    let location = session.location;
+    for (let offset = 0; offset < blob.length; offset += chunkSize) {
+      const chunk = blob.subarray(offset, offset + chunkSize);
+      const res = await this.#send(location, pushScope(repository), {
+        method: 'PATCH',
+        body: chunk,
+        headers: { 'content-type': 'application/octet-stream', 'content-range': `${offset}-${offset + chunk.length - 1}` },
+        allowStatus: [413, 416],
+      });
+      if (res.status === 413) throw tooLarge('PATCH', location, blob.length, chunk.length, res);
+      if (res.status === 416) throw new SourceError('FetchFailed', `PATCH ${safeUrl(location)}: HTTP 416: the registry lost track of the upload (${bodyExcerpt(res.body)})`);
+      location = this.#uploadLocation(res);
+    }
+    return this.#checkDigest(await this.#finishUpload(repository, location, digest, Buffer.alloc(0), []), digest);
+  }
+
+  /** PUTs a manifest under a tag; returns its digest (the sha256 of the bytes sent). */
+  async putManifest(repository: string, reference: string, manifest: Buffer, mediaType: string): Promise<string> {
+    const url = this.#manifestUrl(repository, reference);
+    const digest = `sha256:${createHash('sha256').update(manifest).digest('hex')}`;
+    const res = await this.#send(url, pushScope(repository), { method: 'PUT', body: manifest, headers: { 'content-type': mediaType }, allowStatus: [413] });
+    if (res.status === 413) throw tooLarge('PUT', url, manifest.length, undefined, res);
+    return this.#checkDigest(res, digest);
+  }
+
+  /** The PUT that closes an upload session with the blob's digest (and the last bytes, if any). */
+  #finishUpload(repository: string, location: string, digest: string, body: Buffer, allowStatus: number[]): Promise<Body> {
+    const url = new URL(location);
+    url.searchParams.set('digest', digest);
+    return this.#send(url.href, pushScope(repository), { method: 'PUT', body, headers: { 'content-type': 'application/octet-stream' }, allowStatus });
+  }
+
+  /** The upload session's next URL, from Location (relative or absolute); never another host, which would get our credentials. */
+  #uploadLocation(res: Body): string {
+    const location = res.headers.location;
+    if (!location) throw new SourceError('FetchFailed', `${safeUrl(res.finalUrl)}: the registry started an upload without a Location`);
+    const url = new URL(location, res.finalUrl);
+    if (url.origin !== this.origin) {
+      throw new SourceError('FetchFailed', `${safeUrl(res.finalUrl)}: the registry sends the upload to another host (${url.origin}); not supported`);
+    }
+    return url.href;
+  }
+
+  #checkDigest(res: Body, digest: string): string {
+    const stored = res.headers['docker-content-digest']?.trim();
+    if (stored && stored !== digest) {
+      throw new SourceError('InvalidIndex', `${safeUrl(res.finalUrl)}: the registry stored ${stored}, not the ${digest} sent`);
+    }
+    return digest;
+  }
+
   #manifestUrl(repository: string, reference: string): string {
     if (!TAG.test(reference) && !DIGEST.test(reference)) throw new SourceError('InvalidIndex', `${repository}: ${JSON.stringify(reference)} is not a tag or digest`);
     return `${this.origin}/v2/${repository}/manifests/${reference}`;
@@ -191,7 +284,7 @@ export class OciClient {
         tls: this.#o.tls,
         signal: this.#o.signal,
         timeoutMs: this.#remaining(),
-        allowStatus: [401, ...RETRYABLE],
+        allowStatus: [401, ...RETRYABLE, ...(opts.allowStatus ?? [])],
       })) as Body;
       if (!RETRYABLE.includes(res.status)) return res;
       const retryAfterMs = parseRetryAfter(res.headers['retry-after']);
@@ -232,15 +325,24 @@ export class OciClient {
     const configured = !!(creds?.auth || creds?.identityToken);
     const error = challenge?.params.error ? `, ${challenge.params.error}` : ''; // e.g. insufficient_scope: no right to pull
     const how = `${challenge?.scheme === 'bearer' ? 'token' : (challenge?.scheme ?? 'unknown')} auth${error}`;
+    const source = this.#o.credentialSource ?? { configured: 'from secretRef', missing: 'the PackRegistry has no secretRef' };
     const why = configured
-      ? `the registry rejected the credentials from secretRef (${how})`
-      : `the registry requires credentials (${how}) and the PackRegistry has no secretRef`;
+      ? `the registry rejected the credentials ${source.configured} (${how})`
+      : `the registry requires credentials (${how}) and ${source.missing}`;
     const detail = res.body.length ? `: ${bodyExcerpt(res.body)}` : '';
     return new SourceError('AuthenticationFailed', `${method} ${safeUrl(url)}: HTTP 401 Unauthorized (${why})${detail}`);
   }
 }
 
 export const pullScope = (repository: string) => `repository:${repository}:pull`;
+export const pushScope = (repository: string) => `repository:${repository}:pull,push`;
+
+/** 413: the registry, or a proxy in front of it, takes no request body this large. */
+function tooLarge(method: string, url: string, blobBytes: number, chunkBytes: number | undefined, res: Body): SourceError {
+  const sent = chunkBytes === undefined ? `${blobBytes} bytes in one request` : `a chunk of ${chunkBytes} bytes (of ${blobBytes})`;
+  const detail = res.body.length ? `: ${bodyExcerpt(res.body)}` : '';
+  return new SourceError('PackTooLarge', `${method} ${safeUrl(url)}: HTTP 413 Payload Too Large: the registry (or a proxy in front of it) refuses ${sent}${detail}`);
+}
 
 /** 429, or a 5xx with Retry-After, is RateLimited; another 5xx is a plain failure. */
 function busy(method: string, url: string, res: Body, retryAfterMs: number | undefined): SourceError {

@@ -1,0 +1,48 @@
+import { HELP_OPTION, stringValue } from '../args.js';
+import type { Command } from '../context.js';
+import { diagnosticJson, formatDiagnostic } from '../diagnostics.js';
+import { EXIT, UsageError } from '../exit-codes.js';
+import { formatJson } from '../output.js';
+import { lintPackDirectory } from '../pack-input.js';
+
+export const packLintCommand: Command = {
+  spec: {
+    name: 'pack lint',
+    summary: "Check a Palette pack directory against Palette's pack schema, and more",
+    usage: 'DIR [flags]',
+    description: [
+      "Checks a pack directory: pack.json against Palette's own pack schema (pack-central's validator/pack-schema.json),",
+      'then what the schema cannot say: the layer is one Packyard knows; the name and version can be an OCI repository',
+      'and tag the registry sync reads; dependency minVersion/maxVersion parse as the resolver reads them; every chart',
+      "listed exists and is named <name>-<version>.tgz after its Chart.yaml; every manifest listed is Kubernetes YAML;",
+      'values.yaml (required), presets.yaml and schema.yaml parse as YAML maps.',
+      '',
+      'A directory that cannot be a pack is refused with the reason: a symlink out of it, a file over 100 MiB,',
+      'more than 256 MiB in all, more than 10,000 entries. Hidden files (.git, .helmignore) are not part of a pack.',
+      '',
+      'Each problem is printed as file:line: field: message.',
+      'Exit status: 0 valid, 1 problems found (or the directory is refused), 2 usage error.',
+    ].join('\n'),
+    options: {
+      output: { type: 'string', short: 'o', value: 'FORMAT', description: 'text (default) or json.' },
+      ...HELP_OPTION,
+    },
+    examples: ['pack lint packs/hello-universe', 'pack lint packs/hello-universe -o json'],
+  },
+
+  async run(ctx, values, positionals) {
+    if (positionals.length !== 1) throw new UsageError('pack lint needs exactly one DIR');
+    const format = stringValue(values, 'output') ?? 'text';
+    if (format !== 'text' && format !== 'json') throw new UsageError(`--output must be text or json, not "${format}"`);
+    const dir = positionals[0]!;
+    const { diagnostics, pack, entries } = await lintPackDirectory(dir);
+    if (format === 'json') {
+      ctx.out(formatJson({ valid: diagnostics.length === 0, ...(pack && { name: pack.name, version: pack.version }), files: entries.length, errors: diagnostics.map(diagnosticJson) }));
+    } else {
+      for (const d of diagnostics) ctx.out(`${formatDiagnostic(d)}\n`);
+      const n = diagnostics.length;
+      ctx.err(n === 0 ? `valid: ${pack!.name} ${pack!.version} (${entries.length} files and directories)\n` : `${n} problem${n === 1 ? '' : 's'} in ${dir}\n`);
+    }
+    return diagnostics.length === 0 ? EXIT.OK : EXIT.ERRORS;
+  },
+};
