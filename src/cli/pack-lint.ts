@@ -107,10 +107,10 @@ export async function lintPack(dir: string, entries: readonly PackEntry[]): Prom
     }
   });
 
+  const listed = valuesCharts(await read('values.yaml'));
   for (const [i, chart] of (Array.isArray(pack.charts) ? pack.charts : []).entries()) {
     if (typeof chart !== 'string') continue;
-    const message = await checkChart(chart, files);
-    if (message) jsonProblem(['charts', i], message);
+    for (const message of await checkChart(chart, files, listed)) jsonProblem(['charts', i], message);
   }
   for (const [i, manifest] of (Array.isArray(pack.kubeManifests) ? pack.kubeManifests : []).entries()) {
     if (typeof manifest !== 'string') continue;
@@ -158,26 +158,54 @@ function checkManifest(path: string, text: string, problem: Problem): void {
   }
 }
 
-/** A listed chart is a file of the pack holding `<chart>/Chart.yaml`, named `<name>-<version>.tgz` as `helm package` names it. */
-async function checkChart(chart: string, files: ReadonlyMap<string, PackEntry>): Promise<string | undefined> {
+interface ChartId {
+  name: string;
+  version: string;
+}
+
+/** The charts values.yaml declares in `pack.content.charts[] {repo, name, version}` (Palette's image and chart inventory). */
+function valuesCharts(text: string | undefined): ChartId[] | undefined {
+  if (text === undefined) return undefined;
+  const doc = parseDocument(text);
+  if (doc.errors.length > 0) return undefined;
+  const charts = (doc.toJS() as { pack?: { content?: { charts?: unknown } } } | null)?.pack?.content?.charts;
+  if (!Array.isArray(charts)) return undefined;
+  return charts.filter(isRecord).map((c) => ({ name: String(c.name), version: String(c.version) }));
+}
+
+/**
+ * A listed chart is a Helm chart archive of the pack (`<chart>/Chart.yaml` inside) whose name and
+ * version agree with its file name, when that names a version (`helm package` writes
+ * `<name>-<version>.tgz`; pack-central also has `<name>.tgz`), and with values.yaml's
+ * `pack.content.charts`, when that lists charts.
+ */
+async function checkChart(chart: string, files: ReadonlyMap<string, PackEntry>, listed: ChartId[] | undefined): Promise<string[]> {
   const entry = files.get(normalise(chart));
-  if (!entry) return `${chart} is not a file of the pack`;
+  if (!entry) return [`${chart} is not a file of the pack`];
   let tar: Buffer;
   try {
     tar = await untarBytes(await readFile(entry.source), MAX_CHART_TAR_BYTES);
   } catch (e) {
-    if (e instanceof SourceError) return `${chart}: ${e.message}`;
+    if (e instanceof SourceError) return [`${chart}: ${e.message}`];
     throw e;
   }
   const found = [...tarFiles(tar, (p) => /^[^/]+\/Chart\.yaml$/.test(p)).values()][0];
-  if (!found) return `${chart} is not a Helm chart archive (no <chart>/Chart.yaml inside)`;
+  if (!found) return [`${chart} is not a Helm chart archive (no <chart>/Chart.yaml inside)`];
   const meta = parseDocument(found.toString('utf8'));
   const contents = meta.errors.length === 0 && isMap(meta.contents) ? (meta.toJS() as Record<string, unknown>) : undefined;
-  if (!contents) return `${chart}: its Chart.yaml is not a YAML map`;
+  if (!contents) return [`${chart}: its Chart.yaml is not a YAML map`];
   const { name, version } = contents;
-  if (typeof name !== 'string' || typeof version !== 'string') return `${chart}: its Chart.yaml has no name or version`;
-  const expected = `${name}-${version}.tgz`;
-  return basename(chart) === expected ? undefined : `${chart} holds chart ${name} ${version} (Chart.yaml), so it should be named ${expected}`;
+  if (typeof name !== 'string' || typeof version !== 'string') return [`${chart}: its Chart.yaml has no name or version`];
+  const problems: string[] = [];
+  const file = basename(chart);
+  if (file.startsWith(`${name}-`) && file !== `${name}-${version}.tgz`) {
+    problems.push(`${chart} holds chart ${name} ${version} (Chart.yaml), so it should be named ${name}-${version}.tgz`);
+  }
+  if (listed && !listed.some((c) => c.name === name && c.version === version)) {
+    const names = listed.map((c) => `${c.name} ${c.version}`).join(', ') || 'none';
+    problems.push(`${chart} holds chart ${name} ${version} (Chart.yaml), which values.yaml pack.content.charts does not list (it lists ${names})`);
+  }
+  return problems;
 }
 
 /** `./charts/x.tgz` and `charts/x.tgz` name the same file. */
