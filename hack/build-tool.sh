@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds one test tool from its wrapper module in hack/tools/<tool>/ and prints the binary's path.
-# Binaries are cached outside the repo, keyed by the wrapper's go.mod+go.sum, so a second run is instant.
+# Binaries are cached outside the repo, keyed by the wrapper's go.mod+go.sum (and its own .go files when
+# the program is the wrapper's code, as helm-index-loader's is), so a second run is instant.
 #   hack/build-tool.sh kube-apiserver|kubectl|etcd|helm|oras|registry|helm-index-loader
 set -euo pipefail
 
@@ -12,10 +13,6 @@ module_dir="$here/tools/${tool/#kubectl/kube-apiserver}"
 command -v go >/dev/null || { echo "build-tool: Go is required to build $tool (install Go >= 1.24)" >&2; exit 2; }
 
 cache_root="${PACKYARD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/packyard}"
-key="$(cat "$module_dir/go.mod" "$module_dir/go.sum" | sha256sum | cut -c1-16)"
-out_dir="$cache_root/bin/$tool-$key"
-bin="$out_dir/$tool"
-if [[ -x "$bin" ]]; then echo "$bin"; exit 0; fi
 
 # The package to build and, for Kubernetes, the version stamped into discovery.
 ldflags="-s -w"
@@ -33,6 +30,15 @@ case "$tool" in
   helm-index-loader) pkg=. ;;
   *) echo "build-tool: unknown tool $tool" >&2; exit 2 ;;
 esac
+
+# A wrapper whose program is its own code (pkg=.) is keyed by that code too, so editing it rebuilds;
+# the others' keys stay as they were, so their cached builds stay valid.
+key_files=("$module_dir/go.mod" "$module_dir/go.sum")
+[[ "$pkg" == . ]] && key_files+=("$module_dir"/*.go)
+key="$(cat "${key_files[@]}" | sha256sum | cut -c1-16)"
+out_dir="$cache_root/bin/$tool-$key"
+bin="$out_dir/$tool"
+if [[ -x "$bin" ]]; then echo "$bin"; exit 0; fi
 
 mkdir -p "$out_dir"
 echo "build-tool: building $tool ($pkg) into $out_dir — the first build takes minutes, later runs use the cache" >&2
