@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { withRules } from './rules.js';
+import { versionExpression } from './version-expression.js';
 import {
   conditions,
   dnsSubdomain,
@@ -39,12 +40,7 @@ export const profilePack = z.object({
   layer: layer.describe('Layer of the stack: os, k8s, cni, csi or addon.'),
   registry: dnsSubdomain.optional().describe('PackRegistry to take the pack from; the default registry when unset.'),
   chart: z.string().min(1).max(253).optional().describe('Chart or pack name in the registry; defaults to name.'),
-  version: z
-    .string()
-    .min(1)
-    .max(128)
-    .regex(/^\S(.*\S)?$/)
-    .describe('An exact version, a SemVer range (^1.2, >=1.0 <2), a train (1.27.x, 1.x) or latest.'),
+  version: versionExpression,
   values: z.string().max(MAX_VALUES_BYTES).optional().describe('Values for the pack, as a YAML map.'),
   valuesFrom: z
     .array(valuesReference)

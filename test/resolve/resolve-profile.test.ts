@@ -193,7 +193,7 @@ describe('resolveProfile: NoMatchingVersion', () => {
     const result = failed(resolveProfile(input(withPacks([addon('ingress', 'newest', { chart: 'nginx' })]))));
     expect(result.reason).toBe('NoMatchingVersion');
     expect(result.message).toBe(
-      'ingress (chart nginx): version "newest" is not an exact version (1.2.3), a range (^1.2, >=1 <2), a train (1.27.x) or latest',
+      'ingress (chart nginx): version "newest" must be an exact version (1.2.3, 22.04), a range (^1.2, >=1.0 <2), a train (1.27.x, 1.x) or latest',
     );
   });
 });

@@ -44,14 +44,23 @@ describe('parseVersionExpression', () => {
     expect(expr(text).kind).toBe(kind);
   });
 
-  it('keeps the trimmed text for messages', () => {
-    expect(expr('  ^1.15 ').text).toBe('^1.15');
+  it.each([
+    ['22.04', 'train'],
+    ['3.5.0079', 'exact'],
+    ['1.2-rc.1', 'exact'],
+    ['=1.27', 'range'],
+  ])('reads %s, as Helm reads versions, as %s', (text, kind) => {
+    expect(expr(text).kind).toBe(kind);
   });
 
-  it.each(['', 'lastest', 'foo', '1.2.3.4', '>=banana', 'Latest', '^^1'])('rejects %j with a message', (text) => {
+  it('keeps the text for messages', () => {
+    expect(expr('^1.15').text).toBe('^1.15');
+  });
+
+  it.each(['', 'lastest', 'foo', '1.2.3.4', '>=banana', 'Latest', '^^1', '  ^1.15 ', '1.0.0-01'])('rejects %j with a message', (text) => {
     expect(parseVersionExpression(text)).toEqual({
       ok: false,
-      error: `version ${JSON.stringify(text)} is not an exact version (1.2.3), a range (^1.2, >=1 <2), a train (1.27.x) or latest`,
+      error: `version ${JSON.stringify(text)} must be an exact version (1.2.3, 22.04), a range (^1.2, >=1.0 <2), a train (1.27.x, 1.x) or latest`,
     });
   });
 });
@@ -76,6 +85,10 @@ describe('matches', () => {
     ['1.x || >=3.1', ['1.2.0', '3.1.0', '4.0.0'], ['2.0.0', '3.0.9']],
     ['>=1.0.0-rc.0', ['1.0.0-rc.0', '1.0.0-rc.1', '1.0.0', '1.1.0'], ['1.1.0-rc.1', '0.9.0']],
     ['*', ['0.0.0', '5.0.0'], ['5.0.0-rc.1']],
+    ['3.5.0079', ['3.5.79', '3.5.0079', 'v3.5.079'], ['3.5.80']],
+    ['22.04', ['22.04', '22.4.0', '22.4.7', 'v22.04.1'], ['22.10', '22.5.0', '22.04.1-rc.1']],
+    ['^2.0.000', ['2.0.000', '2.1.0'], ['3.0.0']],
+    ['>=1.2-rc.1', ['1.2.0-rc.1', '1.2-rc.2', '1.3'], ['1.2.0-beta.1', '1.3.0-rc.1']],
   ])('%s matches %j and not %j', (text, yes, no) => {
     const e = expr(text);
     for (const version of yes) expect([version, matches(e, version)]).toEqual([version, true]);
@@ -84,7 +97,8 @@ describe('matches', () => {
 
   it('never matches versions that are not SemVer', () => {
     expect(matches(expr('latest'), 'nightly')).toBe(false);
-    expect(matches(expr('*'), '1.2')).toBe(false);
+    expect(matches(expr('*'), '1.2.3.4')).toBe(false);
+    expect(matches(expr('*'), '1.0.0-01')).toBe(false);
   });
 
   it('allows any prerelease in range when asked for a hint, never by default', () => {
@@ -95,10 +109,13 @@ describe('matches', () => {
 });
 
 describe('parseVersion', () => {
-  it('reads strict SemVer with an optional v', () => {
+  it('reads versions as Helm does: v prefix, missing minor and patch, leading zeros', () => {
     expect(parseVersion('v1.2.3')?.version).toBe('1.2.3');
-    expect(parseVersion('1.2')).toBeUndefined();
-    expect(parseVersion('01.2.3')).toBeUndefined();
+    expect(parseVersion('1.2')?.version).toBe('1.2.0');
+    expect(parseVersion('01.2.3')?.version).toBe('1.2.3');
+    expect(parseVersion('3.5.0079')?.version).toBe('3.5.79');
+    expect(parseVersion('1.0.0-01')).toBeUndefined();
+    expect(parseVersion('1.2.3.4')).toBeUndefined();
   });
 });
 
@@ -125,6 +142,21 @@ describe('newestMatch', () => {
     expect(newestMatch(expr('^1'), versions)?.version).toBe('1.2.0');
     expect(newestMatch(expr('>=1.3.0-beta.0'), versions)?.version).toBe('1.3.0-rc.1');
     expect(newestMatch(expr('1.3.0-beta.2'), versions)?.version).toBe('1.3.0-beta.2');
+  });
+
+  it('chooses the version published as the expression itself first, as Helm\'s IndexFile.Get does', () => {
+    const versions = [v('22.04'), v('22.4.1'), v('22.10')];
+    expect(newestMatch(expr('22.04'), versions)?.version).toBe('22.04');
+    expect(newestMatch(expr('22.4'), versions)?.version).toBe('22.4.1');
+    expect(newestMatch(expr('1.5'), [v('1.5.1'), v('1.5')])?.version).toBe('1.5');
+  });
+
+  it('keeps two spellings of one version apart and orders them the same way whatever the input order', () => {
+    const versions = [v('v1.2.3'), v('1.2.3'), v('1.02.3')];
+    expect(newestMatch(expr('1.2.x'), versions)?.version).toBe('1.02.3');
+    expect(newestMatch(expr('1.2.x'), [...versions].reverse())?.version).toBe('1.02.3');
+    expect(newestMatch(expr('1.2.3'), versions)?.version).toBe('1.2.3');
+    expect(newestMatch(expr('v1.2.3'), versions)?.version).toBe('v1.2.3');
   });
 
   it('returns undefined when nothing matches', () => {
