@@ -21,12 +21,18 @@ export interface ControllerOptions<P extends KubernetesObject> {
   workers?: number;
   metrics?: ControllerMetrics;
   log?: Logger;
+  /**
+   * Tells the echo of our own status write from anyone else's (StatusWriter.isOwnWrite). When set, a
+   * status-only update by someone else is reconciled: e.g. a previous leader's last write, which this
+   * replica's cache had not seen when it computed the same status and skipped writing it.
+   */
+  isOwnStatusWrite?: (obj: P) => boolean;
 }
 
 /**
  * Binds informers to a work queue and a reconcile function, as controller-runtime's Controller
- * does. Primary updates that only touch status are ignored (our own status writes would otherwise
- * trigger a reconcile each); periodic resyncs still come through.
+ * does. Primary updates that only touch status are ignored when they are our own writes (each would
+ * otherwise trigger a reconcile); periodic resyncs still come through.
  */
 export class Controller<P extends KubernetesObject> {
   readonly queue: WorkQueue;
@@ -42,7 +48,8 @@ export class Controller<P extends KubernetesObject> {
     opts.primary.on({
       onAdd: (obj) => this.queue.add(objectKey(obj)),
       onUpdate: (old, obj) => {
-        if (old === obj || specOrMetadataChanged(old, obj)) this.queue.add(objectKey(obj));
+        const foreignStatus = opts.isOwnStatusWrite !== undefined && !opts.isOwnStatusWrite(obj);
+        if (old === obj || specOrMetadataChanged(old, obj) || foreignStatus) this.queue.add(objectKey(obj));
       },
       onDelete: (obj) => this.queue.add(objectKey(obj)),
     });

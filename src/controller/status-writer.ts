@@ -4,20 +4,60 @@ import type { KubeClient, ResourceType } from './kube-client.js';
 
 type Status = Record<string, unknown>;
 
+/** What our last status write of one object produced, until the cache has caught up with it. */
+interface LastWrite {
+  /** resourceVersions our writes produced, newest last (a few, for watch events still on their way). */
+  versions: string[];
+  status: Status;
+}
+
+/** Enough to recognise the echoes of a burst of writes to one object. */
+const VERSIONS_KEPT = 8;
+
 /**
  * Writes an object's status through the /status subresource with a JSON merge patch, and only when
  * it changed: a reconcile that finds nothing new makes no write at all.
+ *
+ * "Changed" is judged against the cached object, which lags behind our own writes: after writing B
+ * over A, a reconcile that wants A again may still see A in the cache and skip the write, and the
+ * echo of B, a status-only update, triggers no reconcile, so B would stay. Hence the writer keeps
+ * what it last wrote per object and, while the cache shows another resourceVersion, patches what
+ * differs from either; and it tells its own writes' echoes from anyone else's (isOwnWrite).
  */
 export class StatusWriter {
+  private readonly written = new Map<string, LastWrite>();
+
   constructor(private readonly client: KubeClient) {}
 
   /** Returns true when a write was made. */
   async write(type: ResourceType, obj: KubernetesObject & { status?: Status }, desired: Status): Promise<boolean> {
-    const current = obj.status ?? {};
-    const patch = mergePatchFor(current, desired);
+    const { name, namespace, uid, resourceVersion } = obj.metadata ?? {};
+    const last = uid ? this.written.get(uid) : undefined;
+    let patch = mergePatchFor(obj.status ?? {}, desired);
+    if (last && last.versions.at(-1) !== resourceVersion) {
+      // The server holds our last write or something newer than the cache: patch what differs from
+      // either (a key already as desired is a no-op for the apiserver, which then bumps nothing).
+      patch = { ...mergePatchFor(last.status, desired), ...patch };
+    }
     if (Object.keys(patch).length === 0) return false;
-    const { name, namespace } = obj.metadata ?? {};
-    await this.client.mergePatch(type, name!, namespace, { status: patch }, 'status');
+    const updated = await this.client.mergePatch<KubernetesObject & { status?: Status }>(type, name!, namespace, { status: patch }, 'status');
+    const version = updated?.metadata?.resourceVersion;
+    if (uid && version) {
+      const versions = [...(last?.versions ?? []).filter((v) => v !== version), version].slice(-VERSIONS_KEPT);
+      this.written.set(uid, { versions, status: updated.status ?? desired });
+    }
+    return true;
+  }
+
+  /**
+   * Whether this cached object is the echo of one of our own status writes. Once the cache shows
+   * our latest write, the record of it is dropped: the cache holds the same.
+   */
+  isOwnWrite(obj: KubernetesObject): boolean {
+    const { uid, resourceVersion } = obj.metadata ?? {};
+    const last = uid ? this.written.get(uid) : undefined;
+    if (!last || !resourceVersion || !last.versions.includes(resourceVersion)) return false;
+    if (last.versions.at(-1) === resourceVersion) this.written.delete(uid!);
     return true;
   }
 }

@@ -135,6 +135,7 @@ export function registerClusterProfileReconciler(manager: Manager, opts: Cluster
         },
       ] as never,
       reconcile,
+      isOwnStatusWrite: (obj: KubernetesObject) => manager.statusWriter.isOwnWrite(obj),
       workers: opts.workers ?? 8,
       metrics: manager.metrics.forController('clusterprofile'),
       log: manager.log,

@@ -182,6 +182,7 @@ export function registerPackRegistryReconciler(manager: Manager, opts: PackRegis
         { informer: packs, toKeys: (p: Pack) => [(p.metadata?.labels ?? {})[REGISTRY_LABEL] ?? ''].filter((r) => registries.get(r)) },
       ] as never,
       reconcile,
+      isOwnStatusWrite: (obj: KubernetesObject) => manager.statusWriter.isOwnWrite(obj),
       workers: opts.workers ?? 4,
       metrics: manager.metrics.forController('packregistry'),
       log: manager.log,
