@@ -49,17 +49,26 @@ export function registerPackRegistryReconciler(manager: Manager, opts: PackRegis
   // Catalogues of this process's successful syncs, to repair Packs that drift (e.g. deleted by hand).
   const catalogues = new Map<string, CatalogPack[]>();
   const failures = new Map<string, number>();
+  // The resourceVersions of the Secrets each registry's last sync attempt read (or, for a registry
+  // first seen by this process, found): a change is a reason to sync now.
+  const credentialsSeen = new Map<string, string>();
+  const credentialsVersion = (registry: Registry) =>
+    secretNamesOf(registry.spec).map((name) => `${name}@${secrets.get(`${manager.opts.namespace}/${name}`)?.metadata?.resourceVersion ?? '-'}`).join(',');
 
   const reconcile = async (key: string, signal: AbortSignal): Promise<HandlerResult | void> => {
     const registry = registries.get(key);
     if (!registry || registry.metadata.deletionTimestamp) {
       catalogues.delete(key);
       failures.delete(key);
+      credentialsSeen.delete(key);
       return;
     }
     const at = now();
     const generation = registry.metadata.generation ?? 0;
     const syncRequest = registry.metadata.annotations?.[SYNC_REQUESTED_ANNOTATION];
+    const credentials = credentialsVersion(registry);
+    const seen = credentialsSeen.get(key);
+    credentialsSeen.set(key, credentials);
     const decision = decideSync({
       now: at.getTime(),
       generation,
@@ -68,6 +77,7 @@ export function registerPackRegistryReconciler(manager: Manager, opts: PackRegis
       syncRequest,
       lastHandledSyncRequest: registry.status?.lastHandledSyncRequest,
       nextSyncTime: registry.status?.nextSyncTime,
+      credentialsChanged: seen !== undefined && seen !== credentials,
     });
 
     if (!decision.sync) {

@@ -11,6 +11,8 @@ export interface SyncDecisionInput {
   syncRequest?: string;
   lastHandledSyncRequest?: string;
   nextSyncTime?: string;
+  /** A Secret the registry reads changed since its last sync attempt (e.g. a rotated password). */
+  credentialsChanged?: boolean;
 }
 
 export type SyncDecision = { sync: true; why: string } | { sync: false; why: string; wakeInMs?: number };
@@ -19,6 +21,8 @@ export type SyncDecision = { sync: true; why: string } | { sync: false; why: str
 export function decideSync(input: SyncDecisionInput): SyncDecision {
   if (input.suspend) return { sync: false, why: 'suspended' };
   if (input.observedGeneration !== input.generation) return { sync: true, why: 'spec changed' };
+  // Not at the end of a backoff: new credentials are the likeliest cure of a failing registry.
+  if (input.credentialsChanged) return { sync: true, why: 'credentials changed' };
   if (input.syncRequest !== undefined && input.syncRequest !== input.lastHandledSyncRequest) {
     return { sync: true, why: 'sync requested' };
   }

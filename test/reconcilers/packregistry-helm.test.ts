@@ -146,6 +146,22 @@ describe('PackRegistry of type helm', () => {
     expect(healed.status?.conditions?.find((c) => c.type === 'Stalled')).toBeUndefined();
   });
 
+  it('syncs at once when a Secret it reads changes, not at the end of its backoff', async () => {
+    password = 'third-pa55';
+    // Fail a few times in a row, so the backoff before the next attempt is long.
+    for (const attempt of ['fail-1', 'fail-2', 'fail-3', 'fail-4', 'fail-5']) {
+      await requestSync('demo', attempt);
+      await waitFor(`attempt ${attempt}`, async () => (await getRegistry('demo')).status?.lastHandledSyncRequest === attempt);
+    }
+    const failing = await waitForReady('demo', 'AuthenticationFailed');
+    expect(Date.parse(failing.status!.nextSyncTime!) - Date.now()).toBeGreaterThan(20_000);
+
+    await putSecret('helm-auth', { username: 'packyard', password: 'third-pa55' });
+    const t0 = Date.now();
+    await waitForReady('demo', 'Synced', 'True', 5_000);
+    expect(Date.now() - t0).toBeLessThan(5_000);
+  });
+
   it('reports InvalidIndex for a page that is not an index and keeps every Pack', async () => {
     const packsBefore = (await packsOf('demo')).map((p) => p.metadata.name);
     const spec = { type: 'helm', url: `${server.url}/broken`, tls: { caSecretRef: { name: 'helm-ca' } } };
