@@ -4,10 +4,11 @@
 #   hack/dev-cluster.sh down    stop it (files stay in .dev/control-plane for inspection)
 #   hack/dev-cluster.sh status  exit 0 when it is running and ready
 # Runs the compiled build/src/local/dev-cluster-main.js: `npm run build` first (make does).
+# PACKYARD_DEV_DIR (default .dev) keeps a second cluster, e.g. a test's, apart from a person's.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-dev="$root/.dev"
+dev="${PACKYARD_DEV_DIR:-$root/.dev}"
 pidfile="$dev/dev-cluster.pid"
 kubeconfig="$dev/kubeconfig"
 logfile="$dev/dev-cluster.log"

@@ -1,9 +1,9 @@
 // A real, throwaway Kubernetes control plane on loopback (etcd + kube-apiserver, no Docker), in the
 // spirit of controller-runtime's envtest. Tests use it through test/harness; people through
 // hack/dev-cluster.sh. Binaries come from hack/build-tool.sh, which builds them once and caches them.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { closeSync, existsSync, openSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { createServer } from 'node:net';
@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dump } from 'js-yaml';
+import { ManagedProcess, ProcessSet } from './managed-process.js';
 import { createCertificateAuthority } from './pki.js';
 
 export interface ControlPlaneOptions {
@@ -42,9 +43,6 @@ export interface ControlPlane {
 
 const READY_TIMEOUT_MS = 60_000;
 const POLL_MS = 100;
-const KILL_AFTER_MS = 5_000;
-const LOG_TAIL_LINES = 40;
-
 
 /** The repository root: the nearest ancestor of this module that holds hack/build-tool.sh. */
 export function repoRoot(): string {
@@ -247,124 +245,6 @@ async function freePorts(n: number): Promise<number[]> {
   const ports = servers.map((s) => (s.address() as { port: number }).port);
   await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
   return ports;
-}
-
-/**
- * Pids of every process started for one control plane, for two last-resort cleanups: an 'exit'
- * handler (normal exit, process.exit) and a watchdog shell that outlives a Node killed by a signal
- * (it sees EOF on the pipe from us, then SIGKILLs the pids we told it are live). Both also remove
- * the temp dir, since etcd alone preallocates over 100 MB there.
- */
-class ProcessSet {
-  private readonly live = new Set<number>();
-  private watchdog: ChildProcess | undefined;
-  private readonly killAll = () => {
-    for (const pid of this.live) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-    if (this.dirToRemove) rmSync(this.dirToRemove, { recursive: true, force: true });
-  };
-
-  constructor(private readonly dirToRemove: string | undefined) {}
-
-  add(pid: number): void {
-    if (!this.watchdog) {
-      process.on('exit', this.killAll);
-      this.watchdog = startWatchdog(this.dirToRemove);
-    }
-    this.live.add(pid);
-    this.watchdog.stdin?.write(`+${pid}\n`);
-  }
-
-  delete(pid: number): void {
-    this.live.delete(pid);
-    this.watchdog?.stdin?.write(`-${pid}\n`);
-  }
-
-  close(): void {
-    process.off('exit', this.killAll);
-    this.watchdog?.kill('SIGKILL');
-    this.watchdog = undefined;
-  }
-}
-
-const WATCHDOG_SCRIPT = `pids=" "
-while read -r line; do
-  case $line in
-    +*) pids="$pids\${line#+} " ;;
-    -*) pids="$(printf '%s' "$pids" | sed "s/ \${line#-} / /") " ;;
-  esac
-done
-kill -9 $pids 2>/dev/null
-[ -n "$1" ] && rm -rf "$1"
-exit 0`;
-
-function startWatchdog(dirToRemove: string | undefined): ChildProcess {
-  // Its own process group and unref'd, so it neither dies with a Ctrl-C nor keeps Node alive.
-  const w = spawn('/bin/sh', ['-c', WATCHDOG_SCRIPT, 'packyard-watchdog', dirToRemove ?? ''], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
-  w.on('error', () => undefined); // without a watchdog only the last-resort cleanup is weaker
-  w.stdin?.on('error', () => undefined);
-  w.unref();
-  (w.stdin as unknown as { unref?: () => void } | null)?.unref?.();
-  return w;
-}
-
-class ManagedProcess {
-  private child: ChildProcess | undefined;
-  private exited: Promise<void> = Promise.resolve();
-  /** Set when the process exits: why, for error messages. */
-  exitReason: string | undefined;
-
-  constructor(
-    readonly name: string,
-    private readonly bin: string,
-    private readonly args: string[],
-    readonly logPath: string,
-    private readonly procs: ProcessSet,
-  ) {}
-
-  get pid(): number | undefined {
-    return this.child?.pid;
-  }
-
-  start(): void {
-    if (this.child) throw new Error(`${this.name} is already running (pid ${this.child.pid})`);
-    this.exitReason = undefined;
-    // Append, so a restart keeps the previous run's output in the same log.
-    const fd = openSync(this.logPath, 'a');
-    const child = spawn(this.bin, this.args, { stdio: ['ignore', fd, fd] });
-    closeSync(fd);
-    this.child = child;
-    if (child.pid !== undefined) this.procs.add(child.pid);
-    this.exited = new Promise((resolve) => {
-      const done = (reason: string) => {
-        if (child.pid !== undefined) this.procs.delete(child.pid);
-        if (this.child === child) this.child = undefined;
-        this.exitReason ??= reason;
-        resolve();
-      };
-      child.once('error', (err) => done(`failed to start: ${err.message}`));
-      child.once('exit', (code, signal) => done(signal ? `killed by ${signal}` : `exited with code ${code}`));
-    });
-  }
-
-  async stop(): Promise<void> {
-    const child = this.child;
-    if (!child) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), KILL_AFTER_MS);
-    await this.exited;
-    clearTimeout(timer);
-  }
-
-  async logTail(): Promise<string> {
-    const text = await readFile(this.logPath, 'utf8').catch(() => '');
-    return text.trimEnd().split('\n').slice(-LOG_TAIL_LINES).join('\n');
-  }
 }
 
 /** Polls ready() every POLL_MS until true; fails fast, with the log tail, if the process exits. */

@@ -1,11 +1,12 @@
 // The demo OCI registry of `make run`: the real CNCF distribution registry on loopback holding
 // Palette-style packs pushed with the real oras CLI (pack.json with layer and dependencies).
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { ManagedProcess, ProcessSet } from './managed-process.js';
 import { toolPath } from './tools.js';
 
 const run = promisify(execFile);
@@ -35,26 +36,33 @@ export interface DemoOciRegistry {
   close(): Promise<void>;
 }
 
-/** Starts the registry with its data in `dir` (the 127.0.0.1:5000 port if free) and pushes the packs once. */
-export async function startDemoOciRegistry(dir: string, log: (line: string) => void): Promise<DemoOciRegistry> {
-  const port = await freePort(5000);
+/**
+ * Starts the registry with its data in `dir` (on `preferredPort` if free, else any) and pushes the
+ * packs once. The registry runs in a process group of its own; `close()` stops it, SIGKILL after 5 s.
+ */
+export async function startDemoOciRegistry(dir: string, log: (line: string) => void, preferredPort = 5000): Promise<DemoOciRegistry> {
+  const port = await freePort(preferredPort);
   const host = `127.0.0.1:${port}`;
-  const seeded = existsSync(join(dir, 'data'));
+  // Written after the last push: a run stopped halfway pushes again rather than serve half the packs.
+  const seededMarker = join(dir, 'seeded');
+  const seeded = existsSync(seededMarker);
+  if (!seeded) rmSync(join(dir, 'data'), { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const config = join(dir, 'config.yml');
   writeFileSync(config, `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, 'data')}\nhttp:\n  addr: ${host}\n`);
-  const child: ChildProcess = spawn(toolPath('registry'), ['serve', config], { stdio: 'ignore' });
+  const procs = new ProcessSet();
+  const registry = new ManagedProcess('the OCI registry', toolPath('registry'), ['serve', config], join(dir, 'registry.log'), procs);
+  registry.start();
   const close = async () => {
-    if (child.exitCode === null) {
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
-    }
+    await registry.stop();
+    procs.close();
   };
   try {
-    await waitUntilServing(`http://${host}/v2/`, child);
+    await waitUntilServing(`http://${host}/v2/`, registry);
     if (!seeded) {
       log(`pushing ${DEMO_PACKS.length} Palette packs to the demo OCI registry with oras`);
       for (const pack of DEMO_PACKS) await pushPack(host, pack);
+      writeFileSync(seededMarker, '');
     }
   } catch (err) {
     await close();
@@ -83,10 +91,10 @@ async function pushPack(host: string, pack: DemoPack): Promise<void> {
   }
 }
 
-async function waitUntilServing(url: string, child: ChildProcess): Promise<void> {
+async function waitUntilServing(url: string, registry: ManagedProcess): Promise<void> {
   const deadline = Date.now() + 20_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`the OCI registry exited with ${child.exitCode}`);
+    if (registry.pid === undefined) throw new Error(`${registry.name} ${registry.exitReason ?? 'is not running'}; last lines of ${registry.logPath}:\n${await registry.logTail()}`);
     if ((await fetch(url).catch(() => undefined))?.ok) return;
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -8,7 +8,8 @@ import { repoRoot, startControlPlane, type ControlPlane } from './control-plane.
 import { applyCrdsFromDir } from './crds.js';
 
 const root = repoRoot();
-const devDir = join(root, '.dev');
+// hack/dev-cluster.sh passes PACKYARD_DEV_DIR through the environment when it sets one.
+const devDir = process.env.PACKYARD_DEV_DIR || join(root, '.dev');
 const kubeconfig = join(devDir, 'kubeconfig');
 const pidfile = join(devDir, 'dev-cluster.pid');
 const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);

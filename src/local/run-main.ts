@@ -1,6 +1,8 @@
 // `make run`: Packyard on the cluster in KUBECONFIG when one answers; otherwise on an embedded default,
 // a local control plane with demo registries and the samples, so a newcomer sees it work at once.
-// Runs the operator in the foreground; Ctrl-C stops everything it started.
+// Runs the operator in the foreground; Ctrl-C stops everything it started, in order and within a
+// deadline. For tests, PACKYARD_DEV_DIR (default .dev), PACKYARD_DEMO_HELM_PORT (default 8879) and
+// PACKYARD_DEMO_OCI_PORT (default 5000; 0 takes any free port) keep a run apart from a person's.
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
@@ -23,7 +25,11 @@ import { startDemoOciRegistry, type DemoOciRegistry } from './demo-oci-registry.
 
 const NAMESPACE = 'packyard-system';
 const root = repoRoot();
-const devDir = join(root, '.dev');
+const devDir = process.env.PACKYARD_DEV_DIR || join(root, '.dev');
+/** Time for the whole orderly stop (operator → demo registries → apiserver → etcd); what is left then gets SIGKILL. */
+const STOP_DEADLINE_MS = 15_000;
+/** The operator's share of it: in-flight reconciles are cut short after this. */
+const OPERATOR_GRACE_MS = 5_000;
 const say = (line: string) => process.stderr.write(`run: ${line}\n`);
 const log = createLogger({ level: 'info', name: 'packyard' }, pretty({ colorize: process.stdout.isTTY, destination: 1, sync: true }));
 
@@ -108,18 +114,52 @@ async function waitForProfiles(client: KubeClient, timeoutMs: number): Promise<v
   }
 }
 
-async function shutdown(code: number): Promise<never> {
-  say('stopping');
-  await manager?.stop();
-  await demoHelm?.close();
-  await demoOci?.close();
-  await controlPlane?.stop();
+let stopping = false;
+
+/**
+ * Stops what this run started, in order, each step bounded by what is left of STOP_DEADLINE_MS; then
+ * exits, and the 'exit' hooks of the child processes SIGKILL whatever is still running. A second
+ * Ctrl-C skips the waiting.
+ */
+async function shutdown(code: number): Promise<void> {
+  if (stopping) {
+    say('stopping now');
+    process.exit(code);
+  }
+  stopping = true;
+  say('stopping (Ctrl-C again to stop at once)');
+  const deadline = Date.now() + STOP_DEADLINE_MS;
+  const step = async (what: string, stop: (() => Promise<void>) | undefined) => {
+    if (!stop) return;
+    let timer: NodeJS.Timeout | undefined;
+    const left = Math.max(0, deadline - Date.now());
+    const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), left)));
+    const stopped = stop().then(
+      () => false,
+      (err: unknown) => (say(`stopping ${what} failed: ${(err as Error).message}`), false),
+    );
+    if (await Promise.race([stopped, timedOut])) say(`${what} did not stop in time; killing what is left`);
+    clearTimeout(timer);
+  };
+  await step('the operator', manager && (() => manager!.stop()));
+  await step('the demo Helm repository', demoHelm?.close);
+  await step('the demo OCI registry', demoOci?.close);
+  await step('the control plane', controlPlane?.stop);
+  say('stopped');
   process.exit(code);
 }
 
+function port(name: string, fallback: number): number {
+  const value = process.env[name];
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${name} must be a port number (0 for any), got "${value}"`);
+  return n;
+}
+
 async function main(): Promise<void> {
-  process.once('SIGINT', () => void shutdown(0));
-  process.once('SIGTERM', () => void shutdown(0));
+  // Children run in process groups of their own (see managed-process.ts): these signals reach only us.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(0));
   const external = await reachableCluster();
   const kc = external ?? (await startEmbedded());
   const client = new KubeClient(kc);
@@ -127,15 +167,23 @@ async function main(): Promise<void> {
   say('CRDs installed');
   await applyObjects(client, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } }]);
   if (!external) {
-    demoHelm = await startDemoHelmRepository(join(devDir, 'demo-helm'));
+    demoHelm = await startDemoHelmRepository(join(devDir, 'demo-helm'), port('PACKYARD_DEMO_HELM_PORT', 8879));
     say(`demo Helm repository at ${demoHelm.url}`);
-    demoOci = await startDemoOciRegistry(join(devDir, 'demo-oci'), say);
+    demoOci = await startDemoOciRegistry(join(devDir, 'demo-oci'), say, port('PACKYARD_DEMO_OCI_PORT', 5000));
     say(`demo OCI registry with Palette packs at ${demoOci.url}`);
     await applyObjects(client, await demoObjects({ helm: demoHelm.url, oci: demoOci.url }));
     say('applied deploy/samples (registries and profiles)');
   }
 
-  manager = new Manager({ kubeConfig: kc, namespace: NAMESPACE, name: 'packyard', log, metricsBindAddress: '127.0.0.1:0', probeBindAddress: '127.0.0.1:0' });
+  manager = new Manager({
+    kubeConfig: kc,
+    namespace: NAMESPACE,
+    name: 'packyard',
+    log,
+    metricsBindAddress: '127.0.0.1:0',
+    probeBindAddress: '127.0.0.1:0',
+    gracefulShutdownMs: OPERATOR_GRACE_MS,
+  });
   registerReconcilers(manager);
   await manager.start();
   if (!external) {
