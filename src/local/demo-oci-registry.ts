@@ -1,16 +1,16 @@
 // The demo OCI registry of `make run`: the real CNCF distribution registry on loopback holding
-// Palette-style packs pushed with the real oras CLI (pack.json with layer and dependencies).
-import { execFile } from 'node:child_process';
+// Palette packs (pack.json with layer and dependencies) authored as directories and published by
+// `packyard pack`'s own code: linted, built reproducibly and pushed as `packyard pack push` does.
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { buildPackDirectory } from '../cli/pack-input.js';
+import { OciClient } from '../sources/oci/oci-client.js';
+import { packRepository, pushPackArchive, versionTag } from '../sources/oci/pack-push.js';
+import { TokenService } from '../sources/oci/token-service.js';
 import { ManagedProcess, ProcessSet } from './managed-process.js';
 import { toolPath } from './tools.js';
-
-const run = promisify(execFile);
-const BASE = 'spectro-packs/archive';
 
 interface DemoPack {
   name: string;
@@ -60,8 +60,9 @@ export async function startDemoOciRegistry(dir: string, log: (line: string) => v
   try {
     await waitUntilServing(`http://${host}/v2/`, registry);
     if (!seeded) {
-      log(`pushing ${DEMO_PACKS.length} Palette packs to the demo OCI registry with oras`);
-      for (const pack of DEMO_PACKS) await pushPack(host, pack);
+      log(`pushing ${DEMO_PACKS.length} Palette packs to the demo OCI registry with packyard pack push`);
+      const client = new OciClient({ origin: `http://${host}`, timeoutMs: 60_000, tokens: new TokenService() });
+      for (const pack of DEMO_PACKS) await pushPack(client, pack, log);
       writeFileSync(seededMarker, '');
     }
   } catch (err) {
@@ -71,23 +72,18 @@ export async function startDemoOciRegistry(dir: string, log: (line: string) => v
   return { url: `oci://${host}`, close };
 }
 
-/** Palette's layout: a tar.gz of `<name>/pack.json` and `<name>/values.yaml` at `<base>/<name>:<version>`. */
-async function pushPack(host: string, pack: DemoPack): Promise<void> {
-  const work = mkdtempSync(join(tmpdir(), 'packyard-demo-pack-'));
+/** Writes the pack as an author would (pack.json, values.yaml), then lints, builds and pushes it to `spectro-packs/archive/<name>:<version>`. */
+async function pushPack(client: OciClient, pack: DemoPack, log: (line: string) => void): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'packyard-demo-pack-'));
   try {
-    mkdirSync(join(work, pack.name));
-    const packJson = { ...pack, addonType: pack.layer, cloudTypes: ['all'], constraints: { dependencies: pack.dependencies ?? [] } };
-    delete packJson.dependencies;
-    writeFileSync(join(work, pack.name, 'pack.json'), JSON.stringify(packJson, null, 2));
-    writeFileSync(join(work, pack.name, 'values.yaml'), `pack:\n  namespace: ${pack.name}\n`);
-    const archive = `${pack.name}-${pack.version}.tar.gz`;
-    await run('tar', ['-czf', archive, pack.name], { cwd: work });
-    await run(toolPath('oras'), ['push', `${host}/${BASE}/${pack.name}:${pack.version}`, '--plain-http', `${archive}:application/vnd.oci.image.layer.v1.tar+gzip`], {
-      cwd: work,
-      env: { ...process.env, HOME: work, DOCKER_CONFIG: work },
-    });
+    const { dependencies, ...fields } = pack;
+    const packJson = { ...fields, addonType: pack.layer, cloudTypes: ['all'], constraints: { dependencies: dependencies ?? [] } };
+    writeFileSync(join(dir, 'pack.json'), JSON.stringify(packJson, null, 2));
+    writeFileSync(join(dir, 'values.yaml'), `pack:\n  namespace: ${pack.name}\n`);
+    const built = await buildPackDirectory(dir, (text) => log(text.trimEnd()));
+    await pushPackArchive(client, { repository: packRepository('', built.name), tag: versionTag(built.version) }, built.archive);
   } finally {
-    rmSync(work, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
