@@ -1,18 +1,24 @@
 // The operator loads client-node's KubeConfig, Watch and request types without the generated API
 // models: checked in a real node process with the same hook src/main.ts registers.
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const BUILD_SRC = fileURLToPath(new URL('../../src/', import.meta.url));
 
 /** Runs a fresh node that registers `hooks` (if any), imports the runtime's client-node module and a kubeconfig, and reports what it loaded. */
 function load(withSlimHooks: boolean): { models: number; clientNodeModules: number; header: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'packyard-client-node-'));
+  const record = join(dir, 'loaded.txt');
+  // Hooks run on their own thread: they record synchronously to a file, as console output may not be flushed before exit.
   const script = `
     import { register } from 'node:module';
-    const loaded = [];
     ${withSlimHooks ? `register('./controller/client-node/slim-hooks.js', ${JSON.stringify(`file://${BUILD_SRC}`)});` : ''}
     register('data:text/javascript,' + encodeURIComponent(
-      'export async function resolve(s, c, n) { const r = await n(s, c); console.log("LOADED " + r.url); return r; }'));
+      'import { appendFileSync } from "node:fs";' +
+      'export async function resolve(s, c, n) { const r = await n(s, c); appendFileSync(${JSON.stringify(record)}, r.url + String.fromCharCode(10)); return r; }'));
     const { KubeConfig, Watch, RequestContext, HttpMethod } = await import(${JSON.stringify(`file://${BUILD_SRC}controller/client-node/index.js`)});
     const kc = new KubeConfig();
     kc.loadFromString('apiVersion: v1\\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:6443"}}]\\nusers: [{name: u, user: {token: t0ken}}]\\ncontexts: [{name: x, context: {cluster: c, user: u}}]\\ncurrent-context: x');
@@ -22,7 +28,8 @@ function load(withSlimHooks: boolean): { models: number; clientNodeModules: numb
     console.log('HEADER ' + ctx.getHeaders().Authorization);
   `;
   const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', cwd: BUILD_SRC });
-  const urls = out.split('\n').filter((l) => l.startsWith('LOADED ')).map((l) => l.slice(7));
+  const urls = readFileSync(record, 'utf8').split('\n');
+  rmSync(dir, { recursive: true, force: true });
   return {
     models: urls.filter((u) => u.includes('/client-node/dist/gen/models/')).length,
     clientNodeModules: urls.filter((u) => u.includes('/@kubernetes/client-node/')).length,
