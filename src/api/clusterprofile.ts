@@ -30,25 +30,72 @@ export const valuesReference = z.object({
   optional: z.boolean().default(false).describe('Resolve even when the object or key is missing.'),
 });
 
-export const profilePack = z.object({
+export const MAX_MANIFESTS = 64;
+
+/** A Kubernetes manifest carried in the profile itself, as Palette's manifest layers carry them. */
+export const inlineManifest = z.object({
+  name: z
+    .string()
+    .min(1)
+    .max(253)
+    .regex(/^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?$/)
+    .describe('Name of the manifest; unique within the pack.'),
+  content: z.string().min(1).max(MAX_VALUES_BYTES).describe('The manifest: one or more YAML documents.'),
+});
+export type InlineManifest = z.infer<typeof inlineManifest>;
+
+export const profilePack = withRules(z.object({
   name: z
     .string()
     .min(1)
     .max(253)
     .regex(/^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?$/)
     .describe('Name of the pack in the profile; unique within it.'),
-  layer: layer.describe('Layer of the stack: os, k8s, cni, csi or addon.'),
+  layer: layer.describe('Layer of the stack: kernel, os, k8s, cni, csi or addon.'),
   registry: dnsSubdomain.optional().describe('PackRegistry to take the pack from; the default registry when unset.'),
   chart: z.string().min(1).max(253).optional().describe('Chart or pack name in the registry; defaults to name.'),
-  version: versionExpression,
+  // Optional here; the pack-level rules below require it for a registry pack and forbid it for a manifest pack.
+  version: versionExpression.optional(),
   values: z.string().max(MAX_VALUES_BYTES).optional().describe('Values for the pack, as a YAML map.'),
   valuesFrom: z
     .array(valuesReference)
     .max(16)
     .optional()
     .describe('ConfigMap or Secret keys holding values, merged in order before values.'),
-});
+  manifests: z
+    .array(inlineManifest)
+    .min(1)
+    .max(MAX_MANIFESTS)
+    .superRefine(uniqueNames)
+    .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] })
+    .optional()
+    .describe(
+      'Manifests carried in the profile instead of a registry chart (a manifest pack, like a Palette manifest layer); resolved to the sha256 of their content.',
+    ),
+}), [
+  {
+    cel: 'has(self.manifests) || has(self.version)',
+    message: 'a pack needs a version (a registry chart) or manifests',
+    fieldPath: '.version',
+    holds: (p) => p.manifests !== undefined || p.version !== undefined,
+  },
+  {
+    cel: '!has(self.manifests) || (!has(self.registry) && !has(self.chart) && !has(self.version))',
+    message: 'a manifest pack takes no registry, chart or version: it is resolved from its manifests alone',
+    fieldPath: '.manifests',
+    holds: (p) => p.manifests === undefined || (p.registry === undefined && p.chart === undefined && p.version === undefined),
+  },
+]);
 export type ProfilePack = z.infer<typeof profilePack>;
+
+/** The apiserver enforces unique names through the list-map key; zod needs it spelled out. */
+function uniqueNames(items: { name: string }[], ctx: z.RefinementCtx): void {
+  const seen = new Set<string>();
+  items.forEach((item, i) => {
+    if (seen.has(item.name)) ctx.addIssue({ code: 'custom', message: `Duplicate value: ${item.name}`, path: [i] });
+    seen.add(item.name);
+  });
+}
 
 const countLayer = (packs: ProfilePack[], l: Layer) => packs.filter((p) => p.layer === l).length;
 const infraOrFull = "self.type == 'add-on'";
@@ -58,7 +105,7 @@ export const clusterProfileSpec = withRules(
     .object({
       type: z
         .enum(['infra', 'add-on', 'full'])
-        .describe('infra: OS, Kubernetes, CNI and CSI; add-on: add-ons only; full: both.'),
+        .describe('infra: kernel, OS, Kubernetes, CNI and CSI; add-on: add-ons only; full: both.'),
       version: z.string().max(128).regex(SEMVER_PATTERN).default('1.0.0').describe("The profile's own SemVer version."),
       description: z.string().max(1024).optional().describe('What the profile is for.'),
       updatePolicy: z
@@ -69,16 +116,9 @@ export const clusterProfileSpec = withRules(
         .array(profilePack)
         .min(1)
         .max(MAX_PACKS)
-        // The apiserver enforces this through the list-map key below; zod needs it spelled out.
-        .superRefine((packs, ctx) => {
-          const seen = new Set<string>();
-          packs.forEach((p, i) => {
-            if (seen.has(p.name)) ctx.addIssue({ code: 'custom', message: `Duplicate value: ${p.name}`, path: [i] });
-            seen.add(p.name);
-          });
-        })
+        .superRefine(uniqueNames)
         .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] })
-        .describe('The stack, in order: os, k8s, cni, csi, then add-ons.'),
+        .describe('The stack, in order: kernel (optional), os, k8s, cni, csi, then add-ons.'),
     })
     .describe('What a cluster is made of.'),
   [
@@ -94,19 +134,19 @@ export const clusterProfileSpec = withRules(
       fieldPath: '.packs',
       holds: (s: ClusterProfileSpecShape) => s.type === 'add-on' || countLayer(s.packs, l) === 1,
     })),
-    {
-      cel: `${infraOrFull} || self.packs.filter(p, p.layer == 'csi').size() <= 1`,
-      message: 'infra and full profiles may have at most one pack of layer csi',
+    ...(['kernel', 'csi'] as const).map((l) => ({
+      cel: `${infraOrFull} || self.packs.filter(p, p.layer == '${l}').size() <= 1`,
+      message: `infra and full profiles may have at most one pack of layer ${l}`,
       fieldPath: '.packs',
-      holds: (s) => s.type === 'add-on' || countLayer(s.packs, 'csi') <= 1,
-    },
+      holds: (s: ClusterProfileSpecShape) => s.type === 'add-on' || countLayer(s.packs, l) <= 1,
+    })),
     {
       // Guarded by size so a short list fails the count rules above, not with an index error here.
+      // A kernel pack, when there is one, comes first and shifts the others by one.
       cel:
-        `${infraOrFull} || self.packs.size() < 3 || (self.packs[0].layer == 'os' && self.packs[1].layer == 'k8s' ` +
-        `&& self.packs[2].layer == 'cni' && (!self.packs.exists(p, p.layer == 'csi') ` +
-        `|| (self.packs.size() > 3 && self.packs[3].layer == 'csi')))`,
-      message: 'packs must be in the order os, k8s, cni, then csi, then add-ons',
+        `${infraOrFull} || self.packs.size() < 3 || (self.packs[0].layer == 'kernel' ? ` +
+        `(${layerRun(1)}) : (!self.packs.exists(p, p.layer == 'kernel') && ${layerRun(0)}))`,
+      message: 'packs must be in the order kernel (optional), os, k8s, cni, then csi, then add-ons',
       fieldPath: '.packs',
       holds: (s) => s.type === 'add-on' || s.packs.length < 3 || inLayerOrder(s.packs),
     },
@@ -115,22 +155,34 @@ export const clusterProfileSpec = withRules(
 type ClusterProfileSpecShape = { type: 'infra' | 'add-on' | 'full'; packs: ProfilePack[] };
 export type ClusterProfileSpec = z.infer<typeof clusterProfileSpec>;
 
+/** os, k8s, cni and (when the profile has one) csi at `from`, `from+1`, …, in CEL. */
+function layerRun(from: number): string {
+  const at = (i: number, l: Layer) => `self.packs.size() > ${from + i} && self.packs[${from + i}].layer == '${l}'`;
+  return `${at(0, 'os')} && ${at(1, 'k8s')} && ${at(2, 'cni')} && (!self.packs.exists(p, p.layer == 'csi') || (${at(3, 'csi')}))`;
+}
+
 /** The CEL order rule, literally, so both report the same violations. */
 function inLayerOrder(packs: ProfilePack[]): boolean {
   const at = (i: number) => packs[i]?.layer;
   const hasCsi = packs.some((p) => p.layer === 'csi');
-  return at(0) === 'os' && at(1) === 'k8s' && at(2) === 'cni' && (!hasCsi || at(3) === 'csi');
+  const run = (from: number) =>
+    at(from) === 'os' && at(from + 1) === 'k8s' && at(from + 2) === 'cni' && (!hasCsi || at(from + 3) === 'csi');
+  return at(0) === 'kernel' ? run(1) : !packs.some((p) => p.layer === 'kernel') && run(0);
 }
 
 export const resolvedPack = z.object({
   name: z.string().describe('Pack name in the profile.'),
   layer: layer.describe('Layer of the stack.'),
-  registry: z.string().describe('PackRegistry the pack resolved from.'),
-  chart: z.string().describe('Chart or pack name in the registry.'),
-  version: z.string().describe('Exact version chosen.'),
+  registry: z.string().optional().describe('PackRegistry the pack resolved from; unset for a manifest pack.'),
+  chart: z.string().optional().describe('Chart or pack name in the registry; unset for a manifest pack.'),
+  version: z.string().optional().describe('Exact version chosen; unset for a manifest pack.'),
   appVersion: z.string().optional().describe('Version of the packaged application.'),
-  digest: z.string().optional().describe('Content digest of the chosen version.'),
+  digest: z
+    .string()
+    .optional()
+    .describe('Content digest of the chosen version; for a manifest pack, the sha256 of its manifests (see docs/api.md).'),
   url: z.string().optional().describe('Where the chosen version is downloaded from.'),
+  deprecated: z.boolean().optional().describe('The publisher marked the chosen version deprecated (see the Pack for why).'),
 });
 export type ResolvedPack = z.infer<typeof resolvedPack>;
 
@@ -138,7 +190,24 @@ export const availableUpdate = z.object({
   name: z.string().describe('Pack name in the profile.'),
   current: z.string().describe('Locked version.'),
   available: z.string().describe('Newest version the expression allows.'),
+  note: z
+    .string()
+    .optional()
+    .describe('Why the update cannot be taken as it is, e.g. UpgradeNotSupported: the new version cannot be upgraded to from the locked one.'),
 });
+
+/**
+ * Palette's units for constraints.resources minLimit, written as Kubernetes quantities so the unit
+ * travels with the number: cpu in millicores (m), memory in MiB (Mi), disk in GB (G).
+ */
+export const minimumResources = z
+  .object({
+    cpu: z.string().optional().describe('Sum of the cpu minLimit of the resolved versions, in millicores (e.g. 1500m).'),
+    memory: z.string().optional().describe('Sum of the memory minLimit of the resolved versions, in MiB (e.g. 1636Mi).'),
+    disk: z.string().optional().describe('Sum of the diskSize minLimit of the resolved versions, in GB (e.g. 20G).'),
+  })
+  .describe("Minimum resources the resolved versions declare (Palette constraints.resources), summed over the profile's packs.");
+export type MinimumResources = z.infer<typeof minimumResources>;
 
 export const clusterProfileStatus = z
   .object({
@@ -147,6 +216,7 @@ export const clusterProfileStatus = z
     resolved: z.array(resolvedPack).optional().describe('The exact lock: one entry per pack, in profile order.'),
     revision: z.string().optional().describe('sha256 of the resolved lock.'),
     updatesAvailable: z.array(availableUpdate).optional().describe('Newer matches held back by updatePolicy Manual.'),
+    minimumResources: minimumResources.optional(),
     lastResolvedTime: timestamp.optional().describe('When the lock last changed.'),
     lastHandledUpdateRequest: z
       .string()

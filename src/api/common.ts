@@ -25,7 +25,8 @@ export const secretReference = z
   })
   .describe("Reference to a Secret in the operator's namespace.");
 
-export const layer = z.enum(['os', 'k8s', 'cni', 'csi', 'addon']);
+/** Palette's layer enum, in its order: a stack is built bottom up, kernel (optional, rare) first. */
+export const layer = z.enum(['kernel', 'os', 'k8s', 'cni', 'csi', 'addon']);
 export type Layer = z.infer<typeof layer>;
 
 /** metav1.Condition, as kstatus and `kubectl wait --for=condition=…` expect it. */

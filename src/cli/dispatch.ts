@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { formatHelp, parseCommandArgs } from './args.js';
+import { importCommand } from './commands/import.js';
 import { outdatedCommand } from './commands/outdated.js';
 import { packBuildCommand } from './commands/pack-build.js';
 import { packLintCommand } from './commands/pack-lint.js';
@@ -11,7 +12,16 @@ import type { CliContext, Command } from './context.js';
 import { CliError, EXIT, type ExitCode } from './exit-codes.js';
 
 /** Commands named with two words (`pack lint`) are subcommands of a group (`pack`). */
-export const COMMANDS: readonly Command[] = [validateCommand, resolveCommand, searchCommand, outdatedCommand, packLintCommand, packBuildCommand, packPushCommand];
+export const COMMANDS: readonly Command[] = [
+  validateCommand,
+  resolveCommand,
+  searchCommand,
+  outdatedCommand,
+  importCommand,
+  packLintCommand,
+  packBuildCommand,
+  packPushCommand,
+];
 const GROUPS = new Set(COMMANDS.map((c) => c.spec.name.split(' ')).filter((w) => w.length > 1).map((w) => w[0]!));
 
 /** The command an argument list names, and the arguments after its name. */

@@ -19,14 +19,14 @@ export interface ProfileLock {
 
 const profileLock = z.object({ profile: z.string().min(1), revision: z.string(), resolved: z.array(resolvedPack) });
 
-const ENTRY_KEYS = ['name', 'layer', 'registry', 'chart', 'version', 'appVersion', 'digest', 'url'] as const;
+const ENTRY_KEYS = ['name', 'layer', 'registry', 'chart', 'version', 'appVersion', 'digest', 'url', 'deprecated'] as const;
 
 /** The lock with keys in a fixed order (and unset fields left out), so equal locks print equally. */
 export function orderedLock(lock: ProfileLock): ProfileLock {
   return {
     profile: lock.profile,
     revision: lock.revision,
-    resolved: lock.resolved.map((r) => Object.fromEntries(ENTRY_KEYS.filter((k) => r[k] !== undefined).map((k) => [k, r[k]])) as ResolvedPack),
+    resolved: lock.resolved.map((r) => Object.fromEntries(ENTRY_KEYS.filter((k) => r[k] !== undefined).map((k) => [k, r[k]])) as unknown as ResolvedPack),
   };
 }
 
@@ -101,20 +101,25 @@ function diffEntries(before: readonly ResolvedPack[], after: readonly ResolvedPa
   for (const r of after) {
     const b = old.get(r.name);
     if (!b) {
-      lines.push(`  + ${r.name} ${r.version}`);
+      lines.push(`  + ${r.name} ${entryVersion(r)}`);
     } else if (canonicalJson(b) !== canonicalJson(r)) {
       // A new version brings a new digest and URL: only worth saying when the version stayed (a republished chart).
       const implied = b.version === r.version ? [] : ['appVersion', 'digest', 'url'];
       const fields = ENTRY_KEYS.filter((k) => k !== 'name' && k !== 'version' && !implied.includes(k) && b[k] !== r[k]).map((k) => {
-        const show = (v: string | undefined) => (v === undefined ? '(none)' : k === 'digest' ? shortDigest(v) : v);
+        const show = (v: string | boolean | undefined) => (v === undefined ? '(none)' : k === 'digest' ? shortDigest(String(v)) : String(v));
         return `${k} ${show(b[k])} -> ${show(r[k])}`;
       });
-      const version = b.version === r.version ? r.version : `${b.version} -> ${r.version}`;
+      const version = b.version === r.version ? entryVersion(r) : `${entryVersion(b)} -> ${entryVersion(r)}`;
       lines.push(`  ~ ${r.name} ${version}${fields.length > 0 ? ` (${fields.join(', ')})` : ''}`);
     }
   }
-  for (const b of before) if (!names.has(b.name)) lines.push(`  - ${b.name} ${b.version}`);
+  for (const b of before) if (!names.has(b.name)) lines.push(`  - ${b.name} ${entryVersion(b)}`);
   const order = (list: readonly ResolvedPack[]) => list.map((r) => r.name).filter((n) => names.has(n) && old.has(n)).join(',');
   if (lines.length === 0 && order(before) !== order(after)) lines.push('  packs reordered');
   return lines;
+}
+
+/** A registry pack's version; a manifest pack (no version) by the digest of its manifests. */
+function entryVersion(r: ResolvedPack): string {
+  return r.version ?? `manifests ${r.digest ? shortDigest(r.digest) : ''}`.trimEnd();
 }

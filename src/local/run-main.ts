@@ -22,6 +22,7 @@ import { repoRoot, startControlPlane, type ControlPlane } from './control-plane.
 import { applyCrdsFromDir } from './crds.js';
 import { startDemoHelmRepository, type DemoHelmRepository } from './demo-helm-repository.js';
 import { startDemoOciRegistry, type DemoOciRegistry } from './demo-oci-registry.js';
+import { lockText } from '../reconcilers/profile-status.js';
 
 const NAMESPACE = 'packyard-system';
 const root = repoRoot();
@@ -97,7 +98,7 @@ async function printSummary(client: KubeClient): Promise<void> {
   };
   const out = [
     table([['PACKREGISTRY', 'TYPE', 'READY', 'PACKS', 'URL'], ...registries.map((r) => [r.metadata!.name!, r.spec.type, ready(r), String(r.status?.packCount ?? '-'), r.spec.url])]),
-    table([['CLUSTERPROFILE', 'TYPE', 'READY', 'LOCK'], ...profiles.map((p) => [`${p.metadata!.namespace}/${p.metadata!.name}`, p.spec.type, ready(p), (p.status?.resolved ?? []).map((r) => `${r.name}=${r.version}`).join(' ')])]),
+    table([['CLUSTERPROFILE', 'TYPE', 'READY', 'LOCK'], ...profiles.map((p) => [`${p.metadata!.namespace}/${p.metadata!.name}`, p.spec.type, ready(p), (p.status?.resolved ?? []).map(lockText).join(' ')])]),
     table([['PACK', 'LAYER', 'LATEST', 'VERSIONS'], ...packs.map((p) => [p.metadata!.name!, p.spec.layer, p.spec.latest ?? '-', String(p.spec.versionCount ?? p.spec.versions.length)])]),
   ];
   process.stdout.write(`\n${out.join('\n\n')}\n\n`);

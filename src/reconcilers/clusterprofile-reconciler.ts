@@ -13,7 +13,7 @@ import type { RegistryState } from '../resolve/registries.js';
 import { profileReferences, resolveProfile, type PackCatalog } from '../resolve/resolve-profile.js';
 import type { ValuesSourceRef } from '../resolve/values.js';
 import { PACKS_BY_REGISTRY, packsByRegistry } from './pack-writer.js';
-import { profileStatus } from './profile-status.js';
+import { lockText, profileStatus } from './profile-status.js';
 
 type Profile = ClusterProfile & KubernetesObject & { metadata: { name: string; namespace: string } };
 type Registry = PackRegistry & KubernetesObject & { metadata: { name: string } };
@@ -110,7 +110,7 @@ export function registerClusterProfileReconciler(manager: Manager, opts: Cluster
         await manager.events.record(profile, 'Warning', failure.reason, failure.message, 'Resolve');
       }
     } else if (revision !== profile.status?.revision) {
-      const lock = (resolved ?? []).map((r) => `${r.name}=${r.version}`).join(', ');
+      const lock = (resolved ?? []).map(lockText).join(', ');
       await manager.events.record(profile, 'Normal', 'LockChanged', `resolved to ${lock}`, 'Resolve');
     }
   }

@@ -1,4 +1,4 @@
-import type { ClusterProfileStatus } from '../api/clusterprofile.js';
+import type { ClusterProfileStatus, ResolvedPack } from '../api/clusterprofile.js';
 import { readyConditions, setCondition } from '../controller/conditions.js';
 import type { ResolveResult } from '../resolve/resolve-profile.js';
 
@@ -28,6 +28,7 @@ export function profileStatus({ previous = {}, generation, result, now, updateRe
       resolved: result.resolved,
       revision: result.revision,
       updatesAvailable: result.updatesAvailable.length > 0 ? result.updatesAvailable : undefined,
+      minimumResources: result.minimumResources,
       lastResolvedTime: lockChanged ? now.toISOString().replace(/\.\d{3}Z$/, 'Z') : previous.lastResolvedTime,
     });
     const n = result.resolved.length;
@@ -49,4 +50,9 @@ export function profileStatus({ previous = {}, generation, result, now, updateRe
     );
   }
   return status;
+}
+
+/** `name=version` of a lock entry; a manifest pack shows the start of its digest. */
+export function lockText(r: ResolvedPack): string {
+  return `${r.name}=${r.version ?? r.digest?.slice(0, 'sha256:'.length + 12) ?? '?'}`;
 }

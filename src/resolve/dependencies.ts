@@ -17,13 +17,15 @@ export interface ProfileMember {
  * which is the chart unless renamed); a `layer` narrows the match. Bounds are inclusive.
  * - required: the pack must be present, within the bounds;
  * - optional: if present, within the bounds;
- * - notSupported: must not be present.
+ * - notSupported: must not be present within the bounds (with none, not at all), as Palette's docs say;
+ * - upgrade: not about the profile but about moving a lock; see upgradeProblem.
  * Checks against a pack that did not resolve are skipped: its own problem says why.
  */
 export function dependencyProblems(members: readonly ProfileMember[]): { pack: string; message: string }[] {
   const problems: { pack: string; message: string }[] = [];
   for (const m of members) {
     for (const dep of m.chosen?.dependencies ?? []) {
+      if (dep.type === 'upgrade') continue;
       const message = checkDependency(m, dep, members);
       if (message) problems.push({ pack: m.name, message });
     }
@@ -37,28 +39,66 @@ function checkDependency(m: ProfileMember, dep: PackDependency, members: readonl
     (o) => o !== m && (o.chart === dep.packName || o.name === dep.packName) && (!dep.layer || o.layer === dep.layer),
   );
   const aka = (o: ProfileMember) => (o.name === dep.packName ? '' : ` (pack ${o.name})`);
-  if (dep.type === 'notSupported') {
-    const o = present[0];
-    return o && `${who} does not support ${dep.packName}, which the profile includes${aka(o)}`;
-  }
   if (present.length === 0) {
     const layer = dep.layer ? ` (layer ${dep.layer})` : '';
     return dep.type === 'required' ? `${who} requires pack ${dep.packName}${layer}, which the profile does not include` : undefined;
   }
-  const min = dependencyBound(dep.minVersion);
-  const max = dependencyBound(dep.maxVersion);
-  const invalid = (field: 'minVersion' | 'maxVersion') =>
-    `${who} declares ${field} ${JSON.stringify(dep[field])} for ${dep.packName}, which is not a version`;
-  if (min === 'invalid') return invalid('minVersion');
-  if (max === 'invalid') return invalid('maxVersion');
+  const bounds = readBounds(dep);
+  if (typeof bounds === 'string') return `${who} ${bounds}`;
+  const { min, max } = bounds;
+  const range = rangeText(dep);
+  if (dep.type === 'notSupported') {
+    if (!min && !max) return `${who} does not support ${dep.packName}, which the profile includes${aka(present[0]!)}`;
+    for (const o of present) {
+      const v = o.chosen && parseVersion(o.chosen.version);
+      if (v && inBounds(v, min, max)) return `${who} does not support ${dep.packName} ${range}, but the profile has ${o.chosen!.version}${aka(o)}`;
+    }
+    return undefined;
+  }
   for (const o of present) {
     const v = o.chosen && parseVersion(o.chosen.version);
     if (!v || inBounds(v, min, max)) continue;
-    const range = [min && `>=${dep.minVersion}`, max && `<=${dep.maxVersion}`].filter(Boolean).join(' ');
     const verb = dep.type === 'required' ? 'requires' : 'supports only';
     return `${who} ${verb} ${dep.packName} ${range}, but the profile has ${o.chosen!.version}${aka(o)}`;
   }
   return undefined;
+}
+
+/**
+ * Why `to` may not replace the locked version `from` of the same pack, or undefined. A version's
+ * `upgrade` constraints naming its own pack (by chart or profile name) list the versions it may be
+ * upgraded from; several are alternatives (any one admitting `from` is enough). A version without
+ * one may be upgraded to from anything; a locked version that is not a version cannot be checked.
+ */
+export function upgradeProblem(pack: { name: string; chart: string }, to: PackVersion, from: string): string | undefined {
+  const rules = (to.dependencies ?? []).filter((d) => d.type === 'upgrade' && (d.packName === pack.chart || d.packName === pack.name));
+  const v = parseVersion(from);
+  if (rules.length === 0 || !v) return undefined;
+  const who = `${pack.name} ${to.version}`;
+  const ranges: string[] = [];
+  for (const rule of rules) {
+    const bounds = readBounds(rule);
+    if (typeof bounds === 'string') return `${who} ${bounds}, so an upgrade from ${from} cannot be checked`;
+    if (inBounds(v, bounds.min, bounds.max)) return undefined;
+    ranges.push(rangeText(rule));
+  }
+  return `${who} can be upgraded to only from ${ranges.join(' or ')}, not from the locked ${from}`;
+}
+
+/** Both bounds, or the message saying which one is not a version. */
+function readBounds(dep: PackDependency): { min?: SemVer; max?: SemVer } | string {
+  const min = dependencyBound(dep.minVersion);
+  const max = dependencyBound(dep.maxVersion);
+  const invalid = (field: 'minVersion' | 'maxVersion') => `declares ${field} ${JSON.stringify(dep[field])} for ${dep.packName}, which is not a version`;
+  if (min === 'invalid') return invalid('minVersion');
+  if (max === 'invalid') return invalid('maxVersion');
+  return { min, max };
+}
+
+function rangeText(dep: PackDependency): string {
+  const min = dependencyBound(dep.minVersion);
+  const max = dependencyBound(dep.maxVersion);
+  return [min && `>=${dep.minVersion!.trim()}`, max && `<=${dep.maxVersion!.trim()}`].filter(Boolean).join(' ') || 'any version';
 }
 
 /**

@@ -13,6 +13,9 @@ export const RESOLVE_REASONS = [
   'NoMatchingVersion',
   'IncompatibleKubeVersion',
   'DependencyNotMet',
+  // The newest match cannot be upgraded to from the locked version (its pack.json `upgrade`
+  // constraint excludes it): the lock is kept, and the message names a version that can be.
+  'UpgradeNotSupported',
   'InvalidValues',
 ] as const;
 export type ResolveReason = (typeof RESOLVE_REASONS)[number];

@@ -1,13 +1,15 @@
 import { compare } from 'semver';
 import type { z } from 'zod';
-import type { availableUpdate, ClusterProfileSpec, ProfilePack, ResolvedPack } from '../api/clusterprofile.js';
+import type { availableUpdate, ClusterProfileSpec, MinimumResources, ProfilePack, ResolvedPack } from '../api/clusterprofile.js';
 import type { PackSpec, PackVersion } from '../api/pack.js';
-import { dependencyProblems, type ProfileMember } from './dependencies.js';
+import { dependencyProblems, upgradeProblem, type ProfileMember } from './dependencies.js';
 import { closestNames, formatList } from './explain.js';
 import { kubeVersionProblem } from './kube-version.js';
 import { lockRevision } from './lock.js';
+import { manifestDigest } from './manifests.js';
 import { ProblemSet, summarize, type ResolveProblem, type ResolveReason } from './problems.js';
 import { chooseRegistry, type RegistryState } from './registries.js';
+import { minimumResources } from './resources.js';
 import { checkValues, type ValuesSourceLookup } from './values.js';
 import {
   compareNewestFirst,
@@ -47,7 +49,14 @@ export interface ResolveInput {
 }
 
 export type ResolveResult =
-  | { ok: true; resolved: ResolvedPack[]; revision: string; updatesAvailable: AvailableUpdate[] }
+  | {
+      ok: true;
+      resolved: ResolvedPack[];
+      revision: string;
+      updatesAvailable: AvailableUpdate[];
+      /** Summed Palette resource constraints of the chosen versions; unset when none declares any. */
+      minimumResources?: MinimumResources;
+    }
   | { ok: false; reason: ResolveReason; message: string; problems: ResolveProblem[] };
 
 interface Picked {
@@ -74,6 +83,8 @@ export function resolveProfile(input: ResolveInput): ResolveResult {
 
   for (const pack of spec.packs) {
     for (const message of checkValues(pack, namespace, input.valuesSources)) problems.add('InvalidValues', pack.name, message);
+    // A manifest pack needs no registry: its content is its version.
+    if (pack.manifests) continue;
     const registry = chooseRegistry(pack, input.registries, problems);
     if (registry === undefined) continue;
     const chart = pack.chart ?? pack.name;
@@ -85,7 +96,7 @@ export function resolveProfile(input: ResolveInput): ResolveResult {
       problems.add('PackNotFound', pack.name, `pack ${label} not found in registry ${registry}; ${tail}`);
       continue;
     }
-    const parsed = parseVersionExpression(pack.version);
+    const parsed = parseVersionExpression(pack.version ?? '');
     if (!parsed.ok) {
       problems.add('NoMatchingVersion', pack.name, `${label}: ${parsed.error}`);
       continue;
@@ -97,11 +108,22 @@ export function resolveProfile(input: ResolveInput): ResolveResult {
       continue;
     }
     let chosen = newest;
-    const locked = manual ? lockedVersion(input.lock, pack.name, registry, chart, expr, packSpec.versions) : undefined;
+    const entry = lockEntry(input.lock, pack.name, registry, chart);
+    const locked = manual && entry ? lockedVersion(entry, expr, packSpec.versions) : undefined;
+    const upgrade = (to: PackVersion, from: string) => (newer(to.version, from) ? upgradeProblem({ name: pack.name, chart }, to, from) : undefined);
     if (locked) {
       chosen = locked;
-      if (compare(parseVersion(newest.version)!, parseVersion(locked.version)!) > 0) {
-        updatesAvailable.push({ name: pack.name, current: locked.version, available: newest.version });
+      if (newer(newest.version, locked.version)) {
+        const why = upgrade(newest, locked.version);
+        const note = why && `UpgradeNotSupported: ${why}${steppingStone(label, expr, packSpec.versions, locked.version, upgrade)}`;
+        updatesAvailable.push({ name: pack.name, current: locked.version, available: newest.version, ...(note && { note }) });
+      }
+    } else if (entry?.version !== undefined) {
+      // Auto (or a requested update) moves the lock only along an upgrade path the new version allows.
+      const why = upgrade(newest, entry.version);
+      if (why) {
+        problems.add('UpgradeNotSupported', pack.name, `${why}; the lock is kept${steppingStone(label, expr, packSpec.versions, entry.version, upgrade)}`);
+        continue;
       }
     }
     picked.push({ pack, label, registry, chart, expr, versions: packSpec.versions, chosen });
@@ -128,29 +150,54 @@ export function resolveProfile(input: ResolveInput): ResolveResult {
     const list = problems.list();
     return { ok: false, reason: list[0]!.reason, message: summarize(list), problems: list };
   }
-  const resolved = picked.map(toResolved);
-  return { ok: true, resolved, revision: lockRevision(resolved), updatesAvailable };
+  const resolved = spec.packs.map((pack) => {
+    const p = picked.find((q) => q.pack === pack);
+    return p ? toResolved(p) : { name: pack.name, layer: pack.layer, digest: manifestDigest(pack.manifests ?? []) };
+  });
+  const resources = minimumResources(picked.map((p) => p.chosen));
+  return { ok: true, resolved, revision: lockRevision(resolved), updatesAvailable, ...(resources && { minimumResources: resources }) };
+}
+
+/** `to` is a newer version than `from` (both read as versions; otherwise not an upgrade). */
+function newer(to: string, from: string): boolean {
+  const a = parseVersion(to);
+  const b = parseVersion(from);
+  return !!a && !!b && compare(a, b) > 0;
+}
+
+/** "; pin X first" when a version the expression allows can be upgraded to from the lock: the way forward. */
+function steppingStone(
+  label: string,
+  expr: VersionExpression,
+  versions: readonly PackVersion[],
+  from: string,
+  upgrade: (to: PackVersion, from: string) => string | undefined,
+): string {
+  const next = newestMatch(expr, versions.filter((v) => newer(v.version, from) && !upgrade(v, from)));
+  return next
+    ? `; ${label} ${next.version} can be upgraded to from ${from}: pin it first, then ${expr.text} again`
+    : `; no newer ${expr.text} version of ${label} can be upgraded to from ${from}`;
 }
 
 /** The registry and chart of every pack, default registry unresolved: what a profile depends on, for indexing. */
 export function profileReferences(spec: ClusterProfileSpec): { name: string; registry?: string; chart: string }[] {
-  return spec.packs.map((p) => ({ name: p.name, ...(p.registry !== undefined && { registry: p.registry }), chart: p.chart ?? p.name }));
+  return spec.packs
+    .filter((p) => !p.manifests)
+    .map((p) => ({ name: p.name, ...(p.registry !== undefined && { registry: p.registry }), chart: p.chart ?? p.name }));
+}
+
+/** The lock's entry for this pack while it still describes it (same registry and chart). */
+function lockEntry(lock: readonly ResolvedPack[] | undefined, name: string, registry: string, chart: string): ResolvedPack | undefined {
+  const entry = lock?.find((l) => l.name === name);
+  return entry && entry.registry === registry && entry.chart === chart ? entry : undefined;
 }
 
 /**
- * Manual keeps the locked version while the lock still describes this pack (same registry and
- * chart), the expression still allows it and the registry still lists it; anything else re-resolves.
+ * Manual keeps the locked version while the expression still allows it and the registry still
+ * lists it; anything else re-resolves.
  */
-function lockedVersion(
-  lock: readonly ResolvedPack[] | undefined,
-  name: string,
-  registry: string,
-  chart: string,
-  expr: VersionExpression,
-  versions: readonly PackVersion[],
-): PackVersion | undefined {
-  const entry = lock?.find((l) => l.name === name);
-  if (!entry || entry.registry !== registry || entry.chart !== chart || !matches(expr, entry.version)) return undefined;
+function lockedVersion(entry: ResolvedPack, expr: VersionExpression, versions: readonly PackVersion[]): PackVersion | undefined {
+  if (entry.version === undefined || !matches(expr, entry.version)) return undefined;
   return versions.filter((v) => v.version === entry.version).sort(compareNewestFirst)[0];
 }
 
@@ -164,7 +211,7 @@ function noMatch(label: string, expr: VersionExpression, versions: readonly Pack
 
 /** The lock entry: only fields that are set, so equal locks serialise equally. */
 function toResolved(p: Picked): ResolvedPack {
-  const { appVersion, digest, urls } = p.chosen;
+  const { appVersion, digest, urls, deprecated } = p.chosen;
   return {
     name: p.pack.name,
     layer: p.pack.layer,
@@ -174,6 +221,7 @@ function toResolved(p: Picked): ResolvedPack {
     ...(appVersion !== undefined && { appVersion }),
     ...(digest !== undefined && { digest }),
     ...(urls?.[0] !== undefined && { url: urls[0] }),
+    ...(deprecated === true && { deprecated }),
   };
 }
 

@@ -104,7 +104,7 @@ describe('packyard resolve', () => {
       expect(lock.revision).toBe(lockRevision(lock.resolved));
       for (const entry of lock.resolved) {
         const dir = entry.registry === 'charts' ? chartsDir : extrasDir;
-        const { digest, url } = indexEntry(dir, entry.chart, entry.version);
+        const { digest, url } = indexEntry(dir, entry.chart!, entry.version!);
         expect(entry.digest).toBe(digest);
         expect(entry.url).toBe(`${server.url}/${entry.registry}/${url}`);
       }

@@ -167,7 +167,7 @@ describe('resolveProfile properties', () => {
             );
           const a = run(versions);
           expect(run(shuffled, registries)).toEqual(a);
-          if (a.ok) expect(matches(expr(text), a.resolved[0]!.version)).toBe(true);
+          if (a.ok) expect(matches(expr(text), a.resolved[0]!.version!)).toBe(true);
         },
       ),
     );

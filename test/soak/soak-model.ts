@@ -183,7 +183,7 @@ export function statusMismatch(profile: ProfileObject, expected: ResolveResult):
   return undefined;
 }
 
-function lockText(resolved: readonly { name: string; version: string }[]): string {
+function lockText(resolved: readonly { name: string; version?: string }[]): string {
   return resolved.map((r) => `${r.name}=${r.version}`).join(',');
 }
 

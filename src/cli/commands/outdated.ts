@@ -102,9 +102,11 @@ function compare(profile: CliProfile, catalogue: Catalogue, lock: ProfileLock | 
   const locked = lock?.resolved ?? profile.status?.resolved ?? [];
   const rows = profile.spec.packs.map((pack): Row => {
     const chart = pack.chart ?? pack.name;
-    const row: Row = { profile: profile.id, name: pack.name, chart, version: pack.version };
+    const row: Row = { profile: profile.id, name: pack.name, chart, version: pack.version ?? 'manifests' };
     const entry = locked.find((l) => l.name === pack.name);
-    if (entry) row.locked = entry.version;
+    if (entry?.version !== undefined) row.locked = entry.version;
+    // A manifest pack has no registry and nothing newer to offer.
+    if (pack.manifests) return row;
     const registry = chooseRegistry(pack, catalogue.states, problems);
     if (registry === undefined) return row;
     row.registry = registry;
@@ -113,7 +115,7 @@ function compare(profile: CliProfile, catalogue: Catalogue, lock: ProfileLock | 
       problems.add('PackNotFound', pack.name, `pack ${chart} not found in registry ${registry}`);
       return row;
     }
-    const parsed = parseVersionExpression(pack.version);
+    const parsed = parseVersionExpression(pack.version ?? '');
     const wanted = parsed.ok ? newestMatch(parsed.expression, spec.versions) : undefined;
     const latest = newestMatch(LATEST, spec.versions);
     if (wanted) row.wanted = wanted.version;

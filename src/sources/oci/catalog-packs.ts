@@ -58,7 +58,9 @@ function packVersion(host: string, v: ResolvedVersion): PackVersion {
     urls: [`oci://${host}/${v.repository}:${v.tag}`],
     kubeVersion: v.meta.kubeVersion,
     deprecated: v.meta.deprecated,
+    eol: v.meta.eol,
     dependencies: v.meta.dependencies,
+    resources: v.meta.resources,
     addonType: v.meta.addonType,
     cloudTypes: v.meta.cloudTypes,
   });

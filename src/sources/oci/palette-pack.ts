@@ -1,4 +1,4 @@
-import type { PackDependency } from '../../api/pack.js';
+import { packResource, packResourceComponent, type PackDependency, type PackResource } from '../../api/pack.js';
 import type { Descriptor, Manifest } from './oci-client.js';
 import { ANNOTATION_TITLE, HELM_CONFIG } from './media-types.js';
 import { tarFiles } from './tar.js';
@@ -14,7 +14,7 @@ export interface PalettePack extends Omit<VersionMetadata, 'created'> {
   cloudTypes?: string[];
 }
 
-const DEPENDENCY_TYPES: ReadonlySet<string> = new Set(['required', 'optional', 'notSupported']);
+const DEPENDENCY_TYPES: ReadonlySet<string> = new Set(['required', 'optional', 'notSupported', 'upgrade']);
 
 /** Container images and Helm charts are never packs: their layers are not worth downloading to look for pack.json. */
 const NOT_PACKS = new Set(['application/vnd.oci.image.config.v1+json', 'application/vnd.docker.container.image.v1+json', HELM_CONFIG]);
@@ -50,7 +50,10 @@ export function parsePackJson(blob: Buffer): PalettePack | undefined {
   const dependencies = (Array.isArray(constraints.dependencies) ? constraints.dependencies : [])
     .map(dependency)
     .filter((d): d is PackDependency => !!d);
+  const resources = (Array.isArray(constraints.resources) ? constraints.resources : []).map(resource).filter((r): r is PackResource => !!r);
   const cloudTypes = Array.isArray(pack.cloudTypes) ? pack.cloudTypes.filter((c): c is string => typeof c === 'string') : undefined;
+  const annotations = isObject(pack.annotations) ? pack.annotations : {};
+  const eol = str(typeof pack.eol === 'string' ? pack.eol.trim() : undefined);
   return compact({
     name: str(pack.name),
     version: str(pack.version),
@@ -59,8 +62,29 @@ export function parsePackJson(blob: Buffer): PalettePack | undefined {
     description: str(pack.description),
     addonType: str(pack.addonType),
     cloudTypes,
+    // Palette hides a deprecated pack version from new profiles; an end of life says the same ahead of time.
+    deprecated: annotations.system_state === 'deprecated' || eol !== undefined ? true : undefined,
+    eol,
     dependencies: dependencies.length ? dependencies : undefined,
+    resources: resources.length ? resources : undefined,
   });
+}
+
+/**
+ * One constraints.resources entry as Palette's pack schema allows it: an entry of an unknown type is
+ * dropped, a minLimit that is not a non-negative number is left out, and so is each component that
+ * does not fit the schema, rather than guessed at.
+ */
+function resource(value: unknown): PackResource | undefined {
+  if (!isObject(value)) return undefined;
+  const type = packResource.shape.type.safeParse(value.type);
+  if (!type.success) return undefined;
+  const minLimit = typeof value.minLimit === 'number' && Number.isFinite(value.minLimit) && value.minLimit >= 0 ? value.minLimit : undefined;
+  const components = (Array.isArray(value.components) ? value.components : []).flatMap((c) => {
+    const parsed = packResourceComponent.safeParse(c);
+    return parsed.success ? [compact(parsed.data)] : [];
+  });
+  return compact({ type: type.data, minLimit, components: components.length ? components : undefined });
 }
 
 /** One constraint; one with no pack name or an unknown type is dropped (it cannot be checked). */

@@ -1,6 +1,6 @@
 import type { Layer } from '../../api/common.js';
 import { layer as layerSchema } from '../../api/common.js';
-import type { PackDependency } from '../../api/pack.js';
+import type { PackDependency, PackResource } from '../../api/pack.js';
 
 /** What one manifest contributes to a Pack beyond its tag and digest; cached by manifest digest. */
 export interface VersionMetadata {
@@ -11,8 +11,10 @@ export interface VersionMetadata {
   appVersion?: string;
   kubeVersion?: string;
   deprecated?: boolean;
+  eol?: string;
   created?: string;
   dependencies?: PackDependency[];
+  resources?: PackResource[];
   addonType?: string;
   cloudTypes?: string[];
 }
