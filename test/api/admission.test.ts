@@ -3,7 +3,7 @@
 import { KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
 import { admissionMessage } from '../harness/admission.js';
 import { testKubeConfig } from '../harness/cluster.js';
-import { BAD_OBJECTS } from './bad-objects.js';
+import { BAD_OBJECTS, GOOD_OBJECTS } from './bad-objects.js';
 import { loadSamples } from './samples.js';
 
 const client = KubernetesObjectApi.makeApiClient(testKubeConfig());
@@ -27,6 +27,11 @@ describe('admission of the CRDs on a real apiserver', () => {
       'All',
     )) as KubernetesObject & { spec: Record<string, unknown> };
     expect(created.spec).toMatchObject({ default: false, interval: '24h', timeout: '60s', maxIndexSize: 67108864 });
+  });
+
+  it.each(GOOD_OBJECTS.map((g) => [g.title, g.object] as const))('accepts %s', async (_title, object) => {
+    const created = await client.create(object as KubernetesObject, undefined, 'All');
+    expect(created.metadata?.name).toBe((object.metadata as { name: string }).name);
   });
 
   it(`has at least 20 bad objects (${BAD_OBJECTS.length})`, () => {

@@ -29,6 +29,26 @@ const profile = (spec: Obj): Obj => ({
   spec: { type: 'infra', version: '1.0.0', packs: infraPacks, ...spec },
 });
 const addon = (name: string, extra: Obj = {}): Obj => ({ name, layer: 'addon', version: '1.x', ...extra });
+const manifest = (name: string): Obj => ({ name, content: `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n` });
+
+/** Objects both the apiserver and offline validation must accept: the odd corners of the rules. */
+export const GOOD_OBJECTS: { title: string; object: Obj }[] = [
+  {
+    title: 'full profile with a kernel pack first',
+    object: profile({ type: 'full', packs: [{ name: 'kernel', layer: 'kernel', version: '6.8.x' }, ...infraPacks, addon('podinfo')] }),
+  },
+  {
+    title: 'infra profile with kernel, os, k8s, cni and csi',
+    object: profile({ packs: [{ name: 'kernel', layer: 'kernel', version: '6.8.x' }, ...infraPacks, { name: 'ebs', layer: 'csi', version: '1.x' }] }),
+  },
+  {
+    title: 'add-on profile with a manifest pack beside a registry pack',
+    object: profile({
+      type: 'add-on',
+      packs: [addon('podinfo'), { name: 'hello', layer: 'addon', values: 'pack:\n  namespace: hello\n', manifests: [manifest('svc'), manifest('deploy')] }],
+    }),
+  },
+];
 
 export const BAD_OBJECTS: BadObject[] = [
   { title: 'registry without a type', object: registry({ type: undefined }), field: 'spec.type' },
@@ -110,6 +130,47 @@ export const BAD_OBJECTS: BadObject[] = [
     title: 'valuesFrom of an unsupported kind',
     object: profile({ type: 'add-on', packs: [addon('podinfo', { valuesFrom: [{ kind: 'Pod', name: 'x' }] })] }),
     field: 'spec.packs[0].valuesFrom[0].kind',
+  },
+  {
+    title: 'infra profile with two kernel packs',
+    object: profile({ packs: [{ name: 'k1', layer: 'kernel', version: '6.x' }, { name: 'k2', layer: 'kernel', version: '6.x' }, ...infraPacks] }),
+    field: 'spec.packs',
+  },
+  {
+    title: 'infra profile with the kernel after os',
+    object: profile({ packs: [infraPacks[0], { name: 'kernel', layer: 'kernel', version: '6.x' }, ...infraPacks.slice(1)] }),
+    field: 'spec.packs',
+  },
+  { title: 'add-on profile holding a kernel pack', object: profile({ type: 'add-on', packs: [{ name: 'k', layer: 'kernel', version: '6.x' }] }), field: 'spec.packs' },
+  {
+    title: 'pack with neither a version nor manifests',
+    object: profile({ type: 'add-on', packs: [{ name: 'podinfo', layer: 'addon' }] }),
+    field: 'spec.packs[0].version',
+  },
+  {
+    title: 'manifest pack that also names a version',
+    object: profile({ type: 'add-on', packs: [addon('hello', { manifests: [manifest('svc')] })] }),
+    field: 'spec.packs[0].manifests',
+  },
+  {
+    title: 'manifest pack that also names a registry',
+    object: profile({ type: 'add-on', packs: [{ name: 'hello', layer: 'addon', registry: 'charts', manifests: [manifest('svc')] }] }),
+    field: 'spec.packs[0].manifests',
+  },
+  {
+    title: 'manifest pack with an empty list of manifests',
+    object: profile({ type: 'add-on', packs: [{ name: 'hello', layer: 'addon', manifests: [] }] }),
+    field: 'spec.packs[0].manifests',
+  },
+  {
+    title: 'manifest pack with two manifests of one name',
+    object: profile({ type: 'add-on', packs: [{ name: 'hello', layer: 'addon', manifests: [manifest('svc'), manifest('svc')] }] }),
+    field: 'spec.packs[0].manifests[1]',
+  },
+  {
+    title: 'manifest with empty content',
+    object: profile({ type: 'add-on', packs: [{ name: 'hello', layer: 'addon', manifests: [{ name: 'svc', content: '' }] }] }),
+    field: 'spec.packs[0].manifests[0].content',
   },
   {
     title: 'values larger than 256 KiB',

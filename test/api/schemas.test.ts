@@ -3,7 +3,7 @@ import { clusterProfileSpec } from '../../src/api/clusterprofile.js';
 import { packRegistrySpec } from '../../src/api/packregistry.js';
 import { renderCrds } from '../../src/api/render-crds.js';
 import { isPackyardKind, validateObject } from '../../src/api/validate.js';
-import { BAD_OBJECTS } from './bad-objects.js';
+import { BAD_OBJECTS, GOOD_OBJECTS } from './bad-objects.js';
 import { loadSamples, REPO_ROOT } from './samples.js';
 
 describe('crds/', () => {
@@ -15,6 +15,12 @@ describe('crds/', () => {
 describe('samples', () => {
   const packyardSamples = loadSamples().filter((s) => isPackyardKind(s.object.kind));
   it.each(packyardSamples.map((s) => [`${s.file} ${s.object.kind}`, s.object] as const))('%s is valid', (_file, object) => {
+    expect(validateObject(object)).toEqual([]);
+  });
+});
+
+describe('offline validation accepts odd but good objects', () => {
+  it.each(GOOD_OBJECTS.map((g) => [g.title, g.object] as const))('%s', (_title, object) => {
     expect(validateObject(object)).toEqual([]);
   });
 });
@@ -52,6 +58,8 @@ describe('layer order', () => {
     [['os', 'k8s', 'cni', 'csi']],
     [['os', 'k8s', 'cni', 'csi', 'addon', 'addon']],
     [['os', 'k8s', 'cni', 'addon']],
+    [['kernel', 'os', 'k8s', 'cni']],
+    [['kernel', 'os', 'k8s', 'cni', 'csi', 'addon']],
   ])('accepts %j', (layers) => {
     expect(validateObject(full(layers))).toEqual([]);
   });
@@ -61,9 +69,13 @@ describe('layer order', () => {
     [['os', 'k8s', 'addon', 'cni']],
     [['os', 'k8s', 'cni', 'addon', 'csi']],
     [['addon', 'os', 'k8s', 'cni']],
+    [['os', 'kernel', 'k8s', 'cni']],
+    [['os', 'k8s', 'cni', 'kernel']],
+    [['kernel', 'k8s', 'os', 'cni']],
+    [['kernel', 'os', 'k8s', 'cni', 'addon', 'csi']],
   ])('rejects %j', (layers) => {
     expect(validateObject(full(layers)).map((e) => e.message)).toContain(
-      'packs must be in the order os, k8s, cni, then csi, then add-ons',
+      'packs must be in the order kernel (optional), os, k8s, cni, then csi, then add-ons',
     );
   });
 });
