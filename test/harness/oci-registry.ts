@@ -82,6 +82,12 @@ export interface OciRegistry {
    */
   pushPack(pack: PalettePackSpec, repository: string, layout?: 'archive' | 'files'): Promise<string>;
   /**
+   * Pushes a pack archive of files given byte for byte (real pack.json files, say): a tar.gz of
+   * `<dir>/<file>` for each, pushed with `oras push` to `<repository>:<tag>` as pushPack's archive
+   * layout does. Returns the manifest digest.
+   */
+  pushPackFiles(repository: string, tag: string, dir: string, files: Record<string, string | Buffer>): Promise<string>;
+  /**
    * Writes charts straight through the distribution API, in the exact shape `helm push` gives them
    * (Helm config and chart layer media types, created annotation): for registries of a thousand
    * versions, which the CLI would take minutes to push. Every version gets its own config blob.
@@ -255,6 +261,19 @@ ${authYaml}`);
         } else {
           stdout = await oras(['push', ref, '--artifact-type', PACK_ARTIFACT_TYPE, 'pack.json:application/json', 'values.yaml:application/yaml'], join(work, pack.name));
         }
+        return digestIn(stdout);
+      } finally {
+        rmSync(work, { recursive: true, force: true });
+      }
+    },
+    pushPackFiles: async (repository, tag, dirName, files) => {
+      const work = mkdtempSync(join(tmpdir(), 'packyard-oci-pack-'));
+      try {
+        mkdirSync(join(work, dirName));
+        for (const [file, content] of Object.entries(files)) writeFileSync(join(work, dirName, file), content);
+        const archive = `${dirName}-${tag}.tar.gz`;
+        await execFileAsync('tar', ['-czf', archive, dirName], { cwd: work });
+        const stdout = await oras(['push', `${host}/${repository}:${tag}`, '--artifact-type', PACK_ARTIFACT_TYPE, `${archive}:${PACK_ARCHIVE_MEDIA_TYPE}`], work);
         return digestIn(stdout);
       } finally {
         rmSync(work, { recursive: true, force: true });
