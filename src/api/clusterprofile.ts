@@ -180,7 +180,9 @@ export const resolvedPack = z.object({
   digest: z
     .string()
     .optional()
-    .describe('Content digest of the chosen version; for a manifest pack, the sha256 of its manifests (see docs/api.md).'),
+    .describe(
+      'Content digest of the chosen version. For a manifest pack, sha256:<hex> of its manifests in canonical form: the UTF-8 JSON array, in pack order, of {"content": …, "name": …} objects (keys sorted, no whitespace, strings escaped as JSON.stringify does).',
+    ),
   url: z.string().optional().describe('Where the chosen version is downloaded from.'),
   deprecated: z.boolean().optional().describe('The publisher marked the chosen version deprecated (see the Pack for why).'),
 });

@@ -71,9 +71,13 @@ export const resolveCommand: Command = {
       if (lock) locks.push(lock);
       if (!outcome.result.ok) {
         for (const problem of outcome.result.problems) ctx.err(`${formatDiagnostic(problemDiagnostic(outcome.profile, problem))}\n`);
-      } else if (outcome.result.updatesAvailable.length > 0) {
-        const held = outcome.result.updatesAvailable.map((u) => `${u.name} ${u.current} -> ${u.available}`).join(', ');
-        ctx.err(`note: ${outcome.profile.id} (updatePolicy Manual) keeps its locked versions; newer: ${held}; --update takes them\n`);
+      } else {
+        if (outcome.result.updatesAvailable.length > 0) {
+          const held = outcome.result.updatesAvailable.map((u) => `${u.name} ${u.current} -> ${u.available}${u.note ? ` (${u.note})` : ''}`).join(', ');
+          ctx.err(`note: ${outcome.profile.id} (updatePolicy Manual) keeps its locked versions; newer: ${held}; --update takes them\n`);
+        }
+        const deprecated = outcome.result.resolved.filter((r) => r.deprecated).map((r) => `${r.name} ${r.version}`);
+        if (deprecated.length > 0) ctx.err(`note: ${outcome.profile.id}: deprecated by the publisher: ${deprecated.join(', ')}\n`);
       }
     }
 
