@@ -13,6 +13,6 @@ describe('docs/api.md', () => {
     for (const def of KINDS) expect(docs).toContain(`## ${def.kind}\n`);
     expect(docs).toContain('| `spec.packs[].version` | string |');
     expect(docs).toMatch(/\| `spec\.interval` \| string \| `"24h"` \|.*\| Go duration/);
-    expect(docs).toContain('packs must be in the order os, k8s, cni, then csi, then add-ons');
+    expect(docs).toContain('packs must be in the order kernel (optional), os, k8s, cni, then csi, then add-ons');
   });
 });
