@@ -10,6 +10,7 @@ import { OciClient } from '../sources/oci/oci-client.js';
 import { packRepository, pushPackArchive, versionTag } from '../sources/oci/pack-push.js';
 import { TokenService } from '../sources/oci/token-service.js';
 import { ManagedProcess, ProcessSet } from './managed-process.js';
+import type { PackDependency } from '../api/pack.js';
 import { toolPath } from './tools.js';
 
 interface DemoPack {
@@ -17,7 +18,7 @@ interface DemoPack {
   version: string;
   layer: string;
   displayName: string;
-  dependencies?: { packName: string; layer: string; minVersion?: string; maxVersion?: string; type: 'required' | 'optional' | 'notSupported' }[];
+  dependencies?: { packName: string; layer: string; minVersion?: string; maxVersion?: string; type: PackDependency['type'] }[];
 }
 
 const needsK8s = (min: string) => [{ packName: 'kubernetes', layer: 'k8s', minVersion: min, type: 'required' as const }];

@@ -1,6 +1,7 @@
 // `packyard import palette`: the real Palette export through the compiled CLI, its output checked by
 // `packyard validate` and by the real apiserver; then every odd export as a named case.
-import { writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
 import { parse } from 'yaml';
@@ -55,7 +56,7 @@ describe('packyard import palette: the real export', () => {
   });
 
   it('keeps every values string and the manifests byte for byte', async () => {
-    const source = JSON.parse((await import('node:fs')).readFileSync(EXPORT, 'utf8')) as { spec: { template: { packs: { values: string; manifests?: unknown }[] } } };
+    const source = JSON.parse(readFileSync(EXPORT, 'utf8')) as { spec: { template: { packs: { values: string; manifests?: unknown }[] } } };
     const profile = parse(stdout) as Profile;
     expect(profile.spec.packs.map((p) => p.values)).toEqual(source.spec.template.packs.map((p) => p.values));
     expect(profile.spec.packs[3]!.manifests).toEqual(source.spec.template.packs[3]!.manifests);
@@ -92,6 +93,28 @@ describe('packyard import palette: the real export', () => {
       `${EXPORT}: spec.template.packs[0].registry.metadata.name: registry "Public Repo" is not mapped (--registry-map 'Public Repo=PACKREGISTRY'): the pack will use the default PackRegistry\n`,
     );
     expect(r.stderr).toContain(`3 parts of ${EXPORT} could not be mapped (listed above)\n`);
+  });
+});
+
+describe('packyard import palette: a manifest layer', () => {
+  it('becomes a manifest pack that packyard resolve locks to the sha256 of its content, with no registry fetched', async () => {
+    const source = JSON.parse(readFileSync(EXPORT, 'utf8')) as { spec: { template: { packs: Record<string, unknown>[] } } };
+    const manifestLayer = source.spec.template.packs.find((p) => p.type === 'manifest')!;
+    const dir = tempDir('packyard-import-');
+    const path = writeExport({ metadata: { name: 'hello' }, spec: { version: '1.0.0', template: { type: 'add-on', packs: [manifestLayer] } } });
+    const imported = await runCli(['import', 'palette', path]);
+    expect(imported.code).toBe(0);
+    const profile = { ...(parse(imported.stdout) as Profile), metadata: { name: 'hello', namespace: 'default' } };
+    writeFileSync(join(dir, 'profile.yaml'), JSON.stringify(profile));
+    // A registry nothing refers to: resolve must not need it (it would fail: nothing listens there).
+    writeFileSync(join(dir, 'registries.yaml'), JSON.stringify({ apiVersion: 'packyard.io/v1alpha1', kind: 'PackRegistry', metadata: { name: 'unused' }, spec: { type: 'helm', url: 'http://127.0.0.1:1/charts' } }));
+    const r = await runCli(['resolve', join(dir, 'profile.yaml'), '-r', join(dir, 'registries.yaml'), '-o', 'json']);
+    expect(r.code).toBe(0);
+    const manifests = manifestLayer.manifests as { name: string; content: string }[];
+    const canonical = `[${manifests.map((m) => `{"content":${JSON.stringify(m.content)},"name":${JSON.stringify(m.name)}}`).join(',')}]`;
+    expect((JSON.parse(r.stdout) as { resolved: unknown[] }).resolved).toEqual([
+      { name: 'hello-universe', layer: 'addon', digest: `sha256:${createHash('sha256').update(canonical).digest('hex')}` },
+    ]);
   });
 });
 
