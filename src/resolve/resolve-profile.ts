@@ -107,26 +107,14 @@ export function resolveProfile(input: ResolveInput): ResolveResult {
       problems.add('NoMatchingVersion', pack.name, noMatch(label, expr, packSpec.versions, registry));
       continue;
     }
-    let chosen = newest;
     const entry = lockEntry(input.lock, pack.name, registry, chart);
-    const locked = manual && entry ? lockedVersion(entry, expr, packSpec.versions) : undefined;
-    const upgrade = (to: PackVersion, from: string) => (newer(to.version, from) ? upgradeProblem({ name: pack.name, chart }, to, from) : undefined);
-    if (locked) {
-      chosen = locked;
-      if (newer(newest.version, locked.version)) {
-        const why = upgrade(newest, locked.version);
-        const note = why && `UpgradeNotSupported: ${why}${steppingStone(label, expr, packSpec.versions, locked.version, upgrade)}`;
-        updatesAvailable.push({ name: pack.name, current: locked.version, available: newest.version, ...(note && { note }) });
-      }
-    } else if (entry?.version !== undefined) {
-      // Auto (or a requested update) moves the lock only along an upgrade path the new version allows.
-      const why = upgrade(newest, entry.version);
-      if (why) {
-        problems.add('UpgradeNotSupported', pack.name, `${why}; the lock is kept${steppingStone(label, expr, packSpec.versions, entry.version, upgrade)}`);
-        continue;
-      }
+    const step = lockStep({ name: pack.name, chart, label, expr, versions: packSpec.versions, newest, entry, manual });
+    if (step.update) updatesAvailable.push(step.update);
+    if (!step.chosen) {
+      problems.add('UpgradeNotSupported', pack.name, step.problem!);
+      continue;
     }
-    picked.push({ pack, label, registry, chart, expr, versions: packSpec.versions, chosen });
+    picked.push({ pack, label, registry, chart, expr, versions: packSpec.versions, chosen: step.chosen });
   }
 
   // Cross-pack checks need the chosen versions; packs that failed above are left out of them.
@@ -156,6 +144,40 @@ export function resolveProfile(input: ResolveInput): ResolveResult {
   });
   const resources = minimumResources(picked.map((p) => p.chosen));
   return { ok: true, resolved, revision: lockRevision(resolved), updatesAvailable, ...(resources && { minimumResources: resources }) };
+}
+
+interface LockStepInput {
+  name: string;
+  chart: string;
+  label: string;
+  expr: VersionExpression;
+  versions: readonly PackVersion[];
+  /** The newest match of the expression. */
+  newest: PackVersion;
+  /** The lock's entry for this pack, when it still describes it. */
+  entry: ResolvedPack | undefined;
+  manual: boolean;
+}
+
+/**
+ * What the lock does for one pack. Manual keeps the locked version while it still matches and
+ * lists the newest match as an update (with a note when its upgrade rule excludes the lock).
+ * Otherwise the lock moves to the newest match, but only along an upgrade path: when the newest
+ * match's `upgrade` rule excludes the locked version, nothing is chosen and `problem` says why.
+ */
+function lockStep(s: LockStepInput): { chosen?: PackVersion; update?: AvailableUpdate; problem?: string } {
+  const upgrade = (to: PackVersion, from: string) => (newer(to.version, from) ? upgradeProblem({ name: s.name, chart: s.chart }, to, from) : undefined);
+  const way = (from: string) => steppingStone(s.label, s.expr, s.versions, from, upgrade);
+  const locked = s.manual && s.entry ? lockedVersion(s.entry, s.expr, s.versions) : undefined;
+  if (locked) {
+    if (!newer(s.newest.version, locked.version)) return { chosen: locked };
+    const why = upgrade(s.newest, locked.version);
+    const note = why && `UpgradeNotSupported: ${why}${way(locked.version)}`;
+    return { chosen: locked, update: { name: s.name, current: locked.version, available: s.newest.version, ...(note && { note }) } };
+  }
+  const from = s.entry?.version;
+  const why = from === undefined ? undefined : upgrade(s.newest, from);
+  return why ? { problem: `${why}; the lock is kept${way(from!)}` } : { chosen: s.newest };
 }
 
 /** `to` is a newer version than `from` (both read as versions; otherwise not an upgrade). */
