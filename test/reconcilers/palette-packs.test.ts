@@ -3,7 +3,8 @@
 // distribution registry, synced by the real operator into Packs; then profiles resolved on them
 // (layers, resources, an upgrade rule that holds a lock, a manifest pack from a real Palette export).
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { ClusterProfile } from '../../src/api/clusterprofile.js';
 import type { Pack, PackVersion } from '../../src/api/pack.js';
@@ -13,7 +14,7 @@ import type { Manager } from '../../src/controller/manager.js';
 import { startOciRegistry, type OciRegistry } from '../harness/oci-registry.js';
 import { startOperator } from '../harness/operator.js';
 import { startTestCluster, type TestCluster } from '../harness/own-cluster.js';
-import { PALETTE_EXPORT, PALETTE_PACKS, paletteFixturePath, palettePackJson, type PalettePackDir } from '../harness/palette-fixtures.js';
+import { PALETTE_EXPORT, PALETTE_FIXTURES, PALETTE_PACKS, paletteFixturePath, palettePackJson, type PalettePackDir } from '../harness/palette-fixtures.js';
 import { waitFor } from '../harness/wait.js';
 
 const NS = 'default';
@@ -30,13 +31,9 @@ const digests: Record<string, string> = {};
 async function pushRealPack(base: string, dir: PalettePackDir, json = palettePackJson(dir)): Promise<{ name: string; version: string }> {
   const { name, version } = JSON.parse(json.toString('utf8')) as { name: string; version: string };
   const files: Record<string, Buffer> = { 'pack.json': json };
-  for (const extra of ['values.yaml']) {
-    try {
-      files[extra] = readFileSync(paletteFixturePath(`spectrocloud__pack-central__packs__${dir}__${extra}`));
-    } catch {
-      // Not every fixture pack has its values.yaml in shared/; pack.json is what is read.
-    }
-  }
+  // Not every fixture pack has its values.yaml in shared/; pack.json is what is read.
+  const values = join(PALETTE_FIXTURES, `spectrocloud__pack-central__packs__${dir}__values.yaml`);
+  if (existsSync(values)) files['values.yaml'] = readFileSync(values);
   digests[`${name}:${version}`] = await registry.pushPackFiles(`${base}/${name}`, version.replaceAll('+', '_'), name, files);
   return { name, version };
 }
