@@ -23,6 +23,7 @@ deps: $(NPM_STAMP) ## Install npm packages (and Node 24)
 build: deps ## Type-check and compile src/, test/ and bench/ into build/
 	@rm -rf build # no stale output of deleted files may run as a test
 	tsc -p tsconfig.json
+	@chmod +x build/src/cli/main.js # for an npx cache that still links the bin of an older checkout
 
 .PHONY: lint
 lint: deps ## Lint with eslint
