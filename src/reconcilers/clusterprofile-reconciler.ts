@@ -11,7 +11,7 @@ import type { Manager } from '../controller/manager.js';
 import type { HandlerResult } from '../controller/workqueue.js';
 import type { RegistryState } from '../resolve/registries.js';
 import { profileReferences, resolveProfile, type PackCatalog } from '../resolve/resolve-profile.js';
-import type { ValuesSourceRef } from '../resolve/values.js';
+import { FORBIDDEN_SOURCE, type ValuesSourceLookup } from '../resolve/values.js';
 import { PACKS_BY_REGISTRY, packsByRegistry } from './pack-writer.js';
 import { lockText, profileStatus } from './profile-status.js';
 
@@ -82,8 +82,8 @@ export function registerClusterProfileReconciler(manager: Manager, opts: Cluster
   };
 
   /** Reads every valuesFrom key up front, so the pure resolver can look them up synchronously. */
-  async function readValuesSources(profile: Profile): Promise<(ref: ValuesSourceRef) => string | undefined> {
-    const found = new Map<string, string | undefined>();
+  async function readValuesSources(profile: Profile): Promise<ValuesSourceLookup> {
+    const found = new Map<string, string | undefined | typeof FORBIDDEN_SOURCE>();
     const refKey = (kind: string, name: string, key: string) => `${kind}/${name}/${key}`;
     for (const pack of profile.spec.packs) {
       for (const ref of pack.valuesFrom ?? []) {
@@ -95,8 +95,9 @@ export function registerClusterProfileReconciler(manager: Manager, opts: Cluster
           const raw = obj.data?.[valuesKey];
           found.set(refKey(ref.kind, ref.name, valuesKey), raw !== undefined && ref.kind === 'Secret' ? Buffer.from(raw, 'base64').toString('utf8') : raw);
         } catch (err) {
-          if (!isNotFound(err) && !(err instanceof KubeApiError && err.code === 403)) throw err;
-          found.set(refKey(ref.kind, ref.name, valuesKey), undefined);
+          const forbidden = err instanceof KubeApiError && err.code === 403;
+          if (!isNotFound(err) && !forbidden) throw err;
+          found.set(refKey(ref.kind, ref.name, valuesKey), forbidden ? FORBIDDEN_SOURCE : undefined);
         }
       }
     }

@@ -10,11 +10,17 @@ export interface ValuesSourceRef {
   key: string;
 }
 
+/** A source the reader was refused (403): not missing, and fixed by RBAC rather than by creating it. */
+export const FORBIDDEN_SOURCE = { forbidden: true } as const;
+
 /**
- * The text under that key (Secret data decoded), or undefined when the object or the key does not
- * exist. The caller reads it from an informer cache; the resolver never fetches.
+ * The text under that key (Secret data decoded), undefined when the object or the key does not
+ * exist, or FORBIDDEN_SOURCE. The caller reads it beforehand; the resolver never fetches.
  */
-export type ValuesSourceLookup = (ref: ValuesSourceRef) => string | undefined;
+export type ValuesSourceLookup = (ref: ValuesSourceRef) => string | undefined | typeof FORBIDDEN_SOURCE;
+
+/** The opt-in ClusterRole of deploy/ (docs/deploy.md) that lets the operator read valuesFrom Secrets of a namespace. */
+export const VALUES_SECRET_READER_ROLE = 'packyard-values-secret-reader';
 
 /**
  * Why the values of a pack are unusable, one message per problem; empty when they are fine.
@@ -31,6 +37,10 @@ export function checkValues(pack: ProfilePack, namespace: string, lookup: Values
       if (ref.optional !== true) problems.push(`valuesFrom of pack ${pack.name}: ${where} not found`);
       continue;
     }
+    if (typeof text !== 'string') {
+      if (ref.optional !== true) problems.push(`valuesFrom of pack ${pack.name}: ${ref.kind} ${namespace}/${ref.name} is forbidden to the operator (403): ${grantHint(ref.kind, namespace)}`);
+      continue;
+    }
     const why = yamlMapProblem(text);
     if (why) problems.push(`valuesFrom of pack ${pack.name}: ${where}: ${why}`);
   }
@@ -39,6 +49,12 @@ export function checkValues(pack: ProfilePack, namespace: string, lookup: Values
     if (why) problems.push(`values of pack ${pack.name}: ${why}`);
   }
   return problems;
+}
+
+function grantHint(kind: 'ConfigMap' | 'Secret', namespace: string): string {
+  return kind === 'Secret'
+    ? `bind the ClusterRole ${VALUES_SECRET_READER_ROLE} to its ServiceAccount in namespace ${namespace} (docs/deploy.md, "valuesFrom Secrets")`
+    : `it needs get on configmaps in namespace ${namespace} (the ClusterRole of deploy/ grants it)`;
 }
 
 /**

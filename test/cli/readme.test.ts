@@ -83,5 +83,5 @@ describe("the README's CLI lines", () => {
       if (line.includes(' search ')) expect(stdout).toContain('1.15.3');
       if (line.startsWith('npx packyard resolve profiles/edge.yaml')) expect(stdout).toContain('cilium');
     }
-  }, 120_000);
+  }, 300_000);
 });

@@ -215,7 +215,10 @@ describe('the operator as the deploy/base ServiceAccount', () => {
       spec: { type: 'add-on', packs: [{ name: 'podinfo', layer: 'addon', version: '6.x', valuesFrom: [{ kind: 'Secret', name: 'podinfo-secret-values' }] }] },
     } as never);
     const denied = await waitForProfile('apps', 'InvalidValues');
-    expect(ready(denied)?.message).toContain(`Secret ${TEAM_NS}/podinfo-secret-values`);
+    // Forbidden, not "not found": the Secret exists, and the fix is the RBAC the message names.
+    expect(ready(denied)?.message).toContain(`Secret ${TEAM_NS}/podinfo-secret-values is forbidden to the operator (403)`);
+    expect(ready(denied)?.message).toContain(`bind the ClusterRole packyard-values-secret-reader to its ServiceAccount in namespace ${TEAM_NS}`);
+    expect(ready(denied)?.message).not.toContain('not found');
 
     kubectlApply(cluster.kubeconfigPath, toYaml([{
       apiVersion: 'rbac.authorization.k8s.io/v1',
