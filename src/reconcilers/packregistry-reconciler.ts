@@ -31,6 +31,8 @@ type Registry = PackRegistry & KubernetesObject & { metadata: { name: string; ui
 /** Longest wait between retries of a failing registry, unless its own interval is shorter. */
 const MAX_RETRY_MS = 5 * 60_000;
 const BY_SECRET = 'secret';
+/** Failure reasons that a change of the registry's Secrets can cure. */
+const SECRET_CURED = new Set(['AuthenticationFailed', 'SecretNotFound', 'TLSError']);
 
 /**
  * Syncs each PackRegistry into Pack objects. Read (caches) → decide (is a sync due?) → act (fetch,
@@ -49,8 +51,9 @@ export function registerPackRegistryReconciler(manager: Manager, opts: PackRegis
   // Catalogues of this process's successful syncs, to repair Packs that drift (e.g. deleted by hand).
   const catalogues = new Map<string, CatalogPack[]>();
   const failures = new Map<string, number>();
-  // The resourceVersions of the Secrets each registry's last sync attempt read (or, for a registry
-  // first seen by this process, found): a change is a reason to sync now.
+  // The resourceVersions of the Secrets each registry's last reconcile found: a change is a reason to
+  // sync now. A process that has not seen them before (a new leader) cannot tell, so it retries at
+  // once a registry failing for a reason that new Secrets cure.
   const credentialsSeen = new Map<string, string>();
   const credentialsVersion = (registry: Registry) =>
     secretNamesOf(registry.spec).map((name) => `${name}@${secrets.get(`${manager.opts.namespace}/${name}`)?.metadata?.resourceVersion ?? '-'}`).join(',');
@@ -69,6 +72,10 @@ export function registerPackRegistryReconciler(manager: Manager, opts: PackRegis
     const credentials = credentialsVersion(registry);
     const seen = credentialsSeen.get(key);
     credentialsSeen.set(key, credentials);
+    const credentialsChanged =
+      seen === undefined ? credentials !== '' && SECRET_CURED.has(readyReason(registry) ?? '') : seen !== credentials;
+    // The failures so far were the old credentials': a fault meeting the new ones starts a new backoff.
+    if (credentialsChanged) failures.delete(key);
     const decision = decideSync({
       now: at.getTime(),
       generation,
@@ -77,7 +84,7 @@ export function registerPackRegistryReconciler(manager: Manager, opts: PackRegis
       syncRequest,
       lastHandledSyncRequest: registry.status?.lastHandledSyncRequest,
       nextSyncTime: registry.status?.nextSyncTime,
-      credentialsChanged: seen !== undefined && seen !== credentials,
+      credentialsChanged,
     });
 
     if (!decision.sync) {
@@ -198,6 +205,11 @@ export function registerPackRegistryReconciler(manager: Manager, opts: PackRegis
       log: manager.log,
     }) as never,
   );
+}
+
+function readyReason(registry: Registry): string | undefined {
+  const ready = registry.status?.conditions?.find((c) => c.type === 'Ready');
+  return ready?.status === 'False' ? ready.reason : undefined;
 }
 
 function packsOf(packs: Informer<Pack & KubernetesObject>, registry: string): Pack[] {

@@ -162,6 +162,21 @@ describe('PackRegistry of type helm', () => {
     expect(Date.now() - t0).toBeLessThan(5_000);
   });
 
+  it('retries at once, in a new operator process, a registry failing with AuthenticationFailed whose Secret changed meanwhile', async () => {
+    password = 'fourth-pa55';
+    for (const attempt of ['again-1', 'again-2', 'again-3', 'again-4', 'again-5']) {
+      await requestSync('demo', attempt);
+      await waitFor(`attempt ${attempt}`, async () => (await getRegistry('demo')).status?.lastHandledSyncRequest === attempt);
+    }
+    const failing = await waitForReady('demo', 'AuthenticationFailed');
+    expect(Date.parse(failing.status!.nextSyncTime!) - Date.now()).toBeGreaterThan(20_000);
+
+    await manager.stop(); // e.g. a leader handing over: the next process never saw the old Secret
+    await putSecret('helm-auth', { username: 'packyard', password: 'fourth-pa55' });
+    manager = await startOperator(cluster.kubeConfig, NAMESPACE);
+    await waitForReady('demo', 'Synced', 'True', 5_000);
+  });
+
   it('reports InvalidIndex for a page that is not an index and keeps every Pack', async () => {
     const packsBefore = (await packsOf('demo')).map((p) => p.metadata.name);
     const spec = { type: 'helm', url: `${server.url}/broken`, tls: { caSecretRef: { name: 'helm-ca' } } };
