@@ -10,8 +10,9 @@ NPM_STAMP := node_modules/.package-lock.json
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
-# `npm install`, not `npm ci`: the lock keeps only the platform packages this registry serves (jest's
-# resolver ships one per OS), and `npm ci` refuses such a lock. `npm install` still honours its versions.
+# `npm install`, which keeps an existing node_modules (`npm ci` removes it first); it honours the lock's
+# versions. The lock holds every platform's optional packages (hack/lock-complete.mjs), so `npm ci`,
+# which CI uses, works from a fresh clone on any OS or CPU too.
 $(NPM_STAMP): package.json package-lock.json
 	npm install --no-audit --no-fund
 	@touch $@
