@@ -53,6 +53,9 @@ describe("the README's CLI lines", () => {
         ],
       }),
     ]);
+    // A Palette profile export in its real shape, for the import line.
+    const pack = { name: 'cilium', type: 'spectro', layer: 'addon', version: '1.15.3', tag: '1.15.x', values: 'a: 1', registry: { metadata: { uid: 'u', name: 'Public Repo', kind: 'pack', isPrivate: false } } };
+    writeFileSync(join(clone, 'export.json'), JSON.stringify({ metadata: { name: 'edge' }, spec: { version: '1.0.0', template: { type: 'add-on', packs: [pack] } } }));
   }, 60_000);
 
   afterAll(async () => {
@@ -62,7 +65,7 @@ describe("the README's CLI lines", () => {
   });
 
   it('has the lines this test runs', () => {
-    expect(readmeCliLines().map((l) => l.split(' ')[2])).toEqual(['validate', 'resolve', 'resolve', 'search', 'outdated']);
+    expect(readmeCliLines().map((l) => l.split(' ')[2])).toEqual(['validate', 'resolve', 'resolve', 'search', 'outdated', 'import']);
   });
 
   it('runs each of them as written with npx, from a fresh clone, after a first npx run and a rebuild', async () => {
@@ -82,6 +85,7 @@ describe("the README's CLI lines", () => {
       });
       if (line.includes(' search ')) expect(stdout).toContain('1.15.3');
       if (line.startsWith('npx packyard resolve profiles/edge.yaml')) expect(stdout).toContain('cilium');
+      if (line.includes(' import palette ')) expect(stdout).toContain('kind: ClusterProfile');
     }
   }, 300_000);
 });
