@@ -71,6 +71,8 @@ beforeAll(async () => {
   client = cluster.client;
   registry = await startOciRegistry({ auth: 'none' });
   for (const dir of PALETTE_PACKS) await pushRealPack('palette/spectro-packs/archive', dir);
+  // No pack-central file has layer kernel, the first of Palette's layers: one of our own shows it survives a sync.
+  await registry.pushPack({ name: 'kernel-hwe', version: '6.8.0', layer: 'kernel' }, 'palette/spectro-packs/archive/kernel-hwe');
   manager = await startOperator(cluster.kubeConfig, NS);
 }, 240_000);
 
@@ -99,6 +101,7 @@ describe('real pack-central packs synced by the operator', () => {
       kubevious: 'addon',
       'nvidia-dra-driver': 'addon',
       'piraeus-operator': 'csi',
+      'kernel-hwe': 'kernel',
     });
   });
 
@@ -148,6 +151,7 @@ describe('profiles on real packs', () => {
   };
   const helloManifests = () => exported().spec.template.packs.find((p) => p.type === 'manifest')!.manifests!;
   const packsSpec = () => [
+    { name: 'kernel-hwe', layer: 'kernel', registry: 'palette', version: '6.x' },
     { name: 'ubuntu', layer: 'os', registry: 'stack', version: '22.x' },
     { name: 'kubernetes', layer: 'k8s', registry: 'stack', version: '1.29.x' },
     { name: 'cni-calico', layer: 'cni', registry: 'stack', version: '3.x' },
@@ -170,6 +174,7 @@ describe('profiles on real packs', () => {
     const older = { ...piraeus, version: '2.8.1', constraints: undefined };
     await pushRealPack(base, 'piraeus-operator-2.9.0', Buffer.from(JSON.stringify(older, null, 2)));
     await createRegistry('stack', 'stack');
+    await waitForSync('palette');
     await waitForSync('stack');
     await createProfile('edge', 'Auto');
     await createProfile('edge-manual', 'Manual');
@@ -179,7 +184,7 @@ describe('profiles on real packs', () => {
     const p = await waitForProfile('edge', 'Resolved');
     const canonical = `[${helloManifests().map((m) => `{"content":${JSON.stringify(m.content)},"name":${JSON.stringify(m.name)}}`).join(',')}]`;
     expect(lockOf(p)).toEqual({
-      ubuntu: '22.4.4', kubernetes: '1.29.6', 'cni-calico': '3.27.3', 'piraeus-operator': '2.8.1', kubevious: '1.0.10',
+      'kernel-hwe': '6.8.0', ubuntu: '22.4.4', kubernetes: '1.29.6', 'cni-calico': '3.27.3', 'piraeus-operator': '2.8.1', kubevious: '1.0.10',
       'hello-universe': `sha256:${createHash('sha256').update(canonical).digest('hex')}`,
     });
     expect(p.status?.resolved?.find((r) => r.name === 'hello-universe')).toEqual({ name: 'hello-universe', layer: 'addon', digest: expect.any(String) });
