@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { buildPackArchive, packArchiveName, type PackArchive } from '../sources/palette/pack-archive.js';
-import { listPackDirectory, PACK_LIMITS, PackDirectoryError } from '../sources/palette/pack-directory.js';
+import { listPackDirectory, PACK_LIMITS, PackDirectoryError, type PackEntry } from '../sources/palette/pack-directory.js';
 import { packSchemaIssues } from '../sources/palette/pack-schema.js';
 import { packJsonFromTar } from '../sources/oci/palette-pack.js';
 import { untarBytes } from '../sources/oci/tar.js';
@@ -15,19 +16,26 @@ export interface BuiltPack extends LintedPack {
 }
 
 /** Lints a pack directory; a directory that cannot be a pack (hostile or too big) is an error naming why. */
-export async function lintPackDirectory(dir: string): Promise<{ diagnostics: Diagnostic[]; pack?: LintedPack; entries: Awaited<ReturnType<typeof listPackDirectory>> }> {
+export async function lintPackDirectory(dir: string): Promise<{ diagnostics: Diagnostic[]; pack?: LintedPack; entries: PackEntry[] }> {
   const entries = await listOrFail(dir);
   return { ...(await lintPack(dir, entries)), entries };
 }
 
-/** Lints and builds a pack directory; lint problems are printed (stderr) and end the command with exit 1. */
+/** Lints and builds a pack directory in memory; lint problems are printed (stderr) and end the command with exit 1. */
 export async function buildPackDirectory(dir: string, err: (text: string) => void): Promise<BuiltPack> {
+  const { pack, entries } = await lintedPackDirectory(dir, err);
+  return { ...pack, archive: await buildPackArchive(pack.name, pack.version, entries) };
+}
+
+/** A pack directory that lints clean, or exit 1 with its problems printed. */
+export async function lintedPackDirectory(dir: string, err: (text: string) => void): Promise<{ pack: LintedPack; entries: PackEntry[] }> {
   const { diagnostics, pack, entries } = await lintPackDirectory(dir);
   if (!pack) {
     for (const d of diagnostics) err(`${formatDiagnostic(d)}\n`);
-    throw new CliError(`${dir}: ${diagnostics.length} problem${diagnostics.length === 1 ? '' : 's'}; fix them and build again (packyard pack lint ${dir})`);
+    const n = diagnostics.length;
+    throw new CliError(`${dir}: ${n === 1 ? '1 problem; fix it' : `${n} problems; fix them`} and build again (packyard pack lint ${dir})`);
   }
-  return { ...pack, archive: await buildPackArchive(pack.name, pack.version, entries) };
+  return { pack, entries };
 }
 
 /** A pack archive built earlier (`pack build`, or Palette's `tar czf`): its pack.json names it. */
@@ -50,11 +58,10 @@ export async function readPackArchive(file: string): Promise<BuiltPack> {
     throw new CliError(`${file}: its pack.json does not pass Palette's pack schema: ${first.path.join('.')}: ${first.message}${issues.length > 1 ? ` (and ${issues.length - 1} more)` : ''}`);
   }
   const { name, version } = json as { name: string; version: string };
-  const { createHash } = await import('node:crypto');
   return { name, version, archive: { fileName: packArchiveName(name, version), bytes, digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}` } };
 }
 
-async function listOrFail(dir: string) {
+async function listOrFail(dir: string): Promise<PackEntry[]> {
   try {
     return await listPackDirectory(dir);
   } catch (e) {

@@ -212,6 +212,6 @@ describe('packyard pack build', () => {
     rmSync(join(dir, 'values.yaml'));
     const r = await runCli(['pack', 'build', dir, '-o', join(work, 'nobuild.tar.gz')]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe(`${join(dir, 'values.yaml')}:1: missing: a pack needs values.yaml (it may be empty)\nerror: ${dir}: 1 problem; fix them and build again (packyard pack lint ${dir})\n`);
+    expect(r.stderr).toBe(`${join(dir, 'values.yaml')}:1: missing: a pack needs values.yaml (it may be empty)\nerror: ${dir}: 1 problem; fix it and build again (packyard pack lint ${dir})\n`);
   });
 });

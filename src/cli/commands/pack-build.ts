@@ -1,8 +1,10 @@
-import { writeFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { packArchiveName, writePackArchive } from '../../sources/palette/pack-archive.js';
 import { HELP_OPTION, stringValue } from '../args.js';
 import type { Command } from '../context.js';
 import { EXIT, UsageError } from '../exit-codes.js';
-import { buildPackDirectory } from '../pack-input.js';
+import { lintedPackDirectory } from '../pack-input.js';
 
 export const packBuildCommand: Command = {
   spec: {
@@ -27,11 +29,19 @@ export const packBuildCommand: Command = {
 
   async run(ctx, values, positionals) {
     if (positionals.length !== 1) throw new UsageError('pack build needs exactly one DIR');
-    const built = await buildPackDirectory(positionals[0]!, ctx.err);
-    const file = stringValue(values, 'output') ?? built.archive.fileName;
-    await writeFile(file, built.archive.bytes);
-    ctx.out(`${file} ${built.archive.digest}\n`);
-    ctx.err(`built ${built.name} ${built.version}: ${built.archive.bytes.length} bytes\n`);
+    const { pack, entries } = await lintedPackDirectory(positionals[0]!, ctx.err);
+    const file = stringValue(values, 'output') ?? packArchiveName(pack.name, pack.version);
+    // Written beside the target and renamed: a failed build leaves no half archive under the name.
+    const partial = `${file}.partial-${process.pid}`;
+    let written;
+    try {
+      written = await writePackArchive(pack.name, pack.version, entries, createWriteStream(partial));
+      await rename(partial, file);
+    } finally {
+      await rm(partial, { force: true });
+    }
+    ctx.out(`${file} ${written.digest}\n`);
+    ctx.err(`built ${pack.name} ${pack.version}: ${written.size} bytes\n`);
     return EXIT.OK;
   },
 };

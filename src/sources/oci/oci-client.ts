@@ -341,7 +341,9 @@ export const pushScope = (repository: string) => `repository:${repository}:pull,
 function tooLarge(method: string, url: string, blobBytes: number, chunkBytes: number | undefined, res: Body): SourceError {
   const sent = chunkBytes === undefined ? `${blobBytes} bytes in one request` : `a chunk of ${chunkBytes} bytes (of ${blobBytes})`;
   const detail = res.body.length ? `: ${bodyExcerpt(res.body)}` : '';
-  return new SourceError('PackTooLarge', `${method} ${safeUrl(url)}: HTTP 413 Payload Too Large: the registry (or a proxy in front of it) refuses ${sent}${detail}`);
+  // An upload URL's query is the registry's opaque session state: long, and no help in a message.
+  const where = URL.parse(safeUrl(url));
+  return new SourceError('PackTooLarge', `${method} ${where ? `${where.origin}${where.pathname}` : safeUrl(url)}: HTTP 413 Payload Too Large: the registry (or a proxy in front of it) refuses ${sent}${detail}`);
 }
 
 /** 429, or a 5xx with Retry-After, is RateLimited; another 5xx is a plain failure. */

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { constants, createGzip } from 'node:zlib';
 import { pack as tarPack } from 'tar-stream';
@@ -31,16 +32,28 @@ export function packArchiveName(name: string, version: string): string {
   return `${name}-${version}.tar.gz`;
 }
 
-/**
- * A tar.gz of `entries` under a top directory `<name>/`, streamed: files are read one at a time as
- * the tar is written, so memory holds the compressed archive and one read buffer.
- */
+/** The archive in memory, to push it. */
 export async function buildPackArchive(name: string, version: string, entries: readonly PackEntry[]): Promise<PackArchive> {
+  const chunks: Buffer[] = [];
+  const { digest } = await writePackArchive(name, version, entries, async (source) => {
+    for await (const chunk of source) chunks.push(chunk);
+  });
+  return { fileName: packArchiveName(name, version), bytes: Buffer.concat(chunks), digest };
+}
+
+/** The archive streamed to `out` (a file for `pack build`): memory holds a chunk at a time, whatever the pack's size. */
+export async function writePackArchive(
+  name: string,
+  version: string,
+  entries: readonly PackEntry[],
+  out: Writable | ((source: AsyncIterable<Buffer>) => Promise<void>),
+): Promise<{ digest: string; size: number }> {
   const tar = tarPack();
   const gzip = createGzip({ level: constants.Z_BEST_COMPRESSION });
-  const chunks: Buffer[] = [];
-  const header = (path: string, type: 'file' | 'directory', mode: number, size: number) => ({
-    name: path, type, mode, size, mtime: FIXED_MTIME, uid: 0, gid: 0, uname: '', gname: '',
+  const hash = createHash('sha256');
+  let size = 0;
+  const header = (path: string, type: 'file' | 'directory', mode: number, bytes: number) => ({
+    name: path, type, mode, size: bytes, mtime: FIXED_MTIME, uid: 0, gid: 0, uname: '', gname: '',
   });
   const write = async () => {
     tar.entry(header(`${name}/`, 'directory', DIR_MODE, 0));
@@ -56,13 +69,18 @@ export async function buildPackArchive(name: string, version: string, entries: r
     }
     tar.finalize();
   };
+  // The gzip header's OS byte is the 10th byte of the stream: fixed on the way out, hashed after.
+  async function* normalised(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+    for await (const chunk of source) {
+      if (size <= GZIP_OS_OFFSET && size + chunk.length > GZIP_OS_OFFSET) chunk[GZIP_OS_OFFSET - size] = GZIP_OS_UNIX;
+      size += chunk.length;
+      hash.update(chunk);
+      yield chunk;
+    }
+  }
   await Promise.all([
     write().catch((err: unknown) => tar.destroy(err as Error)),
-    pipeline(tar, gzip, async (source: AsyncIterable<Buffer>) => {
-      for await (const chunk of source) chunks.push(chunk);
-    }),
+    pipeline(tar, gzip, normalised, out),
   ]);
-  const bytes = Buffer.concat(chunks);
-  bytes[GZIP_OS_OFFSET] = GZIP_OS_UNIX;
-  return { fileName: packArchiveName(name, version), bytes, digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}` };
+  return { digest: `sha256:${hash.digest('hex')}`, size };
 }
