@@ -48,6 +48,8 @@ export class LeaderElector {
   private stopped = false;
   private timer?: NodeJS.Timeout;
   private wake?: () => void;
+  /** The renewal in flight, if any: release() waits for it, or its write would race the release's. */
+  private renewing?: Promise<unknown>;
 
   constructor(
     private readonly client: KubeClient,
@@ -79,17 +81,24 @@ export class LeaderElector {
     this.wake?.();
     if (!this.leading) return;
     this.setLeading(false);
-    try {
-      const lease = await this.client.get<Lease>(LEASE_TYPE, this.config.name, this.config.namespace);
-      if (lease.spec.holderIdentity !== this.config.identity) return;
-      const at = new Date(this.now()).toISOString();
-      await this.client.update(LEASE_TYPE, {
-        ...lease,
-        spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: toMicro(at), acquireTime: toMicro(at) },
-      });
-      this.config.log?.info({ lease: this.config.name }, 'released leader lease');
-    } catch (err) {
-      this.config.log?.warn({ err: (err as Error).message }, 'could not release leader lease');
+    await this.renewing;
+    // A conflict means the lease moved since we read it (a renewal of ours landing late): read again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const lease = await this.client.get<Lease>(LEASE_TYPE, this.config.name, this.config.namespace);
+        if (lease.spec.holderIdentity !== this.config.identity) return;
+        const at = new Date(this.now()).toISOString();
+        await this.client.update(LEASE_TYPE, {
+          ...lease,
+          spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: toMicro(at), acquireTime: toMicro(at) },
+        });
+        this.config.log?.info({ lease: this.config.name }, 'released leader lease');
+        return;
+      } catch (err) {
+        if (isConflict(err) && attempt < 3) continue;
+        this.config.log?.warn({ err: (err as Error).message }, 'could not release leader lease');
+        return;
+      }
     }
   }
 
@@ -97,7 +106,10 @@ export class LeaderElector {
     let lastRenew = this.now();
     const tick = async () => {
       if (this.stopped) return;
-      const ok = await this.tryAcquireOrRenew().catch(() => false);
+      this.renewing = this.tryAcquireOrRenew().catch(() => false);
+      const ok = await this.renewing;
+      this.renewing = undefined;
+      if (this.stopped) return;
       if (ok) lastRenew = this.now();
       if (!ok && this.now() - lastRenew >= this.config.renewDeadlineMs) {
         this.config.log?.error({ lease: this.config.name }, 'failed to renew leader lease within the renew deadline');

@@ -179,6 +179,10 @@ export class WorkQueue {
     const worker = async () => {
       for (let key = await this.get(); key !== undefined; key = await this.get()) {
         await this.process(key, handler);
+        // A handler with nothing to write resolves without I/O; a run of those (a resync of thousands
+        // of unchanged objects) would be one chain of microtasks, and no timer, probe or lease renewal
+        // could run until it ended. One macrotask turn per key lets them in.
+        await yieldToEventLoop();
       }
     };
     await Promise.all(Array.from({ length: workers }, worker));
@@ -285,4 +289,8 @@ export class WorkQueue {
     }
     return { totalSeconds, longestSeconds };
   }
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }

@@ -215,6 +215,20 @@ describe('WorkQueue.run', () => {
     await queue.shutdown(0);
   });
 
+  it('lets timers run between keys whose handlers do no I/O (a resync of unchanged objects)', async () => {
+    const { queue } = newQueue();
+    let handled = 0;
+    void queue.run(4, () => {
+      handled++; // resolves at once, as a reconcile with nothing to write does
+    });
+    for (let i = 0; i < 5_000; i++) queue.add(`k${i}`);
+    // A real timer, as lease renewal and probes use: it must not wait for the whole queue.
+    const handledWhenTimerRan = await new Promise<number>((resolve) => setTimeout(() => resolve(handled), 0));
+    expect(handledWhenTimerRan).toBeLessThan(5_000);
+    while (handled < 5_000) await flush();
+    await queue.shutdown(0);
+  });
+
   it('never hands one key to two workers, and every add is eventually processed after it', async () => {
     type Step =
       | { kind: 'add'; key: string }
