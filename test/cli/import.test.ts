@@ -85,6 +85,12 @@ describe('packyard import palette: the real export', () => {
     expect((created as unknown as Profile).spec.packs).toHaveLength(4);
   });
 
+  it('notes a --registry-map entry that matched no pack', async () => {
+    const r = await runCli(['import', 'palette', EXPORT, ...MAP, '--registry-map', 'Private Repo=private']);
+    expect(r.stderr).toContain(`${EXPORT}: note: --registry-map 'Private Repo=private' matched no pack\n`);
+    expect(r.code).toBe(0);
+  });
+
   it('reports an unmapped registry, leaves the pack on the default registry and exits 1', async () => {
     const r = await runCli(['import', 'palette', EXPORT]);
     expect(r.code).toBe(1);

@@ -71,7 +71,8 @@ export const importCommand: Command = {
     const line = (kind: string, p: ImportProblem) => `${where}: ${kind}${p.path}: ${p.message}\n`;
     for (const n of result.notes) ctx.err(line('note: ', n));
     for (const u of result.unmapped) ctx.err(line('', u));
-    const used = new Set(JSON.stringify(result.profile).match(/"registry":"[^"]*"/g)?.map((m) => m.slice(12, -1)) ?? []);
+    const packs = (result.profile.spec as { packs: { registry?: string }[] }).packs;
+    const used = new Set(packs.map((p) => p.registry));
     for (const [from, to] of registryMap) if (!used.has(to)) ctx.err(`${where}: note: --registry-map '${from}=${to}' matched no pack\n`);
     ctx.out(formatYaml(result.profile));
     if (result.unmapped.length > 0) {
