@@ -24,6 +24,19 @@ function smallPack(dir: string): string {
   return dir;
 }
 
+describe('packyard pack', () => {
+  it('lists its commands, alone (exit 2) or asked (exit 0), and names an unknown one', async () => {
+    const alone = await runCli(['pack']);
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toMatch(/^Usage: packyard pack COMMAND \[flags\]\n\nCommands:\n {2}pack lint {4}.*\n {2}pack build {3}.*\n {2}pack push {4}/);
+    const asked = await runCli(['help', 'pack']);
+    expect({ code: asked.code, stdout: asked.stdout }).toEqual({ code: 0, stdout: alone.stderr });
+    expect((await runCli(['pack', 'push', '--help'])).stdout).toMatch(/^Usage: packyard pack push DIR\|FILE oci:\/\/REGISTRY\[\/BASE\] \[flags\]\n/);
+    const unknown = await runCli(['pack', 'publish']);
+    expect(unknown).toMatchObject({ code: 2, stderr: "error: unknown command \"pack publish\"\nRun 'packyard pack --help' for usage.\n" });
+  });
+});
+
 describe('packyard pack lint', () => {
   it("passes every real pack.json Palette's schema accepts, and fails nvidia-dra-driver on the field the schema names", async () => {
     const schema = new Ajv({ allErrors: true, strict: false }).compile(
