@@ -5,7 +5,7 @@ import type { SyncResult } from '../catalog.js';
 import type { TlsOptions } from '../http-client.js';
 import { packNameMatcher, selectVersions } from '../pack-filter.js';
 import type { PackSource, SyncRequest } from '../pack-source.js';
-import { SingleFlight } from '../single-flight.js';
+import { credentialKey, SingleFlight } from '../single-flight.js';
 import { SourceError } from '../source-error.js';
 import { newestFirst, toCatalogPacks, type ResolvedVersion } from './catalog-packs.js';
 import { mapLimit } from './concurrency.js';
@@ -58,6 +58,11 @@ export class OciRegistrySource implements PackSource {
   readonly #blobs: Lru<string, Cached>;
   /** Two tags (or two registries) naming one manifest at once fetch it once. */
   readonly #inflight = new SingleFlight<string, Cached>();
+  /**
+   * Two registries reading one registry at once (same origin, same credentials) share its ping,
+   * catalog and tag listings and their HEADs too; the results are only read, never changed.
+   */
+  readonly #requests = new SingleFlight<string, unknown>();
 
   constructor(private readonly opts: OciRegistrySourceOptions = {}) {
     this.#manifests = new Lru(opts.cacheEntries ?? 50_000);
@@ -76,18 +81,22 @@ export class OciRegistrySource implements PackSource {
       origin: registry.origin, credentials: creds, tls, timeoutMs, signal, tokens: this.#tokens, maxBytes, pageSize: this.opts.pageSize, http: this.opts.http,
     });
 
-    await client.ping();
+    // What a request's answer depends on besides its path: who asks, and the limits it is read with.
+    const scope = [registry.origin, credentialKey(creds.auth, tls), creds.identityToken ? credentialKey({ token: creds.identityToken }) : '', maxBytes, this.opts.pageSize ?? ''].join(' ');
+    const shared = <T>(what: string, fn: () => Promise<T>) => this.#requests.do(`${scope} ${what}`, fn) as Promise<T>;
+
+    await shared('ping', () => client.ping());
     const explicit = (spec.oci?.repositories ?? []).length > 0;
     const repositories = explicit
       ? [...new Set(spec.oci!.repositories!.map((r) => joinPath(registry.basePath, r)))]
-      : underPrefix(await client.catalog(), joinPath(registry.basePath, spec.oci?.baseContentPath));
+      : underPrefix(await shared('catalog', () => client.catalog()), joinPath(registry.basePath, spec.oci?.baseContentPath));
     const includes = packNameMatcher(spec.filter);
     const tracked = repositories.filter((r) => includes(packName(r))).sort();
 
     // Tags → versions, filtered per pack before any manifest is touched.
     let skipped = 0;
     const byPack = new Map<string, Candidate[]>();
-    const tagLists = await mapLimit(tracked, concurrency, (repository) => listTags(client, repository, explicit, registry.host));
+    const tagLists = await mapLimit(tracked, concurrency, (repository) => listTags(() => shared(`tags ${repository}`, () => client.tags(repository)), repository, explicit, registry.host));
     tracked.forEach((repository, i) => {
       for (const tag of tagLists[i]!) {
         const v = tagVersion(tag);
@@ -106,7 +115,7 @@ export class OciRegistrySource implements PackSource {
       selected.push(...selectVersions(unique, spec.filter));
     }
 
-    const digests = await mapLimit(selected, concurrency, (c) => client.manifestDigest(c.repository, c.tag).catch(goneTag));
+    const digests = await mapLimit(selected, concurrency, (c) => shared(`head ${c.repository}:${c.tag}`, () => client.manifestDigest(c.repository, c.tag)).catch(goneTag));
     const present = selected.map((c, i) => ({ ...c, digest: digests[i] })).filter((c): c is Candidate & { digest: string } => !!c.digest);
     skipped += selected.length - present.length;
     const revision = `sha256:${createHash('sha256')
@@ -180,9 +189,9 @@ function underPrefix(repositories: string[], prefix: string): string[] {
   return prefix ? repositories.filter((r) => r.startsWith(`${prefix}/`)) : repositories;
 }
 
-async function listTags(client: OciClient, repository: string, explicit: boolean, host: string): Promise<string[]> {
+async function listTags(tags: () => Promise<string[]>, repository: string, explicit: boolean, host: string): Promise<string[]> {
   try {
-    return await client.tags(repository);
+    return await tags();
   } catch (err) {
     if (!(err instanceof SourceError) || err.reason !== 'NotFound') throw err;
     // A discovered repository can be deleted between the catalog and its listing; a named one must exist.

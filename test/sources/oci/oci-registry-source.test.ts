@@ -80,6 +80,30 @@ describe('OciRegistrySource, content helm', () => {
     expect(packs.cilium!.versions[0]!.digest).toBe(digests['cilium:1.16.0+build.5']);
   });
 
+  it('shares the listings and HEADs of two registries reading one registry at once, as it shares blobs', async () => {
+    const url = `oci://${registry.host}/charts`;
+    const alone = countingHttp();
+    await new OciRegistrySource({ http: alone.http }).sync(syncRequest({ url }, { auth }));
+    const together = countingHttp();
+    const source = new OciRegistrySource({ http: together.http });
+    const [a, b] = await Promise.all([source.sync({ ...syncRequest({ url }, { auth }), registryName: 'a' }), source.sync({ ...syncRequest({ url }, { auth }), registryName: 'b' })]);
+    expect(a).toEqual(b);
+    const pick = (c: ReturnType<typeof alone.counts>) => ({ ping: c.ping, catalog: c.catalog, tags: c.tags, heads: c['manifest-head'], manifests: c['manifest-get'], blobs: c.blob });
+    expect(pick(together.counts())).toEqual(pick(alone.counts()));
+    expect(alone.counts()['manifest-head']).toBeGreaterThan(0);
+  });
+
+  it('shares nothing between registries with different credentials: a wrong password still fails alone', async () => {
+    const url = `oci://${registry.host}/charts`;
+    const source = new OciRegistrySource();
+    const [good, bad] = await Promise.allSettled([
+      source.sync({ ...syncRequest({ url }, { auth }), registryName: 'good' }),
+      source.sync({ ...syncRequest({ url }, { auth: { username: auth.username, password: 'wrong' } }), registryName: 'bad' }),
+    ]);
+    expect(good.status).toBe('fulfilled');
+    expect(bad.status === 'rejected' && bad.reason instanceof SourceError && bad.reason.reason).toBe('AuthenticationFailed');
+  });
+
   it('re-syncs an unchanged registry with tag listings and HEADs only, and reports it unchanged', async () => {
     const counter = countingHttp();
     const source = new OciRegistrySource({ http: counter.http });
