@@ -107,6 +107,16 @@ describe('packyard pack push', () => {
     expect(await pullAndUnpack(registry, `${registry.host}/spectro-packs/archive/hello-universe:1.3.1_k3s1`, 'hello-universe')).toEqual(treeOf(dir));
   }, 60_000);
 
+  it('gives the same manifest digest on every push with SOURCE_DATE_EPOCH', async () => {
+    const env = { DOCKER_CONFIG: dockerConfig(registry.host, registry.username, registry.password), SOURCE_DATE_EPOCH: '1700000000' };
+    const first = await runCli(['pack', 'push', packDir, `oci://${registry.host}/epoch`], { env });
+    const second = await runCli(['pack', 'push', packDir, `oci://${registry.host}/epoch`], { env });
+    expect([first.code, second.code]).toEqual([0, 0]);
+    expect(second.stdout).toBe(first.stdout);
+    const m = JSON.parse(await registry.oras(['manifest', 'fetch', first.stdout.trim()])) as { annotations: Record<string, string> };
+    expect(m.annotations['org.opencontainers.image.created']).toBe('2023-11-14T22:13:20Z');
+  }, 60_000);
+
   it('says whose credentials the registry rejected (401), without the secret', async () => {
     const env = { DOCKER_CONFIG: dockerConfig(registry.host, registry.username, 'wrong-Pa55word') };
     const r = await runCli(['pack', 'push', packDir, `oci://${registry.host}/palette`], { env });

@@ -34,6 +34,9 @@ export const packPushCommand: Command = {
       '_TOKEN (and _CA_FILE, _CERT_FILE/_KEY_FILE); else the docker config ($DOCKER_CONFIG/config.json or',
       '~/.docker/config.json, as docker/oras/helm login write it). Signing (--sign) is not available yet.',
       '',
+      'The manifest records when it was made: now, or SOURCE_DATE_EPOCH when set (then the same pack gives the',
+      'same manifest digest on every push).',
+      '',
       'Prints the pushed reference with its manifest digest.',
       'Exit status: 0 pushed, 1 lint problems or the input is refused, 2 usage error, 4 the registry failed or refused.',
     ].join('\n'),
@@ -86,7 +89,7 @@ export const packPushCommand: Command = {
       credentialSource: { configured: `from ${resolved.origin ?? 'the environment'}`, missing: `none were found (in ${where})${resolved.hint ? `: ${resolved.hint}` : ''}` },
     });
     try {
-      const result = await pushPackArchive(client, { repository, tag }, pack.archive, { chunkSize });
+      const result = await pushPackArchive(client, { repository, tag }, pack.archive, { chunkSize, created: sourceDateEpoch(ctx.env) });
       ctx.out(`${url.host}/${repository}:${tag}@${result.digest}\n`);
       ctx.err(`pushed ${pack.name} ${pack.version}: ${result.uploaded} blob${result.uploaded === 1 ? '' : 's'} uploaded, ${result.skipped} already in the registry\n`);
       return EXIT.OK;
@@ -96,6 +99,17 @@ export const packPushCommand: Command = {
     }
   },
 };
+
+/**
+ * SOURCE_DATE_EPOCH (reproducible-builds.org), when set, is the manifest's created time: the same
+ * pack then gives the same manifest digest on every push, as the archive has the same bytes.
+ */
+function sourceDateEpoch(env: NodeJS.ProcessEnv): Date | undefined {
+  const text = env.SOURCE_DATE_EPOCH;
+  if (text === undefined || text === '') return undefined;
+  if (!/^\d{1,12}$/.test(text)) throw new UsageError(`SOURCE_DATE_EPOCH must be seconds since 1970, not "${text}"`);
+  return new Date(Number(text) * 1000);
+}
 
 function parseDuration(text: string): number {
   try {
