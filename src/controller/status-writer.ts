@@ -13,6 +13,11 @@ interface LastWrite {
 
 /** Enough to recognise the echoes of a burst of writes to one object. */
 const VERSIONS_KEPT = 8;
+/**
+ * Records are dropped when their echo reaches the cache; one whose object was deleted first never
+ * is. Bounded, oldest first, so those cannot pile up (live records are a few in-flight writes).
+ */
+const RECORDS_KEPT = 10_000;
 
 /**
  * Writes an object's status through the /status subresource with a JSON merge patch, and only when
@@ -35,16 +40,24 @@ export class StatusWriter {
     const last = uid ? this.written.get(uid) : undefined;
     let patch = mergePatchFor(obj.status ?? {}, desired);
     if (last && last.versions.at(-1) !== resourceVersion) {
-      // The server holds our last write or something newer than the cache: patch what differs from
-      // either (a key already as desired is a no-op for the apiserver, which then bumps nothing).
-      patch = { ...mergePatchFor(last.status, desired), ...patch };
+      if (Object.keys(mergePatchFor(obj.status ?? {}, last.status)).length === 0) {
+        // The cache shows the status we last wrote (under a later resourceVersion, e.g. after a
+        // metadata change): it has caught up, and is all there is to compare with.
+        this.written.delete(uid!);
+      } else {
+        // The server holds our last write or something newer than the cache: patch what differs from
+        // either (a key already as desired is a no-op for the apiserver, which then bumps nothing).
+        patch = { ...mergePatchFor(last.status, desired), ...patch };
+      }
     }
     if (Object.keys(patch).length === 0) return false;
     const updated = await this.client.mergePatch<KubernetesObject & { status?: Status }>(type, name!, namespace, { status: patch }, 'status');
     const version = updated?.metadata?.resourceVersion;
     if (uid && version) {
       const versions = [...(last?.versions ?? []).filter((v) => v !== version), version].slice(-VERSIONS_KEPT);
+      this.written.delete(uid); // re-inserted last: the Map's order is then oldest write first
       this.written.set(uid, { versions, status: updated.status ?? desired });
+      if (this.written.size > RECORDS_KEPT) this.written.delete(this.written.keys().next().value!);
     }
     return true;
   }
