@@ -41,7 +41,17 @@ export const packResource = z
 export type PackResource = z.infer<typeof packResource>;
 
 export const packVersion = z.object({
-  version: z.string().min(1).describe('Exact SemVer version.'),
+  version: z
+    .string()
+    .min(1)
+    .describe(
+      "The version as the publisher wrote it (index.yaml's version, or the OCI tag with _ read as +): what an exact " +
+        'expression matches, the lock records and URLs use. Ordered as Helm orders versions (Masterminds/semver).',
+    ),
+  prerelease: z
+    .boolean()
+    .optional()
+    .describe('A SemVer prerelease (1.2.0-rc.1): listed, and chosen only by an expression that names a prerelease.'),
   appVersion: z.string().optional().describe('Version of the packaged application.'),
   digest: z.string().optional().describe('Content digest (sha256:…) of the chart or pack.'),
   created: timestamp.optional().describe('When the version was published.'),
@@ -71,9 +81,14 @@ export const packSpec = z
     displayName: z.string().optional().describe('Human-friendly name.'),
     description: z.string().optional().describe('What the pack provides.'),
     icon: z.string().optional().describe('URL of the pack icon.'),
-    latest: z.string().optional().describe('Newest stable version.'),
+    latest: z
+      .string()
+      .optional()
+      .describe('Newest stable version, as Helm\'s IndexFile.Get(name, "") picks it; unset when every version is a prerelease.'),
     versionCount: z.int().min(0).optional().describe('Number of versions listed.'),
-    versions: z.array(packVersion).describe('Versions, newest first.'),
+    versions: z
+      .array(packVersion)
+      .describe('Versions, newest first; two spellings of one version (v1.2.3 and 1.2.3) are both listed, in a fixed order.'),
   })
   .describe('A pack and its versions as the registry offers them. Written by the controller only.');
 export type PackSpec = z.infer<typeof packSpec>;

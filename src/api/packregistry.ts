@@ -75,7 +75,13 @@ export const packRegistrySpec = withRules(
         .object({
           include: globList.optional().describe('Glob patterns of pack names to keep; all when empty.'),
           exclude: globList.optional().describe('Glob patterns of pack names to drop, applied after include.'),
-          prereleases: z.boolean().default(false).describe('Keep prerelease versions (e.g. 1.2.0-rc.1).'),
+          prereleases: z
+            .boolean()
+            .default(true)
+            .describe(
+              'Keep prerelease versions (e.g. 1.2.0-rc.1) in the catalogue, flagged prerelease: true, so a profile can pin ' +
+                'one; resolution still chooses a prerelease only when the expression names one. false leaves them out.',
+            ),
           maxVersionsPerPack: z
             .int()
             .min(1)

@@ -11,10 +11,18 @@ import {
   seqTag,
   strTag,
 } from 'js-yaml';
-import { SemVer, parse as parseSemVer } from 'semver';
 import { layer as layerSchema, type Layer } from '../api/common.js';
 import { LAYER_ANNOTATION, type PackVersion } from '../api/pack.js';
+import { compareHelmVersions, isStable, readHelmVersion, type HelmVersion } from '../resolve/helm-version.js';
 import type { CatalogPack } from './catalog.js';
+import {
+  CHART_VERSION_FIELDS,
+  HELM_ENTRIES,
+  HELM_INDEX_FILE,
+  checkJsonShape,
+  checkYamlShape,
+  yamlTrue,
+} from './helm-index-shape.js';
 import { packNameMatcher, selectVersions, type PackFilter } from './pack-filter.js';
 import { SourceError } from './source-error.js';
 
@@ -29,11 +37,14 @@ export interface HelmIndexOptions {
 export interface HelmIndexResult {
   /** Packs sorted by name, each with its versions newest first. */
   packs: CatalogPack[];
-  /** Versions that are not SemVer (or repeat a version of the same chart), skipped rather than fatal. */
+  /**
+   * Entries Helm drops too (null, no name, a version Masterminds/semver cannot read, a bad type…),
+   * and the versions of charts no Pack can be named after: skipped rather than fatal.
+   */
   skippedVersions: number;
 }
 
-const EXPECTED = 'expected a Helm repository index (apiVersion v1 with entries)';
+const EXPECTED = 'expected a Helm repository index (apiVersion and entries)';
 
 /** An index needs depth 7 at most (entries → chart → version → dependencies → …): 64 is generous. */
 const MAX_DEPTH = 64;
@@ -53,9 +64,6 @@ const ALIAS_NODE_BUDGET = 10_000;
  */
 const INDEX_SCHEMA = new Schema([strTag, seqTag, mapTag, nullCoreTag]);
 
-/** Helm's Masterminds/semver prefix: optional `v`, optional minor and patch (`v1.2` is 1.2.0). */
-const HELM_VERSION_CORE = /^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?=$|[-+])/;
-
 const LAYERS: ReadonlySet<string> = new Set(layerSchema.options);
 
 /** A URI scheme: what makes a URL absolute for Go's url.IsAbs. */
@@ -71,8 +79,9 @@ type YamlMap = Record<string, unknown>;
 
 /** One parsed chart version with what sorting and the pack-level fields need. */
 interface Candidate {
+  /** As published: the identity of the version everywhere (pins, locks, URLs). */
   version: string;
-  semver: SemVer;
+  helm: HelmVersion;
   created: number;
   out: PackVersion;
   displayName?: string;
@@ -81,15 +90,23 @@ interface Candidate {
   layer: Layer;
 }
 
-/** Turns a Helm repository index into catalogue packs. Pure: no I/O, throws SourceError('InvalidIndex'). */
+/**
+ * Turns a Helm repository index into catalogue packs: the charts and versions Helm's own
+ * `repo.LoadIndexFile` reads, versions as published. An index Helm refuses is refused here too
+ * (helm-index-shape.ts). Pure: no I/O, throws SourceError('InvalidIndex').
+ */
 export function parseHelmIndex(body: Buffer | string, opts: HelmIndexOptions): HelmIndexResult {
+  if (body.length === 0) throw invalid(`${EXPECTED}, got an empty file`);
   const source = decode(body).replace(/^\uFEFF/, '');
   const start = source.trimStart();
   if (start === '') throw invalid(`${EXPECTED}, got an empty document`);
   if (start.startsWith('<')) throw invalid(`${EXPECTED}, got ${describeMarkup(start)}`);
   if (start.startsWith('{')) {
     const json = parseJson(source); // Helm accepts JSON indexes, and JSON.parse is fast and lean
-    if (json !== undefined) return toPacks(Object.entries(checkIndex(json)), opts);
+    if (json !== undefined) {
+      checkJsonShape(json, HELM_INDEX_FILE, '');
+      return toPacks(Object.entries(checkIndex(json)), opts);
+    }
   }
   const charts = splitCharts(source);
   if (charts) {
@@ -99,7 +116,8 @@ export function parseHelmIndex(body: Buffer | string, opts: HelmIndexOptions): H
       if (!(e instanceof SourceError)) throw e; // else the whole document decides, with the right message
     }
   }
-  return toPacks(Object.entries(checkIndex(parseYaml(source, aliasBudget(source)))), opts);
+  const { doc, renames } = parseYaml(source, aliasBudget(source), HELM_INDEX_FILE, '');
+  return toPacks(Object.entries(checkIndex(doc)).map(([name, list]) => [renames.get(name) ?? name, list]), opts);
 }
 
 function toPacks(entries: Iterable<[string, unknown]>, opts: HelmIndexOptions): HelmIndexResult {
@@ -115,14 +133,13 @@ function toPacks(entries: Iterable<[string, unknown]>, opts: HelmIndexOptions): 
       continue;
     }
     const candidates: Candidate[] = [];
-    for (const [i, item] of items.entries()) {
-      const candidate = readVersion(item, `entries.${name}[${i}]`, resolveUrl);
+    for (const item of items) {
+      const candidate = readVersion(item, resolveUrl);
       if (candidate) candidates.push(candidate);
       else skippedVersions++;
     }
-    const unique = dedupe(candidates.sort(newestFirst));
-    skippedVersions += candidates.length - unique.length;
-    const kept = selectVersions(unique, opts.filter);
+    // Helm keeps every entry, repeats and two spellings of one version included, and so do we.
+    const kept = selectVersions(candidates.sort(newestFirst), opts.filter);
     if (kept.length > 0) packs.push(toPack(name, kept));
   }
   packs.sort((a, b) => compareStrings(a.name, b.name));
@@ -137,16 +154,18 @@ function decode(body: Buffer | string): string {
   return body.toString('utf8');
 }
 
-/** The entries of an index document, once it is known to be one. */
+/**
+ * The entries of an index document, once its types are Helm's. Helm needs a non-empty apiVersion
+ * (any value) and nothing else: no entries, or `entries:` with nothing under it, is an empty index.
+ */
 function checkIndex(doc: unknown): YamlMap {
-  if (!isMap(doc)) throw invalid(`${EXPECTED}, got ${describe(doc)}`);
-  if (!Object.hasOwn(doc, 'entries')) throw invalid(`${EXPECTED}, got ${describe(doc)} without entries`);
-  const entries = doc.entries ?? {}; // `entries:` with no charts, as Go reads it
-  if (!isMap(entries)) throw invalid(`${EXPECTED}, got entries as ${describe(entries)}`);
-  if (doc.apiVersion !== 'v1') {
-    const found = doc.apiVersion == null ? 'no apiVersion' : `apiVersion ${JSON.stringify(doc.apiVersion)}`;
-    throw invalid(`${EXPECTED}, got ${found}`);
+  if (doc !== null && doc !== undefined && !isMap(doc)) throw invalid(`${EXPECTED}, got ${describe(doc)}`);
+  const apiVersion = (doc as YamlMap | null | undefined)?.apiVersion;
+  if (apiVersion === null || apiVersion === undefined || apiVersion === '') {
+    throw invalid(`${EXPECTED}, got no apiVersion (Helm: "no API version specified")`);
   }
+  const entries = (doc as YamlMap).entries ?? {};
+  if (!isMap(entries)) throw invalid(`${EXPECTED}, got entries as ${describe(entries)}`);
   return entries;
 }
 
@@ -190,16 +209,20 @@ export function splitCharts(source: string): { head: string; charts: string[] } 
   return { head: `${source.slice(0, entriesLine.index)}entries: {}\n${source.slice(end)}`, charts };
 }
 
-/** Each chart text must be a map of one new chart name: anything else makes the caller parse the whole. */
+/**
+ * Each chart text must be a map of one new chart name: anything else makes the caller parse the
+ * whole. So does any refusal, and the whole document's parse then names the index's own line.
+ */
 function* chartByChart(split: { head: string; charts: string[] }, aliases: AliasBudget): Generator<[string, unknown]> {
-  checkIndex(parseYaml(split.head, aliases));
+  checkIndex(parseYaml(split.head, aliases, HELM_INDEX_FILE, '').doc);
   const seen = new Set<string>();
   for (const text of split.charts) {
-    const chart = parseYaml(text, aliases);
-    const name = isMap(chart) ? Object.keys(chart) : [];
-    if (name.length !== 1 || seen.has(name[0]!)) throw invalid('not one chart per chart key');
-    seen.add(name[0]!);
-    yield [name[0]!, (chart as YamlMap)[name[0]!]];
+    const { doc: chart, renames } = parseYaml(text, aliases, HELM_ENTRIES, 'entries');
+    const keys = isMap(chart) ? Object.keys(chart) : [];
+    const name = keys.length === 1 ? (renames.get(keys[0]!) ?? keys[0]!) : undefined;
+    if (name === undefined || seen.has(name)) throw invalid('not one chart per chart key');
+    seen.add(name);
+    yield [name, (chart as YamlMap)[keys[0]!]];
   }
 }
 
@@ -220,13 +243,17 @@ function aliasBudget(source: string): AliasBudget {
   return { limit: Math.max(ALIAS_NODE_BUDGET, source.length), expanded: 0 };
 }
 
-function parseYaml(source: string, aliases: AliasBudget): unknown {
+/**
+ * The first document of a YAML text (go-yaml reads no further), after its types are checked
+ * against Helm's (`type`, at `path`).
+ */
+function parseYaml(text: string, aliases: AliasBudget, type: typeof HELM_INDEX_FILE, path: string): { doc: unknown; renames: Map<string, string> } {
   try {
-    const events = parseEvents(source, { maxDepth: MAX_DEPTH });
-    checkAliasExpansion(events, source, aliases);
-    const docs = constructFromEvents(events, { source, schema: INDEX_SCHEMA });
-    if (docs.length > 1) throw invalid(`${EXPECTED}, got a YAML stream of ${docs.length} documents`);
-    return docs[0] ?? null; // comments only
+    const events = parseEvents(text, { maxDepth: MAX_DEPTH });
+    if (text.includes('*')) checkAliasExpansion(events, text, aliases); // no `*`, no alias
+    const renames = checkYamlShape(events, text, type, path);
+    const docs = constructFromEvents(events, { source: text, schema: INDEX_SCHEMA });
+    return { doc: docs[0] ?? null, renames }; // null: comments only
   } catch (e) {
     if (!(e instanceof YAMLException)) throw e;
     const at = e.mark ? ` (line ${e.mark.line + 1}, column ${e.mark.column + 1})` : '';
@@ -275,85 +302,122 @@ function checkAliasExpansion(events: readonly Event[], source: string, aliases: 
   }
 }
 
-function readVersion(item: unknown, path: string, resolveUrl: (u: string) => string | undefined): Candidate | undefined {
-  if (item === null) return undefined; // Helm drops empty entries too
-  if (!isMap(item)) throw invalid(`${path}: expected a chart version map, got ${describe(item)}`);
-  const semver = helmSemVer(item.version);
-  if (!semver) return undefined;
-  const annotations = mapAt(item.annotations, `${path}.annotations`);
-  const version = semver.build.length ? `${semver.version}+${semver.build.join('.')}` : semver.version;
-  const created = stringAt(item.created, `${path}.created`);
+/**
+ * One entry as Helm's loader keeps it, or undefined when Helm drops it (null, or failing
+ * chart.Metadata.Validate: no name, a name with `/`, a version Masterminds cannot read, a type
+ * other than application or library, a null maintainer or dependency, a bad dependency alias).
+ */
+function readVersion(entry: unknown, resolveUrl: (u: string) => string | undefined): Candidate | undefined {
+  if (!isMap(entry)) return undefined; // null: Helm drops empty entries too
+  const item = goFields(entry);
+  const name = sanitize(stringAt(item.name) ?? '');
+  if (name === '' || name === '.' || name === '..' || name.includes('/')) return undefined;
+  const version = stringAt(item.version);
+  const helm = version === undefined ? undefined : readHelmVersion(version);
+  if (!helm || version === undefined) return undefined;
+  if (!['', 'application', 'library'].includes(stringAt(item.type) ?? '')) return undefined;
+  if (listAt(item.maintainers).includes(null)) return undefined;
+  const dependencies = listAt(item.dependencies);
+  if (dependencies.some((d) => d === null || (isMap(d) && !validAlias(goValue(d, 'alias'))))) return undefined;
+
+  const annotations = isMap(item.annotations) ? item.annotations : undefined;
+  const created = stringAt(item.created);
   const createdMs = created !== undefined && RFC3339.test(created) ? Date.parse(created) : Number.NaN;
-  const validCreated = Number.isNaN(createdMs) ? undefined : created;
-  const urls = listAt(item.urls, `${path}.urls`)
-    .map((u, i) => stringAt(u, `${path}.urls[${i}]`))
+  const urls = listAt(item.urls)
+    .map((u) => stringAt(u))
     .map((u) => u && resolveUrl(u))
     .filter((u): u is string => !!u);
   const out: PackVersion = {
     version,
-    appVersion: stringAt(item.appVersion, `${path}.appVersion`),
-    digest: normaliseDigest(stringAt(item.digest, `${path}.digest`)),
-    created: validCreated,
+    prerelease: isStable(helm) ? undefined : true,
+    appVersion: sanitize(stringAt(item.appVersion)),
+    digest: normaliseDigest(stringAt(item.digest)),
+    created: Number.isNaN(createdMs) ? undefined : created,
     urls: urls.length ? urls : undefined,
-    kubeVersion: stringAt(item.kubeVersion, `${path}.kubeVersion`),
-    deprecated: isTrue(item.deprecated) || undefined,
+    kubeVersion: sanitize(stringAt(item.kubeVersion)),
+    deprecated: item.deprecated === true || (typeof item.deprecated === 'string' && yamlTrue(item.deprecated)) || undefined,
   };
   const layer = annotations?.[LAYER_ANNOTATION];
   return {
     version,
-    semver,
+    helm,
     created: Number.isNaN(createdMs) ? Number.NEGATIVE_INFINITY : createdMs,
     out: compact(out),
-    displayName: stringAt(annotations?.[DISPLAY_NAME_ANNOTATION], `${path}.annotations["${DISPLAY_NAME_ANNOTATION}"]`),
-    description: stringAt(item.description, `${path}.description`),
-    icon: stringAt(item.icon, `${path}.icon`),
+    displayName: stringAt(annotations?.[DISPLAY_NAME_ANNOTATION]),
+    description: sanitize(stringAt(item.description)),
+    icon: sanitize(stringAt(item.icon)),
     layer: typeof layer === 'string' && LAYERS.has(layer) ? (layer as Layer) : 'addon',
   };
 }
 
 /**
- * Versions as Helm reads them (Masterminds/semver): a leading `v` and missing minor or patch are
- * accepted, so `v1.2` is 1.2.0; the rest must be strict SemVer 2.0 (node-semver, loose=false, which
- * also rejects leading zeros that Helm tolerates). Packs carry the canonical form, build metadata
- * kept, so everything downstream compares plain SemVer; Helm finds `v1.2` when asked for 1.2.0.
+ * An entry's fields by their Go names. encoding/json matches keys without regard to case, and the
+ * YAML-to-JSON step sorts keys, so of `Version` and `version` the later in byte order wins; JSON
+ * indexes may carry unknown fields, which Helm ignores.
  */
-export function helmSemVer(raw: unknown): SemVer | undefined {
-  if (typeof raw !== 'string') return undefined;
-  const core = HELM_VERSION_CORE.exec(raw);
-  if (!core) return undefined;
-  const full = `${core[1]}.${core[2] ?? '0'}.${core[3] ?? '0'}${raw.slice(core[0].length)}`;
-  return parseSemVer(full, { loose: false }) ?? undefined;
+function goFields(item: YamlMap): YamlMap {
+  let exact = true;
+  for (const k in item) {
+    if (CHART_VERSION_FIELDS.get(k.toLowerCase()) !== k) {
+      exact = false;
+      break;
+    }
+  }
+  if (exact) return item;
+  const out: YamlMap = {};
+  for (const k of Object.keys(item).sort()) {
+    const field = CHART_VERSION_FIELDS.get(k.toLowerCase());
+    if (field !== undefined && item[k] !== null && item[k] !== undefined) out[field] = item[k];
+  }
+  return out;
+}
+
+/** A field of a nested struct (a dependency), matched without regard to case like goFields. */
+function goValue(item: YamlMap, field: string): unknown {
+  if (Object.hasOwn(item, field)) return item[field];
+  const key = Object.keys(item).filter((k) => k.toLowerCase() === field).sort().pop();
+  return key === undefined ? undefined : item[key];
+}
+
+/** Helm's aliasNameFormat, for a dependency alias that is set. */
+function validAlias(alias: unknown): boolean {
+  return typeof alias !== 'string' || alias === '' || /^[a-zA-Z0-9_-]+$/.test(alias);
+}
+
+/** Helm's sanitizeString: whitespace becomes a space, what is not printable goes. */
+function sanitize<T extends string | undefined>(s: T): T {
+  if (s === undefined || !/[^\x20-\x7e]/.test(s)) return s;
+  return s.replace(/\s/g, ' ').replace(/[^\p{L}\p{M}\p{N}\p{P}\p{S} ]/gu, '') as T;
 }
 
 /**
- * Newest first by SemVer precedence; equal precedence (build metadata) by `created`, newest first,
- * then by version text; whole records last, so the order never depends on the order of the input.
+ * Newest first by precedence as Helm orders them (build metadata ignored); equal precedence by
+ * `created`, newest first, then by version text; whole records last, so the order never depends on
+ * the order of the input (Helm's own sort is not stable, so it has no order of its own for ties).
  */
 function newestFirst(a: Candidate, b: Candidate): number {
   return (
-    b.semver.compare(a.semver) ||
+    compareHelmVersions(b.helm, a.helm) ||
     compareNumbers(b.created, a.created) ||
     compareStrings(a.version, b.version) ||
-    compareStrings(JSON.stringify(a), JSON.stringify(b))
+    compareStrings(JSON.stringify(a.out), JSON.stringify(b.out))
   );
 }
 
-/** `v1.2.3` and `1.2.3` are the same version: keep the first, i.e. the most recently created. */
-function dedupe(sorted: Candidate[]): Candidate[] {
-  const seen = new Set<string>();
-  return sorted.filter((c) => !seen.has(c.version) && !!seen.add(c.version));
-}
-
+/**
+ * Pack-level fields come from the newest stable version (the newest when all are prereleases);
+ * `latest` is what Helm's IndexFile.Get(name, "") returns: the newest stable version, none without one.
+ */
 function toPack(name: string, kept: Candidate[]): CatalogPack {
-  const newest = kept[0]!;
-  const latest = kept.find((c) => c.semver.prerelease.length === 0) ?? newest;
+  const latest = kept.find((c) => isStable(c.helm));
+  const face = latest ?? kept[0]!;
   return compact({
     name,
-    layer: newest.layer,
-    displayName: newest.displayName ?? name,
-    description: newest.description,
-    icon: newest.icon,
-    latest: latest.version,
+    layer: face.layer,
+    displayName: face.displayName ?? name,
+    description: face.description,
+    icon: face.icon,
+    latest: latest?.version,
     versionCount: kept.length,
     versions: kept.map((c) => c.out),
   });
@@ -381,25 +445,14 @@ function normaliseDigest(digest: string | undefined): string | undefined {
   return /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/.test(digest) ? digest : undefined;
 }
 
-function isTrue(value: unknown): boolean {
-  return value === true || value === 'true' || value === 'True' || value === 'TRUE';
+/** A string field's value; types were checked against Helm's, so anything else is null. */
+function stringAt(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
-function stringAt(value: unknown, path: string): string | undefined {
-  if (value === null || value === undefined || value === '') return undefined;
-  if (typeof value === 'object') throw invalid(`${path}: expected a string, got ${describe(value)}`);
-  return String(value); // numbers and booleans only come from JSON indexes
-}
-
-function listAt(value: unknown, path: string): unknown[] {
+function listAt(value: unknown, path?: string): unknown[] {
   if (value === null || value === undefined) return [];
-  if (!Array.isArray(value)) throw invalid(`${path}: expected a list, got ${describe(value)}`);
-  return value;
-}
-
-function mapAt(value: unknown, path: string): YamlMap | undefined {
-  if (value === null || value === undefined) return undefined;
-  if (!isMap(value)) throw invalid(`${path}: expected a map, got ${describe(value)}`);
+  if (!Array.isArray(value)) throw invalid(`${path ?? 'a field'}: expected a list, got ${describe(value)}`);
   return value;
 }
 

@@ -3,7 +3,7 @@ import type { PackRegistrySpec } from '../api/packregistry.js';
 
 /**
  * A registry's `spec.filter`. No filter, or no `prereleases`, means the spec's defaults: every name,
- * every version, no prereleases.
+ * every version, prereleases included.
  */
 export type PackFilter = Omit<NonNullable<PackRegistrySpec['filter']>, 'prereleases'> & { prereleases?: boolean };
 
@@ -19,15 +19,15 @@ export function packNameMatcher(filter?: PackFilter): (name: string) => boolean 
 }
 
 /**
- * The versions a filter keeps from a list sorted newest first: prereleases only when enabled, then
- * the newest `maxVersionsPerPack`. Versions must be SemVer strings (sources normalise them first).
+ * The versions a filter keeps from a list sorted newest first: prereleases unless `prereleases: false`,
+ * then the newest `maxVersionsPerPack`. Versions must be ones Helm reads (helm-version.ts).
  */
 export function selectVersions<T extends { version: string }>(newestFirst: readonly T[], filter?: PackFilter): T[] {
-  const kept = filter?.prereleases ? [...newestFirst] : newestFirst.filter((v) => !isPrerelease(v.version));
+  const kept = filter?.prereleases === false ? newestFirst.filter((v) => !isPrerelease(v.version)) : [...newestFirst];
   return filter?.maxVersionsPerPack === undefined ? kept : kept.slice(0, filter.maxVersionsPerPack);
 }
 
-/** For a valid SemVer string: the core is digits and dots, so a `-` before any `+` starts a prerelease. */
+/** For a version Helm reads: `v`, digits and dots before any `-`, so a `-` before any `+` starts a prerelease. */
 export function isPrerelease(version: string): boolean {
   const plus = version.indexOf('+');
   return (plus < 0 ? version : version.slice(0, plus)).includes('-');

@@ -1,6 +1,8 @@
 // PackRegistry (type helm) end to end: the real operator manager against a real apiserver, syncing a
 // real Helm repository (charts packaged and indexed by the real helm CLI) served over HTTPS with auth.
-import { rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Pack } from '../../src/api/pack.js';
 import type { PackRegistry } from '../../src/api/packregistry.js';
@@ -13,6 +15,7 @@ import { basicAuth, content, hang, serveDirectory, startServer, status, truncate
 import { createTestPki, type TestPki } from '../harness/tls.js';
 import { startOperator } from '../harness/operator.js';
 import { waitFor } from '../harness/wait.js';
+import { REPO_ROOT, tempDir } from '../cli/cli-harness.js';
 
 const NAMESPACE = 'packyard-helm-test';
 let cluster: TestCluster;
@@ -89,9 +92,9 @@ describe('PackRegistry of type helm', () => {
       tls: { caSecretRef: { name: 'helm-ca' } },
     });
     const registry = await waitForReady('demo', 'Synced');
-    expect(registry.status).toMatchObject({ packCount: 2, versionCount: 3 });
+    expect(registry.status).toMatchObject({ packCount: 2, versionCount: 4 });
     expect(registry.status?.revision).toMatch(/^sha256:[0-9a-f]{64}$/);
-    expect(ready(registry)?.message).toBe(`synced 2 packs (3 versions) from ${server.url}/charts`);
+    expect(ready(registry)?.message).toBe(`synced 2 packs (4 versions) from ${server.url}/charts`);
 
     const packs = await packsOf('demo');
     const podinfo = packs.find((p) => p.metadata.name === 'demo.podinfo')!;
@@ -101,7 +104,9 @@ describe('PackRegistry of type helm', () => {
     expect(podinfo.spec.versions[0]!.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect((podinfo.metadata as KubernetesObject['metadata'])?.ownerReferences?.[0]).toMatchObject({ kind: 'PackRegistry', name: 'demo', uid: created.metadata?.uid, controller: true });
     const cilium = packs.find((p) => p.metadata.name === 'demo.cilium')!;
-    expect(cilium.spec).toMatchObject({ layer: 'cni', latest: '1.15.0' }); // the prerelease is filtered out by default
+    // The prerelease is listed and flagged, so a profile can pin it; latest stays the newest stable version.
+    expect(cilium.spec).toMatchObject({ layer: 'cni', latest: '1.15.0' });
+    expect(cilium.spec.versions.map((v) => [v.version, v.prerelease])).toEqual([['1.16.0-rc.1', true], ['1.15.0', undefined]]);
   });
 
   it('re-syncs an unchanged repository with a conditional GET and writes no Pack', async () => {
@@ -186,6 +191,49 @@ describe('PackRegistry of type helm', () => {
     expect(ready(broken)?.message).toMatch(/HTML/);
     expect((await packsOf('demo')).map((p) => p.metadata.name)).toEqual(packsBefore);
   });
+
+  it('reads a real public index as Helm reads it, then keeps that catalogue while the index is one Helm refuses', async () => {
+    const fixtures = join(REPO_ROOT, '../shared/fixtures/helm-index');
+    const file = join(fixtures, 'aws__eks-charts__index.yaml');
+    const loader = execFileSync(join(REPO_ROOT, 'hack/build-tool.sh'), ['helm-index-loader'], { encoding: 'utf8' }).trim();
+    type Chart = { count: number; newestStable: string; distinct: string[] };
+    const [helm] = JSON.parse(execFileSync(loader, ['--read', file], { encoding: 'utf8', maxBuffer: 1 << 26 })) as { versions: number; perChart: Record<string, Chart> }[];
+    server.route('/real/index.yaml', content(readFileSync(file)));
+    await createRegistry('real', { type: 'helm', url: `${server.url}/real`, tls: { caSecretRef: { name: 'helm-ca' } } });
+    const synced = await waitForReady('real', 'Synced', 'True', 60_000);
+    expect(synced.status).toMatchObject({ packCount: Object.keys(helm!.perChart).length, versionCount: helm!.versions });
+    const packs = new Map((await packsOf('real')).map((p) => [p.spec.name, p.spec]));
+    for (const [name, chart] of Object.entries(helm!.perChart)) {
+      const pack = packs.get(name);
+      expect([name, pack?.versionCount, pack?.latest ?? '']).toEqual([name, chart.count, chart.newestStable]);
+      expect([name, [...new Set(pack!.versions.map((v) => v.version))].sort()]).toEqual([name, chart.distinct]);
+    }
+    const before = (await packsOf('real')).map((p) => [p.metadata.name, p.metadata.resourceVersion]);
+
+    // The same index with one unquoted appVersion, as a publisher might write it: Helm refuses the whole file.
+    const broken = readFileSync(file, 'utf8').replace('appVersion: v0.5.20', 'appVersion: 1.4');
+    const brokenFile = join(tempDir('helm-broken-'), 'index.yaml');
+    writeFileSync(brokenFile, broken);
+    const [helmBroken] = JSON.parse(execFileSync(loader, ['--read', brokenFile], { encoding: 'utf8' })) as { error?: string }[];
+    expect(helmBroken?.error).toMatch(/cannot unmarshal number into Go struct field .*appVersion of type string/);
+    server.route('/real/index.yaml', content(broken));
+    await requestSync('real', 'broken');
+    const refused = await waitForReady('real', 'InvalidIndex');
+    expect(ready(refused)?.message).toMatch(/line \d+: entries\.aws-efa-k8s-device-plugin\[\d+\]\.appVersion: Helm's loader expects a string, got the number 1\.4/);
+    expect(refused.status).toMatchObject({ packCount: synced.status?.packCount, versionCount: synced.status?.versionCount });
+    expect((await packsOf('real')).map((p) => [p.metadata.name, p.metadata.resourceVersion])).toEqual(before);
+
+    // A real index committed with merge-conflict markers (Azure/brigade-charts): refused, nothing lost.
+    server.route('/real/index.yaml', content(readFileSync(join(fixtures, 'Azure__brigade-charts__docs__index.yaml'))));
+    await requestSync('real', 'conflict');
+    const conflict = await waitFor('the conflicted index refused', async () => {
+      const r = await getRegistry('real');
+      return r.status?.lastHandledSyncRequest === 'conflict' ? r : undefined;
+    });
+    expect(ready(conflict)).toMatchObject({ status: 'False', reason: 'InvalidIndex' });
+    expect(ready(conflict)?.message).toMatch(/line \d+/);
+    expect((await packsOf('real')).map((p) => [p.metadata.name, p.metadata.resourceVersion])).toEqual(before);
+  }, 120_000);
 
   it.each([
     ['NotFound', '/missing', undefined, {}],

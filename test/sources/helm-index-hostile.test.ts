@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { entry, indexYaml, parse, parseError } from './helm-index-support.js';
 
-const EXPECTED = 'expected a Helm repository index (apiVersion v1 with entries), got';
+const EXPECTED = 'expected a Helm repository index (apiVersion and entries), got';
 
 /** The classic "billion laughs": nine levels of nine aliases, 9^9 strings once expanded. */
 function billionLaughs(indent = ''): string {
@@ -34,8 +34,9 @@ describe('alias bombs', () => {
   });
 
   it('do not stop the modest aliases a hand-written index may use', () => {
-    const charts = Array.from({ length: 50 }, (_, i) => `  c${i}:\n  - version: 1.0.${i}\n    maintainers: *team\n    urls: [c.tgz]`);
-    const body = `apiVersion: v1\nteam: &team\n- name: Platform\n  email: p@example.com\nentries:\n${charts.join('\n')}\n`;
+    const team = '&team\n    - name: Platform\n      email: p@example.com';
+    const charts = Array.from({ length: 50 }, (_, i) => `  c${i}:\n  - name: c${i}\n    version: 1.0.${i}\n    maintainers: ${i ? '*team' : team}\n    urls: [c.tgz]`);
+    const body = `apiVersion: v1\nentries:\n${charts.join('\n')}\n`;
     expect(parse(body).packs).toHaveLength(50);
   });
 });
@@ -53,11 +54,13 @@ describe('deep nesting', () => {
     expect(ms).toBeLessThan(2000);
   });
 
-  it('in a JSON index is harmless: nothing walks fields it does not know', () => {
-    const deep = `${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}`;
-    const body = `{"apiVersion":"v1","entries":{"a":[{"version":"1.0.0","annotations":{"x":${deep}}}]}}`;
+  it('in a JSON index is harmless: nothing walks what Helm leaves untyped, and a typed field stops at its first level', () => {
+    const deep = `${'{"a":'.repeat(5_000)}1${'}'.repeat(5_000)}`;
+    const body = `{"apiVersion":"v1","serverInfo":{"x":${deep}},"entries":{"a":[{"name":"a","version":"1.0.0"}]}}`;
     expect(parse(body).packs[0]?.latest).toBe('1.0.0');
-    expect(parseError(deep).message).toBe(`${EXPECTED} a map with keys a without entries`);
+    const typed = `{"apiVersion":"v1","entries":{"a":[{"name":"a","version":"1.0.0","annotations":{"x":${deep}}}]}}`;
+    expect(parseError(typed).message).toBe("entries.a[0].annotations.x: Helm's loader expects a string, got a map");
+    expect(parseError(deep).message).toBe(`${EXPECTED} no apiVersion (Helm: "no API version specified")`);
   });
 });
 
@@ -86,12 +89,11 @@ describe('documents that are something else', () => {
     ['an HTML error page', '<!DOCTYPE html>\n<html><head><title>404 Not Found</title></head><body>nope</body></html>', `${EXPECTED} an HTML document ("404 Not Found")`],
     ['an HTML page without a title', '\n  <html><body>Sign in</body></html>', `${EXPECTED} an HTML document`],
     ['an XML error', '<?xml version="1.0"?><Error><Code>AccessDenied</Code></Error>', `${EXPECTED} HTML or XML markup`],
-    ['JSON that is not an index', '{"name": "nginx", "version": "1.0.0"}', `${EXPECTED} a map with keys name, version without entries`],
-    ['a JSON list', '[{"apiVersion": "v1"}]', `${EXPECTED} a list of 1 items`],
-    ['a JSON index of another apiVersion', '{"apiVersion": "v2", "entries": {}}', `${EXPECTED} apiVersion "v2"`],
-    ['a JSON index whose entries are a list', '{"apiVersion": "v1", "entries": []}', `${EXPECTED} entries as a list of 0 items`],
-    ['a Chart.yaml', 'apiVersion: v2\nname: nginx\nversion: 1.0.0\n', `${EXPECTED} a map with keys apiVersion, name, version without entries`],
-    ['a Kubernetes manifest', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n', `${EXPECTED} a map with keys apiVersion, kind, metadata without entries`],
+    ['JSON that is not an index', '{"name": "nginx", "version": "1.0.0"}', `${EXPECTED} no apiVersion (Helm: "no API version specified")`],
+    ['a JSON list', '[{"apiVersion": "v1"}]', "line 1: the index: expected a map (IndexFile), got a list"],
+    ['a JSON index whose entries are a list', '{"apiVersion": "v1", "entries": []}', "entries: Helm's loader expects a map, got a list"],
+    ['a Chart.yaml', 'apiVersion: v2\nname: nginx\nversion: 1.0.0\n', 'line 2: name: Helm\'s loader refuses the unknown field "name" (of IndexFile)'],
+    ['a Kubernetes manifest', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n', 'line 2: kind: Helm\'s loader refuses the unknown field "kind" (of IndexFile)'],
   ])('%s', (_title, body, message) => {
     const error = parseError(body);
     expect(error.reason).toBe('InvalidIndex');
@@ -99,7 +101,7 @@ describe('documents that are something else', () => {
   });
 
   it('a chart called __proto__ is just a chart', () => {
-    const result = parse('apiVersion: v1\nentries:\n  __proto__:\n  - version: 1.0.0\n    urls: [x.tgz]\n');
+    const result = parse('apiVersion: v1\nentries:\n  __proto__:\n  - name: x\n    version: 1.0.0\n    urls: [x.tgz]\n');
     expect(result.packs.map((p) => p.name)).toEqual(['__proto__']);
     expect(({} as Record<string, unknown>).version).toBeUndefined();
   });
@@ -111,14 +113,19 @@ describe('size', () => {
     for (let i = 0; i < 100_000; i++) {
       const version = `${Math.floor(i / 1000)}.${Math.floor(i / 10) % 100}.${i % 10}`;
       lines.push(
-        `  - version: ${version}`,
+        `  - name: big`,
+        `    version: ${version}`,
         `    created: "2024-01-01T00:00:00Z"`,
         `    digest: ${'0123456789abcdef'.repeat(4)}`,
         `    urls: [big-${version}.tgz]`,
       );
     }
     const body = Buffer.from(lines.join('\n'));
-    const { result, ms } = timed(() => parse(body));
+    // CPU time, not wall time: on a shared machine the wall clock measures the neighbours too.
+    const cpu = process.cpuUsage();
+    const result = parse(body);
+    const used = process.cpuUsage(cpu);
+    const ms = (used.user + used.system) / 1000;
     expect(result.packs[0]).toMatchObject({ name: 'big', versionCount: 100_000, latest: '99.99.9' });
     expect(result.packs[0]?.versions[99_999]?.version).toBe('0.0.0');
     expect(ms).toBeLessThan(10_000);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { helmSemVer, splitCharts } from '../../src/sources/helm-index.js';
+import { splitCharts } from '../../src/sources/helm-index.js';
 import { REPO_URL, entry, indexYaml, parse, parseError } from './helm-index-support.js';
 
 const FIXTURE = readFileSync(fileURLToPath(new URL('../../../test/sources/fixtures/helm-index-small.yaml', import.meta.url)));
@@ -21,11 +21,19 @@ describe('a realistic index', () => {
           displayName: 'cert-manager',
           description: 'A Helm chart for cert-manager',
           icon: 'https://raw.githubusercontent.com/cert-manager/community/4d35a69437d21b76322157e6284be4cd64e6d2b7/logo/logo-small.png',
-          latest: '1.14.4',
-          versionCount: 2,
+          latest: 'v1.14.4',
+          versionCount: 3,
           versions: [
             {
-              version: '1.14.4',
+              version: 'v1.15.0-alpha.2',
+              prerelease: true,
+              appVersion: 'v1.15.0-alpha.2',
+              digest: 'sha256:0f0e0d0c0b0a09080706050403020100f0e0d0c0b0a09080706050403020100f',
+              created: '2024-03-20T09:00:00.5+01:00',
+              urls: ['https://charts.example.com/stable/charts/cert-manager-v1.15.0-alpha.2.tgz'],
+            },
+            {
+              version: 'v1.14.4',
               appVersion: 'v1.14.4',
               digest: 'sha256:5e2a3f6b0d8d5bf9c7b7ff1f0d1d4c60d3a6a2ea74fc0d5f2ab1a13dd0c33c6b',
               created: '2024-03-05T12:04:43.214935384Z',
@@ -33,7 +41,7 @@ describe('a realistic index', () => {
               kubeVersion: '>= 1.22.0-0',
             },
             {
-              version: '1.13.0',
+              version: 'v1.13.0',
               appVersion: 'v1.13.0',
               digest: 'sha256:8b1b0f33d2a8e8d5f7e1c5d2b6a6b9f0f9a4a1c3d7e2b5a8c6d4e3f2a1b0c9d8',
               created: '2023-09-12T16:22:05.031219822Z',
@@ -91,11 +99,11 @@ describe('a realistic index', () => {
           layer: 'addon',
           displayName: 'legacy-dashboard',
           description: 'DEPRECATED: General-purpose web UI for Kubernetes clusters',
-          latest: '1.2.0',
+          latest: '1.2',
           versionCount: 1,
           versions: [
             {
-              version: '1.2.0',
+              version: '1.2',
               appVersion: '1.10',
               digest: 'sha256:f6fe2ad41f02c1e3d2d09ec8b2e6ad01fab6ee2cc5d2f6e3c9c1c0b7d7b8f3a5',
               created: '2019-01-09T11:03:46.121738Z',
@@ -108,15 +116,10 @@ describe('a realistic index', () => {
     });
   });
 
-  it('keeps prereleases when the filter asks, taking pack fields from the newest version', () => {
-    const [certManager] = parse(FIXTURE, { filter: { prereleases: true } }).packs;
-    expect(certManager).toMatchObject({
-      latest: '1.14.4',
-      versionCount: 3,
-      description: 'A Helm chart for cert-manager (alpha)',
-      icon: 'https://example.org/cert-manager-alpha.png',
-    });
-    expect(certManager?.versions[0]).toMatchObject({ version: '1.15.0-alpha.2', created: '2024-03-20T09:00:00.5+01:00' });
+  it('leaves prereleases out when the filter says prereleases: false', () => {
+    const [certManager] = parse(FIXTURE, { filter: { prereleases: false } }).packs;
+    expect(certManager).toMatchObject({ latest: 'v1.14.4', versionCount: 2, description: 'A Helm chart for cert-manager' });
+    expect(certManager?.versions.map((v) => v.version)).toEqual(['v1.14.4', 'v1.13.0']);
   });
 
   it('reads the same index served as JSON, as Helm does', () => {
@@ -149,13 +152,13 @@ describe('chart by chart', () => {
   });
 
   it('reads CRLF line endings and comments between charts', () => {
-    const body = 'apiVersion: v1\r\nentries:\r\n# first\r\n  a:\r\n  - version: 1.0.0\r\n\r\n  # second\r\n  b:\r\n  - version: 2.0.0\r\n';
+    const body = 'apiVersion: v1\r\nentries:\r\n# first\r\n  a:\r\n  - {name: a, version: 1.0.0}\r\n\r\n  # second\r\n  b:\r\n  - {name: b, version: 2.0.0}\r\n';
     expect(splitCharts(body)?.charts).toHaveLength(2);
     expect(parse(body).packs.map((p) => [p.name, p.latest])).toEqual([['a', '1.0.0'], ['b', '2.0.0']]);
   });
 
   it('falls back to the whole document for an alias from one chart to another', () => {
-    const body = 'apiVersion: v1\nentries:\n  a:\n  - &v {version: 1.0.0, urls: [a.tgz]}\n  b:\n  - *v\n';
+    const body = 'apiVersion: v1\nentries:\n  a:\n  - &v {name: a, version: 1.0.0, urls: [a.tgz]}\n  b:\n  - *v\n';
     expect(parse(body).packs.map((p) => [p.name, p.latest])).toEqual([['a', '1.0.0'], ['b', '1.0.0']]);
   });
 
@@ -167,66 +170,73 @@ describe('chart by chart', () => {
   });
 });
 
-describe('what is not an index', () => {
-  const expected = 'expected a Helm repository index (apiVersion v1 with entries), got';
+describe('what is not an index (Helm refuses each of these too: see helm-index-differential.test.ts)', () => {
+  const expected = 'expected a Helm repository index (apiVersion and entries), got';
   it.each([
-    ['an empty body', '', `${expected} an empty document`],
+    ['an empty body', '', `${expected} an empty file`],
     ['whitespace', ' \n\t\n', `${expected} an empty document`],
-    ['comments only', '# nothing here\n', `${expected} an empty document`],
-    ['a plain string', 'Not Found', `${expected} the text "Not Found"`],
-    ['a list', '- a\n- b\n', `${expected} a list of 2 items`],
-    ['an empty map', '{}', `${expected} an empty map without entries`],
-    ['a map without entries', 'apiVersion: v1\ngenerated: now\n', `${expected} a map with keys apiVersion, generated without entries`],
-    ['entries as a list', 'apiVersion: v1\nentries: [a, b]\n', `${expected} entries as a list of 2 items`],
-    ['entries as text', 'apiVersion: v1\nentries: nginx\n', `${expected} entries as the text "nginx"`],
-    ['a wrong apiVersion', 'apiVersion: v2\nentries: {}\n', `${expected} apiVersion "v2"`],
+    ['comments only', '# nothing here\n', `${expected} no apiVersion`],
+    ['a plain string', 'Not Found', 'line 1: the index: expected a map (IndexFile), got "Not Found"'],
+    ['a list', '- a\n- b\n', 'line 1: the index: expected a map (IndexFile), got a list'],
+    ['an empty map', '{}', `${expected} no apiVersion`],
+    ['a map with an unknown field', 'apiVersion: v1\ngenerated: now\n', 'line 2: generated: Helm\'s loader expects an RFC 3339 time'],
+    ['entries as a list', 'apiVersion: v1\nentries: [a, b]\n', 'line 2: entries: expected a map, got a list'],
+    ['entries as text', 'apiVersion: v1\nentries: nginx\n', 'line 2: entries: expected a map, got "nginx"'],
     ['no apiVersion', 'entries: {}\n', `${expected} no apiVersion`],
-    ['several documents', 'apiVersion: v1\nentries: {}\n---\napiVersion: v1\nentries: {}\n', `${expected} a YAML stream of 2 documents`],
+    ['an empty apiVersion', 'apiVersion: ""\nentries: {}\n', `${expected} no apiVersion`],
     ['broken YAML', 'apiVersion: v1\nentries: {a: [1, 2}\n', `${expected} YAML that cannot be read: missed comma between flow collection entries (line 2, column 19)`],
     ['truncated YAML', 'apiVersion: v1\nentries: {a: [1,', `${expected} YAML that cannot be read: unexpected end of the stream within a flow collection (line 2, column 17)`],
     ['a tab-indented map', 'apiVersion: v1\nentries:\n\tnginx: []\n', `${expected} YAML that cannot be read:`],
     ['a duplicated key', 'apiVersion: v1\nentries: {}\nentries: {}\n', `${expected} YAML that cannot be read: duplicated mapping key (line 3, column 1)`],
-    ['an unknown tag', 'apiVersion: v1\nentries: !!js/function "x"\n', `${expected} YAML that cannot be read: unknown scalar tag`],
+    ['an unknown tag', 'apiVersion: v1\nentries: !!js/function "x"\n', 'line 2: entries: expected a map, got "x"'],
+    ['a merge key', 'apiVersion: v1\nbase: &b {apiVersion: v1}\n<<: *b\nentries: {}\n', 'line 2: base: Helm\'s loader refuses the unknown field'],
   ])('%s', (_title, body, message) => {
     const error = parseError(body);
     expect(error.reason).toBe('InvalidIndex');
     expect(error.message.slice(0, message.length)).toBe(message);
   });
 
+  it('reads the first document of a stream, as go-yaml does', () => {
+    const body = 'apiVersion: v1\nentries: {a: [{name: a, version: 1.0.0}]}\n---\nanything: else\n';
+    expect(parse(body).packs.map((p) => p.name)).toEqual(['a']);
+  });
+
   it.each([
-    ['a chart that is not a list', { nginx: 'latest' }, 'entries.nginx: expected a list, got the text "latest"'],
-    ['a chart that is a map', { nginx: { version: '1.0.0' } }, 'entries.nginx: expected a list, got a map with keys version'],
-    ['a version that is not a map', { nginx: [entry('1.0.0'), '1.0.1'] }, 'entries.nginx[1]: expected a chart version map, got the text "1.0.1"'],
-    ['urls that are not a list', { nginx: [entry('1.0.0', { urls: { a: 'b' } })] }, 'entries.nginx[0].urls: expected a list, got a map with keys a'],
-    ['a url that is not a string', { nginx: [entry('1.0.0', { urls: [['x']] })] }, 'entries.nginx[0].urls[0]: expected a string, got a list of 1 items'],
-    ['annotations that are not a map', { nginx: [entry('1.0.0', { annotations: ['x'] })] }, 'entries.nginx[0].annotations: expected a map, got a list of 1 items'],
-    ['a description that is a map', { nginx: [entry('1.0.0', { description: { a: 1 } })] }, 'entries.nginx[0].description: expected a string, got a map with keys a'],
-  ])('%s is named by its path', (_title, entries, message) => {
-    expect(parseError(indexYaml(entries)).message).toBe(message);
+    ['a chart that is not a list', { nginx: 'latest' }, 'entries.nginx', 'expected a list, got "latest"'],
+    ['a chart that is a map', { nginx: { version: '1.0.0' } }, 'entries.nginx', 'expected a list, got a map'],
+    ['a version that is not a map', { nginx: [entry('1.0.0'), '1.0.1'] }, 'entries.nginx[1]', 'expected a map (ChartVersion), got "1.0.1"'],
+    ['urls that are not a list', { nginx: [entry('1.0.0', { urls: { a: 'b' } })] }, 'entries.nginx[0].urls', 'expected a list, got a map'],
+    ['a url that is not a string', { nginx: [entry('1.0.0', { urls: [['x']] })] }, 'entries.nginx[0].urls[0]', 'expected a string, got a list'],
+    ['annotations that are not a map', { nginx: [entry('1.0.0', { annotations: ['x'] })] }, 'entries.nginx[0].annotations', 'expected a map, got a list'],
+    ['a description that is a map', { nginx: [entry('1.0.0', { description: { a: 1 } })] }, 'entries.nginx[0].description', 'expected a string, got a map'],
+    ['an unquoted number as appVersion', { nginx: [entry('1.0.0', { appVersion: 1.4 })] }, 'entries.nginx[0].appVersion', 'Helm\'s loader expects a string, got the number 1.4 (quote it: "1.4")'],
+  ])('%s is named by its line and path', (_title, entries, path, what) => {
+    const text = indexYaml(entries);
+    const m = /^line (\d+): (\S+): (.*)$/.exec(parseError(text).message);
+    expect(m?.slice(2)).toEqual([path, what]);
+    const key = /([A-Za-z]+)(\[\d+\])?$/.exec(path)![1]!;
+    const lines = text.split('\n');
+    // The line named holds the field, or (for a list item) is at or below it.
+    expect(lines.slice(0, Number(m![1])).some((l) => l.includes(`${key}:`))).toBe(true);
+    expect(lines[Number(m![1]) - 1]).toBeDefined();
   });
 });
 
 describe('versions', () => {
-  it.each([
-    ['1.2.3', '1.2.3'],
-    ['v1.2.3', '1.2.3'],
-    ['1.2', '1.2.0'],
-    ['v2', '2.0.0'],
-    ['1.2-rc.1', '1.2.0-rc.1'],
-    ['1.0.0-rc.1+build.5', '1.0.0-rc.1+build.5'],
-    ['1.0.0+20240101', '1.0.0+20240101'],
-  ])('%s is read as Helm reads it: %s', (raw, canonical) => {
-    expect(helmSemVer(raw)?.version).toBe(canonical.replace(/\+.*/, ''));
-    expect(versionsOf({ a: [entry(raw)] }, { filter: { prereleases: true } })).toEqual([canonical]);
+  it.each(['1.2.3', 'v1.2.3', '1.2', 'v2', '1.2-rc.1', '1.0.0-rc.1+build.5', '1.0.0+20240101', '01.2.3', '1.02.3', '3.5.0079'])(
+    '%s is a version to Helm, kept as published',
+    (raw) => {
+      expect(versionsOf({ a: [entry(raw)] })).toEqual([raw]);
+    },
+  );
+
+  it('refuses an unquoted YAML number as a version, as Helm does (1.10 would be the number 1.1)', () => {
+    const body = 'apiVersion: v1\nentries:\n  a:\n  - name: a\n    version: 1.10\n    urls: [a.tgz]\n';
+    expect(parseError(body).message).toMatch(/^line 5: entries\.a\[0\]\.version: Helm's loader expects a string, got the number 1\.10/);
   });
 
-  it('keeps the text of an unquoted YAML number (1.10 is 1.10.0, not 1.1.0)', () => {
-    const body = 'apiVersion: v1\nentries:\n  a:\n  - version: 1.10\n    urls: [a.tgz]\n';
-    expect(parse(body).packs[0]?.latest).toBe('1.10.0');
-  });
-
-  it.each(['latest', 'nightly', '1.2.3.4', '01.2.3', '1.02.3', '1.0.0-', '1.0.0-01', 'v', '', ' 1.2.3', '=1.2.3', 'V1.2.3'])(
-    '%j is not SemVer: skipped and counted',
+  it.each(['latest', 'nightly', '1.2.3.4', '1.0.0-', '1.0.0-01', 'v', '', ' 1.2.3', '=1.2.3', 'V1.2.3'])(
+    '%j is not a version to Helm: skipped and counted',
     (raw) => {
       const result = parse(indexYaml({ a: [entry('1.0.0'), entry(raw)] }));
       expect(result.skippedVersions).toBe(1);
@@ -235,8 +245,8 @@ describe('versions', () => {
   );
 
   it('skips and counts entries without a version, and empty entries as Helm does', () => {
-    const result = parse(indexYaml({ a: [entry('1.0.0'), { name: 'a', urls: ['x'] }, null, entry('1.1.0', { version: null })] }));
-    expect(result.skippedVersions).toBe(3);
+    const result = parse(indexYaml({ a: [entry('1.0.0'), { name: 'a', urls: ['x'] }, null, entry('1.1.0', { version: null }), entry('1.2.0', { name: null })] }));
+    expect(result.skippedVersions).toBe(4);
     expect(result.packs[0]?.versionCount).toBe(1);
   });
 
@@ -245,7 +255,7 @@ describe('versions', () => {
     expect(parse('apiVersion: v1\nentries:\n')).toEqual({ packs: [], skippedVersions: 0 });
   });
 
-  it('keeps one of versions that are the same once canonical, the most recently created, and counts the other', () => {
+  it('keeps both spellings of one version, the most recently created first, as Helm keeps both', () => {
     const result = parse(
       indexYaml({
         a: [
@@ -254,11 +264,18 @@ describe('versions', () => {
         ],
       }),
     );
-    expect(result.skippedVersions).toBe(1);
-    expect(result.packs[0]).toMatchObject({ versionCount: 1, description: 'new' });
+    expect(result.skippedVersions).toBe(0);
+    expect(result.packs[0]).toMatchObject({ versionCount: 2, description: 'new', latest: '1.0.0' });
+    expect(result.packs[0]?.versions.map((v) => v.version)).toEqual(['1.0.0', 'v1.0.0']);
   });
 
-  it('keeps the same one of two equal versions with equal dates whatever their order', () => {
+  it('keeps exact repeats, as Helm does, and counts them as versions', () => {
+    const result = parse(indexYaml({ a: [entry('1.0.0'), entry('1.0.0'), entry('0.9.0')] }));
+    expect(result.packs[0]?.versions.map((v) => v.version)).toEqual(['1.0.0', '1.0.0', '0.9.0']);
+    expect(result.packs[0]?.versionCount).toBe(3);
+  });
+
+  it('orders two equal versions with equal dates the same way whatever their order', () => {
     const a = entry('v1.0.0', { urls: ['a.tgz'] });
     const b = entry('1.0.0', { urls: ['b.tgz'] });
     expect(parse(indexYaml({ c: [a, b] }))).toEqual(parse(indexYaml({ c: [b, a] })));
@@ -289,12 +306,13 @@ describe('versions', () => {
     expect(versionsOf({ a: versions })).toEqual(['1.0.0+e', '1.0.0+b', '1.0.0+a', '1.0.0+c', '1.0.0+d']);
   });
 
-  it('sets latest to the newest release, or the newest version when all are prereleases', () => {
-    const filter = { prereleases: true };
-    const mixed = parse(indexYaml({ a: [entry('1.0.0'), entry('2.0.0-rc.1'), entry('0.9.0')] }), { filter });
+  it('sets latest to the newest release, and none when all are prereleases (Helm\'s Get(name, "") finds none)', () => {
+    const mixed = parse(indexYaml({ a: [entry('1.0.0'), entry('2.0.0-rc.1'), entry('0.9.0')] }));
     expect(mixed.packs[0]).toMatchObject({ latest: '1.0.0', versionCount: 3 });
-    const pre = parse(indexYaml({ a: [entry('1.0.0-alpha.1'), entry('1.0.0-beta.1')] }), { filter });
-    expect(pre.packs[0]).toMatchObject({ latest: '1.0.0-beta.1', versionCount: 2 });
+    expect(mixed.packs[0]?.versions.map((v) => [v.version, v.prerelease])).toEqual([['2.0.0-rc.1', true], ['1.0.0', undefined], ['0.9.0', undefined]]);
+    const pre = parse(indexYaml({ a: [entry('1.0.0-alpha.1'), entry('1.0.0-beta.1')] }));
+    expect(pre.packs[0]).toMatchObject({ versionCount: 2 });
+    expect(pre.packs[0]?.latest).toBeUndefined();
   });
 });
 
@@ -337,13 +355,17 @@ describe('fields', () => {
   it.each([
     ['2024-03-05T12:04:43.214935384Z', '2024-03-05T12:04:43.214935384Z'],
     ['2024-03-05T12:04:43+01:00', '2024-03-05T12:04:43+01:00'],
-    ['yesterday', undefined],
-    ['2024-03-05', undefined],
-    ['2024-13-05T12:04:43Z', undefined],
-    ['2024-03-05 12:04:43Z', undefined],
+    ['2024-03-05T1:04:43Z', undefined], // Go's time.Parse takes a one-digit hour; a Pack's date-time does not
   ])('created %s is kept as %s', (created, kept) => {
     expect(onlyVersion({ created }).created).toBe(kept);
   });
+
+  it.each(['yesterday', '2024-03-05', '2024-13-05T12:04:43Z', '2024-03-05 12:04:43Z', '2023-02-29T00:00:00Z'])(
+    'created %s fails the index, as Helm\'s loader fails it',
+    (created) => {
+      expect(parseError(indexYaml({ a: [entry('1.0.0', { created })] })).message).toMatch(/^line \d+: entries\.a\[0\]\.created: /);
+    },
+  );
 
   it('marks only deprecated versions, and keeps appVersion and kubeVersion', () => {
     expect(onlyVersion({ deprecated: true, appVersion: 'v9', kubeVersion: '>=1.27.0-0' })).toEqual({
@@ -367,12 +389,13 @@ describe('fields', () => {
     expect(parse(indexYaml({ a: [entry('1.0.0', { annotations })] })).packs[0]?.layer).toBe(layer);
   });
 
-  it('takes layer, display name, description and icon from the newest version', () => {
+  it('takes layer, display name, description and icon from the newest stable version', () => {
     const pack = parse(
       indexYaml({
         'my-chart': [
           entry('1.0.0', { description: 'old', icon: 'old.svg', annotations: { 'packyard.io/layer': 'csi', 'packyard.io/display-name': 'Old' } }),
           entry('2.0.0', { description: 'new', icon: 'new.svg', annotations: { 'packyard.io/layer': 'cni', 'packyard.io/display-name': 'New' } }),
+          entry('3.0.0-rc.1', { description: 'next', icon: 'next.svg', annotations: { 'packyard.io/layer': 'os' } }),
         ],
       }),
     ).packs[0];
@@ -416,8 +439,9 @@ describe('filter', () => {
     expect(parse(indexYaml(entries), { filter: { include: ['nginx'] } }).skippedVersions).toBe(0);
   });
 
-  it('drops prereleases by default, and a pack left without versions', () => {
-    const result = parse(indexYaml(entries));
+  it('keeps prereleases by default; prereleases: false drops them, and a pack left without versions', () => {
+    expect(parse(indexYaml(entries)).packs.map((p) => p.name)).toEqual(['cert-manager', 'cert-manager-csi', 'cilium', 'nginx']);
+    const result = parse(indexYaml(entries), { filter: { prereleases: false } });
     expect(result.packs.map((p) => p.name)).toEqual(['cert-manager', 'cert-manager-csi', 'cilium']);
     expect(result.packs[0]?.versions.map((v) => v.version)).toEqual(['1.0.0', '0.9.0', '0.8.0']);
   });

@@ -40,14 +40,15 @@ describe('packNameMatcher', () => {
 describe('selectVersions', () => {
   const newestFirst = v('2.0.0-rc.1', '1.1.0', '1.1.0-beta.1+build-7', '1.0.0+build-1', '0.9.0');
 
-  it('drops prereleases unless enabled (no filter means the defaults)', () => {
-    expect(selectVersions(newestFirst)).toEqual(v('1.1.0', '1.0.0+build-1', '0.9.0'));
+  it('keeps prereleases unless disabled (no filter means the defaults)', () => {
+    expect(selectVersions(newestFirst)).toEqual(newestFirst);
     expect(selectVersions(newestFirst, { prereleases: false })).toEqual(v('1.1.0', '1.0.0+build-1', '0.9.0'));
     expect(selectVersions(newestFirst, { prereleases: true })).toEqual(newestFirst);
   });
 
   it('keeps the newest maxVersionsPerPack after dropping prereleases', () => {
-    expect(selectVersions(newestFirst, { maxVersionsPerPack: 2 })).toEqual(v('1.1.0', '1.0.0+build-1'));
+    expect(selectVersions(newestFirst, { prereleases: false, maxVersionsPerPack: 2 })).toEqual(v('1.1.0', '1.0.0+build-1'));
+    expect(selectVersions(newestFirst, { maxVersionsPerPack: 2 })).toEqual(v('2.0.0-rc.1', '1.1.0'));
     expect(selectVersions(newestFirst, { prereleases: true, maxVersionsPerPack: 1 })).toEqual(v('2.0.0-rc.1'));
     expect(selectVersions(newestFirst, { prereleases: true, maxVersionsPerPack: 99 })).toEqual(newestFirst);
   });
@@ -105,8 +106,8 @@ describe('properties', () => {
         const input = versions.map((version, i) => ({ version, i }));
         const out = selectVersions(input, f);
         if (f.maxVersionsPerPack !== undefined) expect(out.length).toBeLessThanOrEqual(f.maxVersionsPerPack);
-        if (!f.prereleases) expect(out.filter((x) => x.version.split('+')[0]!.includes('-'))).toEqual([]);
-        const eligible = input.filter((x) => f.prereleases || !isPrerelease(x.version));
+        if (f.prereleases === false) expect(out.filter((x) => x.version.split('+')[0]!.includes('-'))).toEqual([]);
+        const eligible = input.filter((x) => f.prereleases !== false || !isPrerelease(x.version));
         expect(out).toEqual(eligible.slice(0, f.maxVersionsPerPack ?? eligible.length));
       }),
     );

@@ -1,5 +1,5 @@
-import type { SemVer } from 'semver';
 import type { PackVersion } from '../../api/pack.js';
+import { compareHelmVersions, isStable, type HelmVersion } from '../../resolve/helm-version.js';
 import type { CatalogPack } from '../catalog.js';
 import { compact, type VersionMetadata } from './version-metadata.js';
 
@@ -8,8 +8,9 @@ export interface ResolvedVersion {
   pack: string;
   repository: string;
   tag: string;
+  /** The tag with `_` read as `+`: the published version. */
   version: string;
-  semver: SemVer;
+  helm: HelmVersion;
   digest: string;
   meta: VersionMetadata;
 }
@@ -20,12 +21,13 @@ export interface ResolvedVersion {
  */
 export function newestFirst(a: Omit<ResolvedVersion, 'digest' | 'meta'> & { meta?: VersionMetadata }, b: typeof a): number {
   const created = (v: typeof a) => (v.meta?.created ? Date.parse(v.meta.created) : Number.NEGATIVE_INFINITY);
-  return b.semver.compare(a.semver) || compareNumbers(created(b), created(a)) || cmp(a.repository, b.repository) || cmp(a.tag, b.tag);
+  return compareHelmVersions(b.helm, a.helm) || compareNumbers(created(b), created(a)) || cmp(a.repository, b.repository) || cmp(a.tag, b.tag);
 }
 
 /**
  * Catalogue packs from resolved versions (already filtered and deduplicated), sorted by name.
- * Pack-level fields come from the newest version; `latest` is the newest stable one.
+ * Pack-level fields come from the newest stable version (the newest when all are prereleases);
+ * `latest` is the newest stable one, unset when there is none (as for a Helm index).
  */
 export function toCatalogPacks(host: string, versions: ResolvedVersion[]): CatalogPack[] {
   const byPack = new Map<string, ResolvedVersion[]>();
@@ -34,15 +36,15 @@ export function toCatalogPacks(host: string, versions: ResolvedVersion[]): Catal
     .sort(([a], [b]) => cmp(a, b))
     .map(([name, list]) => {
       const sorted = list.sort(newestFirst);
-      const newest = sorted[0]!;
-      const latest = sorted.find((v) => v.semver.prerelease.length === 0) ?? newest;
+      const latest = sorted.find((v) => isStable(v.helm));
+      const face = latest ?? sorted[0]!;
       return compact({
         name,
-        layer: newest.meta.layer,
-        displayName: newest.meta.displayName ?? name,
-        description: newest.meta.description,
-        icon: newest.meta.icon,
-        latest: latest.version,
+        layer: face.meta.layer,
+        displayName: face.meta.displayName ?? name,
+        description: face.meta.description,
+        icon: face.meta.icon,
+        latest: latest?.version,
         versionCount: sorted.length,
         versions: sorted.map((v) => packVersion(host, v)),
       });
@@ -52,6 +54,7 @@ export function toCatalogPacks(host: string, versions: ResolvedVersion[]): Catal
 function packVersion(host: string, v: ResolvedVersion): PackVersion {
   return compact({
     version: v.version,
+    prerelease: isStable(v.helm) ? undefined : true,
     appVersion: v.meta.appVersion,
     digest: v.digest,
     created: v.meta.created,

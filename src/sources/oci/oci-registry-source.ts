@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { SemVer } from 'semver';
+import type { HelmVersion } from '../../resolve/helm-version.js';
 import { DEFAULT_MAX_INDEX_SIZE } from '../../api/packregistry.js';
 import type { SyncResult } from '../catalog.js';
 import type { TlsOptions } from '../http-client.js';
@@ -36,7 +36,7 @@ interface Candidate {
   repository: string;
   tag: string;
   version: string;
-  semver: SemVer;
+  helm: HelmVersion;
 }
 
 type Content = 'helm' | 'pack';
@@ -206,7 +206,10 @@ function goneTag(err: unknown): undefined {
   throw err;
 }
 
-/** `v1.2.3` and `1.2.3` are the same version: keep the first in newest-first order. */
+/**
+ * The same tag reached through two repositories of one pack name is one version: keep the first in
+ * newest-first order. Two spellings of one version (`v1.2.3`, `1.2.3`) are two published versions.
+ */
 function dedupe(sorted: Candidate[]): Candidate[] {
   const seen = new Set<string>();
   return sorted.filter((c) => !seen.has(c.version) && !!seen.add(c.version));

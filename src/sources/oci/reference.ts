@@ -1,5 +1,4 @@
-import type { SemVer } from 'semver';
-import { helmSemVer } from '../helm-index.js';
+import { readHelmVersion, type HelmVersion } from '../../resolve/helm-version.js';
 import { SourceError } from '../source-error.js';
 
 /** Where an `oci://host[:port][/base]` registry lives. */
@@ -34,14 +33,15 @@ export function isLoopback(hostname: string): boolean {
 }
 
 /**
- * A tag as a chart version: Helm stores `+` (not allowed in tags) as `_`, so `1.2.3_build.5` is
- * 1.2.3+build.5. Versions are read as Helm reads them (helmSemVer: `v1.2` is 1.2.0); tags that are
- * not versions (`latest`, `main`, sha-…) give undefined.
+ * A tag as a chart version: Helm stores `+` (not allowed in tags) as `_`, so `1.2.3_build.5` is the
+ * version 1.2.3+build.5. That string, and nothing rewritten, is the published version; it is read
+ * as Helm reads versions (helm-version.ts: `v1.2` and `3.5.0079` are versions); tags that are not
+ * versions (`latest`, `main`, sha-…) give undefined.
  */
-export function tagVersion(tag: string): { version: string; semver: SemVer } | undefined {
-  const semver = helmSemVer(tag.replaceAll('_', '+'));
-  if (!semver) return undefined;
-  return { version: semver.build.length ? `${semver.version}+${semver.build.join('.')}` : semver.version, semver };
+export function tagVersion(tag: string): { version: string; helm: HelmVersion } | undefined {
+  const version = tag.replaceAll('_', '+');
+  const helm = readHelmVersion(version);
+  return helm && { version, helm };
 }
 
 /** `a/b` joined under `base`, without empty segments. */

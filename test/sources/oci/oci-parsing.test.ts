@@ -40,9 +40,13 @@ describe('Link headers', () => {
 });
 
 describe('tags as versions', () => {
-  it('maps _ back to + and reads versions as Helm does; other tags are not versions', () => {
+  it('maps _ back to + and keeps the tag as the published version, read as Helm reads versions; other tags are not versions', () => {
     expect(tagVersion('1.2.3_build.5')?.version).toBe('1.2.3+build.5');
-    expect(tagVersion('v1.2')?.version).toBe('1.2.0');
+    expect(tagVersion('v1.2')?.version).toBe('v1.2');
+    expect(tagVersion('1.5')?.version).toBe('1.5');
+    expect(tagVersion('2.0.2-up.4')?.version).toBe('2.0.2-up.4');
+    expect(tagVersion('3.5.0079')?.version).toBe('3.5.0079');
+    expect(tagVersion('1.0.0-01')).toBeUndefined();
     expect(tagVersion('1.0.0-rc.1')?.version).toBe('1.0.0-rc.1');
     for (const tag of ['latest', 'main', 'sha-1234abc', '1.2.3.4', '']) expect(tagVersion(tag)).toBeUndefined();
   });

@@ -59,13 +59,13 @@ describe('OciRegistrySource, content helm', () => {
     const result = await source.sync(syncRequest({ url: `oci://${registry.host}/charts` }, { auth }));
     if (!result.changed) throw new Error('expected a catalogue');
     expect(result.revision).toMatch(/^sha256:[0-9a-f]{64}$/);
-    // `latest` is not a version; notachart's config is not a Helm chart; 6.7.0-rc.1 is filtered, not skipped.
+    // `latest` is not a version; notachart's config is not a Helm chart; 6.7.0-rc.1 is listed, flagged a prerelease.
     expect(result.skippedVersions).toBe(2);
     const packs = byName(result.packs);
     expect(Object.keys(packs)).toEqual(['cilium', 'podinfo']);
-    expect(packs.podinfo).toMatchObject({ name: 'podinfo', layer: 'addon', displayName: 'podinfo', latest: '6.6.0', versionCount: 2, icon: 'https://example.com/podinfo.png' });
-    expect(packs.podinfo!.versions.map((v) => v.version)).toEqual(['6.6.0', '6.5.0']);
-    expect(packs.podinfo!.versions[0]).toMatchObject({
+    expect(packs.podinfo).toMatchObject({ name: 'podinfo', layer: 'addon', displayName: 'podinfo', latest: '6.6.0', versionCount: 3, icon: 'https://example.com/podinfo.png' });
+    expect(packs.podinfo!.versions.map((v) => [v.version, v.prerelease])).toEqual([['6.7.0-rc.1', true], ['6.6.0', undefined], ['6.5.0', undefined]]);
+    expect(packs.podinfo!.versions[1]).toMatchObject({
       version: '6.6.0',
       appVersion: '6.6.0',
       kubeVersion: '>=1.23.0-0',
@@ -111,18 +111,18 @@ describe('OciRegistrySource, content helm', () => {
     const first = await source.sync(request);
     if (!first.changed) throw new Error('expected a catalogue');
     const firstCounts = counter.counts();
-    expect(firstCounts).toMatchObject({ ping: 2, catalog: 1, tags: 3, 'manifest-head': 5, 'manifest-get': 5, blob: 4 });
+    expect(firstCounts).toMatchObject({ ping: 2, catalog: 1, tags: 3, 'manifest-head': 6, 'manifest-get': 6, blob: 5 });
 
     const mark = counter.calls.length;
     await registry.settle();
     const serverMark = registry.requests(/^packyard/).length;
     const second = await source.sync({ ...request, previous: { revision: first.revision } });
     expect(second).toEqual({ changed: false });
-    expect(counter.counts(mark)).toEqual({ ping: 2, catalog: 1, tags: 3, 'manifest-head': 5 });
+    expect(counter.counts(mark)).toEqual({ ping: 2, catalog: 1, tags: 3, 'manifest-head': 6 });
     // The same, counted at the registry: nothing but GET /v2/, _catalog, tags/list and HEAD manifests.
     await registry.settle();
     const atServer = registry.requests(/^packyard/).slice(serverMark);
-    expect(atServer.filter((r) => r.method === 'HEAD')).toHaveLength(5);
+    expect(atServer.filter((r) => r.method === 'HEAD')).toHaveLength(6);
     expect(atServer.every((r) => r.method === 'HEAD' ? /\/manifests\//.test(r.url) : /^\/v2\/(_catalog|.*\/tags\/list)?(\?|$)/.test(r.url))).toBe(true);
 
     // A new spec (no previous revision) rebuilds the catalogue from the digest cache: still no blob.

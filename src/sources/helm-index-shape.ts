@@ -1,0 +1,385 @@
+import { EVENT_ID, getScalarValue, type Event, type ScalarEvent } from 'js-yaml';
+import { SourceError } from './source-error.js';
+
+/**
+ * What Helm's typed loader refuses in an index, so Packyard refuses the same documents.
+ *
+ * `repo.LoadIndexFile` reads YAML through sigs.k8s.io/yaml's UnmarshalStrict: go-yaml v2 (YAML 1.1
+ * scalars: `1.4` is a number, `yes` a boolean), then a conversion to JSON that turns numbers and
+ * booleans into strings only where it finds a string field by reflection, then encoding/json with
+ * DisallowUnknownFields into Go structs. So an unknown field, a number or boolean where a string
+ * belongs, or a `created` that is not RFC 3339 fails the whole file. One quirk decides a common
+ * case: the conversion looks fields up on ChartVersion, whose chart fields (name, version,
+ * appVersion, …) come from an embedded *chart.Metadata, and there it finds the embedded struct, not
+ * a string, so `appVersion: 1.4` stays a number and fails, while `digest: 1.4` becomes "1.4".
+ * JSON indexes go through plain json.Unmarshal: no conversion, unknown fields allowed.
+ *
+ * The Go types below are Helm v3.22's (pkg/repo/index.go, pkg/chart/metadata.go, dependency.go),
+ * as far as decoding checks them; `coerce` is where the YAML-to-JSON conversion looks.
+ */
+type GoType =
+  | { kind: 'string' | 'bool' | 'time' | 'any' }
+  | { kind: 'slice' | 'map'; elem: GoType }
+  | { kind: 'struct'; name: string; fields: Map<string, GoField>; folded: Map<string, GoField> };
+
+interface GoField {
+  name: string;
+  type: GoType;
+  /** The type sigs.k8s.io/yaml looks at for this key: the field's own, or the embedded struct it is promoted from. */
+  coerce: GoType;
+}
+
+const STRING: GoType = { kind: 'string' };
+const BOOL: GoType = { kind: 'bool' };
+const TIME: GoType = { kind: 'time' };
+const ANY: GoType = { kind: 'any' };
+const slice = (elem: GoType): GoType => ({ kind: 'slice', elem });
+const map = (elem: GoType): GoType => ({ kind: 'map', elem });
+
+function struct(name: string, fields: Record<string, GoType>, promotedFrom?: { name: string; fields: Record<string, GoType> }): GoType {
+  const s = { kind: 'struct' as const, name, fields: new Map<string, GoField>(), folded: new Map<string, GoField>() };
+  const add = (field: string, type: GoType, coerce: GoType) => {
+    const f = { name: field, type, coerce };
+    s.fields.set(field, f);
+    if (!s.folded.has(field.toLowerCase())) s.folded.set(field.toLowerCase(), f);
+  };
+  if (promotedFrom) {
+    const embedded = struct(promotedFrom.name, promotedFrom.fields);
+    for (const [field, type] of Object.entries(promotedFrom.fields)) add(field, type, embedded);
+  }
+  for (const [field, type] of Object.entries(fields)) add(field, type, type);
+  return s;
+}
+
+const METADATA_FIELDS: Record<string, GoType> = {
+  name: STRING,
+  home: STRING,
+  sources: slice(STRING),
+  version: STRING,
+  description: STRING,
+  keywords: slice(STRING),
+  maintainers: slice(struct('Maintainer', { name: STRING, email: STRING, url: STRING })),
+  icon: STRING,
+  apiVersion: STRING,
+  condition: STRING,
+  tags: STRING,
+  appVersion: STRING,
+  deprecated: BOOL,
+  annotations: map(STRING),
+  kubeVersion: STRING,
+  dependencies: slice(
+    struct('Dependency', {
+      name: STRING,
+      version: STRING,
+      repository: STRING,
+      condition: STRING,
+      tags: slice(STRING),
+      enabled: BOOL,
+      'import-values': slice(ANY),
+      alias: STRING,
+    }),
+  ),
+  type: STRING,
+};
+
+const CHART_VERSION = struct(
+  'ChartVersion',
+  { urls: slice(STRING), created: TIME, removed: BOOL, digest: STRING, checksum: STRING, engine: STRING, tillerVersion: STRING, url: STRING },
+  { name: 'Metadata', fields: METADATA_FIELDS },
+);
+/** The `entries` map: what each chart of a chart-by-chart parse is checked against. */
+export const HELM_ENTRIES: GoType = map(slice(CHART_VERSION));
+export const HELM_INDEX_FILE: GoType = struct('IndexFile', {
+  serverInfo: map(ANY),
+  apiVersion: STRING,
+  generated: TIME,
+  entries: HELM_ENTRIES,
+  publicKeys: slice(STRING),
+  annotations: map(STRING),
+});
+
+/** The field names of ChartVersion in lower case, for reading entries whose keys differ in case. */
+export const CHART_VERSION_FIELDS: ReadonlyMap<string, string> = new Map(
+  [...(CHART_VERSION as { fields: Map<string, GoField> }).fields.keys()].map((k) => [k.toLowerCase(), k]),
+);
+
+/** What go-yaml v2 makes of a scalar, as far as the loader cares. */
+type ScalarKind = 'null' | 'bool' | 'int' | 'float' | 'nonfinite' | 'string';
+
+const YAML11_BOOL = new Set(['y', 'Y', 'yes', 'Yes', 'YES', 'true', 'True', 'TRUE', 'on', 'On', 'ON', 'n', 'N', 'no', 'No', 'NO', 'false', 'False', 'FALSE', 'off', 'Off', 'OFF']);
+const YAML11_TRUE = new Set(['y', 'Y', 'yes', 'Yes', 'YES', 'true', 'True', 'TRUE', 'on', 'On', 'ON']);
+const YAML11_NULL = new Set(['', '~', 'null', 'Null', 'NULL']);
+const YAML11_NONFINITE = new Set(['.nan', '.NaN', '.NAN', '.inf', '.Inf', '.INF', '+.inf', '+.Inf', '+.INF', '-.inf', '-.Inf', '-.INF']);
+/** go-yaml v2's resolveTable: only these first characters can start anything but a string. */
+const MAYBE_NOT_STRING = /^[-+0-9.yYnNtTfFoO~]/;
+const YAML_STYLE_FLOAT = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
+const GO_INT = /^[-+]?(0[xX][0-9a-fA-F]+|0[oO]?[0-7]+|0[bB][01]+|0|[1-9][0-9]*)$/;
+const YAML_TIMESTAMP = /^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt ][0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(?:\.[0-9]+)?(?:Z|[+-][0-9]{2}:[0-9]{2})?)?$/;
+
+/** go-yaml v2's resolve() of a plain scalar (timestamps stay strings when decoded into interface{}). */
+export function resolvePlain(text: string): ScalarKind {
+  if (/^[0-9]+\.[0-9]*\./.test(text)) return 'string'; // 1.2.3: the most common plain value here, and never a number
+  if (text === '' || !MAYBE_NOT_STRING.test(text)) return YAML11_NULL.has(text) ? 'null' : 'string';
+  if (YAML11_NULL.has(text)) return 'null';
+  if (YAML11_BOOL.has(text)) return 'bool';
+  if (YAML11_NONFINITE.has(text)) return 'nonfinite';
+  if (text === '<<') return 'string';
+  const c = text[0]!;
+  if (c === '.') return Number.isFinite(Number(text)) && YAML_STYLE_FLOAT.test(text) ? 'float' : 'string';
+  if (!/[-+0-9]/.test(c)) return 'string';
+  if (YAML_TIMESTAMP.test(text)) return 'string';
+  const plain = text.replaceAll('_', '');
+  if (GO_INT.test(plain)) return 'int';
+  if (YAML_STYLE_FLOAT.test(plain)) return 'float';
+  if (/^-0b[01]+$/.test(plain)) return 'int';
+  return 'string';
+}
+
+/** Whether go-yaml v2 reads this boolean's text as true. */
+export function yamlTrue(text: string): boolean {
+  return YAML11_TRUE.has(text);
+}
+
+const RFC3339_SHAPE = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:[.,][0-9]+)?(?:Z|[+-][0-9]{2}:[0-9]{2})$/;
+
+/** Go's time.Parse(RFC3339, s), which is what Time.UnmarshalJSON falls back to (ranges checked too). */
+export function goRfc3339(text: string): boolean {
+  if (!RFC3339_SHAPE.test(text)) return false;
+  const num = (from: number, to: number) => Number(text.slice(from, to));
+  const year = num(0, 4);
+  const month = num(5, 7);
+  const day = num(8, 10);
+  const colon = text.indexOf(':', 11);
+  const hour = num(11, colon);
+  const minute = num(colon + 1, colon + 3);
+  const second = num(colon + 4, colon + 6);
+  const days = month === 2 ? (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
+  const zone = text.endsWith('Z') ? undefined : text.slice(-6);
+  const zoneOk = zone === undefined || (Number(zone.slice(1, 3)) < 24 && Number(zone.slice(4, 6)) < 60);
+  return month >= 1 && month <= 12 && day >= 1 && day <= days && hour < 24 && minute < 60 && second < 60 && zoneOk;
+}
+
+interface Walk {
+  events: readonly Event[];
+  source: string;
+  anchors: Map<string, number>;
+  /** Chart keys YAML 1.1 reads as numbers or booleans, by their text, with the name Helm gives them. */
+  renames: Map<string, string>;
+  /** Where the walk is (keys and list indexes), joined into a field path only for a message. */
+  path: (string | number)[];
+}
+
+/**
+ * Checks one YAML document's events (from DOCUMENT's first node) against `root`, as Helm's typed
+ * loader would decode it. Throws SourceError('InvalidIndex') naming the line and the field.
+ * Returns the chart keys Helm names otherwise (`yes:` is the chart "true", `1.50:` is "1.5").
+ */
+export function checkYamlShape(events: readonly Event[], source: string, root: GoType, rootPath: string): Map<string, string> {
+  const renames = new Map<string, string>();
+  const first = events.findIndex((e) => e.type !== EVENT_ID.DOCUMENT);
+  if (first < 0 || events[first]!.type === EVENT_ID.POP) return renames; // an empty document: null
+  yamlNode({ events, source, anchors: new Map(), renames, path: rootPath ? [rootPath] : [] }, first, root, root);
+  return renames;
+}
+
+function yamlNode(w: Walk, i: number, type: GoType, coerce: GoType | undefined): number {
+  const e = w.events[i]!;
+  if (e.type === EVENT_ID.ALIAS) {
+    const start = w.anchors.get(w.source.slice(e.anchorStart, e.anchorEnd));
+    if (start !== undefined) yamlNode(w, start, type, coerce);
+    return i + 1;
+  }
+  if (e.type === EVENT_ID.SCALAR || e.type === EVENT_ID.SEQUENCE || e.type === EVENT_ID.MAPPING) {
+    if (e.anchorStart >= 0) w.anchors.set(w.source.slice(e.anchorStart, e.anchorEnd), i);
+  }
+  // time.Time unmarshals itself, so the conversion never aims at a string below it; nor at interface{}.
+  const target = coerce?.kind === 'time' || coerce?.kind === 'any' ? undefined : coerce;
+  if (e.type === EVENT_ID.SCALAR) {
+    yamlScalar(w, e, type, target);
+    return i + 1;
+  }
+  if (e.type === EVENT_ID.SEQUENCE) {
+    if (type.kind !== 'slice' && type.kind !== 'any') fail(w, e.start, `expected ${goTypeName(type)}, got a list`);
+    const elem = type.kind === 'slice' ? type.elem : ANY;
+    const elemCoerce = target?.kind === 'slice' ? target.elem : undefined;
+    let j = i + 1;
+    for (let n = 0; w.events[j]!.type !== EVENT_ID.POP; n++) {
+      w.path.push(n);
+      j = yamlNode(w, j, elem, elemCoerce);
+      w.path.pop();
+    }
+    return j + 1;
+  }
+  if (e.type === EVENT_ID.MAPPING) {
+    if (type.kind !== 'struct' && type.kind !== 'map' && type.kind !== 'any') fail(w, e.start, `expected ${goTypeName(type)}, got a map`);
+    let j = i + 1;
+    while (w.events[j]!.type !== EVENT_ID.POP) {
+      const keyEvent = w.events[j]!;
+      if (keyEvent.type !== EVENT_ID.SCALAR) fail(w, offsetOf(keyEvent), 'a map key must be a plain value, as JSON needs');
+      const key = yamlKey(w, keyEvent);
+      if (type === HELM_ENTRIES && key.renamed) w.renames.set(key.text, key.name);
+      j++;
+      w.path.push(key.name);
+      const childCoerce = target?.kind === 'struct' ? lookup(target, key.name)?.coerce : target?.kind === 'map' ? target.elem : undefined;
+      if (type.kind === 'struct') {
+        const field = lookup(type, key.name);
+        if (!field) fail(w, keyEvent.valueStart, `Helm's loader refuses the unknown field ${JSON.stringify(key.name)} (of ${type.name})`);
+        j = yamlNode(w, j, field.type, childCoerce);
+      } else {
+        j = yamlNode(w, j, type.kind === 'map' ? type.elem : ANY, childCoerce);
+      }
+      w.path.pop();
+    }
+    return j + 1;
+  }
+  return i + 1;
+}
+
+function yamlScalar(w: Walk, e: ScalarEvent, type: GoType, coerce: GoType | undefined): void {
+  if (type.kind === 'string' && (coerce?.kind === 'string' || mustBeString(w, e))) return; // the common case, fast
+  let kind = scalarKind(w, e);
+  if (coerce?.kind === 'string' && kind !== 'null' && kind !== 'string') kind = 'string'; // sigs.k8s.io/yaml's conversion
+  if (kind === 'nonfinite') fail(w, e.valueStart, 'Helm\'s loader cannot convert .nan or .inf to JSON');
+  if (kind === 'null' || type.kind === 'any') return;
+  const value = (): string => getScalarValue(w.source, e);
+  if (type.kind === 'string' && kind !== 'string') {
+    fail(w, e.valueStart, `Helm's loader expects a string, got the ${kind === 'bool' ? 'boolean' : 'number'} ${value()} (quote it: "${value()}")`);
+  }
+  if (type.kind === 'bool' && kind !== 'bool') fail(w, e.valueStart, `Helm's loader expects true or false, got ${JSON.stringify(value())}`);
+  if (type.kind === 'time' && (kind !== 'string' || !goRfc3339(value()))) {
+    fail(w, e.valueStart, `Helm's loader expects an RFC 3339 time (2006-01-02T15:04:05Z), got ${JSON.stringify(value())}`);
+  }
+  if (type.kind === 'slice' || type.kind === 'map' || type.kind === 'struct') {
+    fail(w, e.valueStart, `expected ${goTypeName(type)}, got ${JSON.stringify(value())}`);
+  }
+}
+
+/** Characters go-yaml v2's resolveTable marks: only a plain scalar starting with one can be other than a string. */
+const RESOLVABLE_FIRST = new Uint8Array(128);
+for (const c of '+-0123456789yYnNtTfFoO~.') RESOLVABLE_FIRST[c.charCodeAt(0)] = 1;
+
+/** Quoted or block, or plain starting with a character that begins nothing but a string: no need to read it. */
+function mustBeString(w: Walk, e: ScalarEvent): boolean {
+  if (e.tagStart >= 0) return false;
+  if (e.style !== 1 /* PLAIN */) return true;
+  const c = w.source.charCodeAt(e.valueStart);
+  return e.valueEnd > e.valueStart && !(c < 128 && RESOLVABLE_FIRST[c] === 1);
+}
+
+function scalarKind(w: Walk, e: ScalarEvent): ScalarKind {
+  const tag = e.tagStart >= 0 ? w.source.slice(e.tagStart, e.tagEnd) : '';
+  if (tag === '' && e.style !== 1 /* PLAIN */) return 'string';
+  if (tag !== '' && !/^!!(null|bool|int|float|timestamp)$/.test(tag)) return 'string';
+  if (tag === '' && mustBeString(w, e)) return 'string';
+  return resolvePlain(getScalarValue(w.source, e));
+}
+
+/** A map key as the JSON conversion spells it (`name`); keys that cannot be JSON keys are refused. */
+function yamlKey(w: Walk, e: ScalarEvent): { name: string; text: string; renamed: boolean } {
+  if (e.style === 1 && mustBeString(w, e)) {
+    // A plain one-line key: its text is the source itself, and a string.
+    const text = w.source.slice(e.valueStart, e.valueEnd);
+    if (!text.includes('\n')) return { name: text, text, renamed: false };
+  }
+  const text = getScalarValue(w.source, e);
+  const kind = scalarKind(w, e);
+  if (kind === 'null') fail(w, e.valueStart, 'a map key is empty or null, which JSON cannot hold');
+  if (e.style === 1 && e.tagStart < 0 && text === '<<') fail(w, e.valueStart, 'YAML merge keys (<<) are not supported in an index');
+  if (kind === 'string') return { name: text, text, renamed: false };
+  return { name: goKeyText(kind, text), text, renamed: true };
+}
+
+/** How sigs.k8s.io/yaml writes a number or boolean key (int: decimal; float: %g of float32). */
+function goKeyText(kind: ScalarKind, text: string): string {
+  if (kind === 'bool') return yamlTrue(text) ? 'true' : 'false';
+  const plain = text.replaceAll('_', '');
+  if (kind === 'int') {
+    const sign = plain.startsWith('-') ? -1n : 1n;
+    const digits = plain.replace(/^[-+]/, '');
+    const n = /^0[0-7]+$/.test(digits) ? BigInt(`0o${digits.slice(1)}`) : BigInt(digits.replace(/^0[oO]/, '0o'));
+    return String(sign * n);
+  }
+  const f = Math.fround(Number(plain));
+  if (f === 0) return '0';
+  for (let p = 1; p <= 9; p++) {
+    const e = f.toExponential(p - 1); // shortest digits that read back as the same float32
+    if (Math.fround(Number(e)) !== f) continue;
+    const [mantissa, exponent] = e.split('e') as [string, string];
+    const exp = Number(exponent);
+    if (exp < -4 || exp >= 6) return `${mantissa}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+    return String(Number(e));
+  }
+  return String(f);
+}
+
+function lookup(s: Extract<GoType, { kind: 'struct' }>, key: string): GoField | undefined {
+  return s.fields.get(key) ?? s.folded.get(key.toLowerCase());
+}
+
+/**
+ * The same check for a JSON index (json.Unmarshal, as Helm reads JSON): types only, unknown
+ * fields allowed, no conversion of numbers to strings.
+ */
+export function checkJsonShape(value: unknown, type: GoType, path: string): void {
+  const at = (k: string | number) => (typeof k === 'number' ? `${path}[${k}]` : path ? `${path}.${k}` : k);
+  if (value === null || type.kind === 'any') return;
+  const got = Array.isArray(value) ? 'a list' : typeof value === 'object' ? 'a map' : `${typeof value} ${JSON.stringify(value)}`;
+  const refuse = (): never => {
+    throw new SourceError('InvalidIndex', `${path || 'the index'}: Helm's loader expects ${goTypeName(type)}, got ${got}`);
+  };
+  switch (type.kind) {
+    case 'string':
+      if (typeof value !== 'string') refuse();
+      return;
+    case 'bool':
+      if (typeof value !== 'boolean') refuse();
+      return;
+    case 'time':
+      if (typeof value !== 'string' || !goRfc3339(value)) refuse();
+      return;
+    case 'slice':
+      if (!Array.isArray(value)) refuse();
+      (value as unknown[]).forEach((v, i) => checkJsonShape(v, type.elem, at(i)));
+      return;
+    case 'map':
+    case 'struct':
+      if (typeof value !== 'object' || Array.isArray(value)) refuse();
+      for (const [k, v] of Object.entries(value as object)) {
+        const elem = type.kind === 'struct' ? lookup(type, k)?.type : type.elem;
+        if (elem) checkJsonShape(v, elem, at(k));
+      }
+  }
+}
+
+function goTypeName(t: GoType): string {
+  switch (t.kind) {
+    case 'string':
+      return 'a string';
+    case 'bool':
+      return 'true or false';
+    case 'time':
+      return 'an RFC 3339 time';
+    case 'any':
+      return 'anything';
+    case 'slice':
+      return 'a list';
+    case 'map':
+      return 'a map';
+    case 'struct':
+      return `a map (${t.name})`;
+  }
+}
+
+function offsetOf(e: Event): number {
+  if (e.type === EVENT_ID.SCALAR) return e.valueStart;
+  if (e.type === EVENT_ID.SEQUENCE || e.type === EVENT_ID.MAPPING) return e.start;
+  if (e.type === EVENT_ID.ALIAS) return e.anchorStart;
+  return 0;
+}
+
+function fail(w: Walk, offset: number, what: string): never {
+  let line = 1;
+  for (let i = w.source.indexOf('\n'); i >= 0 && i < offset; i = w.source.indexOf('\n', i + 1)) line++;
+  const path = w.path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+  throw new SourceError('InvalidIndex', `line ${line}: ${path || 'the index'}: ${what}`);
+}
