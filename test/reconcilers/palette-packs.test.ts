@@ -91,8 +91,7 @@ describe('real pack-central packs synced by the operator', () => {
   }, 120_000);
 
   it('lists every pack by its pack.json name (argo-cd, not the directory argocd), each with its layer', () => {
-    // upbound-crossplane (a prerelease only) is checked with the published version strings below.
-    expect(Object.fromEntries([...packs].filter(([name]) => name !== 'upbound-crossplane').map(([name, p]) => [name, p.spec.layer]))).toEqual({
+    expect(Object.fromEntries([...packs].map(([name, p]) => [name, p.spec.layer]))).toEqual({
       antrea: 'cni',
       'argo-cd': 'addon',
       'elastic-stack': 'addon',
@@ -102,7 +101,16 @@ describe('real pack-central packs synced by the operator', () => {
       'nvidia-dra-driver': 'addon',
       'piraeus-operator': 'csi',
       'kernel-hwe': 'kernel',
+      'upbound-crossplane': 'addon',
     });
+  });
+
+  it('keeps the published version string: kubeflow-full 1.5 stays 1.5', () => {
+    expect(packs.get('kubeflow-full')?.spec.versions.map((v) => v.version)).toEqual(['1.5']);
+  });
+
+  it('lists upbound-crossplane 2.0.2-up.4, its only version, a prerelease: in the catalogue by default', () => {
+    expect(packs.get('upbound-crossplane')?.spec).toMatchObject({ layer: 'addon', versions: [expect.objectContaining({ version: '2.0.2-up.4' })] });
   });
 
   it('carries the digest and URL of each pushed version', () => {
