@@ -89,8 +89,11 @@ describe('ClusterProfile resolution', () => {
     expect(cilium.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(p.status?.revision).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(p.status?.conditions?.find((c) => c.type === 'Resolved')?.status).toBe('True');
-    const events = await client.list<KubernetesObject & { reason: string; regarding: { name: string } }>(EVENT_TYPE, { namespace: NS });
-    expect(events.items.some((e) => e.regarding.name === 'edge' && e.reason === 'LockChanged')).toBe(true);
+    // Events are recorded after the status write: wait for it rather than race it.
+    await waitFor('the LockChanged event', async () => {
+      const events = await client.list<KubernetesObject & { reason: string; regarding: { name: string } }>(EVENT_TYPE, { namespace: NS });
+      return events.items.some((e) => e.regarding.name === 'edge' && e.reason === 'LockChanged');
+    });
   });
 
   it('follows a new version under Auto and offers it under Manual until an update is requested', async () => {
