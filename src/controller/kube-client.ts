@@ -1,6 +1,6 @@
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { HttpMethod, RequestContext, Watch } from './client-node/index.js';
-import { fetch, type Dispatcher } from 'undici';
+import { fetch } from 'undici';
 
 /** A group/version/resource and how to address it. */
 export interface ResourceType {
@@ -45,16 +45,6 @@ export interface KubeList<T> {
 
 export type RequestObserver = (method: string, path: string, code: number) => void;
 
-/** fetch's "fetch failed" from the socket, not an abort, timeout or HTTP status. */
-function isConnectionError(err: unknown): boolean {
-  if (!(err instanceof TypeError)) return false;
-  const code = (err.cause as { code?: string } | undefined)?.code ?? '';
-  return /^(ECONNRESET|ECONNREFUSED|EPIPE|UND_ERR_SOCKET|UND_ERR_CLOSED)$/.test(code);
-}
-
-/** How long one connection pool serves requests before a fresh one (with re-read TLS files) takes over. */
-const POOL_MS = 10 * 60_000;
-
 const CONTENT_TYPES = {
   merge: 'application/merge-patch+json',
   json: 'application/json',
@@ -68,7 +58,6 @@ const CONTENT_TYPES = {
  */
 export class KubeClient {
   private readonly server: string;
-  private pool?: { dispatcher: Dispatcher; until: number };
 
   constructor(
     readonly kubeConfig: KubeConfig,
@@ -90,21 +79,12 @@ export class KubeClient {
     await this.kubeConfig.applySecurityAuthentication(ctx);
     const headers = { ...ctx.getHeaders(), Accept: 'application/json' } as Record<string, string>;
     if (opts.body !== undefined) headers['Content-Type'] = opts.contentType ?? CONTENT_TYPES.json;
-    const send = (dispatcher: Dispatcher | undefined) =>
-      fetch(url, {
-        method,
-        headers,
-        body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-        dispatcher: dispatcher as never,
-        signal: opts.signal ?? AbortSignal.timeout(30_000),
-      });
-    const response = await send(this.pooled(ctx.getDispatcher() as Dispatcher | undefined)).catch((err: unknown) => {
-      // A kept-alive connection the apiserver dropped (a restart, an idle timeout) fails before any
-      // response: start a new pool, and send a GET again at once, as Go's transport does.
-      if (!isConnectionError(err)) throw err;
-      this.pool = undefined;
-      if (method !== 'GET') throw err;
-      return send(this.pooled(ctx.getDispatcher() as Dispatcher | undefined));
+    const response = await fetch(url, {
+      method,
+      headers,
+      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+      dispatcher: ctx.getDispatcher() as never,
+      signal: opts.signal ?? AbortSignal.timeout(30_000),
     });
     this.observe(method, path, response.status);
     const text = await response.text();
@@ -114,25 +94,6 @@ export class KubeClient {
       throw new KubeApiError(response.status, status.reason ?? 'Unknown', status.message ?? `${method} ${path}: HTTP ${response.status}`);
     }
     return parsed as T;
-  }
-
-  /**
-   * client-node's applySecurityAuthentication builds a new undici Agent for every request: a TCP and
-   * TLS handshake each, and pools nobody closes. One Agent is kept instead, so connections stay alive
-   * across requests (as client-go's transport does); it is replaced every POOL_MS, so rotated
-   * certificate files are picked up, and the one it replaces finishes its requests before closing.
-   */
-  private pooled(fresh: Dispatcher | undefined): Dispatcher | undefined {
-    if (!fresh) return undefined;
-    const now = Date.now();
-    if (this.pool && this.pool.until > now) {
-      void fresh.close();
-      return this.pool.dispatcher;
-    }
-    const previous = this.pool?.dispatcher;
-    this.pool = { dispatcher: fresh, until: now + POOL_MS };
-    void previous?.close();
-    return fresh;
   }
 
   get<T extends KubernetesObject>(type: ResourceType, name: string, namespace?: string): Promise<T> {

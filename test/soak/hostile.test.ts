@@ -219,7 +219,7 @@ describe('a chart with so many versions that its Pack cannot be stored', () => {
     const lines = ['apiVersion: v1', 'entries:', '  big:'];
     for (let i = 0; i < VERSIONS; i++) {
       const version = `${Math.floor(i / 1000)}.${Math.floor(i / 10) % 100}.${i % 10}`;
-      lines.push(`  - version: ${version}`, '    created: "2024-01-01T00:00:00Z"', `    digest: ${'0123456789abcdef'.repeat(4)}`, `    urls: [big-${version}.tgz]`);
+      lines.push('  - name: big', `    version: ${version}`, '    created: "2024-01-01T00:00:00Z"', `    digest: ${'0123456789abcdef'.repeat(4)}`, `    urls: [big-${version}.tgz]`);
     }
     const body = Buffer.from(lines.join('\n'));
     const handler: Handler = (_req, res) => void res.writeHead(200, { 'content-type': 'application/x-yaml', 'content-length': String(body.length) }).end(body);

@@ -67,7 +67,7 @@ export function chartSpec(def: ChartDef, version: string): ChartSpec {
 
 /**
  * The next version to publish of a chart: mostly a patch on one of its trains (so older trains get
- * backports too), sometimes a new minor, sometimes a prerelease (which the default filter drops).
+ * backports too), sometimes a new minor, sometimes a prerelease (which the catalogue keeps, flagged, and resolution skips unless named).
  */
 export function nextVersion(rng: Rng, versions: readonly string[]): string {
   const stable = versions.filter((v) => parse(v)?.prerelease.length === 0).sort(compare);
