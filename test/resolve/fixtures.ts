@@ -1,7 +1,7 @@
 import type { ClusterProfileSpec, ProfilePack } from '../../src/api/clusterprofile.js';
 import type { PackSpec, PackVersion } from '../../src/api/pack.js';
 import type { RegistryState } from '../../src/resolve/registries.js';
-import type { ResolveInput } from '../../src/resolve/resolve-profile.js';
+import type { ResolveInput, ResolveResult } from '../../src/resolve/resolve-profile.js';
 
 export const NOW = new Date('2025-06-01T00:00:00Z');
 
@@ -78,4 +78,16 @@ export function input(overrides: Partial<ResolveInput> & { packs?: ResolveInput[
 
 export function withPacks(packs: ProfilePack[], extra: Partial<ClusterProfileSpec> = {}): Pick<ResolveInput, 'profile'> {
   return { profile: { spec: spec(packs, extra), namespace: 'demo' } };
+}
+
+/** The successful result, or a failure that says what went wrong instead. */
+export function ok(result: ResolveResult) {
+  if (!result.ok) throw new Error(`expected success, got ${result.reason}: ${result.message}`);
+  return result;
+}
+
+/** The failed result, or a failure that shows what resolved instead. */
+export function failed(result: ResolveResult) {
+  if (result.ok) throw new Error(`expected a failure, got ${JSON.stringify(result.resolved)}`);
+  return result;
 }

@@ -4,17 +4,9 @@ import { createHash } from 'node:crypto';
 import type { ProfilePack, ResolvedPack } from '../../src/api/clusterprofile.js';
 import type { PackDependency, PackVersion } from '../../src/api/pack.js';
 import { RESOLVE_REASONS } from '../../src/resolve/problems.js';
-import { profileReferences, resolveProfile, type ResolveInput, type ResolveResult } from '../../src/resolve/resolve-profile.js';
-import { catalogue, infraPacks, input, packSpec, version, withPacks } from './fixtures.js';
+import { profileReferences, resolveProfile, type ResolveInput } from '../../src/resolve/resolve-profile.js';
+import { catalogue, failed, infraPacks, input, packSpec, version, ok, withPacks } from './fixtures.js';
 
-function ok(result: ResolveResult) {
-  if (!result.ok) throw new Error(`expected success, got ${result.reason}: ${result.message}`);
-  return result;
-}
-function failed(result: ResolveResult) {
-  if (result.ok) throw new Error(`expected a failure, got ${JSON.stringify(result.resolved)}`);
-  return result;
-}
 
 const upgradeFrom = (minVersion?: string, maxVersion?: string, packName = 'argo-cd'): PackDependency => ({
   packName,

@@ -9,16 +9,8 @@ import {
   type ResolveInput,
   type ResolveResult,
 } from '../../src/resolve/resolve-profile.js';
-import { catalogue, infraPacks, input, packSpec, REGISTRIES, version, withPacks } from './fixtures.js';
+import { catalogue, failed, infraPacks, input, packSpec, REGISTRIES, version, ok, withPacks } from './fixtures.js';
 
-function ok(result: ResolveResult) {
-  if (!result.ok) throw new Error(`expected success, got ${result.reason}: ${result.message}`);
-  return result;
-}
-function failed(result: ResolveResult) {
-  if (result.ok) throw new Error(`expected a failure, got ${JSON.stringify(result.resolved)}`);
-  return result;
-}
 const versionsOf = (r: ResolveResult) => Object.fromEntries(ok(r).resolved.map((p) => [p.name, p.version]));
 
 /** The catalogue with `name` in demo-helm replaced. */
