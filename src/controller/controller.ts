@@ -13,6 +13,14 @@ export interface Watch<T extends KubernetesObject = KubernetesObject> {
   relevant?: (oldObj: T, newObj: T) => boolean;
 }
 
+/**
+ * A watch checked against its informer's object type. The controller only hands `toKeys` and
+ * `relevant` objects from that informer, so widening to `Watch` afterwards is sound.
+ */
+export function watch<T extends KubernetesObject>(w: Watch<T>): Watch {
+  return w as unknown as Watch;
+}
+
 export interface ControllerOptions<P extends KubernetesObject> {
   name: string;
   primary: Informer<P>;

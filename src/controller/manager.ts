@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { createHash, randomBytes } from 'node:crypto';
 import { Registry } from 'prom-client';
 import type { Logger } from 'pino';
-import type { Controller } from './controller.js';
+import { realClock, type Clock } from './clock.js';
 import { EventRecorder } from './events.js';
 import { Informer, type InformerOptions } from './informer.js';
 import { KubeClient, type ResourceType } from './kube-client.js';
@@ -28,8 +28,18 @@ export interface ManagerOptions {
   metricsBindAddress?: string;
   probeBindAddress?: string;
   gracefulShutdownMs?: number;
+  /** Time for everything the manager runs; tests pass a FakeClock. */
+  clock?: Clock;
   /** Called when leadership is lost; the process should exit so it restarts clean, as controller-runtime does. */
   onLostLeadership?: () => void;
+}
+
+/** What the manager starts once this replica leads: a Controller. */
+export interface Runnable {
+  readonly name: string;
+  start(): void;
+  /** Stops taking work and waits up to graceMs for work in flight; false when some did not finish. */
+  stop(graceMs: number): Promise<boolean>;
 }
 
 /**
@@ -42,9 +52,10 @@ export class Manager {
   readonly metrics: Metrics;
   readonly statusWriter: StatusWriter;
   readonly events: EventRecorder;
+  readonly clock: Clock;
   readonly identity = `${hostname()}_${randomBytes(4).toString('hex')}`;
   private readonly informers = new Map<string, Informer<KubernetesObject>>();
-  private readonly controllers: Controller<KubernetesObject>[] = [];
+  private readonly controllers: Runnable[] = [];
   private elector?: LeaderElector;
   private probeServer?: { close(): Promise<void>; port?: number };
   private metricsServer?: { close(): Promise<void>; port?: number };
@@ -53,6 +64,7 @@ export class Manager {
   private leading?: Promise<void>;
 
   constructor(readonly opts: ManagerOptions) {
+    this.clock = opts.clock ?? realClock;
     this.metrics = createMetrics(new Registry());
     this.client = new KubeClient(opts.kubeConfig, (method, _path, code) =>
       this.metrics.restClientRequests.inc({ method, code: String(code) }),
@@ -87,7 +99,7 @@ export class Manager {
     return informer as unknown as Informer<T>;
   }
 
-  add(controller: Controller<KubernetesObject>): void {
+  add(controller: Runnable): void {
     this.controllers.push(controller);
   }
 

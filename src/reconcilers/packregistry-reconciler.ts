@@ -4,11 +4,14 @@ import { REGISTRY_LABEL, type Pack } from '../api/pack.js';
 import type { PackRegistry } from '../api/packregistry.js';
 import { SYNC_REQUESTED_ANNOTATION } from '../api/packregistry.js';
 import { PACK, PACKREGISTRY, SECRET } from '../api/resource-types.js';
-import { Controller } from '../controller/controller.js';
-import { KubeApiError } from '../controller/kube-client.js';
+import type { Clock } from '../controller/clock.js';
+import { getCondition } from '../controller/conditions.js';
+import { Controller, watch } from '../controller/controller.js';
 import type { Informer } from '../controller/informer.js';
+import { KubeApiError } from '../controller/kube-client.js';
 import { redactUrl } from '../controller/logger.js';
 import type { Manager } from '../controller/manager.js';
+import { transitionEvent } from '../controller/transition-event.js';
 import type { HandlerResult } from '../controller/workqueue.js';
 import type { CatalogPack } from '../sources/catalog.js';
 import type { PackSources } from '../sources/registry-sources.js';
@@ -16,12 +19,13 @@ import { unsupportedType } from '../sources/registry-sources.js';
 import { SourceError } from '../sources/source-error.js';
 import { desiredPacks, PACKS_BY_REGISTRY, packsByRegistry, writePacks } from './pack-writer.js';
 import { registryCredentials, secretNamesOf, type SecretObject } from './registry-credentials.js';
-import { registryStatus, type SyncOutcome } from './registry-status.js';
-import { decideSync, jitteredInterval } from './sync-schedule.js';
+import { registryStatus, unexpectedFailure, type SyncOutcome } from './registry-status.js';
+import { decideSync, jitteredInterval, type SyncDecision } from './sync-schedule.js';
 
 export interface PackRegistryReconcilerOptions {
   sources: PackSources;
-  now?: () => Date;
+  /** Defaults to the manager's clock. */
+  clock?: Clock;
   random?: () => number;
   workers?: number;
 }
@@ -34,51 +38,118 @@ const BY_SECRET = 'secret';
 /** Failure reasons that a change of the registry's Secrets can cure. */
 const SECRET_CURED = new Set(['AuthenticationFailed', 'SecretNotFound', 'TLSError']);
 
+/** One reconcile of one registry: what was read, then what the steps found, for summarize. */
+interface Attempt {
+  registry: Registry;
+  /** The clock, read once: every time this attempt writes derives from it. */
+  at: Date;
+  syncRequest?: string;
+  outcome?: SyncOutcome;
+  nextSyncAt?: Date;
+}
+
+type SyncResult = SyncOutcome & { retryAfterMs?: number };
+
 /**
- * Syncs each PackRegistry into Pack objects. Read (caches) → decide (is a sync due?) → act (fetch,
- * write Packs) → write status once. A failed sync touches no Pack and keeps the last good status
- * fields; only the conditions change.
+ * Syncs each PackRegistry into Pack objects in named steps, as Flux's HelmRepository reconciler does:
+ * read (caches) → decide (is a sync due?) → act (fetch, write Packs) → summarize (status and event),
+ * the last on every exit, an unexpected error included. A failed sync touches no Pack and keeps the
+ * last good status fields; only the conditions change.
  */
-export function registerPackRegistryReconciler(manager: Manager, opts: PackRegistryReconcilerOptions): void {
-  const now = opts.now ?? (() => new Date());
-  const random = opts.random ?? Math.random;
-  const registries = manager.informer<Registry>(PACKREGISTRY, manager.watchSelector);
-  const packs = manager.informer<Pack & KubernetesObject>(PACK, { labelSelector: REGISTRY_LABEL });
-  const secrets = manager.informer<SecretObject>(SECRET, { namespace: manager.opts.namespace });
-  packs.addIndex(PACKS_BY_REGISTRY, packsByRegistry);
-  registries.addIndex(BY_SECRET, (r) => secretNamesOf(r.spec));
+export class PackRegistryReconciler {
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private readonly registries: Informer<Registry>;
+  private readonly packs: Informer<Pack & KubernetesObject>;
+  private readonly secrets: Informer<SecretObject>;
+  /** Catalogues of this process's successful syncs, to repair Packs that drift (e.g. deleted by hand). */
+  private readonly catalogues = new Map<string, CatalogPack[]>();
+  private readonly failures = new Map<string, number>();
+  /**
+   * The resourceVersions of the Secrets each registry's last reconcile found: a change is a reason to
+   * sync now. A process that has not seen them before (a new leader) cannot tell, so it retries at
+   * once a registry failing for a reason that new Secrets cure.
+   */
+  private readonly credentialsSeen = new Map<string, string>();
 
-  // Catalogues of this process's successful syncs, to repair Packs that drift (e.g. deleted by hand).
-  const catalogues = new Map<string, CatalogPack[]>();
-  const failures = new Map<string, number>();
-  // The resourceVersions of the Secrets each registry's last reconcile found: a change is a reason to
-  // sync now. A process that has not seen them before (a new leader) cannot tell, so it retries at
-  // once a registry failing for a reason that new Secrets cure.
-  const credentialsSeen = new Map<string, string>();
-  const credentialsVersion = (registry: Registry) =>
-    secretNamesOf(registry.spec).map((name) => `${name}@${secrets.get(`${manager.opts.namespace}/${name}`)?.metadata?.resourceVersion ?? '-'}`).join(',');
+  constructor(
+    private readonly manager: Manager,
+    private readonly opts: PackRegistryReconcilerOptions,
+  ) {
+    this.clock = opts.clock ?? manager.clock;
+    this.random = opts.random ?? Math.random;
+    this.registries = manager.informer<Registry>(PACKREGISTRY, manager.watchSelector);
+    this.packs = manager.informer<Pack & KubernetesObject>(PACK, { labelSelector: REGISTRY_LABEL });
+    this.secrets = manager.informer<SecretObject>(SECRET, { namespace: manager.opts.namespace });
+    this.packs.addIndex(PACKS_BY_REGISTRY, packsByRegistry);
+    this.registries.addIndex(BY_SECRET, (r) => secretNamesOf(r.spec));
+  }
 
-  const reconcile = async (key: string, signal: AbortSignal): Promise<HandlerResult | void> => {
-    const registry = registries.get(key);
+  /** Runs this reconciler in the manager: its registries, woken by their Secrets and Packs. */
+  register(): void {
+    const { manager, registries } = this;
+    manager.add(
+      new Controller<Registry>({
+        name: 'packregistry',
+        primary: registries,
+        watches: [
+          watch<SecretObject>({
+            informer: this.secrets,
+            toKeys: (s) => registries.byIndex(BY_SECRET, s.metadata?.name ?? '').map((r) => r.metadata.name),
+          }),
+          // Packs of every shard are cached; only this shard's registries are woken by theirs.
+          watch<Pack & KubernetesObject>({
+            informer: this.packs,
+            toKeys: (p) => [p.metadata.labels?.[REGISTRY_LABEL] ?? ''].filter((r) => registries.get(r)),
+          }),
+        ],
+        reconcile: (key, signal) => this.reconcile(key, signal),
+        isOwnStatusWrite: (obj) => manager.statusWriter.isOwnWrite(obj),
+        workers: this.opts.workers ?? 4,
+        metrics: manager.metrics.forController('packregistry'),
+        log: manager.log,
+      }),
+    );
+  }
+
+  async reconcile(key: string, signal: AbortSignal): Promise<HandlerResult | void> {
+    const registry = this.registries.get(key);
     if (!registry || registry.metadata.deletionTimestamp) {
-      catalogues.delete(key);
-      failures.delete(key);
-      credentialsSeen.delete(key);
+      this.forget(key);
       return;
     }
-    const at = now();
-    const generation = registry.metadata.generation ?? 0;
-    const syncRequest = registry.metadata.annotations?.[SYNC_REQUESTED_ANNOTATION];
-    const credentials = credentialsVersion(registry);
-    const seen = credentialsSeen.get(key);
-    credentialsSeen.set(key, credentials);
+    const attempt: Attempt = {
+      registry,
+      at: new Date(this.clock.now()),
+      syncRequest: registry.metadata.annotations?.[SYNC_REQUESTED_ANNOTATION],
+    };
+    let unexpected: unknown;
+    try {
+      const decision = this.decide(attempt);
+      if (!decision.sync) return await this.keep(attempt, decision);
+      return await this.sync(attempt, signal);
+    } catch (err) {
+      unexpected = err;
+      attempt.outcome = unexpectedFailure(err);
+      throw err; // the queue retries it with backoff
+    } finally {
+      await this.summarize(attempt, unexpected);
+    }
+  }
+
+  /** Decide: whether a sync is due, a changed Secret counting as a reason. */
+  private decide({ registry, at, syncRequest }: Attempt): SyncDecision {
+    const key = registry.metadata.name;
+    const credentials = this.credentialsVersion(registry);
+    const seen = this.credentialsSeen.get(key);
+    this.credentialsSeen.set(key, credentials);
     const credentialsChanged =
       seen === undefined ? credentials !== '' && SECRET_CURED.has(readyReason(registry) ?? '') : seen !== credentials;
     // The failures so far were the old credentials': a fault meeting the new ones starts a new backoff.
-    if (credentialsChanged) failures.delete(key);
-    const decision = decideSync({
+    if (credentialsChanged) this.failures.delete(key);
+    return decideSync({
       now: at.getTime(),
-      generation,
+      generation: registry.metadata.generation ?? 0,
       observedGeneration: registry.status?.observedGeneration,
       suspend: registry.spec.suspend ?? false,
       syncRequest,
@@ -86,61 +157,62 @@ export function registerPackRegistryReconciler(manager: Manager, opts: PackRegis
       nextSyncTime: registry.status?.nextSyncTime,
       credentialsChanged,
     });
+  }
 
-    if (!decision.sync) {
-      const catalogue = catalogues.get(key);
-      if (catalogue) await writePacks(manager.client, packsOf(packs, key), desiredPacks(registry, catalogue));
-      if (decision.why === 'suspended') {
-        await writeStatus(registry, { kind: 'suspended' }, at);
-        return;
-      }
-      return { requeueAfter: decision.wakeInMs };
+  /** Act, no sync due: repair drifted Packs from the catalogue in memory, and wait. */
+  private async keep(attempt: Attempt, decision: SyncDecision & { sync: false }): Promise<HandlerResult | void> {
+    await this.repairPacks(attempt.registry);
+    if (decision.why === 'suspended') {
+      attempt.outcome = { kind: 'suspended' };
+      return;
     }
+    return { requeueAfter: decision.wakeInMs };
+  }
 
-    const intervalMs = parseGoDuration(registry.spec.interval ?? '24h');
-    const outcome = await sync(registry, signal);
-    let nextMs = jitteredInterval(intervalMs, random);
+  /** Act, sync due: fetch the catalogue, write Packs, and pick the next sync time. */
+  private async sync(attempt: Attempt, signal: AbortSignal): Promise<HandlerResult> {
+    const key = attempt.registry.metadata.name;
+    const intervalMs = parseGoDuration(attempt.registry.spec.interval ?? '24h');
+    const outcome = await this.fetchAndWrite(attempt.registry, signal);
+    let nextMs = jitteredInterval(intervalMs, this.random);
     if (outcome.kind === 'failed') {
-      const n = (failures.get(key) ?? 0) + 1;
-      failures.set(key, n);
+      const n = (this.failures.get(key) ?? 0) + 1;
+      this.failures.set(key, n);
       const backoff = Math.min(MAX_RETRY_MS, 1000 * 2 ** Math.min(n, 10));
       nextMs = Math.max(outcome.retryAfterMs ?? 0, Math.min(intervalMs, backoff));
     } else {
-      failures.delete(key);
+      this.failures.delete(key);
     }
-    await writeStatus(registry, outcome, at, new Date(at.getTime() + nextMs), syncRequest);
-    await recordEvent(registry, outcome);
+    attempt.outcome = outcome;
+    attempt.nextSyncAt = new Date(attempt.at.getTime() + nextMs);
     return { requeueAfter: nextMs };
-  };
+  }
 
-  async function sync(registry: Registry, signal: AbortSignal): Promise<SyncOutcome & { retryAfterMs?: number }> {
+  private async fetchAndWrite(registry: Registry, signal: AbortSignal): Promise<SyncResult> {
     const key = registry.metadata.name;
-    const source = opts.sources[registry.spec.type];
+    const source = this.opts.sources[registry.spec.type];
     if (!source) return { kind: 'failed', reason: 'Unsupported', message: unsupportedType(registry.spec.type) };
-    const timeoutMs = parseGoDuration(registry.spec.timeout ?? '60s');
     try {
-      const credentials = registryCredentials(registry.spec, (name: string) => secrets.get(`${manager.opts.namespace}/${name}`), manager.opts.namespace);
       const result = await source.sync({
         registryName: key,
         spec: registry.spec,
-        credentials,
+        credentials: registryCredentials(registry.spec, (name) => this.secret(name), this.manager.opts.namespace),
         // A changed spec (e.g. a new filter) rebuilds the catalogue even from identical content. Otherwise,
         // even without the catalogue in memory (a fresh process), a 304 is fine: the Packs are in the cluster.
         previous:
           registry.status?.observedGeneration === registry.metadata.generation
             ? { revision: registry.status?.revision, etag: registry.status?.etag }
             : {},
-        timeoutMs,
+        timeoutMs: parseGoDuration(registry.spec.timeout ?? '60s'),
         signal,
       });
       if (!result.changed) {
-        const catalogue = catalogues.get(key);
-        if (catalogue) await writePacks(manager.client, packsOf(packs, key), desiredPacks(registry, catalogue));
+        await this.repairPacks(registry);
         return { kind: 'unchanged' };
       }
-      const summary = await writePacks(manager.client, packsOf(packs, key), desiredPacks(registry, result.packs));
-      catalogues.set(key, result.packs);
-      manager.log.info({ registry: key, revision: result.revision, ...summary }, 'registry synced');
+      const summary = await writePacks(this.manager.client, this.packsOf(key), desiredPacks(registry, result.packs));
+      this.catalogues.set(key, result.packs);
+      this.manager.log.info({ registry: key, revision: result.revision, ...summary }, 'registry synced');
       return {
         kind: 'synced',
         revision: result.revision,
@@ -151,67 +223,87 @@ export function registerPackRegistryReconciler(manager: Manager, opts: PackRegis
         changed: summary.created + summary.updated + summary.deleted > 0,
       };
     } catch (err) {
-      if (err instanceof SourceError) {
-        manager.log.warn({ registry: key, reason: err.reason, err: err.message }, 'registry sync failed');
-        return { kind: 'failed', reason: err.reason, message: err.message, retryAfterMs: err.retryAfterMs };
-      }
-      // A Pack the apiserver will not store (too many versions for one object) needs a filter, not a retry.
-      if (err instanceof KubeApiError && (err.code === 413 || (err.code === 422 && /too long|too large|exceeds/i.test(err.message)))) {
-        const message = `a Pack is too large for the apiserver (${err.message.slice(0, 200)}); set spec.filter.maxVersionsPerPack`;
-        manager.log.warn({ registry: key, err: message }, 'registry sync failed');
-        return { kind: 'failed', reason: 'PackTooLarge', message };
-      }
-      throw err; // any other apiserver error writing Packs: let the queue retry with backoff
+      const failure = expectedFailure(err);
+      if (!failure) throw err; // any other apiserver error writing Packs: let the queue retry with backoff
+      this.manager.log.warn({ registry: key, reason: failure.reason, err: failure.message }, 'registry sync failed');
+      return failure;
     }
   }
 
-  async function writeStatus(registry: Registry, outcome: SyncOutcome, at: Date, nextSyncAt?: Date, syncRequest?: string) {
-    const status = registryStatus({
-      previous: registry.status,
-      generation: registry.metadata.generation ?? 0,
-      outcome,
-      url: redactUrl(registry.spec.url),
-      now: at,
-      nextSyncAt,
-      syncRequest,
-    });
-    await manager.statusWriter.write(PACKREGISTRY, registry, status as Record<string, unknown>);
-  }
-
-  async function recordEvent(registry: Registry, outcome: SyncOutcome) {
-    const before = registry.status?.conditions?.find((c) => c.type === 'Ready');
-    if (outcome.kind === 'failed') {
-      if (before?.status !== 'False' || before.reason !== outcome.reason) {
-        await manager.events.record(registry, 'Warning', outcome.reason, outcome.message, 'Sync');
-      }
-    } else if (outcome.kind === 'synced' && (outcome.changed || before?.status !== 'True')) {
-      await manager.events.record(registry, 'Normal', 'Synced', `synced ${outcome.packCount} packs (${outcome.versionCount} versions), revision ${outcome.revision.slice(0, 19)}`, 'Sync');
+  /** Summarize: the whole status from what the steps found, and an event on each transition. */
+  private async summarize(attempt: Attempt, unexpected: unknown): Promise<void> {
+    const { registry, outcome, at } = attempt;
+    if (!outcome) return; // nothing new to say (waiting for the next sync)
+    try {
+      const status = registryStatus({
+        previous: registry.status,
+        generation: registry.metadata.generation ?? 0,
+        outcome,
+        url: redactUrl(registry.spec.url),
+        now: at,
+        nextSyncAt: attempt.nextSyncAt,
+        syncRequest: attempt.syncRequest,
+      });
+      await this.manager.statusWriter.write(PACKREGISTRY, registry, status as Record<string, unknown>);
+      const event = transitionEvent(getCondition(registry.status?.conditions, 'Ready'), eventResult(registry, outcome));
+      if (event) await this.manager.events.record(registry, event.severity, event.reason, event.note, 'Sync');
+    } catch (err) {
+      // Reporting the original error matters more than reporting that its status could not be written.
+      if (unexpected === undefined) throw err;
+      this.manager.log.warn({ registry: registry.metadata.name, err: (err as Error).message }, 'could not write status');
     }
   }
 
-  manager.add(
-    new Controller({
-      name: 'packregistry',
-      primary: registries,
-      watches: [
-        { informer: secrets, toKeys: (s: SecretObject) => registries.byIndex(BY_SECRET, s.metadata?.name ?? '').map((r) => r.metadata.name) },
-        // Packs of every shard are cached; only this shard's registries are woken by theirs.
-        { informer: packs, toKeys: (p: Pack) => [(p.metadata?.labels ?? {})[REGISTRY_LABEL] ?? ''].filter((r) => registries.get(r)) },
-      ] as never,
-      reconcile,
-      isOwnStatusWrite: (obj: KubernetesObject) => manager.statusWriter.isOwnWrite(obj),
-      workers: opts.workers ?? 4,
-      metrics: manager.metrics.forController('packregistry'),
-      log: manager.log,
-    }) as never,
-  );
+  private async repairPacks(registry: Registry): Promise<void> {
+    const catalogue = this.catalogues.get(registry.metadata.name);
+    if (catalogue) await writePacks(this.manager.client, this.packsOf(registry.metadata.name), desiredPacks(registry, catalogue));
+  }
+
+  private forget(key: string): void {
+    this.catalogues.delete(key);
+    this.failures.delete(key);
+    this.credentialsSeen.delete(key);
+  }
+
+  private secret(name: string): SecretObject | undefined {
+    return this.secrets.get(`${this.manager.opts.namespace}/${name}`);
+  }
+
+  private credentialsVersion(registry: Registry): string {
+    return secretNamesOf(registry.spec)
+      .map((name) => `${name}@${this.secret(name)?.metadata?.resourceVersion ?? '-'}`)
+      .join(',');
+  }
+
+  private packsOf(registry: string): Pack[] {
+    return this.packs.byIndex(PACKS_BY_REGISTRY, registry);
+  }
+}
+
+export function registerPackRegistryReconciler(manager: Manager, opts: PackRegistryReconcilerOptions): void {
+  new PackRegistryReconciler(manager, opts).register();
+}
+
+/** A failure status can name precisely; undefined for anything else. */
+function expectedFailure(err: unknown): (SyncResult & { kind: 'failed' }) | undefined {
+  if (err instanceof SourceError) return { kind: 'failed', reason: err.reason, message: err.message, retryAfterMs: err.retryAfterMs };
+  // A Pack the apiserver will not store (too many versions for one object) needs a filter, not a retry.
+  if (err instanceof KubeApiError && (err.code === 413 || (err.code === 422 && /too long|too large|exceeds/i.test(err.message)))) {
+    const message = `a Pack is too large for the apiserver (${err.message.slice(0, 200)}); set spec.filter.maxVersionsPerPack`;
+    return { kind: 'failed', reason: 'PackTooLarge', message };
+  }
+  return undefined;
+}
+
+function eventResult(registry: Registry, outcome: SyncOutcome) {
+  if (outcome.kind === 'failed') return { ok: false as const, reason: outcome.reason, message: outcome.message };
+  const wasReady = getCondition(registry.status?.conditions, 'Ready')?.status === 'True';
+  if (outcome.kind !== 'synced') return { ok: true as const, reason: 'Synced', message: '', changed: false };
+  const message = `synced ${outcome.packCount} packs (${outcome.versionCount} versions), revision ${outcome.revision.slice(0, 19)}`;
+  return { ok: true as const, reason: 'Synced', message, changed: outcome.changed || !wasReady };
 }
 
 function readyReason(registry: Registry): string | undefined {
-  const ready = registry.status?.conditions?.find((c) => c.type === 'Ready');
+  const ready = getCondition(registry.status?.conditions, 'Ready');
   return ready?.status === 'False' ? ready.reason : undefined;
-}
-
-function packsOf(packs: Informer<Pack & KubernetesObject>, registry: string): Pack[] {
-  return packs.byIndex(PACKS_BY_REGISTRY, registry);
 }

@@ -13,6 +13,15 @@ const NEEDS_A_PERSON = new Set<SyncFailureReason>([
   'PackTooLarge',
 ]);
 
+/** An error no step expected (a bug, an apiserver fault writing Packs): retried with backoff. */
+export const RECONCILIATION_FAILED = 'ReconciliationFailed';
+
+/** The outcome status shows for an error no step expected. */
+export function unexpectedFailure(err: unknown): SyncOutcome {
+  const message = err instanceof Error ? err.message : String(err);
+  return { kind: 'failed', reason: RECONCILIATION_FAILED, message: `reconcile failed: ${message.slice(0, 1024)}` };
+}
+
 export type SyncOutcome =
   | {
       kind: 'synced';
@@ -25,7 +34,7 @@ export type SyncOutcome =
       changed: boolean;
     }
   | { kind: 'unchanged' }
-  | { kind: 'failed'; reason: SyncFailureReason | 'Unsupported'; message: string }
+  | { kind: 'failed'; reason: SyncFailureReason | 'Unsupported' | typeof RECONCILIATION_FAILED; message: string }
   | { kind: 'suspended' };
 
 export interface RegistryStatusInput {

@@ -255,6 +255,45 @@ describe('PackRegistry of type helm', () => {
     }
   });
 
+  it('writes status even when a step fails unexpectedly (the apiserver refusing a Pack), then heals', async () => {
+    // A ValidatingAdmissionPolicy makes the apiserver refuse this registry's Packs with a 422 no step expects.
+    const policyType = { group: 'admissionregistration.k8s.io', version: 'v1', kind: 'ValidatingAdmissionPolicy', plural: 'validatingadmissionpolicies', namespaced: false };
+    const bindingType = { ...policyType, kind: 'ValidatingAdmissionPolicyBinding', plural: 'validatingadmissionpolicybindings' };
+    await client.create(policyType, {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingAdmissionPolicy',
+      metadata: { name: 'refuse-packs' },
+      spec: {
+        failurePolicy: 'Fail',
+        matchConstraints: { resourceRules: [{ apiGroups: ['packyard.io'], apiVersions: ['*'], operations: ['CREATE'], resources: ['packs'] }] },
+        validations: [{ expression: "object.spec.registry != 'refused'", message: 'this test refuses the Pack' }],
+      },
+    } as never);
+    await client.create(bindingType, {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingAdmissionPolicyBinding',
+      metadata: { name: 'refuse-packs' },
+      spec: { policyName: 'refuse-packs', validationActions: ['Deny'] },
+    } as never);
+    const probe = { apiVersion: 'packyard.io/v1alpha1', kind: 'Pack', metadata: { name: 'refused.probe' }, spec: { registry: 'refused', name: 'probe', layer: 'addon', versions: [] } };
+    await waitFor('the policy in force', () =>
+      client.request('POST', '/apis/packyard.io/v1alpha1/packs', { query: { dryRun: 'All' }, body: probe }).then(() => false, (err) => /refuses the Pack/.test(String(err?.message))),
+    );
+
+    await createRegistry('refused', { type: 'helm', url: `${server.url}/charts`, secretRef: { name: 'helm-auth' }, tls: { caSecretRef: { name: 'helm-ca' } } });
+    const failed = await waitForReady('refused', 'ReconciliationFailed');
+    expect(ready(failed)?.message).toMatch(/^reconcile failed: .*this test refuses the Pack/);
+    // Retried with backoff, not stalled.
+    expect(failed.status?.conditions?.find((c) => c.type === 'Reconciling')).toMatchObject({ status: 'True' });
+    expect(failed.status?.lastSyncTime).toBeUndefined();
+
+    await client.request('DELETE', '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings/refuse-packs');
+    await client.request('DELETE', '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies/refuse-packs');
+    const healed = await waitForReady('refused', 'Synced', 'True', 60_000);
+    expect(healed.status?.packCount).toBe(2);
+    await client.request('DELETE', '/apis/packyard.io/v1alpha1/packregistries/refused');
+  });
+
   it('reports TLSError for a server certificate signed by a CA it was not given', async () => {
     await createRegistry('wrong-ca', { type: 'helm', url: `${server.url}/charts`, secretRef: { name: 'helm-auth' } });
     const r = await waitForReady('wrong-ca', 'TLSError');
