@@ -1,19 +1,23 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { isDeepStrictEqual } from 'node:util';
-import { UPDATE_REQUESTED_ANNOTATION, type ClusterProfile, type ResolvedPack } from '../api/clusterprofile.js';
+import { UPDATE_REQUESTED_ANNOTATION, type ClusterProfile } from '../api/clusterprofile.js';
 import { REGISTRY_LABEL, type Pack } from '../api/pack.js';
 import type { PackRegistry } from '../api/packregistry.js';
 import { CLUSTERPROFILE, CONFIGMAP, PACK, PACKREGISTRY, SECRET } from '../api/resource-types.js';
-import { getCondition } from '../controller/conditions.js';
-import { Controller } from '../controller/controller.js';
+import type { Clock } from '../controller/clock.js';
+import { getCondition, RECONCILIATION_FAILED, unexpectedFailureMessage } from '../controller/conditions.js';
+import { Controller, watch } from '../controller/controller.js';
+import type { Informer } from '../controller/informer.js';
 import { isNotFound, KubeApiError } from '../controller/kube-client.js';
 import type { Manager } from '../controller/manager.js';
+import { objectKey } from '../controller/object-key.js';
+import { transitionEvent } from '../controller/transition-event.js';
 import type { HandlerResult } from '../controller/workqueue.js';
 import type { RegistryState } from '../resolve/registries.js';
-import { profileReferences, resolveProfile, type PackCatalog } from '../resolve/resolve-profile.js';
+import { profileReferences, resolveProfile, type PackCatalog, type ResolveResult } from '../resolve/resolve-profile.js';
 import { FORBIDDEN_SOURCE, type ValuesSourceLookup } from '../resolve/values.js';
 import { PACKS_BY_REGISTRY, packsByRegistry } from './pack-writer.js';
-import { lockText, profileStatus } from './profile-status.js';
+import { lockText, profileStatus, type ResolutionOutcome } from './profile-status.js';
 
 type Profile = ClusterProfile & KubernetesObject & { metadata: { name: string; namespace: string } };
 type Registry = PackRegistry & KubernetesObject & { metadata: { name: string } };
@@ -26,63 +30,147 @@ const USES_DEFAULT = 'uses-default';
 const REVALIDATE_MS = 10 * 60_000;
 
 export interface ClusterProfileReconcilerOptions {
-  now?: () => Date;
+  /** Defaults to the manager's clock. */
+  clock?: Clock;
   workers?: number;
 }
 
+type ValuesObject = KubernetesObject & { data?: Record<string, string> };
+
+/** One reconcile of one profile: what was read, then what the steps found, for summarize. */
+interface Attempt {
+  profile: Profile;
+  /** The clock, read once: resolution and status see the same instant. */
+  at: Date;
+  updateRequest?: string;
+  outcome?: ResolutionOutcome;
+}
+
 /**
- * Resolves each ClusterProfile against the Pack catalogue and writes the lock into its status. A
- * Pack change re-resolves only the profiles that reference it; a registry change only the profiles
- * that use it (or the default registry).
+ * Resolves each ClusterProfile against the Pack catalogue and writes the lock into its status, in
+ * named steps: read (caches, valuesFrom objects) → resolve (pure) → summarize (status and event), the
+ * last on every exit, an unexpected error included. A Pack change re-resolves only the profiles that
+ * reference it; a registry change only the profiles that use it (or the default registry).
  */
-export function registerClusterProfileReconciler(manager: Manager, opts: ClusterProfileReconcilerOptions = {}): void {
-  const now = opts.now ?? (() => new Date());
-  const profiles = manager.informer<Profile>(CLUSTERPROFILE, manager.watchSelector);
-  // Every registry, this shard's or not: a profile may use Packs another shard syncs.
-  const registries = manager.informer<Registry>(PACKREGISTRY);
-  const packs = manager.informer<PackObject>(PACK, { labelSelector: REGISTRY_LABEL });
+export class ClusterProfileReconciler {
+  private readonly clock: Clock;
+  private readonly profiles: Informer<Profile>;
+  /** Every registry, this shard's or not: a profile may use Packs another shard syncs. */
+  private readonly registries: Informer<Registry>;
+  private readonly packs: Informer<PackObject>;
+  private readonly catalog: PackCatalog;
 
-  profiles.addIndex(BY_REFERENCE, (p) =>
-    profileReferences(p.spec).flatMap((ref) =>
-      ref.registry ? [`pack:${ref.registry}/${ref.chart}`, `registry:${ref.registry}`] : [`pack:${USES_DEFAULT}/${ref.chart}`, USES_DEFAULT],
-    ),
-  );
-  packs.addIndex(BY_REGISTRY_AND_NAME, (p) => [`${p.spec.registry}/${p.spec.name}`]);
-  packs.addIndex(PACKS_BY_REGISTRY, packsByRegistry);
+  constructor(
+    private readonly manager: Manager,
+    private readonly opts: ClusterProfileReconcilerOptions = {},
+  ) {
+    this.clock = opts.clock ?? manager.clock;
+    this.profiles = manager.informer<Profile>(CLUSTERPROFILE, manager.watchSelector);
+    this.registries = manager.informer<Registry>(PACKREGISTRY);
+    this.packs = manager.informer<PackObject>(PACK, { labelSelector: REGISTRY_LABEL });
+    this.profiles.addIndex(BY_REFERENCE, (p) =>
+      profileReferences(p.spec).flatMap((ref) =>
+        ref.registry ? [`pack:${ref.registry}/${ref.chart}`, `registry:${ref.registry}`] : [`pack:${USES_DEFAULT}/${ref.chart}`, USES_DEFAULT],
+      ),
+    );
+    this.packs.addIndex(BY_REGISTRY_AND_NAME, (p) => [`${p.spec.registry}/${p.spec.name}`]);
+    this.packs.addIndex(PACKS_BY_REGISTRY, packsByRegistry);
+    this.catalog = {
+      get: (registry, chart) => this.packs.byIndex(BY_REGISTRY_AND_NAME, `${registry}/${chart}`)[0]?.spec,
+      names: (registry) => this.packs.byIndex(PACKS_BY_REGISTRY, registry).map((p) => p.spec.name),
+    };
+  }
 
-  const catalog: PackCatalog = {
-    get: (registry, chart) => packs.byIndex(BY_REGISTRY_AND_NAME, `${registry}/${chart}`)[0]?.spec,
-    names: (registry) => packs.byIndex(PACKS_BY_REGISTRY, registry).map((p) => p.spec.name),
-  };
-  const isDefault = (name: string) => registries.get(name)?.spec.default === true;
-  const profileKeys = (values: string[]) => [
-    ...new Set(values.flatMap((v) => profiles.byIndex(BY_REFERENCE, v).map((p) => `${p.metadata.namespace}/${p.metadata.name}`))),
-  ];
+  /** Runs this reconciler in the manager: its profiles, woken by the Packs and registries they use. */
+  register(): void {
+    const { manager, registries } = this;
+    const isDefault = (name: string) => registries.get(name)?.spec.default === true;
+    manager.add(
+      new Controller<Profile>({
+        name: 'clusterprofile',
+        primary: this.profiles,
+        watches: [
+          watch<PackObject>({
+            informer: this.packs,
+            toKeys: (p) =>
+              this.profileKeys([`pack:${p.spec.registry}/${p.spec.name}`, ...(isDefault(p.spec.registry) ? [`pack:${USES_DEFAULT}/${p.spec.name}`] : [])]),
+          }),
+          // Readiness or the default flag changing matters to the profiles that use the registry, or
+          // the default one (a registry that just stopped being default included).
+          watch<Registry>({
+            informer: registries,
+            toKeys: (r) => this.profileKeys([`registry:${r.metadata.name}`, USES_DEFAULT]),
+            // A sync rewrites the registry's status every time; only what resolution reads counts.
+            relevant: (old, obj) => !isDeepStrictEqual(registryState(old), registryState(obj)),
+          }),
+        ],
+        reconcile: (key) => this.reconcile(key),
+        isOwnStatusWrite: (obj) => manager.statusWriter.isOwnWrite(obj),
+        workers: this.opts.workers ?? 8,
+        metrics: manager.metrics.forController('clusterprofile'),
+        log: manager.log,
+      }),
+    );
+  }
 
-  const reconcile = async (key: string): Promise<HandlerResult | void> => {
-    const profile = profiles.get(key);
+  async reconcile(key: string): Promise<HandlerResult | void> {
+    const profile = this.profiles.get(key);
     if (!profile || profile.metadata.deletionTimestamp) return;
-    const generation = profile.metadata.generation ?? 0;
-    const updateRequest = profile.metadata.annotations?.[UPDATE_REQUESTED_ANNOTATION];
-    const specChanged = profile.status?.observedGeneration !== generation;
-    const result = resolveProfile({
+    const attempt: Attempt = {
+      profile,
+      at: new Date(this.clock.now()),
+      updateRequest: profile.metadata.annotations?.[UPDATE_REQUESTED_ANNOTATION],
+    };
+    let unexpected: unknown;
+    try {
+      attempt.outcome = await this.resolve(attempt);
+      return { requeueAfter: REVALIDATE_MS };
+    } catch (err) {
+      unexpected = err;
+      attempt.outcome = { ok: false, reason: RECONCILIATION_FAILED, message: unexpectedFailureMessage(err) };
+      throw err; // the queue retries it with backoff
+    } finally {
+      await this.summarize(attempt, unexpected);
+    }
+  }
+
+  /** Resolve: the pure resolver on what the caches and the valuesFrom objects hold. */
+  private async resolve({ profile, at, updateRequest }: Attempt): Promise<ResolveResult> {
+    const specChanged = profile.status?.observedGeneration !== (profile.metadata.generation ?? 0);
+    return resolveProfile({
       profile: { spec: profile.spec, namespace: profile.metadata.namespace },
-      packs: catalog,
-      registries: registries.list().map(registryState),
-      valuesSources: await readValuesSources(profile),
+      packs: this.catalog,
+      registries: this.registries.list().map(registryState),
+      valuesSources: await this.readValuesSources(profile),
       lock: profile.status?.resolved,
       // Manual keeps its lock until the spec changes or an update is requested.
       updateRequested: specChanged || (updateRequest !== undefined && updateRequest !== profile.status?.lastHandledUpdateRequest),
-      now: now(),
+      now: at,
     });
-    const status = profileStatus({ previous: profile.status, generation, result, now: now(), updateRequest });
-    await manager.statusWriter.write(CLUSTERPROFILE, profile, status as Record<string, unknown>);
-    await recordEvent(profile, status.revision, result.ok ? undefined : { reason: result.reason, message: result.message }, status.resolved);
-    return { requeueAfter: REVALIDATE_MS };
-  };
+  }
+
+  /** Summarize: the whole status from the resolution, and an event on each transition. */
+  private async summarize({ profile, at, updateRequest, outcome }: Attempt, unexpected: unknown): Promise<void> {
+    if (!outcome) return;
+    try {
+      const generation = profile.metadata.generation ?? 0;
+      const status = profileStatus({ previous: profile.status, generation, result: outcome, now: at, updateRequest });
+      await this.manager.statusWriter.write(CLUSTERPROFILE, profile, status as Record<string, unknown>);
+      const lock = (status.resolved ?? []).map(lockText).join(', ');
+      const result = outcome.ok
+        ? { ok: true as const, reason: 'LockChanged', message: `resolved to ${lock}`, changed: status.revision !== profile.status?.revision }
+        : outcome;
+      const event = transitionEvent(getCondition(profile.status?.conditions, 'Ready'), result);
+      if (event) await this.manager.events.record(profile, event.severity, event.reason, event.note, 'Resolve');
+    } catch (err) {
+      // Reporting the original error matters more than reporting that its status could not be written.
+      if (unexpected === undefined) throw err;
+      this.manager.log.warn({ profile: objectKey(profile), err: (err as Error).message }, 'could not write status');
+    }
+  }
 
   /** Reads every valuesFrom key up front, so the pure resolver can look them up synchronously. */
-  async function readValuesSources(profile: Profile): Promise<ValuesSourceLookup> {
+  private async readValuesSources(profile: Profile): Promise<ValuesSourceLookup> {
     const found = new Map<string, string | undefined | typeof FORBIDDEN_SOURCE>();
     const refKey = (kind: string, name: string, key: string) => `${kind}/${name}/${key}`;
     for (const pack of profile.spec.packs) {
@@ -91,7 +179,7 @@ export function registerClusterProfileReconciler(manager: Manager, opts: Cluster
         if (found.has(refKey(ref.kind, ref.name, valuesKey))) continue;
         const type = ref.kind === 'Secret' ? SECRET : CONFIGMAP;
         try {
-          const obj = await manager.client.get<KubernetesObject & { data?: Record<string, string> }>(type, ref.name, profile.metadata.namespace);
+          const obj = await this.manager.client.get<ValuesObject>(type, ref.name, profile.metadata.namespace);
           const raw = obj.data?.[valuesKey];
           found.set(refKey(ref.kind, ref.name, valuesKey), raw !== undefined && ref.kind === 'Secret' ? Buffer.from(raw, 'base64').toString('utf8') : raw);
         } catch (err) {
@@ -104,44 +192,13 @@ export function registerClusterProfileReconciler(manager: Manager, opts: Cluster
     return (ref) => found.get(refKey(ref.kind, ref.name, ref.key));
   }
 
-  async function recordEvent(profile: Profile, revision: string | undefined, failure: { reason: string; message: string } | undefined, resolved?: ResolvedPack[]) {
-    const before = getCondition(profile.status?.conditions, 'Ready');
-    if (failure) {
-      if (before?.status !== 'False' || before.reason !== failure.reason) {
-        await manager.events.record(profile, 'Warning', failure.reason, failure.message, 'Resolve');
-      }
-    } else if (revision !== profile.status?.revision) {
-      const lock = (resolved ?? []).map(lockText).join(', ');
-      await manager.events.record(profile, 'Normal', 'LockChanged', `resolved to ${lock}`, 'Resolve');
-    }
+  private profileKeys(values: string[]): string[] {
+    return [...new Set(values.flatMap((v) => this.profiles.byIndex(BY_REFERENCE, v).map(objectKey)))];
   }
+}
 
-  manager.add(
-    new Controller({
-      name: 'clusterprofile',
-      primary: profiles,
-      watches: [
-        {
-          informer: packs,
-          toKeys: (p: PackObject) =>
-            profileKeys([`pack:${p.spec.registry}/${p.spec.name}`, ...(isDefault(p.spec.registry) ? [`pack:${USES_DEFAULT}/${p.spec.name}`] : [])]),
-        },
-        // Readiness or the default flag changing matters to the profiles that use the registry, or
-        // the default one (a registry that just stopped being default included).
-        {
-          informer: registries,
-          toKeys: (r: Registry) => profileKeys([`registry:${r.metadata.name}`, USES_DEFAULT]),
-          // A sync rewrites the registry's status every time; only what resolution reads counts.
-          relevant: (old: Registry, obj: Registry) => !isDeepStrictEqual(registryState(old), registryState(obj)),
-        },
-      ] as never,
-      reconcile,
-      isOwnStatusWrite: (obj: KubernetesObject) => manager.statusWriter.isOwnWrite(obj),
-      workers: opts.workers ?? 8,
-      metrics: manager.metrics.forController('clusterprofile'),
-      log: manager.log,
-    }) as never,
-  );
+export function registerClusterProfileReconciler(manager: Manager, opts: ClusterProfileReconcilerOptions = {}): void {
+  new ClusterProfileReconciler(manager, opts).register();
 }
 
 /**

@@ -1,16 +1,19 @@
 import type { ClusterProfileStatus, ResolvedPack } from '../api/clusterprofile.js';
-import { readyConditions, setCondition } from '../controller/conditions.js';
+import { RECONCILIATION_FAILED, readyConditions, setCondition } from '../controller/conditions.js';
 import type { ResolveResult } from '../resolve/resolve-profile.js';
 
 export const RESOLVED = 'Resolved';
 
 /** Reasons that heal on their own once a registry syncs; every other failure needs a change of spec or catalogue. */
-const TRANSIENT = new Set(['RegistryNotReady']);
+const TRANSIENT = new Set<string>(['RegistryNotReady', RECONCILIATION_FAILED]);
+
+/** A resolution, or an error no step expected (e.g. reading a valuesFrom object failed). */
+export type ResolutionOutcome = ResolveResult | { ok: false; reason: typeof RECONCILIATION_FAILED; message: string };
 
 export interface ProfileStatusInput {
   previous: ClusterProfileStatus | undefined;
   generation: number;
-  result: ResolveResult;
+  result: ResolutionOutcome;
   now: Date;
   updateRequest?: string;
 }

@@ -1,5 +1,5 @@
 import type { PackRegistryStatus } from '../api/packregistry.js';
-import { readyConditions } from '../controller/conditions.js';
+import { RECONCILIATION_FAILED, readyConditions, unexpectedFailureMessage } from '../controller/conditions.js';
 import type { SyncFailureReason } from '../sources/source-error.js';
 
 /** Reasons that need a person (fix the spec, the Secret or the registry); the rest may heal by retrying. */
@@ -13,13 +13,9 @@ const NEEDS_A_PERSON = new Set<SyncFailureReason>([
   'PackTooLarge',
 ]);
 
-/** An error no step expected (a bug, an apiserver fault writing Packs): retried with backoff. */
-export const RECONCILIATION_FAILED = 'ReconciliationFailed';
-
-/** The outcome status shows for an error no step expected. */
+/** The outcome status shows for an error no step expected (e.g. the apiserver refusing a Pack). */
 export function unexpectedFailure(err: unknown): SyncOutcome {
-  const message = err instanceof Error ? err.message : String(err);
-  return { kind: 'failed', reason: RECONCILIATION_FAILED, message: `reconcile failed: ${message.slice(0, 1024)}` };
+  return { kind: 'failed', reason: RECONCILIATION_FAILED, message: unexpectedFailureMessage(err) };
 }
 
 export type SyncOutcome =
