@@ -31,10 +31,11 @@ lint: deps ## Lint with eslint
 	eslint .
 
 .PHONY: crds
-crds: build ## Regenerate crds/ (and their copies in deploy/, and docs/api.md) from the zod schemas in src/api
+crds: build ## Regenerate crds/ (and their copies in deploy/, docs/api.md, docs/troubleshooting.md's reasons) from src/api
 	node build/src/api/generate-crds.js crds
 	hack/sync-chart-crds.sh
 	node build/src/api/generate-api-docs.js docs/api.md
+	node build/src/api/generate-troubleshooting.js docs/troubleshooting.md
 
 .PHONY: tools
 tools: ## Build (or take from cache) etcd, kube-apiserver, kubectl, helm, oras and an OCI registry

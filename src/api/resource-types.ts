@@ -1,5 +1,13 @@
-import type { ResourceType } from '../controller/kube-client.js';
 import { GROUP, VERSION } from './common.js';
+
+/** A group/version/resource and how to address it. */
+export interface ResourceType {
+  group: string; // '' for the core group
+  version: string;
+  plural: string;
+  kind: string;
+  namespaced: boolean;
+}
 
 export const PACKREGISTRY: ResourceType = { group: GROUP, version: VERSION, plural: 'packregistries', kind: 'PackRegistry', namespaced: false };
 export const PACK: ResourceType = { group: GROUP, version: VERSION, plural: 'packs', kind: 'Pack', namespaced: false };

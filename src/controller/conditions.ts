@@ -18,9 +18,6 @@ export const STALLED = 'Stalled';
 /** The Reconciling reason while retrying after an error, as Flux uses it. */
 export const PROGRESSING_WITH_RETRY = 'ProgressingWithRetry';
 
-/** Ready's reason for an error no reconcile step expected (a bug, an apiserver fault): retried with backoff. */
-export const RECONCILIATION_FAILED = 'ReconciliationFailed';
-
 /** Ready's message for an error no step expected. */
 export function unexpectedFailureMessage(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);

@@ -2,14 +2,9 @@ import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { HttpMethod, RequestContext, Watch } from './client-node/index.js';
 import { fetch } from 'undici';
 
-/** A group/version/resource and how to address it. */
-export interface ResourceType {
-  group: string; // '' for the core group
-  version: string;
-  plural: string;
-  kind: string;
-  namespaced: boolean;
-}
+import type { ResourceType } from '../api/resource-types.js';
+
+export type { ResourceType };
 
 export function apiVersionOf(type: ResourceType): string {
   return type.group ? `${type.group}/${type.version}` : type.version;

@@ -1,11 +1,13 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { isDeepStrictEqual } from 'node:util';
 import { UPDATE_REQUESTED_ANNOTATION, type ClusterProfile } from '../api/clusterprofile.js';
+import { LOCK_CHANGED } from '../api/clusterprofile-reasons.js';
+import { RECONCILIATION_FAILED } from '../api/reasons.js';
 import { REGISTRY_LABEL, type Pack } from '../api/pack.js';
 import type { PackRegistry } from '../api/packregistry.js';
 import { CLUSTERPROFILE, CONFIGMAP, PACK, PACKREGISTRY, SECRET } from '../api/resource-types.js';
 import type { Clock } from '../controller/clock.js';
-import { getCondition, RECONCILIATION_FAILED, unexpectedFailureMessage } from '../controller/conditions.js';
+import { getCondition, unexpectedFailureMessage } from '../controller/conditions.js';
 import { Controller, watch } from '../controller/controller.js';
 import type { Informer } from '../controller/informer.js';
 import { isNotFound, KubeApiError } from '../controller/kube-client.js';
@@ -158,7 +160,7 @@ export class ClusterProfileReconciler {
       await this.manager.statusWriter.write(CLUSTERPROFILE, profile, status as Record<string, unknown>);
       const lock = (status.resolved ?? []).map(lockText).join(', ');
       const result = outcome.ok
-        ? { ok: true as const, reason: 'LockChanged', message: `resolved to ${lock}`, changed: status.revision !== profile.status?.revision }
+        ? { ok: true as const, reason: LOCK_CHANGED, message: `resolved to ${lock}`, changed: status.revision !== profile.status?.revision }
         : outcome;
       const event = transitionEvent(getCondition(profile.status?.conditions, 'Ready'), result);
       if (event) await this.manager.events.record(profile, event.severity, event.reason, event.note, 'Resolve');

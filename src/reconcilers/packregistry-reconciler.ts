@@ -2,6 +2,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { parseGoDuration } from '../api/duration.js';
 import { REGISTRY_LABEL, type Pack } from '../api/pack.js';
 import type { PackRegistry } from '../api/packregistry.js';
+import { SYNCED } from '../api/packregistry-reasons.js';
 import { SYNC_REQUESTED_ANNOTATION } from '../api/packregistry.js';
 import { PACK, PACKREGISTRY, SECRET } from '../api/resource-types.js';
 import type { Clock } from '../controller/clock.js';
@@ -298,9 +299,9 @@ function expectedFailure(err: unknown): (SyncResult & { kind: 'failed' }) | unde
 function eventResult(registry: Registry, outcome: SyncOutcome) {
   if (outcome.kind === 'failed') return { ok: false as const, reason: outcome.reason, message: outcome.message };
   const wasReady = getCondition(registry.status?.conditions, 'Ready')?.status === 'True';
-  if (outcome.kind !== 'synced') return { ok: true as const, reason: 'Synced', message: '', changed: false };
+  if (outcome.kind !== 'synced') return { ok: true as const, reason: SYNCED, message: '', changed: false };
   const message = `synced ${outcome.packCount} packs (${outcome.versionCount} versions), revision ${outcome.revision.slice(0, 19)}`;
-  return { ok: true as const, reason: 'Synced', message, changed: outcome.changed || !wasReady };
+  return { ok: true as const, reason: SYNCED, message, changed: outcome.changed || !wasReady };
 }
 
 function readyReason(registry: Registry): string | undefined {

@@ -1,11 +1,8 @@
 import type { ClusterProfileStatus, ResolvedPack } from '../api/clusterprofile.js';
-import { RECONCILIATION_FAILED, readyConditions, setCondition } from '../controller/conditions.js';
+import { CLUSTERPROFILE_REASONS, RESOLVED } from '../api/clusterprofile-reasons.js';
+import { stalls, type RECONCILIATION_FAILED } from '../api/reasons.js';
+import { readyConditions, setCondition } from '../controller/conditions.js';
 import type { ResolveResult } from '../resolve/resolve-profile.js';
-
-export const RESOLVED = 'Resolved';
-
-/** Reasons that heal on their own once a registry syncs; every other failure needs a change of spec or catalogue. */
-const TRANSIENT = new Set<string>(['RegistryNotReady', RECONCILIATION_FAILED]);
 
 /** A resolution, or an error no step expected (e.g. reading a valuesFrom object failed). */
 export type ResolutionOutcome = ResolveResult | { ok: false; reason: typeof RECONCILIATION_FAILED; message: string };
@@ -38,13 +35,13 @@ export function profileStatus({ previous = {}, generation, result, now, updateRe
     const updates = result.updatesAvailable.length;
     const message = `resolved ${n} pack${n === 1 ? '' : 's'}${updates ? `; ${updates} update${updates === 1 ? '' : 's'} available` : ''}`;
     status.conditions = setCondition(
-      readyConditions({ generation, phase: 'Ready', reason: 'Resolved', message, now, previous: previous.conditions }),
-      { type: RESOLVED, status: 'True', reason: 'Resolved', message },
+      readyConditions({ generation, phase: 'Ready', reason: RESOLVED, message, now, previous: previous.conditions }),
+      { type: RESOLVED, status: 'True', reason: RESOLVED, message },
       generation,
       now,
     );
   } else {
-    const phase = TRANSIENT.has(result.reason) ? 'Failed' : 'Stalled';
+    const phase = stalls(CLUSTERPROFILE_REASONS, result.reason) ? 'Stalled' : 'Failed';
     status.conditions = setCondition(
       readyConditions({ generation, phase, reason: result.reason, message: result.message, now, previous: previous.conditions }),
       { type: RESOLVED, status: 'False', reason: result.reason, message: result.message },

@@ -1,17 +1,7 @@
 import type { PackRegistryStatus } from '../api/packregistry.js';
-import { RECONCILIATION_FAILED, readyConditions, unexpectedFailureMessage } from '../controller/conditions.js';
-import type { SyncFailureReason } from '../sources/source-error.js';
-
-/** Reasons that need a person (fix the spec, the Secret or the registry); the rest may heal by retrying. */
-const NEEDS_A_PERSON = new Set<SyncFailureReason>([
-  'AuthenticationFailed',
-  'NotFound',
-  'TLSError',
-  'IndexTooLarge',
-  'InvalidIndex',
-  'SecretNotFound',
-  'PackTooLarge',
-]);
+import { PACKREGISTRY_REASONS, SYNCED, type PackRegistryReason } from '../api/packregistry-reasons.js';
+import { RECONCILIATION_FAILED, stalls } from '../api/reasons.js';
+import { readyConditions, unexpectedFailureMessage } from '../controller/conditions.js';
 
 /** The outcome status shows for an error no step expected (e.g. the apiserver refusing a Pack). */
 export function unexpectedFailure(err: unknown): SyncOutcome {
@@ -30,7 +20,7 @@ export type SyncOutcome =
       changed: boolean;
     }
   | { kind: 'unchanged' }
-  | { kind: 'failed'; reason: SyncFailureReason | 'Unsupported' | typeof RECONCILIATION_FAILED; message: string }
+  | { kind: 'failed'; reason: Exclude<PackRegistryReason, typeof SYNCED>; message: string }
   | { kind: 'suspended' };
 
 export interface RegistryStatusInput {
@@ -67,17 +57,17 @@ export function registryStatus(input: RegistryStatusInput): PackRegistryStatus {
         versionCount: outcome.versionCount,
         lastSyncTime: iso(now),
       });
-      status.conditions = ready('Synced', syncedMessage(outcome.packCount, outcome.versionCount, outcome.skippedVersions, input.url));
+      status.conditions = ready(SYNCED, syncedMessage(outcome.packCount, outcome.versionCount, outcome.skippedVersions, input.url));
       break;
     case 'unchanged':
       status.lastSyncTime = iso(now);
       // Keep the message of the sync that built the catalogue; only Ready's truth matters here.
-      status.conditions = ready('Synced', readyMessage(previous) ?? `catalogue unchanged at ${input.url}`);
+      status.conditions = ready(SYNCED, readyMessage(previous) ?? `catalogue unchanged at ${input.url}`);
       break;
     case 'failed':
       status.conditions = readyConditions({
         generation,
-        phase: NEEDS_A_PERSON.has(outcome.reason as SyncFailureReason) || outcome.reason === 'Unsupported' ? 'Stalled' : 'Failed',
+        phase: stalls(PACKREGISTRY_REASONS, outcome.reason) ? 'Stalled' : 'Failed',
         reason: outcome.reason,
         message: outcome.message,
         now,

@@ -1,24 +1,14 @@
+import { CLUSTERPROFILE_REASONS, RESOLVED, type ClusterProfileReason } from '../api/clusterprofile-reasons.js';
+import { RECONCILIATION_FAILED } from '../api/reasons.js';
 import { truncate } from './explain.js';
 
-/**
- * Why a profile does not resolve, most fundamental first: the reported reason is the first one
- * present, because fixing a registry can make the pack and version problems below it go away,
- * while values are independent of everything else and so come last.
- */
-export const RESOLVE_REASONS = [
-  'DefaultRegistryMissing',
-  'DefaultRegistryAmbiguous',
-  'RegistryNotReady',
-  'PackNotFound',
-  'NoMatchingVersion',
-  'IncompatibleKubeVersion',
-  'DependencyNotMet',
-  // The newest match cannot be upgraded to from the locked version (its pack.json `upgrade`
-  // constraint excludes it): the lock is kept, and the message names a version that can be.
-  'UpgradeNotSupported',
-  'InvalidValues',
-] as const;
-export type ResolveReason = (typeof RESOLVE_REASONS)[number];
+/** Why a profile does not resolve: every failure reason of the profile table but an unexpected error. */
+export type ResolveReason = Exclude<ClusterProfileReason, typeof RESOLVED | typeof RECONCILIATION_FAILED>;
+
+/** The resolver's reasons, most fundamental first: the reported reason is the first one present. */
+export const RESOLVE_REASONS: readonly ResolveReason[] = CLUSTERPROFILE_REASONS.map((r) => r.reason).filter(
+  (r): r is ResolveReason => r !== RESOLVED && r !== RECONCILIATION_FAILED,
+);
 
 export interface ResolveProblem {
   reason: ResolveReason;
