@@ -48,7 +48,7 @@ test: build lint tools ## Type-check, lint, and run every test against a real lo
 	  status=$$?; node hack/test-summary.mjs test-results/jest.json; exit $$status
 
 .PHONY: bench
-bench: bench-index bench-sync bench-resolve ## Every benchmark (not tests; each prints ratios against a peer)
+bench: bench-index bench-sync bench-resolve bench-rss ## Every benchmark (not tests; each prints ratios against a peer)
 
 .PHONY: bench-index
 bench-index: build tools ## Index parse: Packyard vs Helm's Go repo.LoadIndexFile (and vs js-yaml / yaml)
@@ -58,6 +58,10 @@ bench-index: build tools ## Index parse: Packyard vs Helm's Go repo.LoadIndexFil
 .PHONY: bench-sync
 bench-sync: build tools ## A whole Helm sync vs `helm repo update` on the same index
 	node build/bench/helm-sync.js
+
+.PHONY: bench-rss
+bench-rss: build tools ## Operator RSS, idle and after syncing the largest fixture index, vs a bare node process
+	node build/bench/operator-rss.js
 
 .PHONY: bench-resolve
 bench-resolve: build tools ## 1000 profiles × 10 packs; one Pack changes: time and status writes
