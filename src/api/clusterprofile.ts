@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import { withRules } from './rules.js';
-import { versionExpression } from './version-expression.js';
+import {
+  MAX_VERSION_EXPRESSION,
+  VERSION_EXPRESSION,
+  VERSION_EXPRESSION_MESSAGE,
+  VERSION_EXPRESSION_SOURCE,
+} from './version-expression.js';
 import {
   conditions,
   dnsSubdomain,
@@ -12,10 +17,42 @@ import {
   type Layer,
 } from './common.js';
 
-export const CLUSTERPROFILE_KIND = 'ClusterProfile';
-export const UPDATE_REQUESTED_ANNOTATION = 'packyard.io/update-requested-at';
-export const MAX_PACKS = 64;
-export const MAX_VALUES_BYTES = 256 * 1024;
+import { CLUSTERPROFILE_KIND, MAX_MANIFESTS, MAX_PACKS, MAX_VALUES_BYTES, UPDATE_REQUESTED_ANNOTATION } from './names.js';
+
+export {
+  CLUSTERPROFILE_KIND,
+  MAX_MANIFESTS,
+  MAX_PACKS,
+  MAX_VALUES_BYTES,
+  UPDATE_REQUESTED_ANNOTATION,
+} from './names.js';
+
+/** A profile pack's `version`: the grammar of version-expression.ts, as an admission rule. */
+export const versionExpression = withRules(
+  z
+    .string()
+    .min(1)
+    .max(MAX_VERSION_EXPRESSION)
+    .describe(
+      'An exact version as published (1.2.3, v1.2.3, 22.04, 1.2.3-rc.1), a range (^1.2, ~1.2.3, >=1.0 <2, ' +
+        '>=1, <2, 1.2 - 1.4, alternatives joined by ||), a Palette-style train (1.27.x, 1.x, 1.27) or latest. ' +
+        'A published version string equal to the expression is chosen first (as Helm does); otherwise the ' +
+        'newest stable version that matches, and a prerelease only when the expression names one. Versions ' +
+        'are read as Helm reads them: a v prefix, missing minor or patch and leading zeros are accepted. ' +
+        'Grammar: latest, or sets joined by ||; a set is a hyphen range (P - P) or comparators separated by ' +
+        'spaces or commas (AND); a comparator is an optional operator (<, <=, >, >=, =, ~, ~>, ^) and a version P: ' +
+        'v? then 1 to 3 dot-separated numbers of 1 to 15 digits with an optional -prerelease and +build, or with ' +
+        'x, X or * for any part (1.27.x). No spaces around the expression. Admission, packyard validate and the ' +
+        'resolver use the same regular expression.',
+    ),
+  [
+    {
+      cel: `self.matches('${VERSION_EXPRESSION_SOURCE}')`,
+      message: VERSION_EXPRESSION_MESSAGE,
+      holds: (self) => VERSION_EXPRESSION.test(self),
+    },
+  ],
+);
 
 export const valuesReference = z.object({
   kind: z.enum(['ConfigMap', 'Secret']).describe('Kind of the object holding the values.'),
@@ -29,8 +66,6 @@ export const valuesReference = z.object({
     .describe('Key of the data entry holding the values (default values.yaml).'),
   optional: z.boolean().default(false).describe('Resolve even when the object or key is missing.'),
 });
-
-export const MAX_MANIFESTS = 64;
 
 /** A Kubernetes manifest carried in the profile itself, as Palette's manifest layers carry them. */
 export const inlineManifest = z.object({

@@ -1,9 +1,8 @@
 import { z } from 'zod';
 
-export const GROUP = 'packyard.io';
-export const VERSION = 'v1alpha1';
-export const API_VERSION = `${GROUP}/${VERSION}`;
-export const CATEGORY = 'packyard';
+import { LAYERS } from './names.js';
+
+export { API_VERSION, CATEGORY, GROUP, VERSION, type Layer } from './names.js';
 
 /** RFC 1123 subdomain: what Kubernetes accepts as an object name. */
 export const dnsSubdomain = z
@@ -26,8 +25,7 @@ export const secretReference = z
   .describe("Reference to a Secret in the operator's namespace.");
 
 /** Palette's layer enum, in its order: a stack is built bottom up, kernel (optional, rare) first. */
-export const layer = z.enum(['kernel', 'os', 'k8s', 'cni', 'csi', 'addon']);
-export type Layer = z.infer<typeof layer>;
+export const layer = z.enum(LAYERS);
 
 /** metav1.Condition, as kstatus and `kubectl wait --for=condition=…` expect it. */
 export const condition = z.object({

@@ -1,10 +1,9 @@
 import { z } from 'zod';
 import { dnsSubdomain, layer, objectMeta, timestamp } from './common.js';
 
-export const PACK_KIND = 'Pack';
-export const REGISTRY_LABEL = 'packyard.io/registry';
-export const PACK_LABEL = 'packyard.io/pack';
-export const LAYER_ANNOTATION = 'packyard.io/layer';
+import { PACK_KIND } from './names.js';
+
+export { LAYER_ANNOTATION, PACK_KIND, PACK_LABEL, REGISTRY_LABEL } from './names.js';
 
 export const packDependency = z
   .object({

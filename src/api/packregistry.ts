@@ -9,9 +9,9 @@ import {
   timestamp,
 } from './common.js';
 
-export const PACKREGISTRY_KIND = 'PackRegistry';
-export const SYNC_REQUESTED_ANNOTATION = 'packyard.io/sync-requested-at';
-export const DEFAULT_MAX_INDEX_SIZE = 64 * 1024 * 1024;
+import { DEFAULT_MAX_INDEX_SIZE, PACKREGISTRY_KIND, SYNC_REQUESTED_ANNOTATION } from './names.js';
+
+export { DEFAULT_MAX_INDEX_SIZE, PACKREGISTRY_KIND, SYNC_REQUESTED_ANNOTATION } from './names.js';
 
 const globList = z.array(z.string().min(1).max(253)).max(256);
 

@@ -1,4 +1,4 @@
-import { GROUP, VERSION } from './common.js';
+import { GROUP, VERSION } from './names.js';
 
 /** A group/version/resource and how to address it. */
 export interface ResourceType {

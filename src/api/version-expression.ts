@@ -1,12 +1,10 @@
-import { z } from 'zod';
-import { withRules } from './rules.js';
-
 /**
  * The grammar of a profile pack's `version`, written once as one regular expression in the subset
  * RE2 (the apiserver's CEL `matches()`) and JavaScript read alike: ASCII classes only, no `\s` or
  * `\d`, no lookaround, no backslash (so the CEL string needs no escaping). Admission runs it as CEL;
  * the CLI and the resolver run it as a RegExp before reading the expression; so the three accept
- * exactly the same strings.
+ * exactly the same strings. (The zod schema, `versionExpression`, is in clusterprofile.ts: this module
+ * stays free of zod, which the operator does not load.)
  *
  *   expression := "latest" | range
  *   range      := set ( " "* "||" " "* set )*
@@ -41,29 +39,3 @@ export const MAX_VERSION_EXPRESSION = 128;
 
 export const VERSION_EXPRESSION_MESSAGE =
   'must be an exact version (1.2.3, 22.04), a range (^1.2, >=1.0 <2), a train (1.27.x, 1.x) or latest';
-
-export const versionExpression = withRules(
-  z
-    .string()
-    .min(1)
-    .max(MAX_VERSION_EXPRESSION)
-    .describe(
-      'An exact version as published (1.2.3, v1.2.3, 22.04, 1.2.3-rc.1), a range (^1.2, ~1.2.3, >=1.0 <2, ' +
-        '>=1, <2, 1.2 - 1.4, alternatives joined by ||), a Palette-style train (1.27.x, 1.x, 1.27) or latest. ' +
-        'A published version string equal to the expression is chosen first (as Helm does); otherwise the ' +
-        'newest stable version that matches, and a prerelease only when the expression names one. Versions ' +
-        'are read as Helm reads them: a v prefix, missing minor or patch and leading zeros are accepted. ' +
-        'Grammar: latest, or sets joined by ||; a set is a hyphen range (P - P) or comparators separated by ' +
-        'spaces or commas (AND); a comparator is an optional operator (<, <=, >, >=, =, ~, ~>, ^) and a version P: ' +
-        'v? then 1 to 3 dot-separated numbers of 1 to 15 digits with an optional -prerelease and +build, or with ' +
-        'x, X or * for any part (1.27.x). No spaces around the expression. Admission, packyard validate and the ' +
-        'resolver use the same regular expression.',
-    ),
-  [
-    {
-      cel: `self.matches('${VERSION_EXPRESSION_SOURCE}')`,
-      message: VERSION_EXPRESSION_MESSAGE,
-      holds: (self) => VERSION_EXPRESSION.test(self),
-    },
-  ],
-);

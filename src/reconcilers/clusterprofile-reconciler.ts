@@ -1,9 +1,10 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { isDeepStrictEqual } from 'node:util';
-import { UPDATE_REQUESTED_ANNOTATION, type ClusterProfile } from '../api/clusterprofile.js';
+import type { ClusterProfile } from '../api/clusterprofile.js';
 import { LOCK_CHANGED } from '../api/clusterprofile-reasons.js';
+import { REGISTRY_LABEL, UPDATE_REQUESTED_ANNOTATION } from '../api/names.js';
+import type { Pack } from '../api/pack.js';
 import { RECONCILIATION_FAILED } from '../api/reasons.js';
-import { REGISTRY_LABEL, type Pack } from '../api/pack.js';
 import type { PackRegistry } from '../api/packregistry.js';
 import { CLUSTERPROFILE, CONFIGMAP, PACK, PACKREGISTRY, SECRET } from '../api/resource-types.js';
 import type { Clock } from '../controller/clock.js';

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
-import { API_VERSION } from '../api/common.js';
-import { PACK_KIND, PACK_LABEL, REGISTRY_LABEL, type Pack, type PackSpec } from '../api/pack.js';
+import { API_VERSION, PACK_KIND, PACK_LABEL, REGISTRY_LABEL } from '../api/names.js';
+import type { Pack, PackSpec } from '../api/pack.js';
 import type { PackRegistry } from '../api/packregistry.js';
 import { PACK } from '../api/resource-types.js';
 import type { KubeClient } from '../controller/kube-client.js';

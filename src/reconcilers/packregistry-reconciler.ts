@@ -1,9 +1,9 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { parseGoDuration } from '../api/duration.js';
-import { REGISTRY_LABEL, type Pack } from '../api/pack.js';
+import { REGISTRY_LABEL, SYNC_REQUESTED_ANNOTATION } from '../api/names.js';
+import type { Pack } from '../api/pack.js';
 import type { PackRegistry } from '../api/packregistry.js';
 import { SYNCED } from '../api/packregistry-reasons.js';
-import { SYNC_REQUESTED_ANNOTATION } from '../api/packregistry.js';
 import { PACK, PACKREGISTRY, SECRET } from '../api/resource-types.js';
 import type { Clock } from '../controller/clock.js';
 import { getCondition } from '../controller/conditions.js';

@@ -1,5 +1,6 @@
 import { YAMLException, load } from 'js-yaml';
-import { MAX_VALUES_BYTES, type ProfilePack } from '../api/clusterprofile.js';
+import type { ProfilePack } from '../api/clusterprofile.js';
+import { MAX_VALUES_BYTES } from '../api/names.js';
 import { describeValue } from './explain.js';
 
 /** Where a `valuesFrom` entry points: a key of a ConfigMap or Secret in the profile's namespace. */

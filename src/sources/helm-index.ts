@@ -11,8 +11,8 @@ import {
   seqTag,
   strTag,
 } from 'js-yaml';
-import { layer as layerSchema, type Layer } from '../api/common.js';
-import { LAYER_ANNOTATION, type PackVersion } from '../api/pack.js';
+import { isLayer, LAYER_ANNOTATION, type Layer } from '../api/names.js';
+import type { PackVersion } from '../api/pack.js';
 import { compareHelmVersions, isStable, readHelmVersion, type HelmVersion } from '../resolve/helm-version.js';
 import type { CatalogPack } from './catalog.js';
 import {
@@ -63,8 +63,6 @@ const ALIAS_NODE_BUDGET = 10_000;
  * or timestamps makes parsing faster too.
  */
 const INDEX_SCHEMA = new Schema([strTag, seqTag, mapTag, nullCoreTag]);
-
-const LAYERS: ReadonlySet<string> = new Set(layerSchema.options);
 
 /** A URI scheme: what makes a URL absolute for Go's url.IsAbs. */
 const ABSOLUTE_URL = /^[a-zA-Z][a-zA-Z0-9+.-]*:/;
@@ -346,7 +344,7 @@ function readVersion(entry: unknown, resolveUrl: (u: string) => string | undefin
     displayName: stringAt(annotations?.[DISPLAY_NAME_ANNOTATION]),
     description: sanitize(stringAt(item.description)),
     icon: sanitize(stringAt(item.icon)),
-    layer: typeof layer === 'string' && LAYERS.has(layer) ? (layer as Layer) : 'addon',
+    layer: isLayer(layer) ? layer : 'addon',
   };
 }
 

@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_INDEX_SIZE } from '../api/packregistry.js';
+import { DEFAULT_MAX_INDEX_SIZE } from '../api/names.js';
 import type { SyncResult } from './catalog.js';
 import { parseHelmIndex } from './helm-index.js';
 import { httpGet, type HttpResponse } from './http-client.js';

@@ -12,13 +12,12 @@ const BUILD_SRC = fileURLToPath(new URL('../../src/', import.meta.url));
 function load(withSlimHooks: boolean): { models: number; clientNodeModules: number; header: string } {
   const dir = mkdtempSync(join(tmpdir(), 'packyard-client-node-'));
   const record = join(dir, 'loaded.txt');
-  // Hooks run on their own thread: they record synchronously to a file, as console output may not be flushed before exit.
+  // As src/main.ts does: registerHooks, in this thread; the recorder goes first, so it sees what the slim hook chose.
   const script = `
-    import { register } from 'node:module';
-    ${withSlimHooks ? `register('./controller/client-node/slim-hooks.js', ${JSON.stringify(`file://${BUILD_SRC}`)});` : ''}
-    register('data:text/javascript,' + encodeURIComponent(
-      'import { appendFileSync } from "node:fs";' +
-      'export async function resolve(s, c, n) { const r = await n(s, c); appendFileSync(${JSON.stringify(record)}, r.url + String.fromCharCode(10)); return r; }'));
+    import { registerHooks } from 'node:module';
+    import { appendFileSync } from 'node:fs';
+    registerHooks({ resolve(s, c, n) { const r = n(s, c); appendFileSync(${JSON.stringify(record)}, r.url + '\\n'); return r; } });
+    ${withSlimHooks ? `registerHooks(await import(${JSON.stringify(`file://${BUILD_SRC}controller/client-node/slim-hooks.js`)}));` : ''}
     const { KubeConfig, Watch, RequestContext, HttpMethod } = await import(${JSON.stringify(`file://${BUILD_SRC}controller/client-node/index.js`)});
     const kc = new KubeConfig();
     kc.loadFromString('apiVersion: v1\\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:6443"}}]\\nusers: [{name: u, user: {token: t0ken}}]\\ncontexts: [{name: x, context: {cluster: c, user: u}}]\\ncurrent-context: x');

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { HelmVersion } from '../../resolve/helm-version.js';
-import { DEFAULT_MAX_INDEX_SIZE } from '../../api/packregistry.js';
+import { DEFAULT_MAX_INDEX_SIZE } from '../../api/names.js';
 import type { SyncResult } from '../catalog.js';
 import type { TlsOptions } from '../http-client.js';
 import { packNameMatcher, selectVersions } from '../pack-filter.js';

@@ -1,5 +1,4 @@
-import type { Layer } from '../../api/common.js';
-import { layer as layerSchema } from '../../api/common.js';
+import { isLayer, type Layer } from '../../api/names.js';
 import type { PackDependency, PackResource } from '../../api/pack.js';
 
 /** What one manifest contributes to a Pack beyond its tag and digest; cached by manifest digest. */
@@ -19,10 +18,8 @@ export interface VersionMetadata {
   cloudTypes?: string[];
 }
 
-const LAYERS: ReadonlySet<string> = new Set(layerSchema.options);
-
 export function asLayer(value: unknown): Layer | undefined {
-  return typeof value === 'string' && LAYERS.has(value) ? (value as Layer) : undefined;
+  return isLayer(value) ? value : undefined;
 }
 
 /** A non-empty string, or undefined: metadata fields are optional and never fail a sync. */
