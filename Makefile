@@ -38,8 +38,8 @@ crds: build ## Regenerate crds/ (and their copies in deploy/, docs/api.md, docs/
 	node build/src/api/generate-troubleshooting.js docs/troubleshooting.md
 
 .PHONY: tools
-tools: ## Build (or take from cache) etcd, kube-apiserver, kubectl, helm, oras and an OCI registry
-	@for tool in etcd kube-apiserver kubectl helm oras registry; do hack/build-tool.sh $$tool >/dev/null || exit 1; done
+tools: ## Build (or take from cache) etcd, kube-apiserver, kubectl, helm, oras, cosign and an OCI registry
+	@for tool in etcd kube-apiserver kubectl helm oras registry cosign; do hack/build-tool.sh $$tool >/dev/null || exit 1; done
 
 .PHONY: test
 test: build lint tools ## Type-check, lint, and run every test against a real local control plane

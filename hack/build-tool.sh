@@ -2,7 +2,7 @@
 # Builds one test tool from its wrapper module in hack/tools/<tool>/ and prints the binary's path.
 # Binaries are cached outside the repo, keyed by the wrapper's go.mod+go.sum (and its own .go files when
 # the program is the wrapper's code, as helm-index-loader's is), so a second run is instant.
-#   hack/build-tool.sh kube-apiserver|kubectl|etcd|helm|oras|registry|helm-index-loader
+#   hack/build-tool.sh kube-apiserver|kubectl|etcd|helm|oras|registry|cosign|helm-index-loader
 set -euo pipefail
 
 tool="${1:?usage: build-tool.sh TOOL}"
@@ -27,6 +27,7 @@ case "$tool" in
   helm) pkg=helm.sh/helm/v3/cmd/helm ;;
   oras) pkg=oras.land/oras/cmd/oras ;;
   registry) pkg=github.com/distribution/distribution/v3/cmd/registry ;;
+  cosign) pkg=github.com/sigstore/cosign/v2/cmd/cosign ;;
   helm-index-loader) pkg=. ;;
   *) echo "build-tool: unknown tool $tool" >&2; exit 2 ;;
 esac

@@ -54,6 +54,20 @@ export const CLUSTERPROFILE_REASONS = [
       'text.',
   },
   {
+    reason: 'VerificationFailed',
+    stalls: true,
+    doc:
+      'Versions match `version`, but the profile\'s `spec.verification` refuses each of them: `Required` takes only ' +
+      'versions whose registry verified their signature (`verification.state: Verified` on the Pack), `IfPresent` ' +
+      '(the default) refuses `Failed` ones (a signature that does not verify: another key, another digest, a ' +
+      're-pushed tag, a tampered archive, an expired key). The lock is kept. The message names the newest matches, ' +
+      'each with its state and reason, and says when the registry verifies nothing (`spec.verify` unset).',
+    fix:
+      'Sign the version (`cosign sign --key …`, `helm package --sign`) or give the registry the signer\'s key in ' +
+      '`spec.verify.secretRef`; `packyard verify PACK@VERSION -r …` explains one version. To accept unsigned ' +
+      'versions, use `IfPresent`.',
+  },
+  {
     reason: 'IncompatibleKubeVersion',
     stalls: true,
     doc:

@@ -6,6 +6,7 @@ import {
   VERSION_EXPRESSION_MESSAGE,
   VERSION_EXPRESSION_SOURCE,
 } from './version-expression.js';
+import { verificationPolicy, versionVerification } from './verification.js';
 import {
   conditions,
   dnsSubdomain,
@@ -147,6 +148,7 @@ export const clusterProfileSpec = withRules(
         .enum(['Auto', 'Manual'])
         .default('Auto')
         .describe('Auto follows the newest match; Manual keeps the locked versions and lists updates.'),
+      verification: verificationPolicy.optional(),
       packs: z
         .array(profilePack)
         .min(1)
@@ -220,6 +222,10 @@ export const resolvedPack = z.object({
     ),
   url: z.string().optional().describe('Where the chosen version is downloaded from.'),
   deprecated: z.boolean().optional().describe('The publisher marked the chosen version deprecated (see the Pack for why).'),
+  verification: versionVerification
+    .pick({ state: true, signer: true, method: true })
+    .optional()
+    .describe('How the chosen version was verified when it was locked (unset when its registry does not verify).'),
 });
 export type ResolvedPack = z.infer<typeof resolvedPack>;
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { dnsSubdomain, layer, objectMeta, timestamp } from './common.js';
+import { versionVerification } from './verification.js';
 
 import { PACK_KIND } from './names.js';
 
@@ -65,6 +66,7 @@ export const packVersion = z.object({
   resources: z.array(packResource).optional().describe("Palette pack's constraints.resources: the minimum cpu, memory and disk it needs."),
   addonType: z.string().optional().describe("Palette pack's addonType from pack.json (e.g. cni, monitoring)."),
   cloudTypes: z.array(z.string()).optional().describe("Palette pack's cloudTypes from pack.json (e.g. all, aws)."),
+  verification: versionVerification.optional(),
 });
 export type PackVersion = z.infer<typeof packVersion>;
 

@@ -98,6 +98,17 @@ export const PACKREGISTRY_REASONS = [
     fix: 'Set `spec.filter.maxVersionsPerPack` (or narrow `spec.filter.include`).',
   },
   {
+    reason: 'InvalidVerifyKeys',
+    stalls: true,
+    doc:
+      '`spec.verify.secretRef` names a Secret without a usable key: for `cosign` no `*.pub` entry, or one that is ' +
+      'not a PEM public key; for `helm` an entry that is not a PGP keyring. Nothing is verified and the last ' +
+      'catalogue stays.',
+    fix:
+      'Put `cosign.pub` (from `cosign generate-key-pair`) or a keyring (`gpg --export KEYID > pubring.gpg`) in the ' +
+      'Secret in `packyard-system`. The registry syncs as soon as the Secret changes.',
+  },
+  {
     reason: 'Unsupported',
     stalls: true,
     doc: 'This operator build has no source for `spec.type` (e.g. `oci` before OCI support).',

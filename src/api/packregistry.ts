@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { withRules } from './rules.js';
+import { verificationCounts, verifySpec } from './verification.js';
 import {
   conditions,
   goDuration,
@@ -98,6 +99,7 @@ export const packRegistrySpec = withRules(
         .default(DEFAULT_MAX_INDEX_SIZE)
         .meta({ format: 'int64' })
         .describe('Refuse an index larger than this many bytes (default 64 MiB).'),
+      verify: verifySpec.optional(),
     })
     .describe('Where packs come from.'),
   [
@@ -119,6 +121,12 @@ export const packRegistrySpec = withRules(
       fieldPath: '.oci',
       holds: (s) => s.type === 'oci' || s.oci === undefined,
     },
+    {
+      cel: "!has(self.verify) || (self.verify.provider == 'cosign') == (self.type == 'oci')",
+      message: 'verify.provider cosign is for oci registries, helm for helm repositories',
+      fieldPath: '.verify.provider',
+      holds: (s) => s.verify === undefined || (s.verify.provider === 'cosign') === (s.type === 'oci'),
+    },
   ],
 );
 export type PackRegistrySpec = z.infer<typeof packRegistrySpec>;
@@ -134,6 +142,7 @@ export const packRegistryStatus = z
     nextSyncTime: timestamp.optional().describe('When the next sync is due.'),
     packCount: z.int().min(0).optional().describe('Packs in the catalogue.'),
     versionCount: z.int().min(0).optional().describe('Pack versions in the catalogue.'),
+    verification: verificationCounts.optional(),
     lastHandledSyncRequest: z
       .string()
       .optional()

@@ -25,8 +25,17 @@ export function helm(args: string[], cwd?: string): string {
   });
 }
 
-/** Writes a minimal chart and packages it into `outDir` with `helm package`; returns the .tgz path. */
-export function packageChart(chart: ChartSpec, outDir: string): string {
+/** A PGP key `helm package --sign` signs with: its user ID and a legacy secret keyring (secring.gpg). */
+export interface ChartSigner {
+  key: string;
+  keyring: string;
+}
+
+/**
+ * Writes a minimal chart and packages it into `outDir` with `helm package` (and `--sign`, which
+ * writes `<chart>.tgz.prov` beside it); returns the .tgz path.
+ */
+export function packageChart(chart: ChartSpec, outDir: string, signer?: ChartSigner): string {
   const src = mkdtempSync(join(tmpdir(), `packyard-chart-${chart.name}-`));
   mkdirSync(join(src, 'templates'));
   writeFileSync(
@@ -36,7 +45,7 @@ export function packageChart(chart: ChartSpec, outDir: string): string {
   writeFileSync(join(src, 'values.yaml'), 'replicaCount: 1\n');
   writeFileSync(join(src, 'templates', 'configmap.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n');
   mkdirSync(outDir, { recursive: true });
-  helm(['package', src, '--destination', outDir]);
+  helm(['package', src, '--destination', outDir, ...(signer ? ['--sign', '--key', signer.key, '--keyring', signer.keyring] : [])]);
   return join(outDir, `${chart.name}-${chart.version}.tgz`);
 }
 

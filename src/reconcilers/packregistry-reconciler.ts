@@ -18,6 +18,7 @@ import type { CatalogPack } from '../sources/catalog.js';
 import type { PackSources } from '../sources/registry-sources.js';
 import { unsupportedType } from '../sources/registry-sources.js';
 import { SourceError } from '../sources/source-error.js';
+import { verificationCounts } from '../sources/verify/verification-counts.js';
 import { desiredPacks, PACKS_BY_REGISTRY, packsByRegistry, writePacks } from './pack-writer.js';
 import { registryCredentials, secretNamesOf, type SecretObject } from './registry-credentials.js';
 import { registryStatus, unexpectedFailure, type SyncOutcome } from './registry-status.js';
@@ -37,7 +38,7 @@ type Registry = PackRegistry & KubernetesObject & { metadata: { name: string; ui
 const MAX_RETRY_MS = 5 * 60_000;
 const BY_SECRET = 'secret';
 /** Failure reasons that a change of the registry's Secrets can cure. */
-const SECRET_CURED = new Set(['AuthenticationFailed', 'SecretNotFound', 'TLSError']);
+const SECRET_CURED = new Set(['AuthenticationFailed', 'SecretNotFound', 'TLSError', 'InvalidVerifyKeys']);
 
 /** One reconcile of one registry: what was read, then what the steps found, for summarize. */
 interface Attempt {
@@ -221,6 +222,7 @@ export class PackRegistryReconciler {
         packCount: result.packs.length,
         versionCount: result.packs.reduce((n, p) => n + p.versions.length, 0),
         skippedVersions: result.skippedVersions,
+        verification: verificationCounts(result.packs),
         changed: summary.created + summary.updated + summary.deleted > 0,
       };
     } catch (err) {

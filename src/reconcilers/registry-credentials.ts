@@ -8,7 +8,7 @@ export type SecretObject = KubernetesObject & { data?: Record<string, string> };
 
 /** Names of every Secret a registry reads, so a change to one of them re-syncs it. */
 export function secretNamesOf(spec: PackRegistrySpec): string[] {
-  return [spec.secretRef?.name, spec.tls?.caSecretRef?.name, spec.tls?.clientCertSecretRef?.name].filter(
+  return [spec.secretRef?.name, spec.tls?.caSecretRef?.name, spec.tls?.clientCertSecretRef?.name, spec.verify?.secretRef.name].filter(
     (n): n is string => Boolean(n),
   );
 }
@@ -33,6 +33,10 @@ export function registryCredentials(
   const clientCert = spec.tls?.clientCertSecretRef ? data(spec.tls.clientCertSecretRef.name) : undefined;
   if (ca || clientCert) credentials.tls = { ...credentials.tls, ...tlsFromSecrets({ ca, clientCert }) };
   if (spec.tls?.insecureSkipVerify) credentials.tls = { ...credentials.tls, insecureSkipVerify: true };
+  if (spec.verify) {
+    const entries = Object.fromEntries(Object.entries(data(spec.verify.secretRef.name)).map(([k, v]) => [k, Buffer.from(v, 'base64')]));
+    credentials.verify = { provider: spec.verify.provider, entries, source: `Secret ${namespace}/${spec.verify.secretRef.name}` };
+  }
   return credentials;
 }
 

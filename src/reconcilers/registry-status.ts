@@ -1,6 +1,7 @@
 import type { PackRegistryStatus } from '../api/packregistry.js';
 import { PACKREGISTRY_REASONS, SYNCED, type PackRegistryReason } from '../api/packregistry-reasons.js';
 import { RECONCILIATION_FAILED, stalls } from '../api/reasons.js';
+import type { VerificationCounts } from '../api/verification.js';
 import { readyConditions, unexpectedFailureMessage } from '../controller/conditions.js';
 
 /** The outcome status shows for an error no step expected (e.g. the apiserver refusing a Pack). */
@@ -18,6 +19,8 @@ export type SyncOutcome =
       versionCount: number;
       skippedVersions: number;
       changed: boolean;
+      /** Set when the registry verifies signatures (spec.verify). */
+      verification?: VerificationCounts;
     }
   | { kind: 'unchanged' }
   | { kind: 'failed'; reason: Exclude<PackRegistryReason, typeof SYNCED>; message: string }
@@ -55,9 +58,10 @@ export function registryStatus(input: RegistryStatusInput): PackRegistryStatus {
         etag: outcome.etag,
         packCount: outcome.packCount,
         versionCount: outcome.versionCount,
+        verification: outcome.verification,
         lastSyncTime: iso(now),
       });
-      status.conditions = ready(SYNCED, syncedMessage(outcome.packCount, outcome.versionCount, outcome.skippedVersions, input.url));
+      status.conditions = ready(SYNCED, syncedMessage(outcome.packCount, outcome.versionCount, outcome.skippedVersions, input.url) + verifiedNote(outcome.verification));
       break;
     case 'unchanged':
       status.lastSyncTime = iso(now);
@@ -82,6 +86,10 @@ function syncedMessage(packs: number, versions: number, skipped: number, url: st
   // Counts versions that are not SemVer, duplicates, and (OCI) tags that are neither chart nor pack.
   const skippedNote = skipped > 0 ? `; skipped ${skipped} unusable version${skipped === 1 ? '' : 's'} (not SemVer, duplicated, or not a chart or pack)` : '';
   return `synced ${packs} pack${packs === 1 ? '' : 's'} (${versions} version${versions === 1 ? '' : 's'}) from ${url}${skippedNote}`;
+}
+
+function verifiedNote(counts: VerificationCounts | undefined): string {
+  return counts ? `; signatures: ${counts.verified} verified, ${counts.unsigned} unsigned, ${counts.failed} failed` : '';
 }
 
 function readyMessage(status: PackRegistryStatus): string | undefined {

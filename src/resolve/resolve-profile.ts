@@ -11,6 +11,7 @@ import { ProblemSet, summarize, type ResolveProblem, type ResolveReason } from '
 import { chooseRegistry, type RegistryState } from './registries.js';
 import { minimumResources } from './resources.js';
 import { checkValues, type ValuesSourceLookup } from './values.js';
+import { admits, DEFAULT_VERIFICATION, refusedMessage } from './verification.js';
 import {
   compareNewestFirst,
   matches,
@@ -80,6 +81,7 @@ export function resolveProfile(input: ResolveInput): ResolveResult {
   const problems = new ProblemSet();
   const picked: Picked[] = [];
   const updatesAvailable: AvailableUpdate[] = [];
+  const policy = spec.verification ?? DEFAULT_VERIFICATION;
 
   for (const pack of spec.packs) {
     for (const message of checkValues(pack, namespace, input.valuesSources)) problems.add('InvalidValues', pack.name, message);
@@ -102,19 +104,25 @@ export function resolveProfile(input: ResolveInput): ResolveResult {
       continue;
     }
     const expr = parsed.expression;
-    const newest = newestMatch(expr, packSpec.versions);
-    if (!newest) {
+    if (!newestMatch(expr, packSpec.versions)) {
       problems.add('NoMatchingVersion', pack.name, noMatch(label, expr, packSpec.versions, registry));
       continue;
     }
+    // Versions the verification policy refuses are not there for the lock: not chosen, not kept.
+    const versions = packSpec.versions.filter((v) => admits(policy, v));
+    const newest = newestMatch(expr, versions);
+    if (!newest) {
+      problems.add('VerificationFailed', pack.name, refusedMessage(label, expr, packSpec.versions, policy, registry));
+      continue;
+    }
     const entry = lockEntry(input.lock, pack.name, registry, chart);
-    const step = lockStep({ name: pack.name, chart, label, expr, versions: packSpec.versions, newest, entry, manual });
+    const step = lockStep({ name: pack.name, chart, label, expr, versions, newest, entry, manual });
     if (step.update) updatesAvailable.push(step.update);
     if (!step.chosen) {
       problems.add('UpgradeNotSupported', pack.name, step.problem!);
       continue;
     }
-    picked.push({ pack, label, registry, chart, expr, versions: packSpec.versions, chosen: step.chosen });
+    picked.push({ pack, label, registry, chart, expr, versions, chosen: step.chosen });
   }
 
   // Cross-pack checks need the chosen versions; packs that failed above are left out of them.
@@ -233,7 +241,7 @@ function noMatch(label: string, expr: VersionExpression, versions: readonly Pack
 
 /** The lock entry: only fields that are set, so equal locks serialise equally. */
 function toResolved(p: Picked): ResolvedPack {
-  const { appVersion, digest, urls, deprecated } = p.chosen;
+  const { appVersion, digest, urls, deprecated, verification } = p.chosen;
   return {
     name: p.pack.name,
     layer: p.pack.layer,
@@ -244,7 +252,13 @@ function toResolved(p: Picked): ResolvedPack {
     ...(digest !== undefined && { digest }),
     ...(urls?.[0] !== undefined && { url: urls[0] }),
     ...(deprecated === true && { deprecated }),
+    ...(verification && { verification: lockedVerification(verification) }),
   };
+}
+
+/** How the chosen version was verified, without the reason (which may change with no change of the lock). */
+function lockedVerification({ state, signer, method }: NonNullable<PackVersion['verification']>): NonNullable<ResolvedPack['verification']> {
+  return { state, ...(signer !== undefined && { signer }), ...(method !== undefined && { method }) };
 }
 
 function asCatalog(packs: PackLookup): PackCatalog {

@@ -1,9 +1,19 @@
+import { createHash } from 'node:crypto';
 import { DEFAULT_MAX_INDEX_SIZE } from '../api/names.js';
 import type { SyncResult } from './catalog.js';
 import { parseHelmIndex } from './helm-index.js';
 import { httpGet, type HttpResponse } from './http-client.js';
 import type { PackSource, SyncRequest } from './pack-source.js';
 import { credentialKey, SingleFlight } from './single-flight.js';
+import { SourceError } from './source-error.js';
+import { mapLimit } from './oci/concurrency.js';
+import { verifyProvenance } from './verify/helm-provenance.js';
+import { materialFingerprint } from './verify/trust-keys.js';
+import { VerificationCache } from './verify/verification-cache.js';
+import type { CatalogPack } from './catalog.js';
+
+/** Provenance files (and archives) fetched at once during a verifying sync. */
+const VERIFY_CONCURRENCY = 8;
 
 /** Where Helm looks for a repository's index: `<url>/index.yaml`. */
 export function indexUrl(repoUrl: string): string {
@@ -17,18 +27,27 @@ export function indexUrl(repoUrl: string): string {
  */
 export class HelmRepositorySource implements PackSource {
   private readonly inflight = new SingleFlight<string, HttpResponse>();
+  private readonly verification = new VerificationCache();
+
+  constructor(private readonly http: typeof httpGet = httpGet) {}
 
   async sync({ spec, credentials, previous, timeoutMs, signal }: SyncRequest): Promise<SyncResult> {
     const url = indexUrl(spec.url);
     const tls = { ...credentials.tls, insecureSkipVerify: spec.tls?.insecureSkipVerify ?? credentials.tls?.insecureSkipVerify };
     const maxBytes = spec.maxIndexSize ?? DEFAULT_MAX_INDEX_SIZE;
-    const key = JSON.stringify([url, previous.etag ?? '', maxBytes, credentialKey(credentials.auth, tls)]);
+    const material = spec.verify ? credentials.verify : undefined;
+    if (spec.verify && !material) throw new SourceError('InvalidVerifyKeys', 'spec.verify is set but no keys were given');
+    const fingerprint = material && materialFingerprint(material);
+    // An unchanged index can still need verifying again (new keys): a verifying sync asks unconditionally.
+    const etag = fingerprint ? undefined : previous.etag;
+    const lastModified = fingerprint ? undefined : previous.lastModified;
+    const key = JSON.stringify([url, etag ?? '', maxBytes, credentialKey(credentials.auth, tls)]);
     const response = await this.inflight.do(key, () =>
-      httpGet(url, {
+      this.http(url, {
         auth: credentials.auth,
         tls,
-        etag: previous.etag,
-        lastModified: previous.lastModified,
+        etag,
+        lastModified,
         maxBytes,
         timeoutMs,
         signal,
@@ -36,9 +55,30 @@ export class HelmRepositorySource implements PackSource {
       }),
     );
     if (response.notModified) return { changed: false, etag: response.etag ?? previous.etag };
-    const revision = `sha256:${response.sha256}`;
+    const revision = fingerprint
+      ? `sha256:${createHash('sha256').update(`${response.sha256}\nverify ${fingerprint}\n`).digest('hex')}`
+      : `sha256:${response.sha256}`;
     if (revision === previous.revision) return { changed: false, etag: response.etag };
     const { packs, skippedVersions } = parseHelmIndex(response.body, { repoUrl: spec.url, filter: spec.filter });
+    if (material && fingerprint) {
+      const keys = await this.verification.keys(material, fingerprint);
+      if (keys.provider !== 'helm') throw new SourceError('InvalidVerifyKeys', `a helm repository verifies with helm provenance, not ${keys.provider}`);
+      const fetch = { http: this.http, auth: credentials.auth, repoOrigin: new URL(url).origin, tls, timeoutMs, signal, maxArchiveBytes: maxBytes };
+      await mapLimit(versionsOf(packs), VERIFY_CONCURRENCY, async (v) => {
+        const chartUrl = v.urls?.[0];
+        if (!chartUrl) {
+          v.verification = { state: 'Unsigned', reason: 'the index lists no URL for this version' };
+          return;
+        }
+        const check = () => verifyProvenance(chartUrl, keys.keys, fetch);
+        // Without a digest in the index there is nothing to key a result by: check every time.
+        v.verification = v.digest ? await this.verification.verify(fingerprint, chartUrl, v.digest, check) : await check();
+      });
+    }
     return { changed: true, revision, etag: response.etag, lastModified: response.lastModified, packs, skippedVersions };
   }
+}
+
+function versionsOf(packs: CatalogPack[]) {
+  return packs.flatMap((p) => p.versions);
 }

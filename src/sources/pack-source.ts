@@ -1,10 +1,13 @@
 import type { PackRegistrySpec } from '../api/packregistry.js';
 import type { SyncResult } from './catalog.js';
+import type { VerifyMaterial } from './verify/trust-keys.js';
 
 /** Credentials and TLS material resolved from the registry's Secret references. */
 export interface SourceCredentials {
   auth?: { username: string; password: string } | { token: string };
   tls?: { ca?: string; cert?: string; key?: string; insecureSkipVerify?: boolean };
+  /** Public keys of spec.verify. */
+  verify?: VerifyMaterial;
 }
 
 export interface SyncRequest {

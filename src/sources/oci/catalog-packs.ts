@@ -1,4 +1,5 @@
 import type { PackVersion } from '../../api/pack.js';
+import type { VersionVerification } from '../../api/verification.js';
 import { compareHelmVersions, isStable, type HelmVersion } from '../../resolve/helm-version.js';
 import type { CatalogPack } from '../catalog.js';
 import { compact, type VersionMetadata } from './version-metadata.js';
@@ -13,6 +14,8 @@ export interface ResolvedVersion {
   helm: HelmVersion;
   digest: string;
   meta: VersionMetadata;
+  /** The signature check, when the registry verifies. */
+  verification?: VersionVerification;
 }
 
 /**
@@ -66,6 +69,7 @@ function packVersion(host: string, v: ResolvedVersion): PackVersion {
     resources: v.meta.resources,
     addonType: v.meta.addonType,
     cloudTypes: v.meta.cloudTypes,
+    verification: v.verification,
   });
 }
 

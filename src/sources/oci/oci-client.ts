@@ -5,13 +5,14 @@ import { bodyExcerpt, parseRetryAfter, safeUrl, statusError, type RequestContext
 import { SourceError } from '../source-error.js';
 import { preferredChallenge, type AuthChallenge } from './auth-challenge.js';
 import { nextLink } from './link-header.js';
-import { MANIFEST_ACCEPT } from './media-types.js';
+import { MANIFEST_ACCEPT, OCI_INDEX } from './media-types.js';
 import type { HttpGetFn, TokenCredentials, TokenService } from './token-service.js';
 
 export interface Descriptor {
   mediaType: string;
   digest: string;
   size: number;
+  artifactType?: string;
   annotations?: Record<string, string>;
 }
 
@@ -127,6 +128,34 @@ export class OciClient {
     }
     manifest.mediaType ??= res.contentType?.split(';')[0]?.trim();
     return { digest, manifest };
+  }
+
+  /**
+   * Descriptors of the manifests that refer to `digest` (OCI 1.1 `subject`): from the referrers API, or,
+   * on a registry without it (404, 400, 405), from the index clients keep under the `sha256-<hex>` tag
+   * instead (the tag schema fallback). One listing, never followed further, so a loop cannot form.
+   */
+  async referrers(repository: string, digest: string): Promise<Descriptor[]> {
+    if (!DIGEST.test(digest)) throw new SourceError('InvalidIndex', `${repository}: ${JSON.stringify(digest)} is not a digest`);
+    const url = `${this.origin}/v2/${repository}/referrers/${digest}`;
+    const res = await this.#send(url, pullScope(repository), { accept: OCI_INDEX, maxBytes: MAX_MANIFEST_BYTES, allowStatus: [400, 404, 405] });
+    let index: Manifest | undefined;
+    if (res.status >= 200 && res.status < 300) {
+      index = parseJson(res.body, `GET ${safeUrl(url)}`) as Manifest;
+    } else {
+      try {
+        index = (await this.manifest(repository, digest.replace(':', '-'))).manifest;
+      } catch (err) {
+        if (err instanceof SourceError && err.reason === 'NotFound') return [];
+        throw err;
+      }
+    }
+    const list = typeof index === 'object' && index !== null ? index.manifests : undefined;
+    if (list === undefined) return [];
+    if (!Array.isArray(list) || !list.every((d) => typeof d === 'object' && d !== null && typeof d.digest === 'string')) {
+      throw new SourceError('InvalidIndex', `${repository}: the referrers of ${digest} are not a list of descriptors`);
+    }
+    return list;
   }
 
   /** A blob, refused above `maxBytes` before download, and verified against its digest and size. */

@@ -7,6 +7,9 @@ import { packNameMatcher, selectVersions } from '../pack-filter.js';
 import type { PackSource, SyncRequest } from '../pack-source.js';
 import { credentialKey, SingleFlight } from '../single-flight.js';
 import { SourceError } from '../source-error.js';
+import { verifyCosign } from '../verify/cosign-verifier.js';
+import { materialFingerprint } from '../verify/trust-keys.js';
+import { VerificationCache } from '../verify/verification-cache.js';
 import { newestFirst, toCatalogPacks, type ResolvedVersion } from './catalog-packs.js';
 import { mapLimit } from './concurrency.js';
 import { parseHelmConfig } from './helm-chart-config.js';
@@ -44,6 +47,8 @@ type Content = 'helm' | 'pack';
 type Cached = VersionMetadata | null;
 
 const CONFIG_MAX_BYTES = 4 * 1024 * 1024;
+/** Tags cosign writes beside an artifact: `sha256-<hex>.sig` (and .att, .sbom) and the referrers fallback index. */
+const SIGNATURE_TAG = /^sha256-[a-f0-9]{64}(\.[a-z]+)?$/;
 
 /**
  * An OCI registry holding Helm charts (`helm push`) or Palette packs (`…/archive/<name>:<version>`).
@@ -63,6 +68,8 @@ export class OciRegistrySource implements PackSource {
    * catalog and tag listings and their HEADs too; the results are only read, never changed.
    */
   readonly #requests = new SingleFlight<string, unknown>();
+  /** cosign results by keys and digest, shared by every registry of the process. */
+  readonly #verification = new VerificationCache();
 
   constructor(private readonly opts: OciRegistrySourceOptions = {}) {
     this.#manifests = new Lru(opts.cacheEntries ?? 50_000);
@@ -92,13 +99,19 @@ export class OciRegistrySource implements PackSource {
       : underPrefix(await shared('catalog', () => client.catalog()), joinPath(registry.basePath, spec.oci?.baseContentPath));
     const includes = packNameMatcher(spec.filter);
     const tracked = repositories.filter((r) => includes(packName(r))).sort();
+    const material = spec.verify ? credentials.verify : undefined;
+    if (spec.verify && !material) throw new SourceError('InvalidVerifyKeys', 'spec.verify is set but no keys were given');
+    const fingerprint = material && materialFingerprint(material);
 
     // Tags → versions, filtered per pack before any manifest is touched.
     let skipped = 0;
     const byPack = new Map<string, Candidate[]>();
     const tagLists = await mapLimit(tracked, concurrency, (repository) => listTags(() => shared(`tags ${repository}`, () => client.tags(repository)), repository, explicit, registry.host));
+    // With verify, a signature pushed or replaced later (its tag appears or moves) must re-sync.
+    const signatureTags: string[] = [];
     tracked.forEach((repository, i) => {
       for (const tag of tagLists[i]!) {
+        if (fingerprint && SIGNATURE_TAG.test(tag)) signatureTags.push(`${repository}\t${tag}\n`);
         const v = tagVersion(tag);
         if (!v) {
           skipped++;
@@ -118,9 +131,9 @@ export class OciRegistrySource implements PackSource {
     const digests = await mapLimit(selected, concurrency, (c) => shared(`head ${c.repository}:${c.tag}`, () => client.manifestDigest(c.repository, c.tag)).catch(goneTag));
     const present = selected.map((c, i) => ({ ...c, digest: digests[i] })).filter((c): c is Candidate & { digest: string } => !!c.digest);
     skipped += selected.length - present.length;
-    const revision = `sha256:${createHash('sha256')
-      .update(present.map((c) => `${c.repository}\t${c.tag}\t${c.digest}\n`).sort().join(''))
-      .digest('hex')}`;
+    const hash = createHash('sha256').update(present.map((c) => `${c.repository}\t${c.tag}\t${c.digest}\n`).sort().join(''));
+    if (fingerprint) hash.update(`verify ${fingerprint}\n`).update(signatureTags.sort().join(''));
+    const revision = `sha256:${hash.digest('hex')}`;
     if (revision === previous.revision) return { changed: false };
 
     const metas = await mapLimit(present, concurrency, (c) => this.#metadata(client, c.repository, c.digest, content, maxBytes));
@@ -130,6 +143,14 @@ export class OciRegistrySource implements PackSource {
       if (meta) resolved.push({ ...c, meta });
       else skipped++;
     });
+    if (material && fingerprint) {
+      const keys = await this.#verification.keys(material, fingerprint);
+      if (keys.provider !== 'cosign') throw new SourceError('InvalidVerifyKeys', `an oci registry verifies with cosign, not ${keys.provider}`);
+      await mapLimit(resolved, concurrency, async (v) => {
+        const where = `${registry.origin}/${v.repository}:${v.tag}`;
+        v.verification = await this.#verification.verify(fingerprint, where, v.digest, () => verifyCosign(client, v.repository, v.digest, keys.keys));
+      });
+    }
     return { changed: true, revision, packs: toCatalogPacks(registry.host, resolved), skippedVersions: skipped };
   }
 

@@ -1,0 +1,112 @@
+import { bundleFromJSON, type Bundle } from '@sigstore/bundle';
+import { toSignedEntity, Verifier, type TrustMaterial } from '@sigstore/verify';
+import type { VersionVerification } from '../../api/verification.js';
+import type { Descriptor, OciClient } from '../oci/oci-client.js';
+import type { CosignKey } from './trust-keys.js';
+import { keyList, MAX_SIGNATURES } from './cosign-simple-signing.js';
+import { contentFault, failed, verified } from './verification-result.js';
+
+/** The artifact type cosign gives a bundle it attaches as a referrer (v0.3; older minor versions are read alike). */
+const BUNDLE_TYPE = /^application\/vnd\.dev\.sigstore\.bundle(\.v0\.\d+)?\+json(;.*)?$/;
+const METHOD = 'cosign-bundle';
+/** A keyed bundle is a few KiB; one with a certificate chain and log entries tens of KiB. */
+const MAX_BUNDLE_BYTES = 1024 * 1024;
+
+/**
+ * Sigstore bundles attached to one manifest through the referrers API (or its tag fallback).
+ * Keyed bundles only: the key is one of ours, and no transparency log or timestamp is required
+ * (cosign --tlog-upload=false); the signed statement must name this digest. undefined: none attached.
+ */
+export async function verifyBundles(client: OciClient, repository: string, digest: string, keys: CosignKey[]): Promise<VersionVerification | undefined> {
+  let referrers: Descriptor[];
+  try {
+    referrers = (await client.referrers(repository, digest)).filter((d) => BUNDLE_TYPE.test(d.artifactType ?? ''));
+  } catch (err) {
+    const fault = contentFault(err);
+    if (fault) return failed(`referrers of ${digest}: ${fault}`, METHOD);
+    throw err;
+  }
+  if (referrers.length === 0) return undefined;
+  if (referrers.length > MAX_SIGNATURES) return failed(`${referrers.length} bundles refer to ${digest}, more than the ${MAX_SIGNATURES} looked at`, METHOD);
+
+  const problems: string[] = [];
+  for (const ref of referrers) {
+    try {
+      const { manifest } = await client.manifest(repository, ref.digest);
+      const layer = (manifest.layers ?? []).find((l) => BUNDLE_TYPE.test(l?.mediaType ?? ''));
+      if (!layer) {
+        problems.push(`referrer ${ref.digest} holds no bundle layer`);
+        continue;
+      }
+      const json = JSON.parse((await client.blob(repository, layer, MAX_BUNDLE_BYTES)).toString('utf8')) as unknown;
+      const outcome = checkBundle(json, digest, keys);
+      if (typeof outcome !== 'string') return outcome;
+      problems.push(`bundle ${ref.digest}: ${outcome}`);
+    } catch (err) {
+      const fault = contentFault(err);
+      if (!fault) throw err;
+      problems.push(`referrer ${ref.digest}: ${fault}`);
+    }
+  }
+  return failed(problems.join('; '), METHOD);
+}
+
+/** Verified, or why not. Pure: the bundle's JSON, the digest it must cover and the trusted keys. */
+export function checkBundle(json: unknown, digest: string, keys: CosignKey[]): VersionVerification | string {
+  let bundle: Bundle;
+  try {
+    bundle = bundleFromJSON(json);
+  } catch (err) {
+    return `not a sigstore bundle (${(err as Error).message})`;
+  }
+  if (bundle.verificationMaterial.content.$case !== 'publicKey') {
+    return 'signed with a certificate (keyless); only key-signed bundles are verified';
+  }
+  let entity;
+  try {
+    entity = toSignedEntity(bundle);
+  } catch (err) {
+    return `malformed bundle (${(err as Error).message})`;
+  }
+  const key = keys.find((k) => {
+    try {
+      new Verifier(keyTrust(k), { tlogThreshold: 0, ctlogThreshold: 0, timestampThreshold: 0 }).verify(entity);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  if (!key) return `its signature does not verify with ${keyList(keys)}`;
+  const covered = coveredDigests(bundle);
+  if (!covered.includes(digest)) return `signed by ${key.id}, but for ${covered.join(', ') || 'no digest'}, not ${digest}`;
+  return verified(key.id, METHOD);
+}
+
+/** Only this key, valid at any time: there is no timestamp to place a key-signed bundle in time. */
+function keyTrust(key: CosignKey): TrustMaterial {
+  return {
+    certificateAuthorities: [],
+    timestampAuthorities: [],
+    tlogs: [],
+    ctlogs: [],
+    publicKey: () => ({ publicKey: key.key, validFor: () => true }),
+  };
+}
+
+/** The digests a verified bundle vouches for: an in-toto statement's subjects, or a message signature's digest. */
+function coveredDigests(bundle: Bundle): string[] {
+  const content = bundle.content;
+  if (content.$case === 'messageSignature') {
+    const d = content.messageSignature.messageDigest;
+    return d ? [`sha256:${Buffer.from(d.digest).toString('hex')}`] : [];
+  }
+  try {
+    const statement = JSON.parse(Buffer.from(content.dsseEnvelope.payload).toString('utf8')) as { subject?: { digest?: Record<string, unknown> }[] };
+    return (Array.isArray(statement.subject) ? statement.subject : [])
+      .flatMap((s) => Object.entries(s?.digest ?? {}))
+      .filter((e): e is [string, string] => typeof e[1] === 'string')
+      .map(([alg, hex]) => `${alg}:${hex}`);
+  } catch {
+    return [];
+  }
+}
