@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { PackRegistrySpec } from '../api/packregistry.js';
 import { credentialsFromSecret } from '../sources/credentials.js';
 import type { SourceCredentials } from '../sources/pack-source.js';
@@ -64,7 +64,26 @@ export function credentialsFromEnvironment(name: string, spec: PackRegistrySpec,
   if (ca !== undefined || cert !== undefined) {
     out.credentials.tls = { ...(ca !== undefined && { ca }), ...(cert !== undefined && { cert, key }) };
   }
+  if (spec.verify) out.credentials.verify = verifyKeysFromFiles(spec, get('VERIFY_KEY_FILE'), `${prefix}VERIFY_KEY_FILE`);
   return out;
+}
+
+/**
+ * The keys of spec.verify, whose Secret is out of reach offline: `<prefix>VERIFY_KEY_FILE`, one or
+ * more files separated by commas (cosign.pub files, or PGP keyrings), read as the Secret's entries.
+ * Unset: no keys, and the registry reports InvalidVerifyKeys naming the variable.
+ */
+function verifyKeysFromFiles(spec: PackRegistrySpec, paths: string | undefined, variable: string): SourceCredentials['verify'] {
+  if (paths === undefined) return undefined;
+  const entries: Record<string, Buffer> = {};
+  for (const path of paths.split(',').map((p) => p.trim()).filter(Boolean)) {
+    try {
+      entries[basename(path)] = readFileSync(path);
+    } catch (e) {
+      throw new UsageError(`${variable}: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  }
+  return { provider: spec.verify!.provider, entries, source: variable };
 }
 
 /** Where docker (and helm, and oras) keep registry logins. */

@@ -8,6 +8,7 @@ import { packPushCommand } from './commands/pack-push.js';
 import { resolveCommand } from './commands/resolve.js';
 import { searchCommand } from './commands/search.js';
 import { validateCommand } from './commands/validate.js';
+import { verifyCommand } from './commands/verify.js';
 import type { CliContext, Command } from './context.js';
 import { CliError, EXIT, type ExitCode } from './exit-codes.js';
 
@@ -17,6 +18,7 @@ export const COMMANDS: readonly Command[] = [
   resolveCommand,
   searchCommand,
   outdatedCommand,
+  verifyCommand,
   importCommand,
   packLintCommand,
   packBuildCommand,

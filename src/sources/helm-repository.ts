@@ -8,7 +8,7 @@ import { credentialKey, SingleFlight } from './single-flight.js';
 import { SourceError } from './source-error.js';
 import { mapLimit } from './oci/concurrency.js';
 import { verifyProvenance } from './verify/helm-provenance.js';
-import { materialFingerprint } from './verify/trust-keys.js';
+import { materialFingerprint, NO_KEYS } from './verify/trust-keys.js';
 import { VerificationCache } from './verify/verification-cache.js';
 import type { CatalogPack } from './catalog.js';
 
@@ -36,7 +36,7 @@ export class HelmRepositorySource implements PackSource {
     const tls = { ...credentials.tls, insecureSkipVerify: spec.tls?.insecureSkipVerify ?? credentials.tls?.insecureSkipVerify };
     const maxBytes = spec.maxIndexSize ?? DEFAULT_MAX_INDEX_SIZE;
     const material = spec.verify ? credentials.verify : undefined;
-    if (spec.verify && !material) throw new SourceError('InvalidVerifyKeys', 'spec.verify is set but no keys were given');
+    if (spec.verify && !material) throw new SourceError('InvalidVerifyKeys', NO_KEYS);
     const fingerprint = material && materialFingerprint(material);
     // An unchanged index can still need verifying again (new keys): a verifying sync asks unconditionally.
     const etag = fingerprint ? undefined : previous.etag;

@@ -42,6 +42,11 @@ export const GOOD_OBJECTS: { title: string; object: Obj }[] = [
     object: profile({ packs: [{ name: 'kernel', layer: 'kernel', version: '6.8.x' }, ...infraPacks, { name: 'ebs', layer: 'csi', version: '1.x' }] }),
   },
   {
+    title: 'oci registry verified with cosign',
+    object: registry({ type: 'oci', url: 'oci://ghcr.io/charts', verify: { provider: 'cosign', secretRef: { name: 'cosign-keys' } } }),
+  },
+  { title: 'profile that requires verified versions', object: profile({ verification: 'Required' }) },
+  {
     title: 'add-on profile with a manifest pack beside a registry pack',
     object: profile({
       type: 'add-on',
@@ -58,6 +63,18 @@ export const BAD_OBJECTS: BadObject[] = [
   { title: 'registry URL with another scheme', object: registry({ url: 'ftp://example.com' }), field: 'spec.url' },
   { title: 'interval that is not a duration', object: registry({ interval: '1 day' }), field: 'spec.interval' },
   { title: 'timeout without a unit', object: registry({ timeout: '10' }), field: 'spec.timeout' },
+  {
+    title: 'helm registry verified with cosign',
+    object: registry({ verify: { provider: 'cosign', secretRef: { name: 'keys' } } }),
+    field: 'spec.verify.provider',
+  },
+  {
+    title: 'oci registry verified with helm provenance',
+    object: registry({ type: 'oci', url: 'oci://ghcr.io/charts', verify: { provider: 'helm', secretRef: { name: 'keys' } } }),
+    field: 'spec.verify.provider',
+  },
+  { title: 'verify without keys', object: registry({ verify: { provider: 'helm' } }), field: 'spec.verify.secretRef' },
+  { title: 'profile verification of an unknown policy', object: profile({ verification: 'Always' }), field: 'spec.verification' },
   { title: 'secretRef with an invalid name', object: registry({ secretRef: { name: 'Bad_Name' } }), field: 'spec.secretRef.name' },
   { title: 'oci settings on a helm registry', object: registry({ oci: { content: 'helm' } }), field: 'spec.oci' },
   {

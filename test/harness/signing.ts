@@ -48,7 +48,7 @@ export async function cosign(args: string[], cwd?: string): Promise<string> {
     return stdout;
   } catch (err) {
     const e = err as { stderr?: string; message: string };
-    throw new Error(`cosign ${args.join(' ')} failed: ${e.stderr || e.message}`);
+    throw new Error(`cosign ${args.join(' ')} failed: ${e.stderr || e.message}`, { cause: err });
   }
 }
 

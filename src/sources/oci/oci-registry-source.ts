@@ -8,7 +8,7 @@ import type { PackSource, SyncRequest } from '../pack-source.js';
 import { credentialKey, SingleFlight } from '../single-flight.js';
 import { SourceError } from '../source-error.js';
 import { verifyCosign } from '../verify/cosign-verifier.js';
-import { materialFingerprint } from '../verify/trust-keys.js';
+import { materialFingerprint, NO_KEYS } from '../verify/trust-keys.js';
 import { VerificationCache } from '../verify/verification-cache.js';
 import { newestFirst, toCatalogPacks, type ResolvedVersion } from './catalog-packs.js';
 import { mapLimit } from './concurrency.js';
@@ -100,7 +100,7 @@ export class OciRegistrySource implements PackSource {
     const includes = packNameMatcher(spec.filter);
     const tracked = repositories.filter((r) => includes(packName(r))).sort();
     const material = spec.verify ? credentials.verify : undefined;
-    if (spec.verify && !material) throw new SourceError('InvalidVerifyKeys', 'spec.verify is set but no keys were given');
+    if (spec.verify && !material) throw new SourceError('InvalidVerifyKeys', NO_KEYS);
     const fingerprint = material && materialFingerprint(material);
 
     // Tags → versions, filtered per pack before any manifest is touched.

@@ -12,6 +12,10 @@ export interface VerifyMaterial {
   source: string;
 }
 
+/** What a registry with spec.verify and no keys says (offline, the CLI reads them from a variable). */
+export const NO_KEYS =
+  'spec.verify is set but no keys were given (in the cluster: its secretRef; offline: PACKYARD_REGISTRY_<NAME>_VERIFY_KEY_FILE)';
+
 export interface CosignKey {
   /** `sha256:<hex>` of the key's DER (SubjectPublicKeyInfo): what a Pack version names as its signer. */
   id: string;
