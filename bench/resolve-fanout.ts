@@ -1,19 +1,21 @@
 // Benchmark (not a test): 1000 profiles × 10 packs resolved by the real operator on the local control
 // plane; then one Pack changes. Reports the time until every affected profile has its new lock, the
 // status writes that took (goal: only the affected profiles, all within 5 s), and the initial resolve.
-//   node build/bench/resolve-fanout.js [profiles=1000] [packsPerProfile=10] [catalogue=50]
+//   node build/bench/resolve-fanout.js [profiles=1000] [packsPerProfile=10] [catalogue=50] [workers=16]
+// The peer for the initial resolution is the apiserver's own floor: a bare client writing the same
+// statuses to the same profiles with as many requests in flight as the operator has workers.
 import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import type { ClusterProfile } from '../src/api/clusterprofile.js';
 import type { Pack } from '../src/api/pack.js';
 import { CLUSTERPROFILE, PACK, PACKREGISTRY } from '../src/api/resource-types.js';
 import { KubeClient } from '../src/controller/kube-client.js';
 import { createLogger } from '../src/controller/logger.js';
-import { Manager } from '../src/controller/manager.js';
+import { DEFAULT_CONCURRENT_RECONCILES, Manager } from '../src/controller/manager.js';
 import { repoRoot, startControlPlane } from '../src/local/control-plane.js';
 import { applyCrdsFromDir } from '../src/local/crds.js';
 import { registerReconcilers } from '../src/reconcilers/register.js';
 
-const [profiles = 1000, perProfile = 10, catalogue = 50] = process.argv.slice(2).map(Number);
+const [profiles = 1000, perProfile = 10, catalogue = 50, workers = DEFAULT_CONCURRENT_RECONCILES] = process.argv.slice(2).map(Number);
 const REGISTRY = 'bench';
 const CHANGED = 'pack-7';
 
@@ -61,24 +63,27 @@ async function main(): Promise<void> {
       await client.create(PACK, { apiVersion: 'packyard.io/v1alpha1', kind: 'Pack', metadata: { name: `${REGISTRY}.${name}`, labels: { 'packyard.io/registry': REGISTRY, 'packyard.io/pack': name }, ownerReferences: [owner] }, spec: packSpec(name, versionsUpTo(19)) } as never);
     }
     const createStart = performance.now();
-    for (let i = 0; i < profiles; i++) {
-      await client.create(CLUSTERPROFILE, {
+    // Created a few at a time: one by one, 1,000 creates took longer than what is measured.
+    const createProfile = (i: number) =>
+      client.create(CLUSTERPROFILE, {
         apiVersion: 'packyard.io/v1alpha1', kind: 'ClusterProfile', metadata: { name: `profile-${i}`, namespace: 'default' },
         spec: { type: 'add-on', packs: packsOf(i).map((name) => ({ name, layer: 'addon', version: '^1' })) },
       } as never);
-    }
+    for (let i = 0; i < profiles; i += 16) await Promise.all(Array.from({ length: Math.min(16, profiles - i) }, (_, k) => createProfile(i + k)));
     console.log(`created ${catalogue} Packs (20 versions each) and ${profiles} profiles × ${perProfile} packs in ${Math.round(performance.now() - createStart)} ms`);
 
     // Read from the operator's own informer cache (fed by the watch): polling the apiserver for 1000
     // profiles every 50 ms would load the very apiserver and event loop being measured.
     const list = async () => manager!.informer<ClusterProfile & KubernetesObject>(CLUSTERPROFILE).list();
     const lockOf = (p: ClusterProfile) => p.status?.resolved?.find((r) => r.name === CHANGED)?.version;
-    manager = new Manager({ kubeConfig: kc, namespace: 'default', log: createLogger({ level: 'error', name: 'bench' }), metricsBindAddress: '0', probeBindAddress: '0' });
+    manager = new Manager({ kubeConfig: kc, namespace: 'default', log: createLogger({ level: 'error', name: 'bench' }), metricsBindAddress: '0', probeBindAddress: '0', concurrentReconciles: workers });
     registerReconcilers(manager);
     const startAt = performance.now();
     await manager.start();
     const initialMs = await until('every profile resolved', async () => (await list()).every((p) => p.status?.resolved?.length === perProfile));
     const initialMsTotal = performance.now() - startAt;
+    const eventsPending = manager.events.pending;
+    await until('the queued events written', async () => manager!.events.pending === 0);
     await new Promise((r) => setTimeout(r, 2_000)); // let the queue drain before measuring one change
 
     const affected = (await list()).filter((p) => p.spec.packs.some((pk) => pk.name === CHANGED)).length;
@@ -88,8 +93,25 @@ async function main(): Promise<void> {
     const fanOutMs = await until('every affected profile updated', async () => (await list()).filter((p) => lockOf(p) === '1.20.0').length === affected);
     await new Promise((r) => setTimeout(r, 2_000));
     const writes = (await patchCount(manager)) - patchesBefore;
+    const statuses = (await list()).map((p) => ({ name: p.metadata!.name!, status: p.status! }));
+    await manager.stop();
+    manager = undefined;
+
+    // Peer: the same status writes, nothing else (a later lastResolvedTime, so each is a real write).
+    const later = new Date(Date.now() + 3_600_000).toISOString().replace(/\.\d+Z/, 'Z');
+    const peerStart = performance.now();
+    let next = 0;
+    await Promise.all(Array.from({ length: workers }, async () => {
+      for (let i = next++; i < statuses.length; i = next++) {
+        const { name, status } = statuses[i]!;
+        await client.mergePatch(CLUSTERPROFILE, name, 'default', { status: { ...status, lastResolvedTime: later } }, 'status');
+      }
+    }));
+    const peerMs = performance.now() - peerStart;
     console.table([
       { measure: 'initial resolution of all profiles (from manager start)', value: `${Math.round(initialMsTotal)} ms (${Math.round(initialMs)} ms after caches synced)` },
+      { measure: `peer: the same ${profiles} status PATCHes by a bare client, ${workers} in flight`, value: `${Math.round(peerMs)} ms (ratio ${(initialMs / peerMs).toFixed(2)})` },
+      { measure: 'events still queued when the last profile was resolved', value: `${eventsPending}` },
       { measure: `profiles referencing ${CHANGED}`, value: `${affected} of ${profiles}` },
       { measure: 'one Pack change → every affected profile updated', value: `${Math.round(fanOutMs)} ms (goal ≤ 5000 ms)` },
       { measure: 'status writes (PATCH) for that change', value: `${writes} (goal: = ${affected}, the affected profiles only)` },

@@ -18,15 +18,30 @@ interface Recorded {
   namespace: string;
   count: number;
   lastSeen: number;
+  /** The last write for this event: a series patch must follow the create it patches. */
+  written: Promise<void>;
 }
+
+/** client-go's broadcaster queues this many events and drops the rest rather than block its callers. */
+export const MAX_QUEUED_EVENTS = 4096;
+/** Events are written in the background, a few at a time, behind the status writes that matter more. */
+const CONCURRENT_WRITES = 4;
 
 /**
  * Records events.k8s.io/v1 Events. A repeat of the same event on the same object within the dedup
  * window updates the existing Event's series instead of creating a new one, as client-go does.
- * Failures are logged, never thrown: an event is never worth failing a reconcile for.
+ *
+ * Like client-go's recorder, recording never holds up a reconcile: events are queued and written in
+ * the background (the returned promise, which callers need not await, settles once written), at most
+ * MAX_QUEUED_EVENTS wait, and past that they are dropped with a warning. Failures are logged, never
+ * thrown: an event is never worth failing a reconcile for.
  */
 export class EventRecorder {
   private readonly recent = new Map<string, Recorded>();
+  private readonly queue: (() => Promise<void>)[] = [];
+  private inFlight = 0;
+  private dropped = 0;
+  private idle: (() => void)[] = [];
 
   constructor(
     private readonly client: KubeClient,
@@ -35,54 +50,112 @@ export class EventRecorder {
     private readonly log?: Logger,
     private readonly dedupWindowMs = 10 * 60_000,
     private readonly now: () => number = Date.now,
+    private readonly maxQueued = MAX_QUEUED_EVENTS,
   ) {}
 
-  async record(
-    regarding: KubernetesObject,
-    severity: EventSeverity,
-    reason: string,
-    note: string,
-    action = 'Reconcile',
-  ): Promise<void> {
+  /** Events waiting or being written. */
+  get pending(): number {
+    return this.queue.length + this.inFlight;
+  }
+
+  record(regarding: KubernetesObject, severity: EventSeverity, reason: string, note: string, action = 'Reconcile'): Promise<void> {
     const uid = regarding.metadata?.uid ?? '';
     const dedupKey = `${uid}\u0000${severity}\u0000${reason}\u0000${note}`;
     const previous = this.recent.get(dedupKey);
     const now = this.now();
-    try {
-      if (previous && now - previous.lastSeen < this.dedupWindowMs) {
-        previous.count++;
-        previous.lastSeen = now;
+    if (previous && now - previous.lastSeen < this.dedupWindowMs) {
+      previous.count++;
+      previous.lastSeen = now;
+      const count = previous.count;
+      const after = previous.written;
+      const written = this.enqueue(reason, async () => {
+        await after;
+        // A later repeat already queued carries a higher count: only the last patch needs sending.
+        if (previous.count !== count) return;
         await this.client.mergePatch(EVENT_TYPE, previous.name, previous.namespace, {
-          series: { count: previous.count, lastObservedTime: microTime(now) },
+          series: { count, lastObservedTime: microTime(now) },
         });
-        return;
+      });
+      if (written) previous.written = written;
+      return written ?? Promise.resolve();
+    }
+    // Cluster-scoped objects get their events in `default`, as client-go does.
+    const namespace = regarding.metadata?.namespace || 'default';
+    const name = `${regarding.metadata?.name}.${randomBytes(8).toString('hex')}`;
+    const event = {
+      apiVersion: 'events.k8s.io/v1',
+      kind: 'Event',
+      metadata: { name, namespace },
+      eventTime: microTime(now),
+      reportingController: this.controller,
+      reportingInstance: this.instance,
+      action,
+      reason,
+      note: note.slice(0, 1024),
+      type: severity,
+      regarding: {
+        apiVersion: regarding.apiVersion,
+        kind: regarding.kind,
+        name: regarding.metadata?.name,
+        namespace: regarding.metadata?.namespace,
+        uid,
+        resourceVersion: regarding.metadata?.resourceVersion,
+      },
+    } as KubernetesObject;
+    const written = this.enqueue(reason, async () => {
+      try {
+        await this.client.create(EVENT_TYPE, event);
+      } catch (err) {
+        // Not created: a repeat creates it again rather than patching nothing.
+        if (this.recent.get(dedupKey)?.name === name) this.recent.delete(dedupKey);
+        throw err;
       }
-      // Cluster-scoped objects get their events in `default`, as client-go does.
-      const namespace = regarding.metadata?.namespace || 'default';
-      const name = `${regarding.metadata?.name}.${randomBytes(8).toString('hex')}`;
-      await this.client.create(EVENT_TYPE, {
-        apiVersion: 'events.k8s.io/v1',
-        kind: 'Event',
-        metadata: { name, namespace },
-        eventTime: microTime(now),
-        reportingController: this.controller,
-        reportingInstance: this.instance,
-        action,
-        reason,
-        note: note.slice(0, 1024),
-        type: severity,
-        regarding: {
-          apiVersion: regarding.apiVersion,
-          kind: regarding.kind,
-          name: regarding.metadata?.name,
-          namespace: regarding.metadata?.namespace,
-          uid,
-          resourceVersion: regarding.metadata?.resourceVersion,
-        },
-      } as KubernetesObject);
-      this.remember(dedupKey, { name, namespace, count: 1, lastSeen: now });
-    } catch (err) {
-      this.log?.warn({ reason, err: (err as Error).message }, 'could not record event');
+    });
+    if (!written) return Promise.resolve();
+    this.remember(dedupKey, { name, namespace, count: 1, lastSeen: now, written });
+    return written;
+  }
+
+  /** Resolves once every queued event is written, or after `timeoutMs`. */
+  async flush(timeoutMs: number): Promise<void> {
+    if (this.pending === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      new Promise<void>((resolve) => this.idle.push(resolve)),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+    ]);
+    clearTimeout(timer);
+  }
+
+  /** Queues a write; the promise settles (never rejects) once it has been tried. Undefined: dropped. */
+  private enqueue(reason: string, write: () => Promise<void>): Promise<void> | undefined {
+    if (this.queue.length >= this.maxQueued) {
+      if (this.dropped++ % 1000 === 0) this.log?.warn({ reason, dropped: this.dropped }, 'event queue full, dropping events');
+      return undefined;
+    }
+    return new Promise<void>((resolve) => {
+      this.queue.push(() =>
+        write().then(
+          resolve,
+          (err: unknown) => {
+            this.log?.warn({ reason, err: (err as Error).message }, 'could not record event');
+            resolve();
+          },
+        ),
+      );
+      this.drain();
+    });
+  }
+
+  private drain(): void {
+    while (this.inFlight < CONCURRENT_WRITES && this.queue.length > 0) {
+      const next = this.queue.shift()!;
+      this.inFlight++;
+      void next().then(() => {
+        this.inFlight--;
+        if (this.pending === 0) for (const done of this.idle.splice(0)) done();
+        else this.drain();
+      });
     }
   }
 

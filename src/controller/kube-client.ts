@@ -1,6 +1,7 @@
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { HttpMethod, RequestContext, Watch } from './client-node/index.js';
-import { fetch } from 'undici';
+import { fetch, type Dispatcher } from 'undici';
+import { apiserverPool } from './apiserver-pool.js';
 
 import type { ResourceType } from '../api/resource-types.js';
 
@@ -38,6 +39,13 @@ export interface KubeList<T> {
   items: T[];
 }
 
+/**
+ * Transport errors that mean the connection went away under the request (a keep-alive connection the
+ * server closed, a reset) rather than an answer: an idempotent request is sent again on a new one.
+ */
+const CONNECTION_LOST = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_DESTROYED']);
+const ATTEMPTS = 3;
+
 export type RequestObserver = (method: string, path: string, code: number) => void;
 
 const CONTENT_TYPES = {
@@ -53,6 +61,7 @@ const CONTENT_TYPES = {
  */
 export class KubeClient {
   private readonly server: string;
+  private pool?: Promise<Dispatcher | undefined>;
 
   constructor(
     readonly kubeConfig: KubeConfig,
@@ -74,13 +83,21 @@ export class KubeClient {
     await this.kubeConfig.applySecurityAuthentication(ctx);
     const headers = { ...ctx.getHeaders(), Accept: 'application/json' } as Record<string, string>;
     if (opts.body !== undefined) headers['Content-Type'] = opts.contentType ?? CONTENT_TYPES.json;
-    const response = await fetch(url, {
-      method,
-      headers,
-      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-      dispatcher: ctx.getDispatcher() as never,
-      signal: opts.signal ?? AbortSignal.timeout(30_000),
-    });
+    this.pool ??= apiserverPool(this.kubeConfig);
+    const dispatcher = (await this.pool) ?? ctx.getDispatcher();
+    const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+    // POST creates: sent twice it could create twice (an Event under another name). PUT carries its
+    // resourceVersion, merge and apply patches land the same however often they are applied.
+    const idempotent = method !== 'POST';
+    let response;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        response = await fetch(url, { method, headers, body, dispatcher: dispatcher as never, signal: opts.signal ?? AbortSignal.timeout(30_000) });
+        break;
+      } catch (err) {
+        if (!idempotent || attempt >= ATTEMPTS || !connectionLost(err)) throw err;
+      }
+    }
     this.observe(method, path, response.status);
     const text = await response.text();
     const parsed = text ? safeJson(text) : undefined;
@@ -89,6 +106,13 @@ export class KubeClient {
       throw new KubeApiError(response.status, status.reason ?? 'Unknown', status.message ?? `${method} ${path}: HTTP ${response.status}`);
     }
     return parsed as T;
+  }
+
+  /** Closes the pooled connections (idle ones would not keep the process alive either way). */
+  async close(): Promise<void> {
+    const pool = await this.pool;
+    this.pool = undefined;
+    await pool?.close();
   }
 
   get<T extends KubernetesObject>(type: ResourceType, name: string, namespace?: string): Promise<T> {
@@ -168,6 +192,11 @@ export class KubeClient {
     this.observe('WATCH', path, 0);
     return watch.watch(path, query, onEvent, onDone);
   }
+}
+
+function connectionLost(err: unknown): boolean {
+  const cause = (err as { cause?: { code?: string } })?.cause;
+  return CONNECTION_LOST.has(cause?.code ?? '');
 }
 
 function safeJson(text: string): unknown {

@@ -13,6 +13,9 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { startProbeServer } from './probe-server.js';
 import { StatusWriter } from './status-writer.js';
 
+/** Enough to keep the apiserver's status writes pipelined; more only queue there (see docs/operating.md). */
+export const DEFAULT_CONCURRENT_RECONCILES = 16;
+
 export interface ManagerOptions {
   kubeConfig: KubeConfig;
   /** The operator's own namespace: its Lease and the Secrets it may read live here. */
@@ -25,6 +28,8 @@ export interface ManagerOptions {
    */
   watchLabelSelector?: string;
   leaderElection?: { enabled: boolean; leaseName?: string; leaseDurationMs?: number; renewDeadlineMs?: number; retryPeriodMs?: number };
+  /** Workers per controller that reconciles many objects (controller-runtime's MaxConcurrentReconciles). */
+  concurrentReconciles?: number;
   metricsBindAddress?: string;
   probeBindAddress?: string;
   gracefulShutdownMs?: number;
@@ -71,6 +76,10 @@ export class Manager {
     );
     this.statusWriter = new StatusWriter(this.client);
     this.events = new EventRecorder(this.client, `packyard.io/${opts.name ?? 'controller'}`, this.identity, opts.log);
+  }
+
+  get concurrentReconciles(): number {
+    return this.opts.concurrentReconciles ?? DEFAULT_CONCURRENT_RECONCILES;
   }
 
   get log(): Logger {
@@ -167,11 +176,13 @@ export class Manager {
     const graceMs = this.opts.gracefulShutdownMs ?? 30_000;
     const finished = await Promise.all(this.controllers.map((c) => c.stop(graceMs)));
     if (finished.includes(false)) this.log.warn({ graceMs }, 'some reconciles did not finish within the grace period');
+    await this.events.flush(Math.min(graceMs, 5_000));
     await this.elector?.release();
     await this.leading;
     await Promise.all([...this.informers.values()].map((i) => i.stop()));
     await Promise.all([this.probeServer?.close(), this.metricsServer?.close()]);
     this.eventLoopDelay?.stop();
+    await this.client.close();
   }
 }
 

@@ -109,7 +109,7 @@ export class ClusterProfileReconciler {
         ],
         reconcile: (key) => this.reconcile(key),
         isOwnStatusWrite: (obj) => manager.statusWriter.isOwnWrite(obj),
-        workers: this.opts.workers ?? 8,
+        workers: this.opts.workers ?? this.manager.concurrentReconciles,
         metrics: manager.metrics.forController('clusterprofile'),
         log: manager.log,
       }),
@@ -164,7 +164,8 @@ export class ClusterProfileReconciler {
         ? { ok: true as const, reason: LOCK_CHANGED, message: `resolved to ${lock}`, changed: status.revision !== profile.status?.revision }
         : outcome;
       const event = transitionEvent(getCondition(profile.status?.conditions, 'Ready'), result);
-      if (event) await this.manager.events.record(profile, event.severity, event.reason, event.note, 'Resolve');
+      // Queued, not awaited: the reconcile waits for its status write only (see EventRecorder).
+      if (event) void this.manager.events.record(profile, event.severity, event.reason, event.note, 'Resolve');
     } catch (err) {
       // Reporting the original error matters more than reporting that its status could not be written.
       if (unexpected === undefined) throw err;

@@ -80,9 +80,12 @@ describe('controller runtime on a real apiserver', () => {
 
   it('makes no status write for an object that did not change', async () => {
     const m = manager!;
+    const reconciles = () => metricValue(m, 'controller_runtime_reconcile_total', { controller: 'echo', result: 'success' });
+    const first = await reconciles();
     await client.create(PACKREGISTRY, registry('steady'));
     await waitFor('first reconcile', async () => readyMessage(await client.get<PackRegistry>(PACKREGISTRY, 'steady')));
-    const reconciles = () => metricValue(m, 'controller_runtime_reconcile_total', { controller: 'echo', result: 'success' });
+    // The stored status can be read before the operator has its PATCH's answer (and counted it).
+    await waitFor('first reconcile finished', async () => (await reconciles()) > first);
     const patchesBefore = await metricValue(m, 'rest_client_requests_total', { method: 'PATCH' });
 
     // Annotation changes trigger reconciles without changing anything the status depends on.
@@ -115,5 +118,18 @@ describe('controller runtime on a real apiserver', () => {
       ['AuthenticationFailed', 2],
       ['Synced', undefined],
     ]);
+  });
+
+  it('writes events in the background, a few at a time, and drops what does not fit in its queue', async () => {
+    const target = await client.create(PACKREGISTRY, registry('event-burst'));
+    const recorder = new EventRecorder(client, 'packyard.io/test', 'test-instance', undefined, 60_000, Date.now, 5);
+    // Recorded without waiting, as reconcilers do: 4 go out at once, 5 wait, the other 11 are dropped.
+    for (let i = 0; i < 20; i++) void recorder.record(target, 'Normal', 'Burst', `event ${i}`);
+    expect(recorder.pending).toBe(9);
+    await recorder.flush(30_000);
+    expect(recorder.pending).toBe(0);
+    const events = await client.list<KubernetesObject & { note: string; regarding: { uid: string } }>(EVENT_TYPE, { namespace: 'default' });
+    const notes = events.items.filter((e) => e.regarding.uid === target.metadata?.uid).map((e) => e.note);
+    expect(notes.sort()).toEqual(Array.from({ length: 9 }, (_, i) => `event ${i}`).sort());
   });
 });
