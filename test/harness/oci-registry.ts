@@ -5,7 +5,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import bcrypt from 'bcryptjs';
 import { packageChart, type ChartSpec } from './helm-charts.js';
-import { startServer, type TestServer } from './http-server.js';
+import { startServer, type Handler, type TestServer } from './http-server.js';
 import { toolPath } from './tools.js';
 import { waitFor } from './wait.js';
 
@@ -34,8 +34,15 @@ export interface OciRegistryOptions {
   password?: string;
   /** Token auth: anonymous clients get pull access (else nothing). */
   anonymousPull?: boolean;
-  /** Token auth: lifetime of issued tokens. */
+  /** Token auth: lifetime of issued tokens, as the token service announces it (expires_in). */
   tokenExpiresInS?: number;
+  /**
+   * Token auth: how long the registry really accepts a token (default: tokenExpiresInS). Shorter
+   * than announced is a token that expires while the client still trusts it (clock skew, revocation).
+   */
+  tokenValidForS?: number;
+  /** Token auth: wraps the token service's handler, to inject faults at the realm. */
+  wrapTokenService?: (next: Handler) => Handler;
 }
 
 export interface AccessLogEntry {
@@ -63,6 +70,11 @@ export interface OciRegistry {
   url: string;
   username: string;
   password: string;
+  /**
+   * Sets (or adds) a user's password: htpasswd is rewritten (the registry reloads it when it changes)
+   * and the token service checks the same users, so a rotated password fails at once.
+   */
+  setPassword(user: string, password: string): void;
   /** Token auth only: the token service (its request log), and a refresh token it accepts for `username`. */
   tokenServer?: TestServer;
   identityToken: string;
@@ -112,42 +124,48 @@ export async function startOciRegistry(opts: OciRegistryOptions = {}): Promise<O
   let authYaml = '';
   let tokenServer: TestServer | undefined;
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const mint = (sub: string, access: Access[]) => jwt(privateKey, sub, access, opts.tokenExpiresInS ?? 300);
+  const mint = (sub: string, access: Access[]) => jwt(privateKey, sub, access, opts.tokenValidForS ?? opts.tokenExpiresInS ?? 300);
+  const users = new Map([[username, password]]);
+  let htpasswdWrites = 0;
+  const writeHtpasswd = () => {
+    // Cost 4, bcrypt's minimum: the registry checks the hash on every request, and cost 10 takes ~70 ms.
+    const file = join(dir, 'htpasswd');
+    writeFileSync(file, [...users].map(([u, p]) => `${u}:${bcrypt.hashSync(p, 4)}\n`).join(''));
+    // The registry reloads the file when its mtime changes: make two writes in one clock tick differ.
+    const t = new Date(Date.now() + ++htpasswdWrites);
+    utimesSync(file, t, t);
+  };
 
   if (auth === 'htpasswd') {
-    // Cost 4, bcrypt's minimum: the registry checks the hash on every request, and cost 10 takes ~70 ms.
-    writeFileSync(join(dir, 'htpasswd'), `${username}:${bcrypt.hashSync(password, 4)}\n`);
+    writeHtpasswd();
     authYaml = `auth:\n  htpasswd:\n    realm: packyard-test\n    path: ${join(dir, 'htpasswd')}\n`;
   } else if (auth === 'token') {
     writeFileSync(join(dir, 'jwks.json'), JSON.stringify({ keys: [{ ...publicKey.export({ format: 'jwk' }), kid: KID, alg: 'ES256', use: 'sig' }] }));
-    tokenServer = await startServer({
-      routes: {
-        '/token': async (req, res) => {
-          const url = new URL(req.url ?? '/', 'http://x');
-          let user: string | undefined;
-          let scopes = url.searchParams.getAll('scope');
-          if (req.method === 'POST') {
-            const form = new URLSearchParams(await readBody(req));
-            if (form.get('grant_type') !== 'refresh_token' || form.get('refresh_token') !== identityToken) {
-              return void res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"invalid_grant"}');
-            }
-            user = username;
-            scopes = (form.get('scope') ?? '').split(' ').filter(Boolean);
-          } else if (req.headers.authorization) {
-            const [u, p] = Buffer.from(req.headers.authorization.replace(/^Basic /, ''), 'base64').toString().split(':');
-            if (u !== username || p !== password) return void res.writeHead(401, { 'www-authenticate': 'Basic realm="token"' }).end();
-            user = u;
-          }
-          const access = scopes.map(parseScope).map((a) => ({
-            ...a,
-            actions: user ? a.actions : opts.anonymousPull ? a.actions.filter((x) => x === 'pull') : [],
-          }));
-          const token = mint(user ?? '', access);
-          const body = { token, access_token: token, expires_in: opts.tokenExpiresInS ?? 300, issued_at: new Date().toISOString() };
-          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-        },
-      },
-    });
+    const tokenHandler: Handler = async (req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      let user: string | undefined;
+      let scopes = url.searchParams.getAll('scope');
+      if (req.method === 'POST') {
+        const form = new URLSearchParams(await readBody(req));
+        if (form.get('grant_type') !== 'refresh_token' || form.get('refresh_token') !== identityToken) {
+          return void res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"invalid_grant"}');
+        }
+        user = username;
+        scopes = (form.get('scope') ?? '').split(' ').filter(Boolean);
+      } else if (req.headers.authorization) {
+        const [u, p] = Buffer.from(req.headers.authorization.replace(/^Basic /, ''), 'base64').toString().split(':');
+        if (u === undefined || users.get(u) !== p) return void res.writeHead(401, { 'www-authenticate': 'Basic realm="token"' }).end();
+        user = u;
+      }
+      const access = scopes.map(parseScope).map((a) => ({
+        ...a,
+        actions: user ? a.actions : opts.anonymousPull ? a.actions.filter((x) => x === 'pull') : [],
+      }));
+      const token = mint(user ?? '', access);
+      const body = { token, access_token: token, expires_in: opts.tokenExpiresInS ?? 300, issued_at: new Date().toISOString() };
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    };
+    tokenServer = await startServer({ routes: { '/token': opts.wrapTokenService ? opts.wrapTokenService(tokenHandler) : tokenHandler } });
     authYaml = `auth:\n  token:\n    realm: ${tokenServer.url}/token\n    service: ${SERVICE}\n    issuer: ${ISSUER}\n    jwks: ${join(dir, 'jwks.json')}\n`;
   }
   const config = join(dir, 'config.yml');
@@ -192,11 +210,12 @@ ${authYaml}`);
   };
   await start();
 
-  const credentialArgs = auth === 'none' ? [] : ['--username', username, '--password', password];
+  // The current password: a test may rotate it (setPassword).
+  const credentialArgs = () => (auth === 'none' ? [] : ['--username', username, '--password', users.get(username)!]);
   const oras = async (args: string[], cwd?: string) => {
     const home = mkdtempSync(join(tmpdir(), 'packyard-oras-home-'));
     try {
-      const { stdout } = await execFileAsync(toolPath('oras'), [...args, '--plain-http', ...credentialArgs], {
+      const { stdout } = await execFileAsync(toolPath('oras'), [...args, '--plain-http', ...credentialArgs()], {
         cwd, env: { ...process.env, HOME: home, DOCKER_CONFIG: home },
       });
       return stdout;
@@ -210,7 +229,13 @@ ${authYaml}`);
     host,
     url: `http://${host}`,
     username,
-    password,
+    get password() {
+      return users.get(username)!;
+    },
+    setPassword: (user, newPassword) => {
+      users.set(user, newPassword);
+      if (auth === 'htpasswd') writeHtpasswd();
+    },
     tokenServer,
     identityToken,
     requests: (userAgent) => log.filter((e) => !userAgent || userAgent.test(e.userAgent)),
@@ -228,7 +253,7 @@ ${authYaml}`);
       try {
         const tgz = packageChart(chart, out);
         const home = mkdtempSync(join(tmpdir(), 'packyard-helm-home-'));
-        const { stdout, stderr } = await execFileAsync(toolPath('helm'), ['push', tgz, `oci://${host}/${path}`, '--plain-http', ...credentialArgs], {
+        const { stdout, stderr } = await execFileAsync(toolPath('helm'), ['push', tgz, `oci://${host}/${path}`, '--plain-http', ...credentialArgs()], {
           env: { ...process.env, HELM_CONFIG_HOME: home, HELM_CACHE_HOME: home, HELM_DATA_HOME: home },
         });
         rmSync(home, { recursive: true, force: true });
@@ -281,7 +306,7 @@ ${authYaml}`);
     },
     seedCharts: async (repository, charts) => {
       const headers: Record<string, string> = auth === 'htpasswd'
-        ? { authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` }
+        ? { authorization: `Basic ${Buffer.from(`${username}:${users.get(username)!}`).toString('base64')}` }
         : auth === 'token' ? { authorization: `Bearer ${mint(username, [parseScope(`repository:${repository}:pull,push`)])}` } : {};
       const base = `http://${host}/v2/${repository}`;
       const put = async (body: Buffer) => {
@@ -337,8 +362,12 @@ function parseScope(scope: string): Access {
   return { type: scope.slice(0, first), name: scope.slice(first + 1, last), actions: scope.slice(last + 1).split(',').filter(Boolean) };
 }
 
-function jwt(key: KeyObject, sub: string, access: Access[], expiresInS: number): string {
+/** The registry accepts a token until 60 s after its exp (distribution's leeway): exp is set so it stops at validForS. */
+const REGISTRY_LEEWAY_S = 60;
+
+function jwt(key: KeyObject, sub: string, access: Access[], validForS: number): string {
   const now = Math.floor(Date.now() / 1000);
+  const expiresInS = validForS - REGISTRY_LEEWAY_S;
   const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
   const input = `${b64({ typ: 'JWT', alg: 'ES256', kid: KID })}.${b64({
     iss: ISSUER, sub, aud: SERVICE, exp: now + expiresInS, nbf: now - 5, iat: now, jti: randomUUID(), access,

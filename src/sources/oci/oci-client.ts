@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { STATUS_CODES } from 'node:http';
 import { httpGet, type HttpAuth, type HttpGetOptions, type HttpResponse, type TlsOptions } from '../http-client.js';
-import { bodyExcerpt, parseRetryAfter, safeUrl, statusError, type RequestContext } from '../http-errors.js';
+import { bodyExcerpt, safeUrl } from '../http-errors.js';
 import { SourceError } from '../source-error.js';
 import { preferredChallenge, type AuthChallenge } from './auth-challenge.js';
 import { nextLink } from './link-header.js';
 import { MANIFEST_ACCEPT, OCI_INDEX } from './media-types.js';
+import { RETRYABLE, withRetries } from './retry.js';
 import type { HttpGetFn, TokenCredentials, TokenService } from './token-service.js';
 
 export interface Descriptor {
@@ -59,10 +59,6 @@ type Body = Extract<HttpResponse, { notModified: false }>;
 
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024; // the distribution spec's limit registries should accept
 const MAX_PAGES = 10_000;
-const RETRYABLE = [429, 500, 502, 503, 504];
-const MAX_RETRIES = 3;
-/** Waits a sync will sit out in place; a longer Retry-After fails the sync with RateLimited instead. */
-const MAX_INLINE_WAIT_MS = 10_000;
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 const DIGEST = /^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
 /** Chunk size when a registry refuses a blob in one request and says no minimum (OCI-Chunk-Min-Length). */
@@ -287,16 +283,22 @@ export class OciClient {
 
   /** One request, authenticated as the registry's challenge asks, 429/5xx retried within the budget. */
   async #send(url: string, scope: string | undefined, opts: HttpGetOptions): Promise<Body> {
+    let learned = false;
     let renewed = false;
     for (;;) {
       const auth = await this.#authFor(scope);
       const res = await this.#withRetries(url, opts, auth);
       if (res.status !== 401) return res;
       const challenge = preferredChallenge(res.headers['www-authenticate']);
-      // A first 401 teaches the challenge (no ping yet, a new scope) or says a cached token went stale.
-      if (!renewed && challenge && (!auth || challenge.scheme === 'bearer')) {
-        renewed = true;
-        if (auth && this.#challenge?.scheme === 'bearer') this.#o.tokens.invalidate(this.#tokenScope(scope), this.#creds(), this.#o.tls);
+      // A 401 to a request without credentials teaches the challenge (no ping yet); one to a token
+      // says it went stale (expired early, revoked): each gets its own second try, since a cached
+      // token can be stale right after the challenge was learnt (the ping of every sync).
+      const learn = !auth && !learned;
+      const renew = !!auth && !renewed && challenge?.scheme === 'bearer';
+      if (challenge && (learn || renew)) {
+        if (learn) learned = true;
+        else renewed = true;
+        if (renew && this.#challenge?.scheme === 'bearer') this.#o.tokens.invalidate(this.#tokenScope(scope), this.#creds(), this.#o.tls);
         // The challenge's own scope names this request only; each request asks for its own scope.
         this.#challenge = { scheme: challenge.scheme, params: { realm: challenge.params.realm ?? '', service: challenge.params.service ?? '' } };
         continue;
@@ -305,22 +307,16 @@ export class OciClient {
     }
   }
 
-  async #withRetries(url: string, opts: HttpGetOptions, auth: HttpAuth | undefined): Promise<Body> {
-    for (let attempt = 0; ; attempt++) {
-      const res = (await this.#http(url, {
-        ...opts,
-        auth,
-        tls: this.#o.tls,
-        signal: this.#o.signal,
-        timeoutMs: this.#remaining(),
-        allowStatus: [401, ...RETRYABLE, ...(opts.allowStatus ?? [])],
-      })) as Body;
-      if (!RETRYABLE.includes(res.status)) return res;
-      const retryAfterMs = parseRetryAfter(res.headers['retry-after']);
-      const wait = retryAfterMs ?? 500 * 2 ** attempt;
-      if (attempt >= MAX_RETRIES || wait > MAX_INLINE_WAIT_MS || wait >= this.#deadline - Date.now()) throw busy(opts.method ?? 'GET', url, res, retryAfterMs);
-      await new Promise((r) => setTimeout(r, wait));
-    }
+  #withRetries(url: string, opts: HttpGetOptions, auth: HttpAuth | undefined): Promise<Body> {
+    const send = async () => (await this.#http(url, {
+      ...opts,
+      auth,
+      tls: this.#o.tls,
+      signal: this.#o.signal,
+      timeoutMs: this.#remaining(),
+      allowStatus: [401, ...RETRYABLE, ...(opts.allowStatus ?? [])],
+    })) as Body;
+    return withRetries(send, { method: opts.method ?? 'GET', url, deadline: this.#deadline });
   }
 
   async #authFor(scope: string | undefined): Promise<HttpAuth | undefined> {
@@ -330,7 +326,9 @@ export class OciClient {
     if (c.scheme === 'basic') return auth;
     if (c.scheme !== 'bearer') return undefined;
     if (auth && 'token' in auth) return auth; // a registry token (docker's registrytoken, a PAT) is the bearer itself
-    const token = await this.#o.tokens.token(this.#tokenScope(scope), this.#creds(), { tls: this.#o.tls, timeoutMs: this.#remaining(), signal: this.#o.signal, http: this.#o.http });
+    const token = await this.#o.tokens.token(this.#tokenScope(scope), this.#creds(), {
+      tls: this.#o.tls, timeoutMs: this.#remaining(), signal: this.#o.signal, http: this.#o.http, credentialSource: this.#o.credentialSource,
+    });
     return { token };
   }
 
@@ -373,16 +371,6 @@ function tooLarge(method: string, url: string, blobBytes: number, chunkBytes: nu
   // An upload URL's query is the registry's opaque session state: long, and no help in a message.
   const where = URL.parse(safeUrl(url));
   return new SourceError('PackTooLarge', `${method} ${where ? `${where.origin}${where.pathname}` : safeUrl(url)}: HTTP 413 Payload Too Large: the registry (or a proxy in front of it) refuses ${sent}${detail}`);
-}
-
-/** 429, or a 5xx with Retry-After, is RateLimited; another 5xx is a plain failure. */
-function busy(method: string, url: string, res: Body, retryAfterMs: number | undefined): SourceError {
-  if (res.status !== 429 && res.status !== 503 && retryAfterMs === undefined) {
-    const ctx: RequestContext = { method, url, timeoutMs: 0, connectTimeoutMs: 0 };
-    return statusError(ctx, res.status, res.headers, bodyExcerpt(res.body));
-  }
-  const when = retryAfterMs === undefined ? '' : ` (retry after ${Math.ceil(retryAfterMs / 1000)}s)`;
-  return new SourceError('RateLimited', `${method} ${safeUrl(url)}: HTTP ${res.status} ${STATUS_CODES[res.status] ?? ''}${when}`, retryAfterMs);
 }
 
 function parseJson(body: Buffer, what: string): unknown {

@@ -2,13 +2,14 @@
 // faults a real registry will not produce on demand (tampered blobs, 429/503, hostile Link headers)
 // from a small fake registry.
 import { createHash } from 'node:crypto';
-import { closeHttpAgents } from '../../../src/sources/http-client.js';
+import { closeHttpAgents, httpGet } from '../../../src/sources/http-client.js';
 import { OciClient, type OciClientOptions } from '../../../src/sources/oci/oci-client.js';
 import { OciRegistrySource } from '../../../src/sources/oci/oci-registry-source.js';
 import { TokenService } from '../../../src/sources/oci/token-service.js';
 import { content, hang, sequence, startServer, status, type TestServer } from '../../harness/http-server.js';
 import { startOciRegistry, type OciRegistry } from '../../harness/oci-registry.js';
 import { createTestPki } from '../../harness/tls.js';
+import { waitFor } from '../../harness/wait.js';
 import { countingHttp, syncRequest } from './oci-test-support.js';
 
 const client = (origin: string, extra: Partial<OciClientOptions> = {}) =>
@@ -178,5 +179,101 @@ describe('TLS', () => {
     } finally {
       await tlsServer.close();
     }
+  });
+});
+
+describe('token service faults against the real registry', () => {
+  let registry: OciRegistry;
+  /** Answers of the realm queued by a test, served before it issues tokens again. */
+  const realmAnswers: { status: number; headers?: Record<string, string> }[] = [];
+
+  beforeAll(async () => {
+    // The realm says tokens last 300 s; the registry takes them for 2 s: a token expires while the client still trusts it.
+    registry = await startOciRegistry({
+      auth: 'token',
+      tokenExpiresInS: 300,
+      tokenValidForS: 2,
+      wrapTokenService: (next) => (req, res, s) => {
+        const answer = realmAnswers.shift();
+        return answer ? void res.writeHead(answer.status, answer.headers).end('realm trouble') : next(req, res, s);
+      },
+    });
+    await registry.seedCharts('charts/podinfo', ['1.0.0', '1.1.0', '1.2.0', '1.3.0', '1.4.0'].map((version) => ({ name: 'podinfo', version })));
+    for (const name of ['alpha', 'beta', 'gamma', 'delta']) await registry.seedCharts(`charts/${name}`, [{ name, version: '1.0.0' }]);
+  }, 60_000);
+  afterAll(() => registry?.close());
+
+  const creds = () => ({ credentials: { auth: { username: registry.username, password: registry.password } } });
+  /** Seconds since the epoch until which the registry accepts a JWT: its exp plus distribution's 60 s leeway. */
+  const acceptedUntil = (token: string) => (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { exp: number }).exp + 60;
+
+  it.each([
+    ['tags/list', (c: OciClient) => c.tags('charts/podinfo'), ['1.0.0', '1.1.0', '1.2.0', '1.3.0', '1.4.0'], /\/v2\/charts\/podinfo\/tags\/list\?.*last=/],
+    ['_catalog', (c: OciClient) => c.catalog(), ['charts/alpha', 'charts/beta', 'charts/delta', 'charts/gamma', 'charts/podinfo'], /\/v2\/_catalog\?.*last=/],
+  ])('renews a token that expires between two pages of %s and lists every entry', async (_what, list, expected, laterPage) => {
+    let firstPage = true;
+    const http: typeof httpGet = async (url, opts) => {
+      const res = await httpGet(url, opts);
+      const token = opts?.auth && 'token' in opts.auth ? opts.auth.token : undefined;
+      if (firstPage && token && /\/(tags\/list|_catalog)\?/.test(url) && res.status === 200) {
+        firstPage = false;
+        // Hold the next page until the registry no longer takes the token this page used.
+        await waitFor('the token to expire at the registry', () => Date.now() / 1000 > acceptedUntil(token) + 1, 10_000, 100);
+      }
+      return res;
+    };
+    await registry.settle();
+    const mark = registry.requests(/^packyard/).length;
+    const c = client(registry.url, { ...creds(), pageSize: 2, http });
+    await c.ping();
+    expect(await list(c)).toEqual(expected);
+    expect(firstPage).toBe(false);
+    await registry.settle();
+    const seen = registry.requests(/^packyard/).slice(mark);
+    // The later page met a 401 for the expired token, then passed with a new one.
+    const refused = seen.findIndex((e) => e.status === 401 && laterPage.test(e.url));
+    expect(refused).toBeGreaterThan(0);
+    expect(seen.slice(refused + 1).some((e) => e.status === 200 && e.url === seen[refused]!.url)).toBe(true);
+  });
+
+  it('renews a cached token the registry no longer takes in the next sync, right after its ping learnt the challenge', async () => {
+    const tokens = new TokenService(); // shared by the syncs, as in the operator
+    const first = client(registry.url, { ...creds(), tokens });
+    let used: string | undefined;
+    const http: typeof httpGet = (url, opts) => {
+      if (opts?.auth && 'token' in opts.auth && url.includes('/tags/list')) used ??= opts.auth.token;
+      return httpGet(url, opts);
+    };
+    await first.ping();
+    expect(await client(registry.url, { ...creds(), tokens, http }).tags('charts/beta')).toEqual(['1.0.0']);
+    await waitFor('the cached token to expire at the registry', () => Date.now() / 1000 > acceptedUntil(used!) + 1, 10_000, 100);
+    // A new sync: its ping (no credentials) learns the challenge, then the cached token is refused once.
+    const next = client(registry.url, { ...creds(), tokens });
+    await next.ping();
+    expect(await next.tags('charts/beta')).toEqual(['1.0.0']);
+  });
+
+  it('rides out a realm that answers 503 for a moment, and names the token service when it keeps failing', async () => {
+    const c = client(registry.url, creds());
+    realmAnswers.push({ status: 503 }, { status: 502 });
+    await c.ping();
+    expect(await c.tags('charts/alpha')).toEqual(['1.0.0']);
+    expect(realmAnswers).toEqual([]);
+
+    realmAnswers.push(...Array.from({ length: 4 }, () => ({ status: 500 })));
+    await expect(client(registry.url, creds()).ping()).rejects.toMatchObject({
+      reason: 'FetchFailed',
+      message: expect.stringMatching(/^token service http:\/\/127\.0\.0\.1:\d+\/token: GET .*: HTTP 500 Internal Server Error: realm trouble \(after 3 retries\)$/),
+    });
+    realmAnswers.push({ status: 429, headers: { 'retry-after': '120' } });
+    await expect(client(registry.url, creds()).ping()).rejects.toMatchObject({ reason: 'RateLimited', retryAfterMs: 120_000, message: expect.stringContaining('token service') });
+    realmAnswers.length = 0;
+  });
+
+  it('names the token service when it rejects the credentials, without the password', async () => {
+    await expect(client(registry.url, { credentials: { auth: { username: registry.username, password: 'rotated-away' } } }).ping()).rejects.toMatchObject({
+      reason: 'AuthenticationFailed',
+      message: expect.stringMatching(/^token service http:\/\/127\.0\.0\.1:\d+\/token rejected the credentials from secretRef \(HTTP 401 Unauthorized\)$/),
+    });
   });
 });
