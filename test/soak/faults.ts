@@ -99,6 +99,24 @@ export const OUTAGES = {
 } as const;
 export type OutageKind = keyof typeof OUTAGES;
 
+/**
+ * Outages of an OCI registry's token service (the realm), for the registries that use token auth:
+ * each answers every token request of that registry's account so, and names the reason it must give.
+ */
+export const REALM_OUTAGES = {
+  realm500: 'FetchFailed',
+  realm401: 'AuthenticationFailed',
+} as const;
+export type RealmOutageKind = keyof typeof REALM_OUTAGES;
+
+/** Answers a token request as the realm outage says. */
+export function realmOutageHandler(kind: RealmOutageKind): Handler {
+  return (_req, res) => {
+    if (kind === 'realm500') return void res.writeHead(500, { 'content-type': 'text/plain' }).end('token service down');
+    res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Basic realm="token"' }).end('{"details":"incorrect username or password"}');
+  };
+}
+
 /** Answers a request as the outage says; `next` is only used to produce a body to truncate. */
 export function outageHandler(kind: OutageKind, next: Handler): Handler {
   return (req, res, server) => {
@@ -125,7 +143,10 @@ export function outageHandler(kind: OutageKind, next: Handler): Handler {
   };
 }
 
-/** Forwards a request to `target` (http://host:port) and streams the answer back. */
+/**
+ * Forwards a request to `target` (http://host:port) and sends the answer back in one res.end, so
+ * truncateBody can cut it (registry answers are small: lists, manifests, config blobs).
+ */
 export function reverseProxy(target: string): Handler {
   const origin = new URL(target);
   return (req: IncomingMessage, res: ServerResponse) =>
@@ -133,9 +154,13 @@ export function reverseProxy(target: string): Handler {
       const upstream = request(
         { host: origin.hostname, port: origin.port, method: req.method, path: req.url, headers: { ...req.headers, host: origin.host } },
         (up) => {
-          res.writeHead(up.statusCode ?? 502, up.headers);
-          up.pipe(res);
-          up.on('end', resolve);
+          const chunks: Buffer[] = [];
+          up.on('data', (c: Buffer) => chunks.push(c));
+          up.on('end', () => {
+            res.writeHead(up.statusCode ?? 502, up.headers);
+            res.end(Buffer.concat(chunks));
+            resolve();
+          });
           up.on('error', () => (res.destroy(), resolve()));
         },
       );

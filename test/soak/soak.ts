@@ -31,7 +31,9 @@ import { startOperatorProcess, type OperatorProcess } from '../harness/operator-
 import { startTestCluster, type TestCluster } from '../harness/own-cluster.js';
 import { createTestPki } from '../harness/tls.js';
 import { toolPath } from '../harness/tools.js';
-import { DEFAULT_FAULT_MIX, FaultInjector, OUTAGES, outageHandler, reverseProxy, type FaultKind, type OutageKind } from './faults.js';
+import {
+  DEFAULT_FAULT_MIX, FaultInjector, OUTAGES, outageHandler, REALM_OUTAGES, realmOutageHandler, reverseProxy, type FaultKind, type OutageKind, type RealmOutageKind,
+} from './faults.js';
 import { scrape, sumOf, type Sample } from './prometheus.js';
 import { Rng } from './rng.js';
 import {
@@ -139,6 +141,12 @@ export function soakConfig(overrides: Partial<SoakConfig> = {}): SoakConfig {
 export type EventKind = 'publish' | 'profileEdit' | 'outage' | 'rotateCredentials' | 'recreateRegistry' | 'apiserverRestart' | 'leaderKill';
 export type MarkerKind = 'apiserverRestart' | 'leaderKill' | 'faultsStart' | 'faultsEnd';
 const SCHEDULED_WEIGHTS: Partial<Record<EventKind, number>> = { publish: 30, profileEdit: 30, outage: 10, rotateCredentials: 8, recreateRegistry: 5 };
+/**
+ * Tokens of the soak's token-auth OCI registry: announced for 3 s (cached 2.7 s), taken by the
+ * registry for 2-3 s (its exp has second resolution), so syncs keep asking the realm and meet
+ * tokens that expire mid-sync. A realm fault or rotation waits this long to be sure no cached token hides it.
+ */
+const OCI_TOKEN_EXPIRES_S = 3;
 
 interface HelmServer {
   index: number;
@@ -155,9 +163,11 @@ interface Repo {
   /** Helm: the directory served; OCI: the base path in the registry. */
   dir: string;
   server?: HelmServer;
+  /** OCI: the registry process holding it (htpasswd or token auth). */
+  oci?: OciRegistry;
   faulty: boolean;
   auth?: { username: string; password: string };
-  outage?: OutageKind;
+  outage?: OutageKind | RealmOutageKind;
   /** Chart → every version published (prereleases included). */
   versions: Map<string, string[]>;
   /** Publishes to one repository run one at a time (each merges into the index). */
@@ -195,6 +205,8 @@ interface Probe {
   check: () => boolean;
   superseded?: () => boolean;
   onDone?: (converged: boolean) => void;
+  /** Where its time is recorded in the report (default: kind), e.g. rotateCredentials.oci. */
+  label?: string;
 }
 
 export interface SeriesPoint {
@@ -229,7 +241,10 @@ class Soak {
   private client!: KubeClient;
   private readonly servers: HelmServer[] = [];
   private oci?: OciRegistry;
+  private ociToken?: OciRegistry;
   private readonly ociProxies: TestServer[] = [];
+  /** Blob GETs of the faulty OCI proxies slowed down (by 0.5-4 s). */
+  private slowBlobs = 0;
   private ociInjector?: FaultInjector;
   private readonly repos = new Map<string, Repo>();
   private readonly profileSpecs = new Map<string, ProfileObject>();
@@ -414,33 +429,71 @@ class Soak {
     this.log(`created ${this.repos.size} registries and ${profiles.length} profiles`);
   }
 
+  /**
+   * OCI registries on two real registry processes: even ones on an htpasswd registry, odd ones on a
+   * token-auth registry (its realm the harness's token service). Each PackRegistry has its own
+   * account (so its password can rotate alone); the processes sit behind proxies, plain or with the
+   * fault layer (plus slow blobs), which also serve each registry's outages; a token registry's
+   * outages can hit its realm instead.
+   */
   private async setUpOci(plans: RegistryPlan[]): Promise<void> {
-    const { cfg } = this;
+    const { cfg, rng } = this;
     const password = this.newPassword();
     this.oci = await startOciRegistry({ auth: 'htpasswd', username: 'soak', password });
-    await this.putSecret('soak-oci-auth', { username: 'soak', password });
-    this.ociInjector = new FaultInjector(this.rng.fork(), { ...DEFAULT_FAULT_MIX, probability: cfg.ociFaultProbability });
-    const plain = await startServer({ routes: { '/': reverseProxy(this.oci.url) } });
-    const faulty = await startServer({ routes: { '/': this.ociInjector.wrap(reverseProxy(this.oci.url)) } });
-    this.ociProxies.push(plain, faulty);
+    this.ociToken = await startOciRegistry({
+      auth: 'token', username: 'soak', password, tokenExpiresInS: OCI_TOKEN_EXPIRES_S,
+      wrapTokenService: (next) => (req, res, server) => this.realmRoute(req.url ?? '/', next)(req, res, server),
+    });
+    this.ociInjector = new FaultInjector(rng.fork(), { ...DEFAULT_FAULT_MIX, probability: cfg.ociFaultProbability });
+    const slowRng = rng.fork();
+    const proxies = new Map<string, TestServer>();
+    for (const registry of [this.oci, this.ociToken]) {
+      for (const faulty of [false, true]) {
+        const forward = reverseProxy(registry.url);
+        const handler: Handler = async (req, res, server) => {
+          const name = /^\/v2\/([^/]+)\//.exec(req.url ?? '')?.[1];
+          const repo = name ? this.repos.get(name) : undefined;
+          if (repo?.outage && repo.outage in OUTAGES) return outageHandler(repo.outage as OutageKind, forward)(req, res, server);
+          // An outage's reason is checked exactly: no random fault on its way (its ping included).
+          const inOutage = repo ? !!repo.outage : [...this.repos.values()].some((r) => r.outage && r.oci === registry);
+          if (!faulty || inOutage || !this.ociInjector!.enabled) return forward(req, res, server);
+          if (req.method === 'GET' && /\/blobs\/sha256:/.test(req.url ?? '') && slowRng.chance(0.5)) {
+            this.slowBlobs++;
+            await sleep(slowRng.int(500, 4_000));
+          }
+          return this.ociInjector!.wrap(forward)(req, res, server);
+        };
+        const proxy = await startServer({ routes: { '/': handler } });
+        this.ociProxies.push(proxy);
+        proxies.set(`${registry.url} ${faulty}`, proxy);
+      }
+    }
     for (let j = 0; j < cfg.ociRegistries; j++) {
       const name = `o${String(j).padStart(3, '0')}`;
-      const proxy = j % 2 === 0 ? plain : faulty;
+      const registry = j % 2 === 0 ? this.oci : this.ociToken;
+      // o000 plain, o001 faulty, o002 faulty, o003 plain, …: both kinds of auth with and without faults.
+      const faulty = j % 4 === 1 || j % 4 === 2;
+      const proxy = proxies.get(`${registry.url} ${faulty}`)!;
       const plan: RegistryPlan = { name, flavour: 'addon', charts: ADDON_CHARTS, isDefault: false };
       plans.push(plan);
-      for (const def of plan.charts) await this.oci.seedCharts(`${name}/${def.name}`, def.initial.map((v) => chartSpec(def, v)));
+      for (const def of plan.charts) await registry.seedCharts(`${name}/${def.name}`, def.initial.map((v) => chartSpec(def, v)));
+      const auth = { username: name, password: this.newPassword() };
+      registry.setPassword(auth.username, auth.password);
+      await this.putSecret(`${name}-auth`, auth);
       this.repos.set(name, {
         name,
         type: 'oci',
         plan,
         dir: name,
-        faulty: proxy === faulty,
+        oci: registry,
+        faulty,
+        auth,
         spec: {
           type: 'oci',
           url: `oci://${new URL(proxy.url).host}/${name}`,
           interval: cfg.registryInterval,
           timeout: '10s',
-          secretRef: { name: 'soak-oci-auth' },
+          secretRef: { name: `${name}-auth` },
           oci: { repositories: plan.charts.map((c) => c.name) },
         },
         versions: new Map(plan.charts.map((c) => [c.name, [...c.initial]])),
@@ -449,13 +502,21 @@ class Soak {
     }
   }
 
+  /** The token service's answer to a request for an account (each token registry has its own): a realm outage, faults, or a token. */
+  private realmRoute(url: string, next: Handler): Handler {
+    const account = new URL(url, 'http://x').searchParams.get('account') ?? '';
+    const repo = this.repos.get(account);
+    if (repo?.outage && repo.outage in REALM_OUTAGES) return realmOutageHandler(repo.outage as RealmOutageKind);
+    return repo?.faulty && this.ociInjector ? this.ociInjector.wrap(next) : next;
+  }
+
   /** The handler for a request to a Helm server: outage, else faults, else auth, else the files. */
   private route(url: string): Handler {
     const name = new URL(url, 'http://x').pathname.split('/')[1] ?? '';
     const repo = this.repos.get(name);
     if (!repo || repo.type !== 'helm') return status(404);
     const files = serveDirectory(repo.dir, `/${name}/`);
-    if (repo.outage) return outageHandler(repo.outage, files);
+    if (repo.outage) return outageHandler(repo.outage as OutageKind, files);
     const authed = repo.auth ? basicAuth(repo.auth.username, repo.auth.password, files) : files;
     return repo.server?.injector ? repo.server.injector.wrap(authed) : authed;
   }
@@ -566,6 +627,16 @@ class Soak {
   private async leaderIdentity(): Promise<string | undefined> {
     const lease = await this.client.get<KubernetesObject & { spec?: { holderIdentity?: string } }>(LEASE_TYPE, LEASE_NAME, OPERATOR_NAMESPACE).catch(() => undefined);
     return lease?.spec?.holderIdentity || undefined;
+  }
+
+  /** The leader's work queue of `controller` as last scraped: depth, busy workers, longest-running reconcile. */
+  private queueState(controller: string): string {
+    const samples = this.leaderProc()?.samples;
+    if (!samples) return 'unknown';
+    const depth = sumOf(samples, 'workqueue_depth', { controller });
+    const active = sumOf(samples, 'controller_runtime_active_workers', { controller });
+    const longest = sumOf(samples, 'workqueue_longest_running_processor_seconds', { controller });
+    return `depth ${depth}, ${active} busy workers, longest reconcile running ${longest.toFixed(1)}s`;
   }
 
   private leaderProc(): Proc | undefined {
@@ -741,9 +812,12 @@ class Soak {
 
   // ---------------------------------------------------------------- probes (convergence after an event)
 
-  private probe(kind: EventKind, what: string, check: () => boolean, opts: { superseded?: () => boolean; onDone?: (converged: boolean) => void; timeoutMs?: number } = {}): void {
+  private probe(
+    kind: EventKind, what: string, check: () => boolean,
+    opts: { superseded?: () => boolean; onDone?: (converged: boolean) => void; timeoutMs?: number; label?: string } = {},
+  ): void {
     const startedAt = Date.now();
-    this.probes.add({ kind, what, startedAt, deadline: startedAt + (opts.timeoutMs ?? 10 * 60_000), check, superseded: opts.superseded, onDone: opts.onDone });
+    this.probes.add({ kind, what, startedAt, deadline: startedAt + (opts.timeoutMs ?? 10 * 60_000), check, superseded: opts.superseded, onDone: opts.onDone, label: opts.label });
   }
 
   private async evaluateProbes(): Promise<void> {
@@ -772,7 +846,7 @@ class Soak {
       }
       if (ok) {
         this.probes.delete(probe);
-        record(this.convergence, probe.kind, now - probe.startedAt);
+        record(this.convergence, probe.label ?? probe.kind, now - probe.startedAt);
         probe.onDone?.(true);
       } else if (now > probe.deadline) {
         this.finishProbe(probe, false);
@@ -862,15 +936,17 @@ class Soak {
         return () => this.editProfile(key, packs);
       }
       case 'outage': {
-        const eligible = repos.filter((r) => r.type === 'helm' && !r.plan.isDefault && !r.busy);
+        const eligible = repos.filter((r) => !r.plan.isDefault && !r.busy);
         if (eligible.length === 0) return undefined;
         const repo = rng.pick(eligible);
-        const outage = rng.pick(Object.keys(OUTAGES) as OutageKind[]);
+        // A token-auth OCI registry may lose its realm instead of its registry.
+        const kinds = [...Object.keys(OUTAGES), ...(repo.oci === this.ociToken && repo.oci ? Object.keys(REALM_OUTAGES) : [])] as (OutageKind | RealmOutageKind)[];
+        const outage = rng.pick(kinds);
         const holdMs = rng.int(1_000, 6_000);
         return () => this.outage(repo, outage, holdMs);
       }
       case 'rotateCredentials': {
-        const eligible = repos.filter((r) => r.type === 'helm' && r.auth && !r.busy);
+        const eligible = repos.filter((r) => r.auth && !r.busy);
         if (eligible.length === 0) return undefined;
         const repo = rng.pick(eligible);
         const password = this.newPassword();
@@ -943,7 +1019,7 @@ class Soak {
     await previous;
     try {
       if (repo.type === 'helm') await publishChartAsync(chartSpec(def, version), repo.dir);
-      else await this.oci!.pushChart(chartSpec(def, version), repo.name);
+      else await repo.oci!.pushChart(chartSpec(def, version), repo.name);
     } finally {
       release();
     }
@@ -1005,17 +1081,20 @@ class Soak {
     count(this.skipped, kind);
   }
 
-  private async outage(repo: Repo, outage: OutageKind, holdMs: number): Promise<void> {
+  private async outage(repo: Repo, outage: OutageKind | RealmOutageKind, holdMs: number): Promise<void> {
     if (repo.busy) return this.skipBusy('outage');
     repo.busy = 'outage';
+    count(this.injected, `outage.${repo.type}.${outage}`);
     try {
       repo.outage = outage;
+      // A token the operator still holds would spare it the realm: let them all run out first.
+      if (outage in REALM_OUTAGES) await sleep(OCI_TOKEN_EXPIRES_S * 1000);
       const token = this.token(`outage-${outage}`);
       await this.requestSync(repo.name, token);
       const handled = await this.waitFor(`${repo.name} to handle ${token}`, () => handledAtLeast(this.registries.get(repo.name)?.status?.lastHandledSyncRequest, token), 60_000).then(() => true, () => false);
       if (handled && repo.outage === outage) {
         const ready = getCondition(this.registries.get(repo.name)?.status?.conditions, 'Ready');
-        const expected = OUTAGES[outage];
+        const expected = outage in REALM_OUTAGES ? REALM_OUTAGES[outage as RealmOutageKind] : OUTAGES[outage as OutageKind];
         if (ready?.status === 'False' && ready.reason === expected) this.conditionChecks.passed++;
         else {
           this.conditionChecks.failed++;
@@ -1030,6 +1109,7 @@ class Soak {
     const token = this.token('outage-over');
     await this.requestSync(repo.name, token);
     this.probe('outage', `${repo.name} after ${outage}`, () => this.registryReady(repo.name, { handled: token, syncedAfter: t1 }), {
+      label: `outage.${repo.type}`,
       onDone: () => (repo.busy = undefined),
     });
   }
@@ -1038,6 +1118,11 @@ class Soak {
     if (repo.busy || !repo.auth) return this.skipBusy('rotateCredentials');
     repo.busy = 'rotateCredentials';
     repo.auth = { ...repo.auth, password };
+    if (repo.oci) {
+      repo.oci.setPassword(repo.auth.username, password);
+      // Tokens issued to the old password stay good until they expire, as at any registry.
+      if (repo.oci === this.ociToken) await sleep(OCI_TOKEN_EXPIRES_S * 1000);
+    }
     const token = this.token('rotate');
     await this.requestSync(repo.name, token);
     const handled = await this.waitFor(`${repo.name} to handle ${token}`, () => handledAtLeast(this.registries.get(repo.name)?.status?.lastHandledSyncRequest, token), 60_000).then(() => true, () => false);
@@ -1052,11 +1137,38 @@ class Soak {
       }
     }
     await sleep(delayMs);
-    await this.putSecret(`${repo.name}-auth`, { username: repo.auth.username, password });
+    // From before the update: the operator may see the new Secret (and sync, and stamp lastSyncTime)
+    // before the apiserver's answer reaches us. Taken after it, a sync in that gap into the previous
+    // second did not count, and the probe waited for the next interval (the 14-26 s tail of past soaks).
     const t1 = Date.now();
+    const rvAtUpdate = this.registries.get(repo.name)?.metadata.resourceVersion;
+    await this.putSecret(`${repo.name}-auth`, { username: repo.auth.username, password });
+    // Where the time goes: the registry's first status write after the Secret update (the sync the
+    // change triggered, or not), what it said, and the disruptions meanwhile.
+    const markersBefore = this.markers.length;
+    const queue = this.queueState('packregistry');
+    let first: string | undefined;
+    const label = `rotateCredentials.${repo.type}`;
     // No sync request: the Secret changing is all the operator gets.
-    this.probe('rotateCredentials', repo.name, () => this.registryReady(repo.name, { syncedAfter: t1 }), {
-      onDone: () => (repo.busy = undefined),
+    this.probe('rotateCredentials', repo.name, () => {
+      const r = this.registries.get(repo.name);
+      if (first === undefined && r && r.metadata.resourceVersion !== rvAtUpdate) {
+        const c = getCondition(r.status?.conditions, 'Ready');
+        record(this.convergence, `${label}.firstStatus`, Date.now() - t1);
+        first = `after ${((Date.now() - t1) / 1000).toFixed(1)}s: Ready=${c?.status} ${c?.reason}`;
+      }
+      return this.registryReady(repo.name, { syncedAfter: t1 });
+    }, {
+      label,
+      onDone: (converged) => {
+        const ms = Date.now() - t1;
+        if (!converged || ms > 3_000) {
+          const during = this.markers.slice(markersBefore).map((m) => m.kind).join(', ') || 'none';
+          this.log(`slow rotation of ${repo.name} (${repo.type}${repo.faulty ? ', behind faults' : ''}): ${(ms / 1000).toFixed(1)}s; ` +
+            `first status write ${first ?? 'none'}; disruptions meanwhile: ${during}; leader's queue at the update: ${queue}`);
+        }
+        repo.busy = undefined;
+      },
     });
   }
 
@@ -1276,7 +1388,7 @@ class Soak {
         events: this.eventsSeen.total,
         eventsByReason: Object.fromEntries([...this.eventsSeen.byReason].sort((a, b) => b[1] - a[1])),
       },
-      injected: Object.fromEntries(this.injected),
+      injected: { ...Object.fromEntries(this.injected), ...(this.slowBlobs > 0 && { 'slowBlob (oci)': this.slowBlobs }) },
       skipped: Object.fromEntries(this.skipped),
       faults: faults as Record<FaultKind | 'pass', number>,
       convergence: Object.fromEntries(this.convergence),
@@ -1365,6 +1477,7 @@ class Soak {
     for (const i of [this.registries, this.packs, this.profiles]) await i?.stop();
     await Promise.all([...this.servers.map((s) => s.server.close()), ...this.ociProxies.map((p) => p.close())]);
     await this.oci?.close();
+    await this.ociToken?.close();
     await this.cluster?.stop();
     for (const dir of this.tmpDirs) rmSync(dir, { recursive: true, force: true });
   }
