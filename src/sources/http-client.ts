@@ -5,7 +5,7 @@ import { createGunzip } from 'node:zlib';
 import { request } from 'undici';
 import { agentFor, type TlsOptions } from './http-agents.js';
 import {
-  bodyExcerpt, formatBytes, redact, safeUrl, statusError, transportError, type RequestContext,
+  bodyExcerpt, formatBytes, isConnectionDrop, redact, safeUrl, statusError, transportError, type RequestContext,
 } from './http-errors.js';
 import { SourceError } from './source-error.js';
 
@@ -60,6 +60,7 @@ export const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 const USER_AGENT = 'packyard/0.1';
 type HttpMethod = NonNullable<HttpGetOptions['method']>;
 const EXCERPT_BYTES = 4096;
+const DROP_RETRY_DELAY_MS = 250;
 
 /**
  * One HTTP(S) request (GET or HEAD; POST/PUT/PATCH for uploads) with the limits a registry client needs. Every failure is a SourceError
@@ -77,12 +78,23 @@ export async function httpGet(url: string, opts: HttpGetOptions = {}): Promise<H
   };
   const timeout = AbortSignal.timeout(timeoutMs);
   const signal = opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout;
-  try {
-    return await follow(ctx, opts, signal);
-  } catch (err) {
-    if (opts.signal?.aborted && !timeout.aborted) throw opts.signal.reason;
-    const e = transportError(ctx, err, timeout.aborted);
-    throw new SourceError(e.reason, redact(e.message, secretsOf(opts.auth)), e.retryAfterMs);
+  const startedAt = Date.now();
+  for (let attempt = 0; ; attempt++) {
+    ctx.url = url; // follow() moves it along redirects, for messages
+    try {
+      return await follow(ctx, opts, signal);
+    } catch (err) {
+      if (opts.signal?.aborted && !timeout.aborted) throw opts.signal.reason;
+      // A connection dropped mid-exchange (reset, closed, body cut short) is often one bad socket or a
+      // proxy's hiccup: a read is sent once more before the sync fails for it and waits a backoff.
+      const left = timeoutMs - (Date.now() - startedAt);
+      if (attempt === 0 && (method === 'GET' || method === 'HEAD') && !timeout.aborted && isConnectionDrop(err) && left > 2 * DROP_RETRY_DELAY_MS) {
+        await new Promise((r) => setTimeout(r, DROP_RETRY_DELAY_MS));
+        continue;
+      }
+      const e = transportError(ctx, err, timeout.aborted);
+      throw new SourceError(e.reason, redact(e.message, secretsOf(opts.auth)), e.retryAfterMs);
+    }
   }
 }
 

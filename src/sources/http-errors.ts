@@ -100,6 +100,14 @@ function errorChain(err: unknown): ErrorLike[] {
   return chain;
 }
 
+/** The connection went away under a request that had started: reset, closed, or a body cut short. */
+const DROPPED = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH', 'ERR_STREAM_PREMATURE_CLOSE']);
+
+export function isConnectionDrop(err: unknown): boolean {
+  if (err instanceof SourceError) return false;
+  return errorChain(err).some((e) => typeof e.code === 'string' && DROPPED.has(e.code));
+}
+
 /** Classifies a thrown transport error (not an HTTP status) into a SourceError. */
 export function transportError(c: RequestContext, err: unknown, totalTimedOut: boolean): SourceError {
   if (err instanceof SourceError) return err;

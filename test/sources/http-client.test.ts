@@ -171,6 +171,21 @@ describe('httpGet over HTTP', () => {
     expect(r.message).toMatch(/ECONNRESET|UND_ERR_SOCKET/);
   });
 
+  it('sends a read once more after a dropped connection, and fails when the second one drops too', async () => {
+    srv.route('/drop-once', sequence(reset(), content('second time lucky')));
+    expect((await get('/drop-once')) as { body: Buffer }).toMatchObject({ status: 200, body: Buffer.from('second time lucky') });
+    expect(srv.count('/drop-once')).toBe(2);
+    srv.route('/cut-once', sequence(truncate('x'.repeat(1000), 10, 'close'), content('whole')));
+    expect(((await get('/cut-once')) as { body: Buffer }).body.toString()).toBe('whole');
+    const before = srv.count('/reset');
+    await failure(get('/reset'), 'FetchFailed');
+    expect(srv.count('/reset') - before).toBe(2);
+    // Not a read: an upload is not sent twice.
+    srv.route('/upload-drop', reset());
+    await failure(get('/upload-drop', { method: 'PUT', body: Buffer.from('x') }), 'FetchFailed');
+    expect(srv.count('/upload-drop')).toBe(1);
+  });
+
   it('reports connection refused', async () => {
     const closed = await startServer();
     await closed.close();
