@@ -11,6 +11,8 @@ export interface Watch<T extends KubernetesObject = KubernetesObject> {
   toKeys: (obj: T) => string[];
   /** Whether an update matters to the primaries; all updates do when unset. Resyncs always pass. */
   relevant?: (oldObj: T, newObj: T) => boolean;
+  /** Its keys go to the head of the queue (WorkQueue.addFirst): a change that must act at once. */
+  urgent?: boolean;
 }
 
 /**
@@ -62,7 +64,8 @@ export class Controller<P extends KubernetesObject> {
       onDelete: (obj) => this.queue.add(objectKey(obj)),
     });
     for (const watch of opts.watches ?? []) {
-      const enqueue = (obj: KubernetesObject) => watch.toKeys(obj).forEach((key) => this.queue.add(key));
+      const enqueue = (obj: KubernetesObject) =>
+        watch.toKeys(obj).forEach((key) => (watch.urgent ? this.queue.addFirst(key) : this.queue.add(key)));
       watch.informer.on({
         onAdd: enqueue,
         onUpdate: (old, obj) => {

@@ -103,6 +103,24 @@ export class WorkQueue {
     return this.shutdownResult !== undefined;
   }
 
+  /**
+   * Adds `key` ahead of every queued key (or moves it there): for a change that cures a failure now
+   * (a rotated Secret), which must not wait behind slow work queued before it.
+   */
+  addFirst(key: string): void {
+    if (this.shuttingDown || this.dirty.has(key) || this.processing.has(key)) return this.add(key);
+    if (!this.queued.has(key)) {
+      this.addedAt.set(key, this.clock.now());
+      this.metrics?.add();
+    }
+    const rest = [...this.queued].filter((k) => k !== key);
+    this.queued.clear();
+    this.queued.add(key);
+    for (const k of rest) this.queued.add(k);
+    this.dispatch();
+    this.metrics?.setDepth(this.depth);
+  }
+
   add(key: string): void {
     if (this.shuttingDown || this.queued.has(key) || this.dirty.has(key)) return;
     this.addedAt.set(key, this.clock.now());

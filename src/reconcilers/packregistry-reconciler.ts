@@ -95,9 +95,11 @@ export class PackRegistryReconciler {
         name: 'packregistry',
         primary: registries,
         watches: [
+          // A changed Secret (a rotated password) cures a failing registry now: ahead of the queue.
           watch<SecretObject>({
             informer: this.secrets,
             toKeys: (s) => registries.byIndex(BY_SECRET, s.metadata?.name ?? '').map((r) => r.metadata.name),
+            urgent: true,
           }),
           // Packs of every shard are cached; only this shard's registries are woken by theirs.
           watch<Pack & KubernetesObject>({
@@ -107,7 +109,9 @@ export class PackRegistryReconciler {
         ],
         reconcile: (key, signal) => this.reconcile(key, signal),
         isOwnStatusWrite: (obj) => manager.statusWriter.isOwnWrite(obj),
-        workers: this.opts.workers ?? 4,
+        // Syncs mostly wait on the network (timeouts, Retry-After sat out in place): with 4 workers a
+        // few slow registries held every other key, a rotated Secret's sync included, for tens of seconds.
+        workers: this.opts.workers ?? 8,
         metrics: manager.metrics.forController('packregistry'),
         log: manager.log,
       }),

@@ -51,6 +51,20 @@ describe('WorkQueue basics', () => {
     expect(queue.depth).toBe(0);
   });
 
+  it('addFirst puts a key ahead of the queue (moving it if queued), and marks a key in flight dirty', async () => {
+    const { queue } = newQueue();
+    for (const key of ['a', 'b', 'c']) queue.add(key);
+    queue.addFirst('d');
+    queue.addFirst('c');
+    expect(queue.depth).toBe(4);
+    expect([await queue.get(), await queue.get()]).toEqual(['c', 'd']);
+    queue.addFirst('c'); // in flight: again after done(), as add() does
+    expect(queue.depth).toBe(3);
+    expect([await queue.get(), await queue.get()]).toEqual(['a', 'b']);
+    queue.done('c');
+    expect(await queue.get()).toBe('c');
+  });
+
   it('queues a key added while it is processing again only when done() is called', async () => {
     const { queue } = newQueue();
     queue.add('a');
