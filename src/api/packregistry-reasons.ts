@@ -14,7 +14,9 @@ export const PACKREGISTRY_REASONS = [
   {
     reason: 'AuthenticationFailed',
     stalls: true,
-    doc: 'The registry answered 401 or 403: no credentials were configured, or they were rejected.',
+    doc:
+      'The registry (or, for OCI, its token service: the message then starts with `token service <realm>`) ' +
+      'answered 401 or 403: no credentials were configured, or they were rejected.',
     fix:
       'Put `username`/`password` (or `token`, or `.dockerconfigjson`) in a Secret **in the operator\'s namespace** ' +
       '(`packyard-system`) and name it in `spec.secretRef`. Check the account can read the repository.',
@@ -78,7 +80,8 @@ export const PACKREGISTRY_REASONS = [
     stalls: false,
     doc:
       'Any other failure to fetch: DNS, connection refused or reset, another HTTP status (e.g. 500), a redirect ' +
-      'loop or https→http redirect, credentials in the URL, a corrupt gzip body.',
+      'loop or https→http redirect, credentials in the URL, a corrupt gzip body; for OCI, a token service that ' +
+      'kept failing after 3 retries (the message starts with `token service <realm>`).',
     fix: 'Read the message; fix the URL or the server. Credentials never go in the URL: use `spec.secretRef`.',
   },
   {
