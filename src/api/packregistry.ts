@@ -143,6 +143,11 @@ export const packRegistryStatus = z
     packCount: z.int().min(0).optional().describe('Packs in the catalogue.'),
     versionCount: z.int().min(0).optional().describe('Pack versions in the catalogue.'),
     verification: verificationCounts.optional(),
+    skippedVersions: z
+      .int()
+      .min(0)
+      .optional()
+      .describe('Versions the last sync left out as unusable: not SemVer, duplicated, or (OCI) neither a chart nor a pack.'),
     lastHandledSyncRequest: z
       .string()
       .optional()

@@ -59,6 +59,7 @@ export function registryStatus(input: RegistryStatusInput): PackRegistryStatus {
         packCount: outcome.packCount,
         versionCount: outcome.versionCount,
         verification: outcome.verification,
+        skippedVersions: outcome.skippedVersions,
         lastSyncTime: iso(now),
       });
       status.conditions = ready(SYNCED, syncedMessage(outcome.packCount, outcome.versionCount, outcome.skippedVersions, input.url) + verifiedNote(outcome.verification));
