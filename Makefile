@@ -41,8 +41,12 @@ crds: build ## Regenerate crds/ (and their copies in deploy/, docs/api.md, docs/
 tools: ## Build (or take from cache) etcd, kube-apiserver, kubectl, helm, oras, cosign and an OCI registry
 	@for tool in etcd kube-apiserver kubectl helm oras registry cosign; do hack/build-tool.sh $$tool >/dev/null || exit 1; done
 
+.PHONY: browser
+browser: ## Install Debian's chromium for the UI tests when it is missing (apt-get; sudo when not root)
+	@hack/ensure-chromium.sh
+
 .PHONY: test
-test: build lint tools ## Type-check, lint, and run every test against a real local control plane
+test: build lint tools browser ## Type-check, lint, and run every test against a real local control plane
 	@mkdir -p test-results
 	node --experimental-vm-modules node_modules/jest/bin/jest.js --json --outputFile=test-results/jest.json $(JEST_ARGS); \
 	  status=$$?; node hack/test-summary.mjs test-results/jest.json; exit $$status

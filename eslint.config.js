@@ -12,4 +12,6 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  // The UI's page: plain ES modules that run in the browser.
+  { files: ['src/ui/web/**/*.js'], languageOptions: { globals: { ...globals.browser } } },
 );

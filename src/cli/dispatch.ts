@@ -7,6 +7,7 @@ import { packLintCommand } from './commands/pack-lint.js';
 import { packPushCommand } from './commands/pack-push.js';
 import { resolveCommand } from './commands/resolve.js';
 import { searchCommand } from './commands/search.js';
+import { uiCommand } from './commands/ui.js';
 import { validateCommand } from './commands/validate.js';
 import { verifyCommand } from './commands/verify.js';
 import type { CliContext, Command } from './context.js';
@@ -23,6 +24,7 @@ export const COMMANDS: readonly Command[] = [
   packLintCommand,
   packBuildCommand,
   packPushCommand,
+  uiCommand,
 ];
 const GROUPS = new Set(COMMANDS.map((c) => c.spec.name.split(' ')).filter((w) => w.length > 1).map((w) => w[0]!));
 
@@ -63,6 +65,7 @@ export function globalHelp(program: string): string {
     '',
     'Validate and resolve Packyard PackRegistries and ClusterProfiles offline: for GitOps pipelines, CI and kubectl.',
     'Author and publish Palette packs to any OCI registry: pack lint, pack build, pack push.',
+    'Browse registries, the catalogue and profiles, and compose a profile, in a local web page: ui.',
     '',
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.spec.name.padEnd(width)}${c.spec.summary}`),

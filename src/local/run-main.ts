@@ -3,6 +3,7 @@
 // Runs the operator in the foreground; Ctrl-C stops everything it started, in order and within a
 // deadline. For tests, PACKYARD_DEV_DIR (default .dev), PACKYARD_DEMO_HELM_PORT (default 8879) and
 // PACKYARD_DEMO_OCI_PORT (default 5000; 0 takes any free port) keep a run apart from a person's.
+// It also serves `packyard ui` for the same cluster and prints its URL (PACKYARD_UI_PORT, default any free port).
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
@@ -23,6 +24,7 @@ import { applyCrdsFromDir } from './crds.js';
 import { startDemoHelmRepository, type DemoHelmRepository } from './demo-helm-repository.js';
 import { startDemoOciRegistry, type DemoOciRegistry } from './demo-oci-registry.js';
 import { lockText } from '../reconcilers/profile-status.js';
+import { UiServer } from '../ui/server.js';
 
 const NAMESPACE = 'packyard-system';
 const root = repoRoot();
@@ -38,6 +40,7 @@ let controlPlane: ControlPlane | undefined;
 let demoHelm: DemoHelmRepository | undefined;
 let demoOci: DemoOciRegistry | undefined;
 let manager: Manager | undefined;
+let ui: UiServer | undefined;
 
 async function reachableCluster(): Promise<KubeConfig | undefined> {
   let kc: KubeConfig;
@@ -142,6 +145,7 @@ async function shutdown(code: number): Promise<void> {
     if (await Promise.race([stopped, timedOut])) say(`${what} did not stop in time; killing what is left`);
     clearTimeout(timer);
   };
+  await step('the UI', ui && (() => ui!.close()));
   await step('the operator', manager && (() => manager!.stop()));
   await step('the demo Helm repository', demoHelm?.close);
   await step('the demo OCI registry', demoOci?.close);
@@ -193,6 +197,9 @@ async function main(): Promise<void> {
     say(`point kubectl at this cluster:  export KUBECONFIG=${join(devDir, 'kubeconfig')}`);
     say('then try:  kubectl get preg,cprof,pk   |   kubectl get cprof edge-infra -o yaml');
   }
+  ui = new UiServer({ kubeConfig: kc, port: port('PACKYARD_UI_PORT', 0) });
+  await ui.start();
+  say(`packyard ui (registries, catalogue, profiles, composer):  ${ui.url}`);
   say(`the operator runs in the foreground (metrics on 127.0.0.1:${manager.ports().metrics}); Ctrl-C stops everything`);
 }
 

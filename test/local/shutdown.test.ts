@@ -92,6 +92,11 @@ describe('make run (hack/run.sh)', () => {
     const procs = processTree(first.child.pid!);
     expectChildren(procs, ['node', 'etcd', 'kube-apiserver', 'registry']);
     expect(await apiserverAnswers(join(env.PACKYARD_DEV_DIR!, 'kubeconfig'))).toBe(true);
+    // It serves `packyard ui` too, and prints its URL (with the token).
+    const ui = /run: packyard ui .*?:\s+(http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(first.output())?.[1];
+    expect(ui).toBeDefined();
+    expect((await fetch(ui!)).status).toBe(200);
+    expect((await fetch(new URL('/', ui!))).status).toBe(401);
 
     const t0 = Date.now();
     process.kill(-first.child.pid!, 'SIGINT'); // what a terminal's Ctrl-C does: the whole foreground group
