@@ -1,5 +1,6 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { isAlreadyExists, isConflict, isNotFound, type KubeClient, type ResourceType } from './kube-client.js';
+import { isAlreadyExists, isConflict, isNotFound, resourcePath, type KubeClient, type ResourceType } from './kube-client.js';
 
 export const LEASE_TYPE: ResourceType = {
   group: 'coordination.k8s.io',
@@ -40,6 +41,11 @@ interface Lease {
  * expired when its record has not changed for leaseDuration by *our* clock (no trust in other
  * replicas' clocks); the leader renews every retryPeriod and steps down if it cannot renew within
  * renewDeadline; on shutdown it releases the lease so a successor need not wait for expiry.
+ *
+ * Renewal must not wait behind the controllers' work: give the elector a client of its own (the
+ * manager does), so its requests never queue for a connection that reconciles hold. Each request is
+ * abandoned when the renew deadline would pass, and a leader renews with one PUT of the lease it
+ * last wrote (a GET first only when that conflicts), half the round trips of a read-then-write.
  */
 export class LeaderElector {
   private observedRecord = '';
@@ -50,6 +56,8 @@ export class LeaderElector {
   private wake?: () => void;
   /** The renewal in flight, if any: release() waits for it, or its write would race the release's. */
   private renewing?: Promise<unknown>;
+  /** The lease as our last write left it: a renewal PUTs it again without reading it first. */
+  private held?: Lease;
 
   constructor(
     private readonly client: KubeClient,
@@ -106,7 +114,9 @@ export class LeaderElector {
     let lastRenew = this.now();
     const tick = async () => {
       if (this.stopped) return;
-      this.renewing = this.tryAcquireOrRenew().catch(() => false);
+      // Give up on a request that would outlive the renew deadline: a late answer is no renewal.
+      const remaining = Math.max(1, lastRenew + this.config.renewDeadlineMs - this.now());
+      this.renewing = this.tryAcquireOrRenew(AbortSignal.timeout(remaining)).catch(() => false);
       const ok = await this.renewing;
       this.renewing = undefined;
       if (this.stopped) return;
@@ -121,16 +131,43 @@ export class LeaderElector {
     this.timer = setTimeout(tick, this.config.retryPeriodMs);
   }
 
-  private async tryAcquireOrRenew(): Promise<boolean> {
+  /** A leader's renewal: PUT the lease it last wrote with a new renewTime; undefined when that conflicts. */
+  private async renewHeld(signal?: AbortSignal): Promise<boolean | undefined> {
+    const held = this.held;
+    if (!held || held.spec.holderIdentity !== this.config.identity) return undefined;
+    try {
+      const updated = await this.client.request<Lease>('PUT', resourcePath(LEASE_TYPE, held.metadata.namespace, held.metadata.name), {
+        body: { ...held, spec: { ...held.spec, renewTime: toMicro(new Date(this.now()).toISOString()) } },
+        signal,
+      });
+      this.wrote(updated);
+      return true;
+    } catch (err) {
+      this.held = undefined;
+      return isConflict(err) ? undefined : this.failed(err);
+    }
+  }
+
+  private wrote(lease: Lease): void {
+    this.held = lease;
+    this.observedRecord = JSON.stringify(lease.spec);
+    this.observedAt = this.now();
+  }
+
+  private async tryAcquireOrRenew(signal?: AbortSignal): Promise<boolean> {
+    if (this.leading) {
+      const renewed = await this.renewHeld(signal);
+      if (renewed !== undefined) return renewed;
+    }
     const { namespace, name, identity, leaseDurationMs } = this.config;
     const nowIso = toMicro(new Date(this.now()).toISOString());
     let lease: Lease;
     try {
-      lease = await this.client.get(LEASE_TYPE, name, namespace);
+      lease = await this.client.request<Lease>('GET', resourcePath(LEASE_TYPE, namespace, name), { signal });
     } catch (err) {
       if (!isNotFound(err)) return this.failed(err);
       try {
-        await this.client.create(LEASE_TYPE, {
+        const created = await this.client.create<Lease & KubernetesObject>(LEASE_TYPE, {
           apiVersion: 'coordination.k8s.io/v1',
           kind: 'Lease',
           metadata: { name, namespace },
@@ -142,6 +179,7 @@ export class LeaderElector {
             leaseTransitions: 0,
           },
         });
+        this.wrote(created);
         return true;
       } catch (createErr) {
         return isAlreadyExists(createErr) ? false : this.failed(createErr);
@@ -159,18 +197,20 @@ export class LeaderElector {
 
     const takingOver = holder !== identity;
     try {
-      const updated = await this.client.update<Lease>(LEASE_TYPE, {
-        ...lease,
-        spec: {
-          holderIdentity: identity,
-          leaseDurationSeconds: Math.ceil(leaseDurationMs / 1000),
-          acquireTime: takingOver ? nowIso : lease.spec.acquireTime,
-          renewTime: nowIso,
-          leaseTransitions: (lease.spec.leaseTransitions ?? 0) + (takingOver ? 1 : 0),
+      const updated = await this.client.request<Lease>('PUT', resourcePath(LEASE_TYPE, namespace, name), {
+        body: {
+          ...lease,
+          spec: {
+            holderIdentity: identity,
+            leaseDurationSeconds: Math.ceil(leaseDurationMs / 1000),
+            acquireTime: takingOver ? nowIso : lease.spec.acquireTime,
+            renewTime: nowIso,
+            leaseTransitions: (lease.spec.leaseTransitions ?? 0) + (takingOver ? 1 : 0),
+          },
         },
+        signal,
       });
-      this.observedRecord = JSON.stringify(updated.spec);
-      this.observedAt = this.now();
+      this.wrote(updated);
       return true;
     } catch (err) {
       return isConflict(err) ? false : this.failed(err);

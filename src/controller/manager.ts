@@ -62,6 +62,9 @@ export class Manager {
   private readonly informers = new Map<string, Informer<KubernetesObject>>();
   private readonly controllers: Runnable[] = [];
   private elector?: LeaderElector;
+  private electionClient?: KubeClient;
+  private readonly observeRequest = (method: string, _path: string, code: number) =>
+    this.metrics.restClientRequests.inc({ method, code: String(code) });
   private probeServer?: { close(): Promise<void>; port?: number };
   private metricsServer?: { close(): Promise<void>; port?: number };
   private eventLoopDelay?: { stop(): void };
@@ -71,9 +74,7 @@ export class Manager {
   constructor(readonly opts: ManagerOptions) {
     this.clock = opts.clock ?? realClock;
     this.metrics = createMetrics(new Registry());
-    this.client = new KubeClient(opts.kubeConfig, (method, _path, code) =>
-      this.metrics.restClientRequests.inc({ method, code: String(code) }),
-    );
+    this.client = new KubeClient(opts.kubeConfig, this.observeRequest);
     this.statusWriter = new StatusWriter(this.client);
     this.events = new EventRecorder(this.client, `packyard.io/${opts.name ?? 'controller'}`, this.identity, opts.log);
   }
@@ -150,7 +151,9 @@ export class Manager {
     if (le?.enabled) {
       const leaseName = le.leaseName ?? leaderElectionId(this.opts.name ?? 'packyard', this.opts.watchLabelSelector);
       this.metrics.leaderElectionMasterStatus.set({ name: leaseName }, 0);
-      this.elector = new LeaderElector(this.client, {
+      // A client of its own: lease renewals never wait for a connection that reconciles hold.
+      this.electionClient = new KubeClient(this.opts.kubeConfig, this.observeRequest);
+      this.elector = new LeaderElector(this.electionClient, {
         namespace: this.opts.namespace,
         name: leaseName,
         identity: this.identity,
@@ -182,7 +185,7 @@ export class Manager {
     await Promise.all([...this.informers.values()].map((i) => i.stop()));
     await Promise.all([this.probeServer?.close(), this.metricsServer?.close()]);
     this.eventLoopDelay?.stop();
-    await this.client.close();
+    await Promise.all([this.client.close(), this.electionClient?.close()]);
   }
 }
 
