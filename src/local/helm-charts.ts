@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { dump } from 'js-yaml';
 import { toolPath } from './tools.js';
 
@@ -13,6 +13,10 @@ export interface ChartSpec {
   kubeVersion?: string;
   description?: string;
   annotations?: Record<string, string>;
+  /** Files of the chart directory besides Chart.yaml (values.yaml, values.schema.json, charts/…); default values.yaml has replicaCount: 1. */
+  files?: Record<string, string | Buffer>;
+  /** Chart.yaml dependencies (their charts vendored under charts/ through `files`). */
+  dependencies?: { name: string; version: string; alias?: string; condition?: string; repository?: string }[];
 }
 
 /** Runs the real helm CLI with a throwaway home, so nothing leaks between tests or into ~/.config. */
@@ -38,12 +42,17 @@ export interface ChartSigner {
 export function packageChart(chart: ChartSpec, outDir: string, signer?: ChartSigner): string {
   const src = mkdtempSync(join(tmpdir(), `packyard-chart-${chart.name}-`));
   mkdirSync(join(src, 'templates'));
+  const { files, ...meta } = chart;
   writeFileSync(
     join(src, 'Chart.yaml'),
-    dump({ apiVersion: 'v2', type: 'application', description: `The ${chart.name} chart`, ...chart }),
+    dump({ apiVersion: 'v2', type: 'application', description: `The ${chart.name} chart`, ...meta }),
   );
   writeFileSync(join(src, 'values.yaml'), 'replicaCount: 1\n');
   writeFileSync(join(src, 'templates', 'configmap.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n');
+  for (const [path, content] of Object.entries(files ?? {})) {
+    mkdirSync(dirname(join(src, path)), { recursive: true });
+    writeFileSync(join(src, path), content);
+  }
   mkdirSync(outDir, { recursive: true });
   helm(['package', src, '--destination', outDir, ...(signer ? ['--sign', '--key', signer.key, '--keyring', signer.keyring] : [])]);
   return join(outDir, `${chart.name}-${chart.version}.tgz`);

@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import bcrypt from 'bcryptjs';
@@ -295,7 +295,10 @@ ${authYaml}`);
       const work = mkdtempSync(join(tmpdir(), 'packyard-oci-pack-'));
       try {
         mkdirSync(join(work, dirName));
-        for (const [file, content] of Object.entries(files)) writeFileSync(join(work, dirName, file), content);
+        for (const [file, content] of Object.entries(files)) {
+          mkdirSync(dirname(join(work, dirName, file)), { recursive: true });
+          writeFileSync(join(work, dirName, file), content);
+        }
         const archive = `${dirName}-${tag}.tar.gz`;
         await execFileAsync('tar', ['-czf', archive, dirName], { cwd: work });
         const stdout = await oras(['push', `${host}/${repository}:${tag}`, '--artifact-type', PACK_ARTIFACT_TYPE, `${archive}:${PACK_ARCHIVE_MEDIA_TYPE}`], work);
