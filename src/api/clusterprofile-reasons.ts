@@ -101,15 +101,32 @@ export const CLUSTERPROFILE_REASONS = [
       'deliberately after removing the pack from the profile (or the lock).',
   },
   {
+    // The chosen version's archive cannot be read, so its values cannot be checked.
+    reason: 'PackContentUnavailable',
+    stalls: true,
+    doc:
+      'The archive of a chosen version (Helm `.tgz`, OCI chart layer, Palette pack archive) could not be read, so ' +
+      'its values cannot be checked: the download failed, it does not match its digest, or it breaks a limit — ' +
+      'larger than 128 MiB, inflating past 256 MiB (a decompression bomb), more than 20,000 entries, a values or ' +
+      'schema file over 8 MiB — or holds a link, an absolute path or `..`. The message says which; the lock is kept. ' +
+      'Retried every 10 minutes.',
+    fix: 'Fix the registry or republish the chart (see [values.md](values.md#content-what-is-downloaded-and-when)).',
+  },
+  {
     reason: 'InvalidValues',
     stalls: true,
     doc:
       '`values` is not a YAML map (or is too large), or a `valuesFrom` ConfigMap/Secret or key is missing. A Secret ' +
-      'the operator may not read is reported as forbidden (403), with the ClusterRole to bind.',
+      'the operator may not read is reported as forbidden (403), with the ClusterRole to bind. Or the effective ' +
+      'values ([values.md](values.md)) break the chart\'s `values.schema.json` (or a subchart\'s, under its key) or ' +
+      'the Palette pack\'s `schema.yaml`: the message gives the pack, the JSON path, the problem and the rule ' +
+      '(`values.schema.json of web: properties.replicaCount.minimum`, `schema.yaml: format ${number}`). Or ' +
+      '`presets` names a preset the pack does not have, or two of one group.',
     fix:
       'Fix the YAML; create the ConfigMap/Secret in the **profile\'s** namespace with the key (`valuesKey`, default ' +
       '`values.yaml`), or set `optional: true`. For Secrets, grant read access first ' +
-      '([deploy.md](deploy.md#valuesfrom-secrets)). Then touch the profile.',
+      '([deploy.md](deploy.md#valuesfrom-secrets)). Fix the value at the path the message names ' +
+      '(`packyard values CHART@VERSION -r … --schema` prints the schema). Then touch the profile.',
   },
   RECONCILIATION_FAILED_DOC,
 ] as const satisfies readonly ReasonDoc[];

@@ -98,6 +98,14 @@ export const profilePack = withRules(z.object({
     .max(16)
     .optional()
     .describe('ConfigMap or Secret keys holding values, merged in order before values.'),
+  presets: z
+    .array(z.string().min(1).max(253))
+    .max(16)
+    .meta({ 'x-kubernetes-list-type': 'set' })
+    .optional()
+    .describe(
+      "Palette presets to apply (names from the pack's presets.yaml), at most one per preset group; applied to the pack's defaults before valuesFrom and values.",
+    ),
   manifests: z
     .array(inlineManifest)
     .min(1)
@@ -120,6 +128,12 @@ export const profilePack = withRules(z.object({
     message: 'a manifest pack takes no registry, chart or version: it is resolved from its manifests alone',
     fieldPath: '.manifests',
     holds: (p) => p.manifests === undefined || (p.registry === undefined && p.chart === undefined && p.version === undefined),
+  },
+  {
+    cel: '!has(self.manifests) || !has(self.presets)',
+    message: 'a manifest pack has no presets: presets belong to Palette packs',
+    fieldPath: '.presets',
+    holds: (p) => p.manifests === undefined || p.presets === undefined,
   },
 ]);
 export type ProfilePack = z.infer<typeof profilePack>;
@@ -226,6 +240,12 @@ export const resolvedPack = z.object({
     .pick({ state: true, signer: true, method: true })
     .optional()
     .describe('How the chosen version was verified when it was locked (unset when its registry does not verify).'),
+  valuesDigest: z
+    .string()
+    .optional()
+    .describe(
+      "sha256 of the pack's effective values (defaults, presets, valuesFrom, values merged) as canonical JSON: changes when the values a pack is installed with change, even if its version does not.",
+    ),
 });
 export type ResolvedPack = z.infer<typeof resolvedPack>;
 

@@ -57,6 +57,8 @@ export type ResolveResult =
       updatesAvailable: AvailableUpdate[];
       /** Summed Palette resource constraints of the chosen versions; unset when none declares any. */
       minimumResources?: MinimumResources;
+      /** Effective values by pack name, once withEffectiveValues has run (never written to status). */
+      values?: ReadonlyMap<string, Record<string, unknown>>;
     }
   | { ok: false; reason: ResolveReason; message: string; problems: ResolveProblem[] };
 
