@@ -2,8 +2,7 @@
 // also run through `helm template` with the same values: Packyard must refuse exactly what Helm
 // refuses (differential). Palette cases use the real hello-universe values, presets and schema.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ProfilePack } from '../../src/api/clusterprofile.js';
 import { toolPath } from '../../src/local/tools.js';

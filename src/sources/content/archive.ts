@@ -1,7 +1,7 @@
 import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { extract, type Header } from 'tar-stream';
+import { extract } from 'tar-stream';
 import { formatBytes } from '../http-errors.js';
 import { ContentError } from './content-error.js';
 
