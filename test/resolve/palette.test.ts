@@ -96,7 +96,9 @@ describe('upgrade rules: Auto moves a lock only where the new version allows it'
   it('ranks UpgradeNotSupported after the dependency checks and before values', () => {
     const at = (r: string) => RESOLVE_REASONS.indexOf(r as (typeof RESOLVE_REASONS)[number]);
     expect(at('UpgradeNotSupported')).toBe(at('DependencyNotMet') + 1);
-    expect(at('InvalidValues')).toBe(at('UpgradeNotSupported') + 1);
+    // Then the pack content the values step reads, then the values themselves.
+    expect(at('PackContentUnavailable')).toBe(at('UpgradeNotSupported') + 1);
+    expect(at('InvalidValues')).toBe(at('PackContentUnavailable') + 1);
   });
 });
 
