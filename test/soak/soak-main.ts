@@ -1,6 +1,6 @@
 // `make soak`: the long soak run. Sizes come from the environment:
 //   SOAK_DURATION (Go duration, default 30m), SOAK_REGISTRIES (Helm registries, default 100),
-//   SOAK_OCI_REGISTRIES (default 4), SOAK_PROFILES (default 2000), SOAK_SEED (default: from the clock,
+//   SOAK_OCI_REGISTRIES (default 4: even ones on an htpasswd registry, odd ones on a token-auth one), SOAK_PROFILES (default 2000), SOAK_SEED (default: from the clock,
 //   printed so a run can be replayed), SOAK_RESULTS (default soak-results), SOAK_RESTARTS and
 //   SOAK_KILLS (apiserver restarts and leader kills; default one per 5 and per 4 minutes),
 //   SOAK_OPERATOR_NODE_OPTIONS (NODE_OPTIONS for the operator processes only, e.g. --max-old-space-size=256).

@@ -1143,6 +1143,7 @@ class Soak {
     const t1 = Date.now();
     const rvAtUpdate = this.registries.get(repo.name)?.metadata.resourceVersion;
     await this.putSecret(`${repo.name}-auth`, { username: repo.auth.username, password });
+    const updated = Date.now(); // the probe's clock starts here: the update's own latency is the apiserver's
     // Where the time goes: the registry's first status write after the Secret update (the sync the
     // change triggered, or not), what it said, and the disruptions meanwhile.
     const markersBefore = this.markers.length;
@@ -1161,11 +1162,12 @@ class Soak {
     }, {
       label,
       onDone: (converged) => {
-        const ms = Date.now() - t1;
+        const ms = Date.now() - updated;
         if (!converged || ms > 3_000) {
           const during = this.markers.slice(markersBefore).map((m) => m.kind).join(', ') || 'none';
-          this.log(`slow rotation of ${repo.name} (${repo.type}${repo.faulty ? ', behind faults' : ''}): ${(ms / 1000).toFixed(1)}s; ` +
-            `first status write ${first ?? 'none'}; disruptions meanwhile: ${during}; leader's queue at the update: ${queue}`);
+          this.log(`slow rotation of ${repo.name} (${repo.type}${repo.faulty ? ', behind faults' : ''}): ${(ms / 1000).toFixed(1)}s ` +
+            `after the Secret update returned (which took ${((updated - t1) / 1000).toFixed(1)}s); first status write ${first ?? 'none'} ` +
+            `from the update's start; disruptions meanwhile: ${during}; leader's queue at the update: ${queue}`);
         }
         repo.busy = undefined;
       },
