@@ -64,8 +64,12 @@ export class PackRegistryReconciler {
   private readonly registries: Informer<Registry>;
   private readonly packs: Informer<Pack & KubernetesObject>;
   private readonly secrets: Informer<SecretObject>;
-  /** Catalogues of this process's successful syncs, to repair Packs that drift (e.g. deleted by hand). */
-  private readonly catalogues = new Map<string, CatalogPack[]>();
+  /**
+   * Catalogues of this process's successful syncs, to repair Packs that drift (e.g. deleted by hand),
+   * kept as JSON text: one flat string is a fraction of the objects' size, and a parser's result holds
+   * slices of the whole index text (V8 sliced strings), which would keep every index in memory.
+   */
+  private readonly catalogues = new Map<string, string>();
   private readonly failures = new Map<string, number>();
   /**
    * The resourceVersions of the Secrets each registry's last reconcile found: a change is a reason to
@@ -217,7 +221,7 @@ export class PackRegistryReconciler {
         return { kind: 'unchanged' };
       }
       const summary = await writePacks(this.manager.client, this.packsOf(key), desiredPacks(registry, result.packs));
-      this.catalogues.set(key, result.packs);
+      this.catalogues.set(key, JSON.stringify(result.packs));
       this.manager.log.info({ registry: key, revision: result.revision, ...summary }, 'registry synced');
       return {
         kind: 'synced',
@@ -263,7 +267,9 @@ export class PackRegistryReconciler {
 
   private async repairPacks(registry: Registry): Promise<void> {
     const catalogue = this.catalogues.get(registry.metadata.name);
-    if (catalogue) await writePacks(this.manager.client, this.packsOf(registry.metadata.name), desiredPacks(registry, catalogue));
+    if (catalogue === undefined) return;
+    const packs = JSON.parse(catalogue) as CatalogPack[];
+    await writePacks(this.manager.client, this.packsOf(registry.metadata.name), desiredPacks(registry, packs));
   }
 
   private forget(key: string): void {

@@ -17,7 +17,7 @@ import { SourceError } from './source-error.js';
  * The Go types below are Helm v3.22's (pkg/repo/index.go, pkg/chart/metadata.go, dependency.go),
  * as far as decoding checks them; `coerce` is where the YAML-to-JSON conversion looks.
  */
-type GoType =
+export type GoType =
   | { kind: 'string' | 'bool' | 'time' | 'any' }
   | { kind: 'slice' | 'map'; elem: GoType }
   | { kind: 'struct'; name: string; fields: Map<string, GoField>; folded: Map<string, GoField> };
@@ -104,7 +104,7 @@ export const CHART_VERSION_FIELDS: ReadonlyMap<string, string> = new Map(
 );
 
 /** What go-yaml v2 makes of a scalar, as far as the loader cares. */
-type ScalarKind = 'null' | 'bool' | 'int' | 'float' | 'nonfinite' | 'string';
+export type ScalarKind = 'null' | 'bool' | 'int' | 'float' | 'nonfinite' | 'string';
 
 const YAML11_BOOL = new Set(['y', 'Y', 'yes', 'Yes', 'YES', 'true', 'True', 'TRUE', 'on', 'On', 'ON', 'n', 'N', 'no', 'No', 'NO', 'false', 'False', 'FALSE', 'off', 'Off', 'OFF']);
 const YAML11_TRUE = new Set(['y', 'Y', 'yes', 'Yes', 'YES', 'true', 'True', 'TRUE', 'on', 'On', 'ON']);
@@ -235,6 +235,22 @@ function yamlNode(w: Walk, i: number, type: GoType, coerce: GoType | undefined):
   return i + 1;
 }
 
+/**
+ * Whether Helm's loader takes a scalar of this kind and text for `type`, converted toward `coerce`
+ * (already cleared for time and interface{}, as yamlNode does): yamlScalar's rules as a predicate,
+ * for the fast parser (helm-index-fast.ts), which leaves every refusal to this module's messages.
+ */
+export function scalarAccepted(kind: ScalarKind, text: string, type: GoType, coerce: GoType | undefined): boolean {
+  if (type.kind === 'string' && (coerce?.kind === 'string' || kind === 'string')) return true;
+  if (coerce?.kind === 'string' && kind !== 'null' && kind !== 'string') kind = 'string';
+  if (kind === 'nonfinite') return false;
+  if (kind === 'null' || type.kind === 'any') return true;
+  if (type.kind === 'string') return kind === 'string';
+  if (type.kind === 'bool') return kind === 'bool';
+  if (type.kind === 'time') return kind === 'string' && goRfc3339(text);
+  return false; // a scalar where a list, map or struct belongs
+}
+
 function yamlScalar(w: Walk, e: ScalarEvent, type: GoType, coerce: GoType | undefined): void {
   if (type.kind === 'string' && (coerce?.kind === 'string' || mustBeString(w, e))) return; // the common case, fast
   let kind = scalarKind(w, e);
@@ -312,7 +328,7 @@ function goKeyText(kind: ScalarKind, text: string): string {
   return String(f);
 }
 
-function lookup(s: Extract<GoType, { kind: 'struct' }>, key: string): GoField | undefined {
+export function lookup(s: Extract<GoType, { kind: 'struct' }>, key: string): GoField | undefined {
   return s.fields.get(key) ?? s.folded.get(key.toLowerCase());
 }
 

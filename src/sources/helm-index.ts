@@ -23,6 +23,7 @@ import {
   checkYamlShape,
   yamlTrue,
 } from './helm-index-shape.js';
+import { parseChartFast } from './helm-index-fast.js';
 import { packNameMatcher, selectVersions, type PackFilter } from './pack-filter.js';
 import { SourceError } from './source-error.js';
 
@@ -215,12 +216,19 @@ function* chartByChart(split: { head: string; charts: string[] }, aliases: Alias
   checkIndex(parseYaml(split.head, aliases, HELM_INDEX_FILE, '').doc);
   const seen = new Set<string>();
   for (const text of split.charts) {
-    const { doc: chart, renames } = parseYaml(text, aliases, HELM_ENTRIES, 'entries');
-    const keys = isMap(chart) ? Object.keys(chart) : [];
-    const name = keys.length === 1 ? (renames.get(keys[0]!) ?? keys[0]!) : undefined;
+    const fast = parseChartFast(text, HELM_ENTRIES);
+    let name: string | undefined;
+    let versions: unknown;
+    if (fast) ({ name, versions } = fast);
+    else {
+      const { doc: chart, renames } = parseYaml(text, aliases, HELM_ENTRIES, 'entries');
+      const keys = isMap(chart) ? Object.keys(chart) : [];
+      name = keys.length === 1 ? (renames.get(keys[0]!) ?? keys[0]!) : undefined;
+      versions = (chart as YamlMap | null)?.[keys[0]!];
+    }
     if (name === undefined || seen.has(name)) throw invalid('not one chart per chart key');
     seen.add(name);
-    yield [name, (chart as YamlMap)[keys[0]!]];
+    yield [name, versions];
   }
 }
 
