@@ -19,6 +19,10 @@ export interface OperatorFlags {
   /** Only PackRegistries and ClusterProfiles with matching labels are reconciled (sharding, as Flux does it). */
   watchLabelSelector?: string;
   leaderElectionId?: string;
+  /** Where chart and pack files read for values are cached on disk (mount a volume to keep them across restarts). */
+  cacheDir?: string;
+  /** Bytes of chart and pack files kept in memory. */
+  contentCacheMemoryBytes?: number;
 }
 
 const USAGE = `Usage: packyard-operator [flags]
@@ -36,6 +40,9 @@ const USAGE = `Usage: packyard-operator [flags]
                                       Packs are read from every shard (default: all objects)
   --leader-election-id NAME           the Lease's name; default packyard-leader, or packyard-leader-<hash of
                                       the selector> with --watch-label-selector, so each shard elects its own leader
+  --cache-dir DIR                     cache the chart and pack files read for values here (mount a volume: a
+                                      restarted operator downloads nothing it has read before); default memory only
+  --content-cache-memory BYTES        chart and pack files kept in memory, e.g. 32Mi (default)
 The cluster comes from KUBECONFIG, ~/.kube/config, or the in-cluster service account.`;
 
 /** Flags in controller-runtime's spelling, so operators find what they know. */
@@ -54,6 +61,8 @@ export function parseOperatorFlags(argv: string[], env: NodeJS.ProcessEnv = proc
       'log-level': { type: 'string', default: env.LOG_LEVEL ?? 'info' },
       'watch-label-selector': { type: 'string' },
       'leader-election-id': { type: 'string' },
+      'cache-dir': { type: 'string' },
+      'content-cache-memory': { type: 'string', default: '32Mi' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -74,6 +83,8 @@ export function parseOperatorFlags(argv: string[], env: NodeJS.ProcessEnv = proc
     logLevel: parseLevel(values['log-level']),
     watchLabelSelector: parseWatchSelector(values['watch-label-selector']),
     leaderElectionId: values['leader-election-id'],
+    ...(values['cache-dir'] && { cacheDir: values['cache-dir'] }),
+    contentCacheMemoryBytes: parseBytes(values['content-cache-memory']),
   };
 }
 
@@ -82,6 +93,12 @@ function parseWatchSelector(selector: string | undefined): string | undefined {
   const problem = labelSelectorProblem(selector);
   if (problem) throw new Error(`--watch-label-selector ${JSON.stringify(selector)}: ${problem}`);
   return selector.trim();
+}
+
+function parseBytes(text: string): number {
+  const m = /^(\d+)(Ki|Mi|Gi)?$/.exec(text.trim());
+  if (!m) throw new Error(`--content-cache-memory must be bytes with an optional Ki, Mi or Gi suffix, got "${text}"`);
+  return Number(m[1]) * { '': 1, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3 }[m[2] ?? '']!;
 }
 
 function parseLevel(level: string): Level {
@@ -94,7 +111,7 @@ function parseLevel(level: string): Level {
  * Runs a manager with the given reconcilers until SIGTERM/SIGINT: then it stops taking work,
  * lets in-flight reconciles finish within the grace period, releases the lease and exits.
  */
-export async function runOperator(flags: OperatorFlags, register: (manager: Manager) => void): Promise<void> {
+export async function runOperator(flags: OperatorFlags, register: (manager: Manager, flags: OperatorFlags) => void): Promise<void> {
   const log = createLogger({ level: flags.logLevel, name: 'packyard' });
   let manager: Manager;
   try {
@@ -119,7 +136,7 @@ export async function runOperator(flags: OperatorFlags, register: (manager: Mana
         process.exit(1);
       },
     });
-    register(manager);
+    register(manager, flags);
   } catch (err) {
     log.fatal({ err: (err as Error).message }, 'cannot start');
     process.exit(1);

@@ -19,7 +19,9 @@ import type { HandlerResult } from '../controller/workqueue.js';
 import type { RegistryState } from '../resolve/registries.js';
 import { profileReferences, resolveProfile, type PackCatalog, type ResolveResult } from '../resolve/resolve-profile.js';
 import { FORBIDDEN_SOURCE, type ValuesSourceLookup } from '../resolve/values.js';
+import type { SourceCredentials } from '../sources/pack-source.js';
 import { PACKS_BY_REGISTRY, packsByRegistry } from './pack-writer.js';
+import { registryCredentials, type SecretObject } from './registry-credentials.js';
 import { lockText, profileStatus, type ResolutionOutcome } from './profile-status.js';
 
 type Profile = ClusterProfile & KubernetesObject & { metadata: { name: string; namespace: string } };
@@ -36,7 +38,12 @@ export interface ClusterProfileReconcilerOptions {
   /** Defaults to the manager's clock. */
   clock?: Clock;
   workers?: number;
+  /** Where chart and pack files are cached (a volume: kept across restarts), and the memory bound. */
+  content?: { cacheDir?: string; memoryBytes?: number };
 }
+
+type ValuesModule = typeof import('../sources/content/resolved-contents.js');
+type ContentModule = typeof import('../sources/content/pack-content.js');
 
 type ValuesObject = KubernetesObject & { data?: Record<string, string> };
 
@@ -62,6 +69,12 @@ export class ClusterProfileReconciler {
   private readonly registries: Informer<Registry>;
   private readonly packs: Informer<PackObject>;
   private readonly catalog: PackCatalog;
+  private readonly secrets: Informer<SecretObject>;
+  /**
+   * The values step and its content source, imported at the first resolution that needs them: an
+   * idle operator loads no archive reader, OCI client or JSON Schema validator.
+   */
+  private valuesStep?: Promise<{ check: ValuesModule['checkResolvedValues']; source: InstanceType<ContentModule['PackContentSource']> }>;
 
   constructor(
     private readonly manager: Manager,
@@ -71,6 +84,8 @@ export class ClusterProfileReconciler {
     this.profiles = manager.informer<Profile>(CLUSTERPROFILE, manager.watchSelector);
     this.registries = manager.informer<Registry>(PACKREGISTRY);
     this.packs = manager.informer<PackObject>(PACK, { labelSelector: REGISTRY_LABEL });
+    // The registries' Secrets, for reading chosen versions' archives (the same informer the registry reconciler uses).
+    this.secrets = manager.informer<SecretObject>(SECRET, { namespace: manager.opts.namespace });
     this.profiles.addIndex(BY_REFERENCE, (p) =>
       profileReferences(p.spec).flatMap((ref) =>
         ref.registry ? [`pack:${ref.registry}/${ref.chart}`, `registry:${ref.registry}`] : [`pack:${USES_DEFAULT}/${ref.chart}`, USES_DEFAULT],
@@ -137,19 +152,53 @@ export class ClusterProfileReconciler {
     }
   }
 
-  /** Resolve: the pure resolver on what the caches and the valuesFrom objects hold. */
+  /**
+   * Resolve: the pure resolver on what the caches and the valuesFrom objects hold, then the values
+   * step on the chosen versions' files (read by digest, so an unchanged lock downloads nothing).
+   */
   private async resolve({ profile, at, updateRequest }: Attempt): Promise<ResolveResult> {
     const specChanged = profile.status?.observedGeneration !== (profile.metadata.generation ?? 0);
-    return resolveProfile({
+    const valuesSources = await this.readValuesSources(profile);
+    const result = resolveProfile({
       profile: { spec: profile.spec, namespace: profile.metadata.namespace },
       packs: this.catalog,
       registries: this.registries.list().map(registryState),
-      valuesSources: await this.readValuesSources(profile),
+      valuesSources,
       lock: profile.status?.resolved,
       // Manual keeps its lock until the spec changes or an update is requested.
       updateRequested: specChanged || (updateRequest !== undefined && updateRequest !== profile.status?.lastHandledUpdateRequest),
       now: at,
     });
+    if (!result.ok) return result;
+    const { check, source } = await this.loadValuesStep();
+    return check(result, {
+      spec: profile.spec,
+      namespace: profile.metadata.namespace,
+      valuesSources,
+      source,
+      registries: (name) => this.registryAccess(name),
+    });
+  }
+
+  private loadValuesStep(): NonNullable<ClusterProfileReconciler['valuesStep']> {
+    this.valuesStep ??= Promise.all([import('../sources/content/resolved-contents.js'), import('../sources/content/pack-content.js'), import('../sources/content/content-cache.js')])
+      .then(([values, content, cache]) => {
+        const memory = this.opts.content?.memoryBytes ?? cache.DEFAULT_CONTENT_MEMORY_BYTES;
+        return { check: values.checkResolvedValues, source: new content.PackContentSource({ cache: new cache.ContentCache(memory, this.opts.content?.cacheDir) }) };
+      })
+      .catch((err: unknown) => {
+        this.valuesStep = undefined; // try again at the next resolution
+        throw err;
+      });
+    return this.valuesStep;
+  }
+
+  /** A registry's spec and credentials (from its Secrets in the operator's namespace), to read an archive. */
+  private registryAccess(name: string): { spec: PackRegistry['spec']; credentials: SourceCredentials } {
+    const registry = this.registries.get(name);
+    if (!registry) throw new Error(`registry ${name} not found`);
+    const namespace = this.manager.opts.namespace;
+    return { spec: registry.spec, credentials: registryCredentials(registry.spec, (secret) => this.secrets.get(`${namespace}/${secret}`), namespace) };
   }
 
   /** Summarize: the whole status from the resolution, and an event on each transition. */

@@ -3,8 +3,8 @@ import { createSources } from '../sources/registry-sources.js';
 import { registerClusterProfileReconciler } from './clusterprofile-reconciler.js';
 import { registerPackRegistryReconciler } from './packregistry-reconciler.js';
 
-/** Every reconciler the operator runs. */
-export function registerReconcilers(manager: Manager): void {
+/** Every reconciler the operator runs; `flags` carry the content cache's place and size. */
+export function registerReconcilers(manager: Manager, flags: { cacheDir?: string; contentCacheMemoryBytes?: number } = {}): void {
   registerPackRegistryReconciler(manager, { sources: createSources() });
-  registerClusterProfileReconciler(manager);
+  registerClusterProfileReconciler(manager, { content: { cacheDir: flags.cacheDir, memoryBytes: flags.contentCacheMemoryBytes } });
 }

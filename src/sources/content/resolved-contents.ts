@@ -1,9 +1,12 @@
-import type { ResolvedPack } from '../../api/clusterprofile.js';
+import type { ClusterProfileSpec, ResolvedPack } from '../../api/clusterprofile.js';
 import type { PackRegistrySpec } from '../../api/packregistry.js';
 import { mapLimit } from '../oci/concurrency.js';
 import type { SourceCredentials } from '../pack-source.js';
 import type { PackFiles } from './pack-files.js';
 import type { PackContentSource } from './pack-content.js';
+import type { ResolveResult } from '../../resolve/resolve-profile.js';
+import type { ValuesSourceLookup } from '../../resolve/values.js';
+import { withEffectiveValues } from '../../resolve/values-step.js';
 
 /** How a caller (reconciler, CLI) finds a registry's spec and credentials; throws when it cannot. */
 export type RegistryAccess = (name: string) => { spec: PackRegistrySpec; credentials: SourceCredentials };
@@ -36,4 +39,24 @@ export async function readResolvedContents(
     }
   });
   return new Map(wanted.map((r, i) => [r.name, files[i]!]));
+}
+
+export interface ValuesCheckInput {
+  spec: ClusterProfileSpec;
+  namespace: string;
+  valuesSources: ValuesSourceLookup;
+  registries: RegistryAccess;
+  source: PackContentSource;
+  signal?: AbortSignal;
+}
+
+/**
+ * The values step of a resolution, for the operator and the CLI alike: a resolved lock's archives
+ * are read (cached by digest), then each pack's effective values computed, validated and digested.
+ * A failed resolution is returned as it is: there is no version to read.
+ */
+export async function checkResolvedValues(result: ResolveResult, input: ValuesCheckInput): Promise<ResolveResult> {
+  if (!result.ok) return result;
+  const contents = await readResolvedContents(result.resolved, input.registries, input.source, input.signal);
+  return withEffectiveValues(result, { spec: input.spec, namespace: input.namespace, valuesSources: input.valuesSources, contents });
 }
