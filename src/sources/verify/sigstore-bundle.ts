@@ -9,6 +9,15 @@ import { contentFault, failed, verified } from './verification-result.js';
 /** The artifact type cosign gives a bundle it attaches as a referrer (v0.3; older minor versions are read alike). */
 const BUNDLE_TYPE = /^application\/vnd\.dev\.sigstore\.bundle(\.v0\.\d+)?\+json(;.*)?$/;
 const METHOD = 'cosign-bundle';
+/**
+ * Referrers that may hold a bundle. The tag fallback index cosign writes (through go-containerregistry)
+ * gives a referrer the artifact type of its config, the empty type, so those are opened too.
+ */
+function mayBeBundle(d: Descriptor): boolean {
+  return d.artifactType === undefined || d.artifactType === OCI_EMPTY || BUNDLE_TYPE.test(d.artifactType);
+}
+const OCI_EMPTY = 'application/vnd.oci.empty.v1+json';
+
 /** A keyed bundle is a few KiB; one with a certificate chain and log entries tens of KiB. */
 const MAX_BUNDLE_BYTES = 1024 * 1024;
 
@@ -20,7 +29,7 @@ const MAX_BUNDLE_BYTES = 1024 * 1024;
 export async function verifyBundles(client: OciClient, repository: string, digest: string, keys: CosignKey[]): Promise<VersionVerification | undefined> {
   let referrers: Descriptor[];
   try {
-    referrers = (await client.referrers(repository, digest)).filter((d) => BUNDLE_TYPE.test(d.artifactType ?? ''));
+    referrers = (await client.referrers(repository, digest)).filter(mayBeBundle);
   } catch (err) {
     const fault = contentFault(err);
     if (fault) return failed(`referrers of ${digest}: ${fault}`, METHOD);
@@ -35,7 +44,8 @@ export async function verifyBundles(client: OciClient, repository: string, diges
       const { manifest } = await client.manifest(repository, ref.digest);
       const layer = (manifest.layers ?? []).find((l) => BUNDLE_TYPE.test(l?.mediaType ?? ''));
       if (!layer) {
-        problems.push(`referrer ${ref.digest} holds no bundle layer`);
+        // An artifact of another kind with an empty config (an SBOM, say) is no signature; a bundle without its layer is a broken one.
+        if (BUNDLE_TYPE.test(manifest.artifactType ?? ref.artifactType ?? '')) problems.push(`referrer ${ref.digest} holds no bundle layer`);
         continue;
       }
       const json = JSON.parse((await client.blob(repository, layer, MAX_BUNDLE_BYTES)).toString('utf8')) as unknown;
@@ -48,6 +58,7 @@ export async function verifyBundles(client: OciClient, repository: string, diges
       problems.push(`referrer ${ref.digest}: ${fault}`);
     }
   }
+  if (problems.length === 0) return undefined;
   return failed(problems.join('; '), METHOD);
 }
 
@@ -59,14 +70,14 @@ export function checkBundle(json: unknown, digest: string, keys: CosignKey[]): V
   } catch (err) {
     return `not a sigstore bundle (${(err as Error).message})`;
   }
-  if (bundle.verificationMaterial.content.$case !== 'publicKey') {
-    return 'signed with a certificate (keyless); only key-signed bundles are verified';
-  }
   let entity;
   try {
-    entity = toSignedEntity(bundle);
+    entity = toSignedEntity(bundle); // parses the certificates and timestamps a keyless bundle carries
   } catch (err) {
     return `malformed bundle (${(err as Error).message})`;
+  }
+  if (bundle.verificationMaterial.content.$case !== 'publicKey') {
+    return 'signed with a certificate (keyless); only key-signed bundles are verified';
   }
   const key = keys.find((k) => {
     try {
