@@ -1,10 +1,11 @@
 // The demo Helm repository of `make run`: small charts packaged by the real helm CLI and served on
 // loopback, so a newcomer sees registries sync and profiles resolve without any network.
 import { createServer, type Server } from 'node:http';
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import * as openpgp from 'openpgp';
 import { makeHelmRepository, type ChartSpec } from './helm-charts.js';
 
 const layer = (l: string) => ({ 'packyard.io/layer': l });
@@ -25,14 +26,28 @@ export const DEMO_CHARTS: ChartSpec[] = [
 
 export interface DemoHelmRepository {
   url: string;
+  /** The public key the charts' provenance files verify with (pubring.gpg, binary). */
+  pubring: Buffer;
   close(): Promise<void>;
 }
 
-/** Builds the charts once into `dir` and serves them on 127.0.0.1 (the preferred port if free). */
+/**
+ * Builds the charts once into `dir`, signed (`helm package --sign`, with a PGP key made here by
+ * openpgp, so no GnuPG is needed), and serves them and their .prov files on 127.0.0.1 (the preferred
+ * port if free).
+ */
 export async function startDemoHelmRepository(dir: string, preferredPort = 8879): Promise<DemoHelmRepository> {
-  if (!existsSync(join(dir, 'index.yaml'))) {
+  // pubring.gpg is written last: a directory without it (an older demo's, unsigned) is built again.
+  const pubringPath = join(dir, 'pubring.gpg');
+  if (!existsSync(join(dir, 'index.yaml')) || !existsSync(pubringPath)) {
+    rmSync(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
-    makeHelmRepository(DEMO_CHARTS, dir);
+    const key = await openpgp.generateKey({ type: 'rsa', rsaBits: 2048, userIDs: [{ name: 'Packyard Demo', email: 'demo@packyard.invalid' }], format: 'binary' });
+    const keyring = join(dir, 'secring.gpg');
+    await writeFile(keyring, key.privateKey, { mode: 0o600 });
+    makeHelmRepository(DEMO_CHARTS, dir, { key: 'Packyard Demo', keyring });
+    rmSync(keyring);
+    await writeFile(pubringPath, key.publicKey);
   }
   const server = createServer((req, res) => {
     const file = new URL(req.url ?? '/', 'http://x').pathname.replace(/^\/charts\//, '');
@@ -43,6 +58,7 @@ export async function startDemoHelmRepository(dir: string, preferredPort = 8879)
   const port = await listen(server, preferredPort).catch(() => listen(server, 0));
   return {
     url: `http://127.0.0.1:${port}/charts`,
+    pubring: readFileSync(pubringPath),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

@@ -12,6 +12,7 @@ import { TokenService } from '../sources/oci/token-service.js';
 import { ManagedProcess, ProcessSet } from './managed-process.js';
 import type { PackDependency } from '../api/pack.js';
 import { toolPath } from './tools.js';
+import { demoKeys, signLikeCosign } from './demo-signer.js';
 
 interface DemoPack {
   name: string;
@@ -19,21 +20,25 @@ interface DemoPack {
   layer: string;
   displayName: string;
   dependencies?: { packName: string; layer: string; minVersion?: string; maxVersion?: string; type: PackDependency['type'] }[];
+  /** Signed with the demo key, as `cosign sign --key` does; the newest CSI pack is left unsigned. */
+  signed: boolean;
 }
 
 const needsK8s = (min: string) => [{ packName: 'kubernetes', layer: 'k8s', minVersion: min, type: 'required' as const }];
 
 /** What the demo OCI registry offers; the infra sample takes its CNI and CSI from here. */
 export const DEMO_PACKS: DemoPack[] = [
-  { name: 'cni-calico', version: '3.26.4', layer: 'cni', displayName: 'Calico', dependencies: needsK8s('1.24.0') },
-  { name: 'cni-calico', version: '3.27.3', layer: 'cni', displayName: 'Calico', dependencies: needsK8s('1.27.0') },
-  { name: 'csi-aws-ebs', version: '1.28.0', layer: 'csi', displayName: 'Amazon EBS CSI', dependencies: needsK8s('1.25.0') },
-  { name: 'csi-aws-ebs', version: '1.30.0', layer: 'csi', displayName: 'Amazon EBS CSI', dependencies: needsK8s('1.26.0') },
+  { name: 'cni-calico', version: '3.26.4', layer: 'cni', displayName: 'Calico', dependencies: needsK8s('1.24.0'), signed: true },
+  { name: 'cni-calico', version: '3.27.3', layer: 'cni', displayName: 'Calico', dependencies: needsK8s('1.27.0'), signed: true },
+  { name: 'csi-aws-ebs', version: '1.28.0', layer: 'csi', displayName: 'Amazon EBS CSI', dependencies: needsK8s('1.25.0'), signed: true },
+  { name: 'csi-aws-ebs', version: '1.30.0', layer: 'csi', displayName: 'Amazon EBS CSI', dependencies: needsK8s('1.26.0'), signed: false },
 ];
 
 export interface DemoOciRegistry {
   /** oci://127.0.0.1:PORT */
   url: string;
+  /** The public key the signed packs verify with (cosign.pub, PEM). */
+  publicKeyPem: string;
   close(): Promise<void>;
 }
 
@@ -45,10 +50,11 @@ export async function startDemoOciRegistry(dir: string, log: (line: string) => v
   const port = await freePort(preferredPort);
   const host = `127.0.0.1:${port}`;
   // Written after the last push: a run stopped halfway pushes again rather than serve half the packs.
-  const seededMarker = join(dir, 'seeded');
+  const seededMarker = join(dir, 'seeded-signed'); // a data dir seeded before the demo signed its packs is seeded again
   const seeded = existsSync(seededMarker);
   if (!seeded) rmSync(join(dir, 'data'), { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
+  const keys = demoKeys(dir);
   const config = join(dir, 'config.yml');
   writeFileSync(config, `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, 'data')}\nhttp:\n  addr: ${host}\n`);
   const procs = new ProcessSet();
@@ -61,28 +67,33 @@ export async function startDemoOciRegistry(dir: string, log: (line: string) => v
   try {
     await waitUntilServing(`http://${host}/v2/`, registry);
     if (!seeded) {
-      log(`pushing ${DEMO_PACKS.length} Palette packs to the demo OCI registry with packyard pack push`);
+      log(`pushing ${DEMO_PACKS.length} Palette packs to the demo OCI registry with packyard pack push, signing all but one`);
       const client = new OciClient({ origin: `http://${host}`, timeoutMs: 60_000, tokens: new TokenService() });
-      for (const pack of DEMO_PACKS) await pushPack(client, pack, log);
+      for (const pack of DEMO_PACKS) {
+        const { repository, digest } = await pushPack(client, pack, log);
+        if (pack.signed) await signLikeCosign(client, repository, `${host}/${repository}`, digest, keys.privateKey);
+      }
       writeFileSync(seededMarker, '');
     }
   } catch (err) {
     await close();
     throw err;
   }
-  return { url: `oci://${host}`, close };
+  return { url: `oci://${host}`, publicKeyPem: keys.publicKeyPem, close };
 }
 
 /** Writes the pack as an author would (pack.json, values.yaml), then lints, builds and pushes it to `spectro-packs/archive/<name>:<version>`. */
-async function pushPack(client: OciClient, pack: DemoPack, log: (line: string) => void): Promise<void> {
+async function pushPack(client: OciClient, pack: DemoPack, log: (line: string) => void): Promise<{ repository: string; digest: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'packyard-demo-pack-'));
   try {
-    const { dependencies, ...fields } = pack;
+    const { dependencies, signed: _signed, ...fields } = pack;
     const packJson = { ...fields, addonType: pack.layer, cloudTypes: ['all'], constraints: { dependencies: dependencies ?? [] } };
     writeFileSync(join(dir, 'pack.json'), JSON.stringify(packJson, null, 2));
     writeFileSync(join(dir, 'values.yaml'), `pack:\n  namespace: ${pack.name}\n`);
     const built = await buildPackDirectory(dir, (text) => log(text.trimEnd()));
-    await pushPackArchive(client, { repository: packRepository('', built.name), tag: versionTag(built.version) }, built.archive);
+    const repository = packRepository('', built.name);
+    const { digest } = await pushPackArchive(client, { repository, tag: versionTag(built.version) }, built.archive);
+    return { repository, digest };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

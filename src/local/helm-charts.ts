@@ -59,8 +59,8 @@ export function packageChart(chart: ChartSpec, outDir: string, signer?: ChartSig
 }
 
 /** A directory holding packaged charts and the index.yaml `helm repo index` made for them. */
-export function makeHelmRepository(charts: ChartSpec[], dir = mkdtempSync(join(tmpdir(), 'packyard-helm-repo-'))): string {
-  for (const chart of charts) packageChart(chart, dir);
+export function makeHelmRepository(charts: ChartSpec[], dir = mkdtempSync(join(tmpdir(), 'packyard-helm-repo-')), signer?: ChartSigner): string {
+  for (const chart of charts) packageChart(chart, dir, signer);
   reindex(dir);
   return dir;
 }

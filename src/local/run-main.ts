@@ -69,11 +69,15 @@ async function startEmbedded(): Promise<KubeConfig> {
 }
 
 /** The samples, pointed at the demo registries actually running. */
-async function demoObjects(urls: { helm: string; oci: string }): Promise<KubernetesObject[]> {
-  const files = ['packregistry-helm.yaml', 'packregistry-oci.yaml', 'clusterprofile-infra.yaml', 'clusterprofile-addon.yaml'];
+async function demoObjects(urls: { helm: string; oci: string }, keys: { cosignPub: string; pubring: Buffer }): Promise<KubernetesObject[]> {
+  const files = ['packregistry-helm.yaml', 'packregistry-oci.yaml', 'clusterprofile-infra.yaml', 'clusterprofile-signed.yaml', 'clusterprofile-addon.yaml'];
   const objects: KubernetesObject[] = [
     // The demo OCI registry accepts anyone; the Secret is there to show where credentials go.
     { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'demo-oci-credentials', namespace: NAMESPACE }, stringData: { username: 'demo', password: 'demo' } } as KubernetesObject,
+    // The public key of the demo's signed packs, for the registry's spec.verify.
+    { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'demo-cosign-keys', namespace: NAMESPACE }, stringData: { 'cosign.pub': keys.cosignPub } } as KubernetesObject,
+    // The PGP public key of the demo charts' provenance files, for the Helm registry's spec.verify.
+    { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'demo-helm-keys', namespace: NAMESPACE }, data: { 'pubring.gpg': keys.pubring.toString('base64') } } as KubernetesObject,
   ];
   for (const file of files) {
     for (const doc of loadAll(await readFile(join(root, 'deploy/samples', file), 'utf8')) as KubernetesObject[]) {
@@ -100,11 +104,17 @@ async function printSummary(client: KubeClient): Promise<void> {
     return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
   };
   const out = [
-    table([['PACKREGISTRY', 'TYPE', 'READY', 'PACKS', 'URL'], ...registries.map((r) => [r.metadata!.name!, r.spec.type, ready(r), String(r.status?.packCount ?? '-'), r.spec.url])]),
-    table([['CLUSTERPROFILE', 'TYPE', 'READY', 'LOCK'], ...profiles.map((p) => [`${p.metadata!.namespace}/${p.metadata!.name}`, p.spec.type, ready(p), (p.status?.resolved ?? []).map(lockText).join(' ')])]),
+    table([['PACKREGISTRY', 'TYPE', 'READY', 'PACKS', 'SIGNED', 'URL'], ...registries.map((r) => [r.metadata!.name!, r.spec.type, ready(r), String(r.status?.packCount ?? '-'), signedText(r), r.spec.url])]),
+    table([['CLUSTERPROFILE', 'TYPE', 'VERIFICATION', 'READY', 'LOCK'], ...profiles.map((p) => [`${p.metadata!.namespace}/${p.metadata!.name}`, p.spec.type, p.spec.verification ?? 'IfPresent', ready(p), (p.status?.resolved ?? []).map(lockText).join(' ')])]),
     table([['PACK', 'LAYER', 'LATEST', 'VERSIONS'], ...packs.map((p) => [p.metadata!.name!, p.spec.layer, p.spec.latest ?? '-', String(p.spec.versionCount ?? p.spec.versions.length)])]),
   ];
   process.stdout.write(`\n${out.join('\n\n')}\n\n`);
+}
+
+/** `3/4`: versions verified of those checked; `-` when the registry does not verify. */
+function signedText(r: PackRegistry): string {
+  const v = r.status?.verification;
+  return v ? `${v.verified}/${v.verified + v.unsigned + v.failed}` : '-';
 }
 
 /** Waits until every profile is Ready (or the time is up: the summary then shows why not). */
@@ -176,7 +186,7 @@ async function main(): Promise<void> {
     say(`demo Helm repository at ${demoHelm.url}`);
     demoOci = await startDemoOciRegistry(join(devDir, 'demo-oci'), say, port('PACKYARD_DEMO_OCI_PORT', 5000));
     say(`demo OCI registry with Palette packs at ${demoOci.url}`);
-    await applyObjects(client, await demoObjects({ helm: demoHelm.url, oci: demoOci.url }));
+    await applyObjects(client, await demoObjects({ helm: demoHelm.url, oci: demoOci.url }, { cosignPub: demoOci.publicKeyPem, pubring: demoHelm.pubring }));
     say('applied deploy/samples (registries and profiles)');
   }
 

@@ -111,7 +111,11 @@ export class OciRegistrySource implements PackSource {
     const signatureTags: string[] = [];
     tracked.forEach((repository, i) => {
       for (const tag of tagLists[i]!) {
-        if (fingerprint && SIGNATURE_TAG.test(tag)) signatureTags.push(`${repository}\t${tag}\n`);
+        // cosign's tags are signatures of versions, not versions: neither listed nor counted as skipped.
+        if (SIGNATURE_TAG.test(tag)) {
+          if (fingerprint) signatureTags.push(`${repository}\t${tag}\n`);
+          continue;
+        }
         const v = tagVersion(tag);
         if (!v) {
           skipped++;
