@@ -90,6 +90,7 @@ export class UiServer {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const socket of this.sockets) socket.destroy();
     await Promise.all([closed, this.view.stop()]);
+    await this.client.close();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

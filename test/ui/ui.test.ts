@@ -324,6 +324,40 @@ describe('packyard ui', () => {
     await page.context().close();
   }, SLOW);
 
+  it('works from the keyboard, names every control for screen readers, and follows the OS light/dark setting', async () => {
+    const page = await open(ui.url, '#/registries');
+    const focused = () => page.evaluate('document.activeElement.textContent.trim()');
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('Skip to content');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('Catalogue');
+    await page.keyboard.press('Enter');
+    await page.locator('#catalogue-count').waitFor();
+    expect(new URL(page.url()).hash).toBe('#/catalogue');
+    expect(await page.locator('header nav a[aria-current=page]').textContent()).toBe('Catalogue');
+
+    // Every control and link has an accessible name: a label, aria-label, or its text.
+    const unnamed = `[...document.querySelectorAll('input, select, textarea, button, a[href]')]
+      .filter((el) => !((el.labels && el.labels.length) || el.getAttribute('aria-label') || el.textContent.trim()))
+      .map((el) => el.outerHTML.slice(0, 100))`;
+    await page.locator('[data-pack="charts.podinfo"] .pack-head').click();
+    await page.locator('[data-pack="charts.podinfo"] table').waitFor();
+    for (const hash of ['#/registries', '#/catalogue', '#/profiles/default/edge', '#/composer']) {
+      await page.goto(`${ui.url}${hash}`);
+      await page.locator('main h1').waitFor();
+      await page.locator('.conn.live').waitFor();
+      expect([hash, await page.evaluate(unnamed)]).toEqual([hash, []]);
+    }
+
+    const background = () => page.evaluate('getComputedStyle(document.body).backgroundColor');
+    await page.emulateMedia({ colorScheme: 'light' });
+    expect(await background()).toBe('rgb(255, 255, 255)');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    expect(await background()).toBe('rgb(13, 17, 23)');
+    await page.context().close();
+  }, SLOW);
+
   it('a person without RBAC for writes sees the write buttons disabled, with the reason', async () => {
     const page = await open(viewerUi.url, '#/registries');
     const sync = page.getByRole('button', { name: 'Sync charts now' });

@@ -43,6 +43,8 @@ export const uiCommand: Command = {
       await client.request('GET', '/version', { signal: AbortSignal.timeout(10_000) });
     } catch (err) {
       throw new CliError(`the cluster is unreachable: ${(err as Error).message}`, EXIT.REGISTRY_UNREACHABLE);
+    } finally {
+      await client.close();
     }
     const { UiServer } = await import('../../ui/server.js');
     const server = new UiServer({ kubeConfig: client.kubeConfig, port });
