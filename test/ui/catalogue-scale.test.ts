@@ -147,6 +147,17 @@ it(`loads ${PACKS} packs × ${VERSIONS} versions in ≤ 300 KB and filters them 
 
   const openMs = (await page.evaluate(`(${IN_PAGE.openFirstPack})(${VERSIONS})`)) as number;
 
+  // Palette dependencies and badges of an opened pack, as its Pack holds them.
+  await page.locator('select[name=addonType]').selectOption('');
+  await page.locator('input[name=q]').fill('cilium-000');
+  await page.locator('[data-pack="big.cilium-000"] .pack-head').click();
+  const first = page.locator('[data-pack="big.cilium-000"] table tbody tr').first();
+  await first.waitFor();
+  expect((await first.locator('th').textContent())!).toBe('4.9.0-rc.1prerelease');
+  expect((await first.locator('td').nth(2).textContent())!.replace(/\s+/g, ' ').trim()).toBe('required kubernetes ≥1.27');
+  const last = page.locator('[data-pack="big.cilium-000"] table tbody tr').last();
+  expect(await last.locator('th .badge').textContent()).toBe('deprecated');
+
   const sorted = [...keystrokes].sort((a, b) => a - b);
   const metrics = {
     packs: PACKS,
