@@ -52,7 +52,7 @@ test: build lint tools browser ## Type-check, lint, and run every test against a
 	  status=$$?; node hack/test-summary.mjs test-results/jest.json; exit $$status
 
 .PHONY: bench
-bench: bench-index bench-sync bench-resolve bench-rss ## Every benchmark (not tests; each prints ratios against a peer)
+bench: bench-index bench-sync bench-resolve bench-rss bench-verify ## Every benchmark (not tests; each prints ratios against a peer)
 
 .PHONY: bench-index
 bench-index: build tools ## Index parse: Packyard vs Helm's Go repo.LoadIndexFile (and vs js-yaml / yaml)
@@ -62,6 +62,10 @@ bench-index: build tools ## Index parse: Packyard vs Helm's Go repo.LoadIndexFil
 .PHONY: bench-sync
 bench-sync: build tools ## A whole Helm sync vs `helm repo update` on the same index
 	node build/bench/helm-sync.js
+
+.PHONY: bench-verify
+bench-verify: build tools ## Signature verification per version (cosign tag and bundle, helm .prov), cold and cached, vs cosign/helm verify
+	node build/bench/verify-cost.js
 
 .PHONY: bench-rss
 bench-rss: build tools ## Operator RSS, idle and after syncing the largest fixture index, vs a bare node process
