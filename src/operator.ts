@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import type { Level } from 'pino';
 import { loadKubeConfig } from './controller/kube-config.js';
 import { createLogger } from './controller/logger.js';
-import { Manager } from './controller/manager.js';
+import { DEFAULT_CONCURRENT_RECONCILES, Manager } from './controller/manager.js';
 import { parseGoDuration } from './api/duration.js';
 import { labelSelectorProblem } from './controller/label-selector.js';
 
@@ -16,6 +16,8 @@ export interface OperatorFlags {
   probeBindAddress: string;
   gracefulShutdownMs: number;
   logLevel: Level;
+  /** ClusterProfiles reconciled at once (Flux's --concurrent). */
+  concurrent: number;
   /** Only PackRegistries and ClusterProfiles with matching labels are reconciled (sharding, as Flux does it). */
   watchLabelSelector?: string;
   leaderElectionId?: string;
@@ -35,6 +37,7 @@ const USAGE = `Usage: packyard-operator [flags]
   --health-probe-bind-address ADDR    default :8081 ("0" disables)
   --graceful-shutdown-timeout D       default 30s
   --log-level LEVEL                   trace|debug|info|warn|error (default info)
+  --concurrent N                      ClusterProfiles reconciled at once (default 16)
   --watch-label-selector SELECTOR     reconcile only PackRegistries and ClusterProfiles whose labels match, e.g.
                                       "packyard.io/shard=a" for one shard, "!packyard.io/shard" for the main one;
                                       Packs are read from every shard (default: all objects)
@@ -59,6 +62,7 @@ export function parseOperatorFlags(argv: string[], env: NodeJS.ProcessEnv = proc
       'health-probe-bind-address': { type: 'string', default: ':8081' },
       'graceful-shutdown-timeout': { type: 'string', default: '30s' },
       'log-level': { type: 'string', default: env.LOG_LEVEL ?? 'info' },
+      concurrent: { type: 'string', default: String(DEFAULT_CONCURRENT_RECONCILES) },
       'watch-label-selector': { type: 'string' },
       'leader-election-id': { type: 'string' },
       'cache-dir': { type: 'string' },
@@ -81,6 +85,7 @@ export function parseOperatorFlags(argv: string[], env: NodeJS.ProcessEnv = proc
     probeBindAddress: values['health-probe-bind-address'],
     gracefulShutdownMs: parseGoDuration(values['graceful-shutdown-timeout']),
     logLevel: parseLevel(values['log-level']),
+    concurrent: parseConcurrent(values.concurrent),
     watchLabelSelector: parseWatchSelector(values['watch-label-selector']),
     leaderElectionId: values['leader-election-id'],
     ...(values['cache-dir'] && { cacheDir: values['cache-dir'] }),
@@ -99,6 +104,12 @@ function parseBytes(text: string): number {
   const m = /^(\d+)(Ki|Mi|Gi)?$/.exec(text.trim());
   if (!m) throw new Error(`--content-cache-memory must be bytes with an optional Ki, Mi or Gi suffix, got "${text}"`);
   return Number(m[1]) * { '': 1, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3 }[m[2] ?? '']!;
+}
+
+function parseConcurrent(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new Error(`--concurrent must be a whole number from 1 to 256, got "${value}"`);
+  return n;
 }
 
 function parseLevel(level: string): Level {
@@ -121,6 +132,7 @@ export async function runOperator(flags: OperatorFlags, register: (manager: Mana
       name: 'packyard',
       log,
       watchLabelSelector: flags.watchLabelSelector,
+      concurrentReconciles: flags.concurrent,
       leaderElection: {
         enabled: flags.leaderElect,
         leaseName: flags.leaderElectionId,

@@ -34,7 +34,7 @@ import { toolPath } from '../harness/tools.js';
 import {
   DEFAULT_FAULT_MIX, FaultInjector, OUTAGES, outageHandler, REALM_OUTAGES, realmOutageHandler, reverseProxy, type FaultKind, type OutageKind, type RealmOutageKind,
 } from './faults.js';
-import { scrape, sumOf, type Sample } from './prometheus.js';
+import { histogramQuantile, scrape, sumOf, type Sample } from './prometheus.js';
 import { Rng } from './rng.js';
 import {
   ADDON_CHARTS,
@@ -306,11 +306,13 @@ class Soak {
     this.startSupervisor();
     await this.waitFor('two operator processes', () => this.live().length === 2, 120_000);
     const initialStart = Date.now();
+    const loopBefore = new Map(await Promise.all(this.live().map(async (p) => [p.idx, await scrape(p.op.metricsPort).catch(() => undefined)] as const)));
     const sampler = this.loop(cfg.sampleMs, () => this.sample());
     const prober = this.loop(500, () => this.evaluateProbes());
     await this.converge('initial');
     this.phaseTimes.initialConvergenceMs = Date.now() - initialStart;
     this.log(`initial convergence in ${(this.phaseTimes.initialConvergenceMs / 1000).toFixed(1)}s`);
+    await this.logEventLoopDelay(loopBefore);
     this.rssStart = await this.settledLeaderRss();
     this.log(`start RSS of the leader: ${mib(this.rssStart.kib)} MiB`);
 
@@ -637,6 +639,18 @@ class Soak {
     const active = sumOf(samples, 'controller_runtime_active_workers', { controller });
     const longest = sumOf(samples, 'workqueue_longest_running_processor_seconds', { controller });
     return `depth ${depth}, ${active} busy workers, longest reconcile running ${longest.toFixed(1)}s`;
+  }
+
+  /** The leader's event-loop delay while the profiles converged (goal: p99 ≤ 100 ms), from its histogram. */
+  private async logEventLoopDelay(before: Map<number, Sample[] | undefined>): Promise<void> {
+    const leader = this.leaderProc();
+    const after = leader && (await scrape(leader.op.metricsPort).catch(() => undefined));
+    if (!leader || !after) return this.log('event-loop delay: no leader to read it from');
+    const ms = (q: number) => {
+      const le = histogramQuantile(before.get(leader.idx), after, 'packyard_event_loop_delay_seconds', q);
+      return le === undefined ? '?' : `≤ ${Math.round(le * 1000)} ms`;
+    };
+    this.log(`event-loop delay of the leader (#${leader.idx}) during initial convergence: p50 ${ms(0.5)}, p99 ${ms(0.99)}, max ${ms(1)}`);
   }
 
   private leaderProc(): Proc | undefined {
