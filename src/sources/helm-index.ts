@@ -95,6 +95,38 @@ interface Candidate {
  * (helm-index-shape.ts). Pure: no I/O, throws SourceError('InvalidIndex').
  */
 export function parseHelmIndex(body: Buffer | string, opts: HelmIndexOptions): HelmIndexResult {
+  const steps = parseSteps(body, opts);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * parseHelmIndex for a process with other work: between charts it lets the event loop run once
+ * `sliceMs` have passed, so a large index (a Bitnami-size one takes seconds) does not hold back
+ * timers, lease renewals, probes and watches (bench/helm-index-vs-helm.ts measures the delay). Not a
+ * worker thread: an idle one costs about 18 MiB resident for the operator's lifetime (measured on
+ * Node 24), and its result would be copied back.
+ */
+export async function parseHelmIndexYielding(body: Buffer | string, opts: HelmIndexOptions, sliceMs = SLICE_MS): Promise<HelmIndexResult> {
+  const steps = parseSteps(body, opts);
+  let sliceStart = performance.now();
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    if (performance.now() - sliceStart >= sliceMs) {
+      await new Promise((resolve) => setImmediate(resolve));
+      sliceStart = performance.now();
+    }
+  }
+}
+
+/** How long a parse may hold the event loop before it lets other work run: a tenth of the 100 ms p99 goal. */
+const SLICE_MS = 10;
+
+/** The parse, one step per chart: parseHelmIndex runs it through, parseHelmIndexYielding pauses between steps. */
+function* parseSteps(body: Buffer | string, opts: HelmIndexOptions): Generator<void, HelmIndexResult> {
   if (body.length === 0) throw invalid(`${EXPECTED}, got an empty file`);
   const source = decode(body).replace(/^\uFEFF/, '');
   const start = source.trimStart();
@@ -104,27 +136,31 @@ export function parseHelmIndex(body: Buffer | string, opts: HelmIndexOptions): H
     const json = parseJson(source); // Helm accepts JSON indexes, and JSON.parse is fast and lean
     if (json !== undefined) {
       checkJsonShape(json, HELM_INDEX_FILE, '');
-      return toPacks(Object.entries(checkIndex(json)), opts);
+      return yield* toPacks(Object.entries(checkIndex(json)), opts);
     }
   }
   const charts = splitCharts(source);
   if (charts) {
     try {
-      return toPacks(chartByChart(charts, aliasBudget(source)), opts);
+      return yield* toPacks(chartByChart(charts, aliasBudget(source)), opts);
     } catch (e) {
       if (!(e instanceof SourceError)) throw e; // else the whole document decides, with the right message
     }
   }
+  yield; // the chart-by-chart attempt may have taken a while
   const { doc, renames } = parseYaml(source, aliasBudget(source), HELM_INDEX_FILE, '');
-  return toPacks(Object.entries(checkIndex(doc)).map(([name, list]) => [renames.get(name) ?? name, list]), opts);
+  yield;
+  return yield* toPacks(Object.entries(checkIndex(doc)).map(([name, list]) => [renames.get(name) ?? name, list]), opts);
 }
 
-function toPacks(entries: Iterable<[string, unknown]>, opts: HelmIndexOptions): HelmIndexResult {
+/** Packs from the entries (which may be parsed lazily, chart by chart), a step per chart. */
+function* toPacks(entries: Iterable<[string, unknown]>, opts: HelmIndexOptions): Generator<void, HelmIndexResult> {
   const resolveUrl = urlResolver(opts.repoUrl);
   const includes = packNameMatcher(opts.filter);
   const packs: CatalogPack[] = [];
   let skippedVersions = 0;
   for (const [name, list] of entries) {
+    yield; // a chart was parsed to get here
     if (!includes(name)) continue;
     const items = listAt(list, `entries.${name}`);
     if (name === '' || name.length > MAX_NAME) {

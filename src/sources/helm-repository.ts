@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { DEFAULT_MAX_INDEX_SIZE } from '../api/names.js';
 import type { SyncResult } from './catalog.js';
-import { parseHelmIndex } from './helm-index.js';
+import { parseHelmIndexYielding } from './helm-index.js';
 import { httpGet, type HttpResponse } from './http-client.js';
 import type { PackSource, SyncRequest } from './pack-source.js';
 import { credentialKey, SingleFlight } from './single-flight.js';
@@ -59,7 +59,7 @@ export class HelmRepositorySource implements PackSource {
       ? `sha256:${createHash('sha256').update(`${response.sha256}\nverify ${fingerprint}\n`).digest('hex')}`
       : `sha256:${response.sha256}`;
     if (revision === previous.revision) return { changed: false, etag: response.etag };
-    const { packs, skippedVersions } = parseHelmIndex(response.body, { repoUrl: spec.url, filter: spec.filter });
+    const { packs, skippedVersions } = await parseHelmIndexYielding(response.body, { repoUrl: spec.url, filter: spec.filter });
     if (material && fingerprint) {
       const keys = await this.verification.keys(material, fingerprint);
       if (keys.provider !== 'helm') throw new SourceError('InvalidVerifyKeys', `a helm repository verifies with helm provenance, not ${keys.provider}`);
