@@ -3,7 +3,7 @@ import { packRegistry } from '../api/packregistry.js';
 import { CONFIGMAP, PACKREGISTRY, SECRET } from '../api/resource-types.js';
 import { KubeApiError, KubeClient } from '../controller/kube-client.js';
 import { loadKubeConfig } from '../controller/kube-config.js';
-import { registryCredentials, secretNamesOf, type SecretObject } from '../reconcilers/registry-credentials.js';
+import { registryCredentials, secretNamesOf, type SecretObject } from '../sources/registry-credentials.js';
 import type { ValuesSourceLookup, ValuesSourceRef } from '../resolve/values.js';
 import type { CliRegistry } from './catalogue.js';
 import { credentialsFromEnvironment, envPrefix } from './credentials.js';

@@ -1,5 +1,20 @@
 import type { Clock } from './clock.js';
 
+/** base · 2^attempt, capped at maxMs (2 ** n is Infinity past n = 1023, which min() still caps). */
+export function exponentialDelay(attempt: number, baseMs: number, maxMs = Number.POSITIVE_INFINITY): number {
+  return Math.min(baseMs * 2 ** attempt, maxMs);
+}
+
+/**
+ * `ms` moved at random within [ms·(1 − below), ms·(1 + above)], so clients that started together
+ * drift apart. `below` only shortens (a cap stays a cap); `above` only lengthens (never sooner than
+ * asked). `random` returns [0, 1) and is injected so tests are deterministic.
+ */
+export function jitter(ms: number, spread: { below?: number; above?: number }, random: () => number = Math.random): number {
+  const { below = 0, above = 0 } = spread;
+  return ms * (1 - below + (below + above) * random());
+}
+
 /** client-go's workqueue.TypedRateLimiter: how long to wait before retrying a key. */
 export interface RateLimiter {
   /** The delay in ms before `key` may be retried; counts as one more failure. */
@@ -41,11 +56,9 @@ export class ItemExponentialRateLimiter implements RateLimiter {
   when(key: string): number {
     const failures = this.failures.get(key) ?? 0;
     this.failures.set(key, failures + 1);
-    // 2 ** n is Infinity past n = 1023, which min() still caps correctly.
-    const delay = Math.min(this.baseDelayMs * 2 ** failures, this.maxDelayMs);
     // Jitter only shortens the delay: the cap stays a real upper bound, and keys that all reached it
     // still spread out instead of retrying together.
-    return delay * (1 - this.jitter * this.random());
+    return jitter(exponentialDelay(failures, this.baseDelayMs, this.maxDelayMs), { below: this.jitter }, this.random);
   }
 
   forget(key: string): void {

@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Condition } from '../api/common.js';
+import { rfc3339 } from '../api/time.js';
 
 export type { Condition };
 export type ConditionStatus = Condition['status'];
@@ -39,12 +40,6 @@ function compareTypes(a: Condition, b: Condition): number {
   return rank(a.type) - rank(b.type) || (a.type < b.type ? -1 : a.type > b.type ? 1 : 0);
 }
 
-// metav1.Time serialises at whole seconds; writing the same keeps us byte-identical with what Go
-// controllers and kubectl produce.
-function rfc3339Seconds(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
 function truncate(message: string): string {
   return message.length <= MAX_MESSAGE_LENGTH ? message : `${message.slice(0, MAX_MESSAGE_LENGTH - 1)}…`;
 }
@@ -73,7 +68,7 @@ export function setCondition(
     status: input.status,
     observedGeneration,
     lastTransitionTime:
-      previous && previous.status === input.status ? previous.lastTransitionTime : rfc3339Seconds(now),
+      previous && previous.status === input.status ? previous.lastTransitionTime : rfc3339(now),
     reason: input.reason,
     message: truncate(input.message),
   };

@@ -1,5 +1,6 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import type { Clock } from './clock.js';
 import type { Informer } from './informer.js';
 import type { ControllerMetrics } from './metrics.js';
 import { objectKey } from './object-key.js';
@@ -37,6 +38,8 @@ export interface ControllerOptions<P extends KubernetesObject> {
    * replica's cache had not seen when it computed the same status and skipped writing it.
    */
   isOwnStatusWrite?: (obj: P) => boolean;
+  /** Time for the work queue's delays; the manager passes its own. */
+  clock?: Clock;
 }
 
 /**
@@ -50,6 +53,7 @@ export class Controller<P extends KubernetesObject> {
 
   constructor(private readonly opts: ControllerOptions<P>) {
     this.queue = new WorkQueue({
+      clock: opts.clock,
       metrics: opts.metrics?.workqueue,
       reconcileMetrics: opts.metrics?.reconcile,
       onError: (key, err, retried) =>

@@ -1,6 +1,8 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
+import { rfc3339Micro } from '../api/time.js';
+import { realClock, type Clock } from './clock.js';
 import type { KubeClient, ResourceType } from './kube-client.js';
 
 export const EVENT_TYPE: ResourceType = {
@@ -49,7 +51,7 @@ export class EventRecorder {
     private readonly instance: string,
     private readonly log?: Logger,
     private readonly dedupWindowMs = 10 * 60_000,
-    private readonly now: () => number = Date.now,
+    private readonly clock: Clock = realClock,
     private readonly maxQueued = MAX_QUEUED_EVENTS,
   ) {}
 
@@ -62,7 +64,7 @@ export class EventRecorder {
     const uid = regarding.metadata?.uid ?? '';
     const dedupKey = `${uid}\u0000${severity}\u0000${reason}\u0000${note}`;
     const previous = this.recent.get(dedupKey);
-    const now = this.now();
+    const now = this.clock.now();
     if (previous && now - previous.lastSeen < this.dedupWindowMs) {
       previous.count++;
       previous.lastSeen = now;
@@ -73,7 +75,7 @@ export class EventRecorder {
         // A later repeat already queued carries a higher count: only the last patch needs sending.
         if (previous.count !== count) return;
         await this.client.mergePatch(EVENT_TYPE, previous.name, previous.namespace, {
-          series: { count, lastObservedTime: microTime(now) },
+          series: { count, lastObservedTime: rfc3339Micro(now) },
         });
       });
       if (written) previous.written = written;
@@ -86,7 +88,7 @@ export class EventRecorder {
       apiVersion: 'events.k8s.io/v1',
       kind: 'Event',
       metadata: { name, namespace },
-      eventTime: microTime(now),
+      eventTime: rfc3339Micro(now),
       reportingController: this.controller,
       reportingInstance: this.instance,
       action,
@@ -162,13 +164,8 @@ export class EventRecorder {
   private remember(key: string, rec: Recorded): void {
     this.recent.set(key, rec);
     if (this.recent.size > 4096) {
-      const cutoff = this.now() - this.dedupWindowMs;
+      const cutoff = this.clock.now() - this.dedupWindowMs;
       for (const [k, v] of this.recent) if (v.lastSeen < cutoff) this.recent.delete(k);
     }
   }
-}
-
-/** metav1.MicroTime: RFC 3339 with microseconds. */
-function microTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }

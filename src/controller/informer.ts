@@ -1,5 +1,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { exponentialDelay, jitter } from './backoff.js';
+import { realClock, type Clock, type TimerHandle } from './clock.js';
 import { KubeApiError, type KubeClient, type ResourceType } from './kube-client.js';
 import { objectKey } from './object-key.js';
 
@@ -22,6 +24,8 @@ export interface InformerOptions {
   log?: Logger;
   onRestart?: (err: unknown) => void;
   random?: () => number;
+  /** Time for backoff and resync; the manager passes its own. */
+  clock?: Clock;
   /**
    * Applied to every object on its way into the cache; stripManagedFields when unset, as
    * controller-runtime's TransformStripManagedFields: no controller reads them, and they are often
@@ -46,15 +50,19 @@ export class Informer<T extends KubernetesObject> {
   private synced = false;
   private stopped = true;
   private activeWatch?: AbortController;
-  private resyncTimer?: NodeJS.Timeout;
+  private resyncTimer?: TimerHandle;
   private sleepAbort = new AbortController();
   private loop?: Promise<void>;
   private readonly syncWaiters: (() => void)[] = [];
 
+  private readonly clock: Clock;
+
   constructor(
     private readonly client: KubeClient,
     private readonly opts: InformerOptions,
-  ) {}
+  ) {
+    this.clock = opts.clock ?? realClock;
+  }
 
   get type(): ResourceType {
     return this.opts.type;
@@ -102,15 +110,18 @@ export class Informer<T extends KubernetesObject> {
     this.sleepAbort = new AbortController();
     this.loop = this.run();
     const resyncMs = this.opts.resyncMs ?? 0;
-    if (resyncMs > 0) {
-      this.resyncTimer = setInterval(() => this.resync(), resyncMs);
-      this.resyncTimer.unref();
-    }
+    const resyncEvery = () => {
+      this.resyncTimer = this.clock.setTimeout(() => {
+        this.resync();
+        resyncEvery();
+      }, resyncMs);
+    };
+    if (resyncMs > 0) resyncEvery();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearInterval(this.resyncTimer);
+    if (this.resyncTimer) this.clock.clearTimeout(this.resyncTimer);
     this.sleepAbort.abort();
     this.activeWatch?.abort();
     await this.loop;
@@ -148,14 +159,13 @@ export class Informer<T extends KubernetesObject> {
   private backoff(failures: number): number {
     const base = this.opts.backoffBaseMs ?? 250;
     const max = this.opts.backoffMaxMs ?? 30_000;
-    const exp = Math.min(max, base * 2 ** Math.min(failures - 1, 20));
-    return Math.round(exp * (0.5 + (this.opts.random ?? Math.random)() * 0.5));
+    return Math.round(jitter(exponentialDelay(failures - 1, base, max), { below: 0.5 }, this.opts.random));
   }
 
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.sleepAbort.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+      const timer = this.clock.setTimeout(resolve, ms);
+      this.sleepAbort.signal.addEventListener('abort', () => (this.clock.clearTimeout(timer), resolve()), { once: true });
     });
   }
 
@@ -185,7 +195,7 @@ export class Informer<T extends KubernetesObject> {
         resourceVersion: this.resourceVersion,
         allowWatchBookmarks: 'true',
         // Spread reconnects like client-go does (5-10 minutes).
-        timeoutSeconds: String(300 + Math.floor((this.opts.random ?? Math.random)() * 300)),
+        timeoutSeconds: String(Math.floor(jitter(300, { above: 1 }, this.opts.random))),
       };
       if (this.opts.labelSelector) query.labelSelector = this.opts.labelSelector;
       const onEvent = (phase: string, obj: KubernetesObject & { code?: number }) => {

@@ -1,5 +1,8 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { rfc3339Micro } from '../api/time.js';
+import { jitter } from './backoff.js';
+import { realClock, type Clock, type TimerHandle } from './clock.js';
 import { isAlreadyExists, isConflict, isNotFound, resourcePath, type KubeClient, type ResourceType } from './kube-client.js';
 
 export const LEASE_TYPE: ResourceType = {
@@ -52,7 +55,7 @@ export class LeaderElector {
   private observedAt = 0;
   private leading = false;
   private stopped = false;
-  private timer?: NodeJS.Timeout;
+  private timer?: TimerHandle;
   private wake?: () => void;
   /** The renewal in flight, if any: release() waits for it, or its write would race the release's. */
   private renewing?: Promise<unknown>;
@@ -62,7 +65,7 @@ export class LeaderElector {
   constructor(
     private readonly client: KubeClient,
     private readonly config: LeaderElectionConfig,
-    private readonly now: () => number = Date.now,
+    private readonly clock: Clock = realClock,
   ) {}
 
   isLeader(): boolean {
@@ -77,7 +80,8 @@ export class LeaderElector {
         this.scheduleRenewals();
         return true;
       }
-      await this.sleep(jittered(this.config.retryPeriodMs));
+      // client-go's JitterUntil: up to 20% longer, so candidates that lost together do not retry together.
+      await this.sleep(Math.round(jitter(this.config.retryPeriodMs, { above: 0.2 })));
     }
     return false;
   }
@@ -85,7 +89,7 @@ export class LeaderElector {
   /** Stops renewing and releases the lease if held. */
   async release(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.timer);
+    if (this.timer) this.clock.clearTimeout(this.timer);
     this.wake?.();
     if (!this.leading) return;
     this.setLeading(false);
@@ -95,10 +99,10 @@ export class LeaderElector {
       try {
         const lease = await this.client.get<Lease>(LEASE_TYPE, this.config.name, this.config.namespace);
         if (lease.spec.holderIdentity !== this.config.identity) return;
-        const at = new Date(this.now()).toISOString();
+        const at = rfc3339Micro(this.clock.now());
         await this.client.update(LEASE_TYPE, {
           ...lease,
-          spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: toMicro(at), acquireTime: toMicro(at) },
+          spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: at, acquireTime: at },
         });
         this.config.log?.info({ lease: this.config.name }, 'released leader lease');
         return;
@@ -111,24 +115,24 @@ export class LeaderElector {
   }
 
   private scheduleRenewals(): void {
-    let lastRenew = this.now();
+    let lastRenew = this.clock.now();
     const tick = async () => {
       if (this.stopped) return;
       // Give up on a request that would outlive the renew deadline: a late answer is no renewal.
-      const remaining = Math.max(1, lastRenew + this.config.renewDeadlineMs - this.now());
+      const remaining = Math.max(1, lastRenew + this.config.renewDeadlineMs - this.clock.now());
       this.renewing = this.tryAcquireOrRenew(AbortSignal.timeout(remaining)).catch(() => false);
       const ok = await this.renewing;
       this.renewing = undefined;
       if (this.stopped) return;
-      if (ok) lastRenew = this.now();
-      if (!ok && this.now() - lastRenew >= this.config.renewDeadlineMs) {
+      if (ok) lastRenew = this.clock.now();
+      if (!ok && this.clock.now() - lastRenew >= this.config.renewDeadlineMs) {
         this.config.log?.error({ lease: this.config.name }, 'failed to renew leader lease within the renew deadline');
         this.setLeading(false);
         return;
       }
-      this.timer = setTimeout(tick, this.config.retryPeriodMs);
+      this.timer = this.clock.setTimeout(tick, this.config.retryPeriodMs);
     };
-    this.timer = setTimeout(tick, this.config.retryPeriodMs);
+    this.timer = this.clock.setTimeout(tick, this.config.retryPeriodMs);
   }
 
   /** A leader's renewal: PUT the lease it last wrote with a new renewTime; undefined when that conflicts. */
@@ -137,7 +141,7 @@ export class LeaderElector {
     if (!held || held.spec.holderIdentity !== this.config.identity) return undefined;
     try {
       const updated = await this.client.request<Lease>('PUT', resourcePath(LEASE_TYPE, held.metadata.namespace, held.metadata.name), {
-        body: { ...held, spec: { ...held.spec, renewTime: toMicro(new Date(this.now()).toISOString()) } },
+        body: { ...held, spec: { ...held.spec, renewTime: rfc3339Micro(this.clock.now()) } },
         signal,
       });
       this.wrote(updated);
@@ -151,7 +155,7 @@ export class LeaderElector {
   private wrote(lease: Lease): void {
     this.held = lease;
     this.observedRecord = JSON.stringify(lease.spec);
-    this.observedAt = this.now();
+    this.observedAt = this.clock.now();
   }
 
   private async tryAcquireOrRenew(signal?: AbortSignal): Promise<boolean> {
@@ -160,7 +164,7 @@ export class LeaderElector {
       if (renewed !== undefined) return renewed;
     }
     const { namespace, name, identity, leaseDurationMs } = this.config;
-    const nowIso = toMicro(new Date(this.now()).toISOString());
+    const nowIso = rfc3339Micro(this.clock.now());
     let lease: Lease;
     try {
       lease = await this.client.request<Lease>('GET', resourcePath(LEASE_TYPE, namespace, name), { signal });
@@ -189,11 +193,11 @@ export class LeaderElector {
     const record = JSON.stringify(lease.spec);
     if (record !== this.observedRecord) {
       this.observedRecord = record;
-      this.observedAt = this.now();
+      this.observedAt = this.clock.now();
     }
     const holder = lease.spec.holderIdentity ?? '';
     const durationMs = (lease.spec.leaseDurationSeconds ?? 0) * 1000;
-    if (holder && holder !== identity && this.observedAt + durationMs > this.now()) return false;
+    if (holder && holder !== identity && this.observedAt + durationMs > this.clock.now()) return false;
 
     const takingOver = holder !== identity;
     try {
@@ -232,16 +236,7 @@ export class LeaderElector {
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       this.wake = resolve;
-      this.timer = setTimeout(resolve, ms);
+      this.timer = this.clock.setTimeout(resolve, ms);
     });
   }
-}
-
-/** metav1.MicroTime wants microseconds. */
-function toMicro(iso: string): string {
-  return iso.replace(/\.(\d{3})Z$/, '.$1000Z');
-}
-
-function jittered(ms: number): number {
-  return Math.round(ms * (1 + Math.random() * 0.2));
 }

@@ -4,6 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import { realClock, type Clock } from './clock.js';
+import { Controller, type ControllerOptions } from './controller.js';
 import { EventRecorder } from './events.js';
 import { Informer, type InformerOptions } from './informer.js';
 import { KubeClient, type ResourceType } from './kube-client.js';
@@ -76,7 +77,7 @@ export class Manager {
     this.metrics = createMetrics(new Registry());
     this.client = new KubeClient(opts.kubeConfig, this.observeRequest);
     this.statusWriter = new StatusWriter(this.client);
-    this.events = new EventRecorder(this.client, `packyard.io/${opts.name ?? 'controller'}`, this.identity, opts.log);
+    this.events = new EventRecorder(this.client, `packyard.io/${opts.name ?? 'controller'}`, this.identity, opts.log, undefined, this.clock);
   }
 
   get concurrentReconciles(): number {
@@ -99,6 +100,7 @@ export class Manager {
     if (!informer) {
       informer = new Informer(this.client, {
         resyncMs: 10 * 60_000,
+        clock: this.clock,
         ...opts,
         type,
         log: this.log,
@@ -111,6 +113,24 @@ export class Manager {
 
   add(controller: Runnable): void {
     this.controllers.push(controller);
+  }
+
+  /**
+   * A controller run on the leader, with what every reconciler shares filled in: the manager's
+   * clock, log and metrics, and the filter that ignores echoes of our own status writes.
+   */
+  addController<P extends KubernetesObject>(
+    opts: Pick<ControllerOptions<P>, 'name' | 'primary' | 'watches' | 'reconcile' | 'workers'>,
+  ): Controller<P> {
+    const controller = new Controller<P>({
+      ...opts,
+      isOwnStatusWrite: (obj) => this.statusWriter.isOwnWrite(obj),
+      metrics: this.metrics.forController(opts.name),
+      log: this.log,
+      clock: this.clock,
+    });
+    this.add(controller);
+    return controller;
   }
 
   isLeader(): boolean {
@@ -164,7 +184,7 @@ export class Manager {
           this.metrics.leaderElectionMasterStatus.set({ name: leaseName }, leading ? 1 : 0);
           if (!leading && !this.stopping) this.opts.onLostLeadership?.();
         },
-      });
+      }, this.clock);
       log.info({ lease: leaseName, identity: this.identity }, 'waiting for leadership');
       if (!(await this.elector.acquire())) return;
     }

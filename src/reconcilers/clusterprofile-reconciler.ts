@@ -9,7 +9,7 @@ import type { PackRegistry } from '../api/packregistry.js';
 import { CLUSTERPROFILE, CONFIGMAP, PACK, PACKREGISTRY, SECRET } from '../api/resource-types.js';
 import type { Clock } from '../controller/clock.js';
 import { getCondition, unexpectedFailureMessage } from '../controller/conditions.js';
-import { Controller, watch } from '../controller/controller.js';
+import { watch } from '../controller/controller.js';
 import type { Informer } from '../controller/informer.js';
 import { isNotFound, KubeApiError } from '../controller/kube-client.js';
 import type { Manager } from '../controller/manager.js';
@@ -21,7 +21,7 @@ import { profileReferences, resolveProfile, type PackCatalog, type ResolveResult
 import { FORBIDDEN_SOURCE, type ValuesSourceLookup } from '../resolve/values.js';
 import type { SourceCredentials } from '../sources/pack-source.js';
 import { PACKS_BY_REGISTRY, packsByRegistry } from './pack-writer.js';
-import { registryCredentials, type SecretObject } from './registry-credentials.js';
+import { registryCredentials, type SecretObject } from '../sources/registry-credentials.js';
 import { lockText, profileStatus, type ResolutionOutcome } from './profile-status.js';
 
 type Profile = ClusterProfile & KubernetesObject & { metadata: { name: string; namespace: string } };
@@ -103,32 +103,27 @@ export class ClusterProfileReconciler {
   register(): void {
     const { manager, registries } = this;
     const isDefault = (name: string) => registries.get(name)?.spec.default === true;
-    manager.add(
-      new Controller<Profile>({
-        name: 'clusterprofile',
-        primary: this.profiles,
-        watches: [
-          watch<PackObject>({
-            informer: this.packs,
-            toKeys: (p) =>
-              this.profileKeys([`pack:${p.spec.registry}/${p.spec.name}`, ...(isDefault(p.spec.registry) ? [`pack:${USES_DEFAULT}/${p.spec.name}`] : [])]),
-          }),
-          // Readiness or the default flag changing matters to the profiles that use the registry, or
-          // the default one (a registry that just stopped being default included).
-          watch<Registry>({
-            informer: registries,
-            toKeys: (r) => this.profileKeys([`registry:${r.metadata.name}`, USES_DEFAULT]),
-            // A sync rewrites the registry's status every time; only what resolution reads counts.
-            relevant: (old, obj) => !isDeepStrictEqual(registryState(old), registryState(obj)),
-          }),
-        ],
-        reconcile: (key) => this.reconcile(key),
-        isOwnStatusWrite: (obj) => manager.statusWriter.isOwnWrite(obj),
-        workers: this.opts.workers ?? this.manager.concurrentReconciles,
-        metrics: manager.metrics.forController('clusterprofile'),
-        log: manager.log,
-      }),
-    );
+    manager.addController<Profile>({
+      name: 'clusterprofile',
+      primary: this.profiles,
+      watches: [
+        watch<PackObject>({
+          informer: this.packs,
+          toKeys: (p) =>
+            this.profileKeys([`pack:${p.spec.registry}/${p.spec.name}`, ...(isDefault(p.spec.registry) ? [`pack:${USES_DEFAULT}/${p.spec.name}`] : [])]),
+        }),
+        // Readiness or the default flag changing matters to the profiles that use the registry, or
+        // the default one (a registry that just stopped being default included).
+        watch<Registry>({
+          informer: registries,
+          toKeys: (r) => this.profileKeys([`registry:${r.metadata.name}`, USES_DEFAULT]),
+          // A sync rewrites the registry's status every time; only what resolution reads counts.
+          relevant: (old, obj) => !isDeepStrictEqual(registryState(old), registryState(obj)),
+        }),
+      ],
+      reconcile: (key) => this.reconcile(key),
+      workers: this.opts.workers ?? this.manager.concurrentReconciles,
+    });
   }
 
   async reconcile(key: string): Promise<HandlerResult | void> {

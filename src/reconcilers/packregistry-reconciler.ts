@@ -5,9 +5,10 @@ import type { Pack } from '../api/pack.js';
 import type { PackRegistry } from '../api/packregistry.js';
 import { SYNCED } from '../api/packregistry-reasons.js';
 import { PACK, PACKREGISTRY, SECRET } from '../api/resource-types.js';
+import { exponentialDelay } from '../controller/backoff.js';
 import type { Clock } from '../controller/clock.js';
 import { getCondition } from '../controller/conditions.js';
-import { Controller, watch } from '../controller/controller.js';
+import { watch } from '../controller/controller.js';
 import type { Informer } from '../controller/informer.js';
 import { KubeApiError } from '../controller/kube-client.js';
 import { redactUrl } from '../controller/logger.js';
@@ -16,11 +17,11 @@ import { transitionEvent } from '../controller/transition-event.js';
 import type { HandlerResult } from '../controller/workqueue.js';
 import type { CatalogPack } from '../sources/catalog.js';
 import type { PackSources } from '../sources/registry-sources.js';
+import { registryCredentials, secretNamesOf, type SecretObject } from '../sources/registry-credentials.js';
 import { unsupportedType } from '../sources/registry-sources.js';
 import { SourceError } from '../sources/source-error.js';
 import { verificationCounts } from '../sources/verify/verification-counts.js';
 import { desiredPacks, PACKS_BY_REGISTRY, packsByRegistry, writePacks } from './pack-writer.js';
-import { registryCredentials, secretNamesOf, type SecretObject } from './registry-credentials.js';
 import { registryStatus, unexpectedFailure, type SyncOutcome } from './registry-status.js';
 import { decideSync, jitteredInterval, type SyncDecision } from './sync-schedule.js';
 
@@ -94,32 +95,27 @@ export class PackRegistryReconciler {
   /** Runs this reconciler in the manager: its registries, woken by their Secrets and Packs. */
   register(): void {
     const { manager, registries } = this;
-    manager.add(
-      new Controller<Registry>({
-        name: 'packregistry',
-        primary: registries,
-        watches: [
-          // A changed Secret (a rotated password) cures a failing registry now: ahead of the queue.
-          watch<SecretObject>({
-            informer: this.secrets,
-            toKeys: (s) => registries.byIndex(BY_SECRET, s.metadata?.name ?? '').map((r) => r.metadata.name),
-            urgent: true,
-          }),
-          // Packs of every shard are cached; only this shard's registries are woken by theirs.
-          watch<Pack & KubernetesObject>({
-            informer: this.packs,
-            toKeys: (p) => [p.metadata.labels?.[REGISTRY_LABEL] ?? ''].filter((r) => registries.get(r)),
-          }),
-        ],
-        reconcile: (key, signal) => this.reconcile(key, signal),
-        isOwnStatusWrite: (obj) => manager.statusWriter.isOwnWrite(obj),
-        // Syncs mostly wait on the network (timeouts, Retry-After sat out in place): with 4 workers a
-        // few slow registries held every other key, a rotated Secret's sync included, for tens of seconds.
-        workers: this.opts.workers ?? 8,
-        metrics: manager.metrics.forController('packregistry'),
-        log: manager.log,
-      }),
-    );
+    manager.addController<Registry>({
+      name: 'packregistry',
+      primary: registries,
+      watches: [
+        // A changed Secret (a rotated password) cures a failing registry now: ahead of the queue.
+        watch<SecretObject>({
+          informer: this.secrets,
+          toKeys: (s) => registries.byIndex(BY_SECRET, s.metadata?.name ?? '').map((r) => r.metadata.name),
+          urgent: true,
+        }),
+        // Packs of every shard are cached; only this shard's registries are woken by theirs.
+        watch<Pack & KubernetesObject>({
+          informer: this.packs,
+          toKeys: (p) => [p.metadata.labels?.[REGISTRY_LABEL] ?? ''].filter((r) => registries.get(r)),
+        }),
+      ],
+      reconcile: (key, signal) => this.reconcile(key, signal),
+      // Syncs mostly wait on the network (timeouts, Retry-After sat out in place): with 4 workers a
+      // few slow registries held every other key, a rotated Secret's sync included, for tens of seconds.
+      workers: this.opts.workers ?? 8,
+    });
   }
 
   async reconcile(key: string, signal: AbortSignal): Promise<HandlerResult | void> {
@@ -188,7 +184,7 @@ export class PackRegistryReconciler {
     if (outcome.kind === 'failed') {
       const n = (this.failures.get(key) ?? 0) + 1;
       this.failures.set(key, n);
-      const backoff = Math.min(MAX_RETRY_MS, 1000 * 2 ** Math.min(n, 10));
+      const backoff = exponentialDelay(n, 1000, MAX_RETRY_MS);
       nextMs = Math.max(outcome.retryAfterMs ?? 0, Math.min(intervalMs, backoff));
     } else {
       this.failures.delete(key);

@@ -1,6 +1,8 @@
 import type { ClusterProfileStatus, ResolvedPack } from '../api/clusterprofile.js';
 import { CLUSTERPROFILE_REASONS, RESOLVED } from '../api/clusterprofile-reasons.js';
 import { stalls, type RECONCILIATION_FAILED } from '../api/reasons.js';
+import { plural } from '../api/plural.js';
+import { rfc3339 } from '../api/time.js';
 import { readyConditions, setCondition } from '../controller/conditions.js';
 import type { ResolveResult } from '../resolve/resolve-profile.js';
 
@@ -29,11 +31,11 @@ export function profileStatus({ previous = {}, generation, result, now, updateRe
       revision: result.revision,
       updatesAvailable: result.updatesAvailable.length > 0 ? result.updatesAvailable : undefined,
       minimumResources: result.minimumResources,
-      lastResolvedTime: lockChanged ? now.toISOString().replace(/\.\d{3}Z$/, 'Z') : previous.lastResolvedTime,
+      lastResolvedTime: lockChanged ? rfc3339(now) : previous.lastResolvedTime,
     });
     const n = result.resolved.length;
     const updates = result.updatesAvailable.length;
-    const message = `resolved ${n} pack${n === 1 ? '' : 's'}${updates ? `; ${updates} update${updates === 1 ? '' : 's'} available` : ''}`;
+    const message = `resolved ${plural(n, 'pack')}${updates ? `; ${plural(updates, 'update')} available` : ''}`;
     status.conditions = setCondition(
       readyConditions({ generation, phase: 'Ready', reason: RESOLVED, message, now, previous: previous.conditions }),
       { type: RESOLVED, status: 'True', reason: RESOLVED, message },

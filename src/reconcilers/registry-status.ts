@@ -1,6 +1,8 @@
 import type { PackRegistryStatus } from '../api/packregistry.js';
 import { PACKREGISTRY_REASONS, SYNCED, type PackRegistryReason } from '../api/packregistry-reasons.js';
+import { plural } from '../api/plural.js';
 import { RECONCILIATION_FAILED, stalls } from '../api/reasons.js';
+import { rfc3339 } from '../api/time.js';
 import type { VerificationCounts } from '../api/verification.js';
 import { readyConditions, unexpectedFailureMessage } from '../controller/conditions.js';
 
@@ -46,8 +48,8 @@ export function registryStatus(input: RegistryStatusInput): PackRegistryStatus {
   if (input.syncRequest !== undefined) status.lastHandledSyncRequest = input.syncRequest;
   if (outcome.kind === 'suspended') return status;
 
-  status.lastAttemptTime = iso(now);
-  status.nextSyncTime = input.nextSyncAt ? iso(input.nextSyncAt) : undefined;
+  status.lastAttemptTime = rfc3339(now);
+  status.nextSyncTime = input.nextSyncAt ? rfc3339(input.nextSyncAt) : undefined;
   const ready = (reason: string, message: string) =>
     readyConditions({ generation, phase: 'Ready', reason, message, now, previous: previous.conditions });
 
@@ -60,12 +62,12 @@ export function registryStatus(input: RegistryStatusInput): PackRegistryStatus {
         versionCount: outcome.versionCount,
         verification: outcome.verification,
         skippedVersions: outcome.skippedVersions,
-        lastSyncTime: iso(now),
+        lastSyncTime: rfc3339(now),
       });
       status.conditions = ready(SYNCED, syncedMessage(outcome.packCount, outcome.versionCount, outcome.skippedVersions, input.url) + verifiedNote(outcome.verification));
       break;
     case 'unchanged':
-      status.lastSyncTime = iso(now);
+      status.lastSyncTime = rfc3339(now);
       // Keep the message of the sync that built the catalogue; only Ready's truth matters here.
       status.conditions = ready(SYNCED, readyMessage(previous) ?? `catalogue unchanged at ${input.url}`);
       break;
@@ -85,8 +87,8 @@ export function registryStatus(input: RegistryStatusInput): PackRegistryStatus {
 
 function syncedMessage(packs: number, versions: number, skipped: number, url: string): string {
   // Counts versions that are not SemVer, duplicates, and (OCI) tags that are neither chart nor pack.
-  const skippedNote = skipped > 0 ? `; skipped ${skipped} unusable version${skipped === 1 ? '' : 's'} (not SemVer, duplicated, or not a chart or pack)` : '';
-  return `synced ${packs} pack${packs === 1 ? '' : 's'} (${versions} version${versions === 1 ? '' : 's'}) from ${url}${skippedNote}`;
+  const skippedNote = skipped > 0 ? `; skipped ${plural(skipped, 'unusable version')} (not SemVer, duplicated, or not a chart or pack)` : '';
+  return `synced ${plural(packs, 'pack')} (${plural(versions, 'version')}) from ${url}${skippedNote}`;
 }
 
 function verifiedNote(counts: VerificationCounts | undefined): string {
@@ -96,8 +98,4 @@ function verifiedNote(counts: VerificationCounts | undefined): string {
 function readyMessage(status: PackRegistryStatus): string | undefined {
   const ready = status.conditions?.find((c) => c.type === 'Ready');
   return ready?.status === 'True' ? ready.message : undefined;
-}
-
-function iso(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }

@@ -1,6 +1,8 @@
+import { jitter } from '../controller/backoff.js';
+
 /** The interval with ±10% jitter, so registries created together do not sync together forever. */
 export function jitteredInterval(intervalMs: number, random: () => number): number {
-  return Math.round(intervalMs * (0.9 + random() * 0.2));
+  return Math.round(jitter(intervalMs, { below: 0.1, above: 0.1 }, random));
 }
 
 export interface SyncDecisionInput {

@@ -13,8 +13,10 @@ import {
 } from 'js-yaml';
 import { isLayer, LAYER_ANNOTATION, type Layer } from '../api/names.js';
 import type { PackVersion } from '../api/pack.js';
-import { compareHelmVersions, isStable, readHelmVersion, type HelmVersion } from '../resolve/helm-version.js';
-import type { CatalogPack } from './catalog.js';
+import { readRfc3339 } from '../api/time.js';
+import { isStable, readHelmVersion, type HelmVersion } from '../resolve/helm-version.js';
+import { compact, type CatalogPack } from './catalog.js';
+import { compareStrings, newerFirst, packFace } from './newest-first.js';
 import {
   CHART_VERSION_FIELDS,
   HELM_ENTRIES,
@@ -68,9 +70,6 @@ const INDEX_SCHEMA = new Schema([strTag, seqTag, mapTag, nullCoreTag]);
 /** A URI scheme: what makes a URL absolute for Go's url.IsAbs. */
 const ABSOLUTE_URL = /^[a-zA-Z][a-zA-Z0-9+.-]*:/;
 
-/** RFC 3339 as Go writes time.Time: what the Pack schema's date-time format accepts. */
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
-
 /** The longest name a Pack's spec.name holds. */
 const MAX_NAME = 253;
 
@@ -81,7 +80,7 @@ interface Candidate {
   /** As published: the identity of the version everywhere (pins, locks, URLs). */
   version: string;
   helm: HelmVersion;
-  created: number;
+  createdMs: number;
   out: PackVersion;
   displayName?: string;
   description?: string;
@@ -363,8 +362,9 @@ function readVersion(entry: unknown, resolveUrl: (u: string) => string | undefin
   if (dependencies.some((d) => d === null || (isMap(d) && !validAlias(goValue(d, 'alias'))))) return undefined;
 
   const annotations = isMap(item.annotations) ? item.annotations : undefined;
-  const created = stringAt(item.created);
-  const createdMs = created !== undefined && RFC3339.test(created) ? Date.parse(created) : Number.NaN;
+  // RFC 3339 as Go writes time.Time: what the Pack schema's date-time format accepts.
+  const created = readRfc3339(stringAt(item.created));
+  const createdMs = created !== undefined ? Date.parse(created) : Number.NaN;
   const urls = listAt(item.urls)
     .map((u) => stringAt(u))
     .map((u) => u && resolveUrl(u))
@@ -383,7 +383,7 @@ function readVersion(entry: unknown, resolveUrl: (u: string) => string | undefin
   return {
     version,
     helm,
-    created: Number.isNaN(createdMs) ? Number.NEGATIVE_INFINITY : createdMs,
+    createdMs: Number.isNaN(createdMs) ? Number.NEGATIVE_INFINITY : createdMs,
     out: compact(out),
     displayName: stringAt(annotations?.[DISPLAY_NAME_ANNOTATION]),
     description: sanitize(stringAt(item.description)),
@@ -433,26 +433,16 @@ function sanitize<T extends string | undefined>(s: T): T {
 }
 
 /**
- * Newest first by precedence as Helm orders them (build metadata ignored); equal precedence by
- * `created`, newest first, then by version text; whole records last, so the order never depends on
+ * Newest first (newerFirst), then by version text; whole records last, so the order never depends on
  * the order of the input (Helm's own sort is not stable, so it has no order of its own for ties).
  */
 function newestFirst(a: Candidate, b: Candidate): number {
-  return (
-    compareHelmVersions(b.helm, a.helm) ||
-    compareNumbers(b.created, a.created) ||
-    compareStrings(a.version, b.version) ||
-    compareStrings(JSON.stringify(a.out), JSON.stringify(b.out))
-  );
+  return newerFirst(a, b) || compareStrings(a.version, b.version) || compareStrings(JSON.stringify(a.out), JSON.stringify(b.out));
 }
 
-/**
- * Pack-level fields come from the newest stable version (the newest when all are prereleases);
- * `latest` is what Helm's IndexFile.Get(name, "") returns: the newest stable version, none without one.
- */
+/** A pack of versions newest first: its fields from the version packFace picks. */
 function toPack(name: string, kept: Candidate[]): CatalogPack {
-  const latest = kept.find((c) => isStable(c.helm));
-  const face = latest ?? kept[0]!;
+  const { latest, face } = packFace(kept);
   return compact({
     name,
     layer: face.layer,
@@ -522,21 +512,6 @@ function describeMarkup(text: string): string {
 
 function truncate(s: string, max: number): string {
   return s.length > max ? `${s.slice(0, max)}…` : s;
-}
-
-function compareNumbers(a: number, b: number): number {
-  return a === b ? 0 : a < b ? -1 : 1;
-}
-
-function compareStrings(a: string, b: string): number {
-  return a === b ? 0 : a < b ? -1 : 1;
-}
-
-/** Absent rather than undefined fields, so deep comparison with the stored Pack sees no change. */
-function compact<T extends object>(o: T): T {
-  const out: Partial<T> = {};
-  for (const k in o) if (o[k] !== undefined) out[k] = o[k];
-  return out as T;
 }
 
 function invalid(message: string): SourceError {

@@ -4,6 +4,7 @@ import type { SyncResult } from './catalog.js';
 import { parseHelmIndexYielding } from './helm-index.js';
 import { httpGet, type HttpResponse } from './http-client.js';
 import type { PackSource, SyncRequest } from './pack-source.js';
+import { syncTls } from './registry-credentials.js';
 import { credentialKey, SingleFlight } from './single-flight.js';
 import { SourceError } from './source-error.js';
 import { mapLimit } from './oci/concurrency.js';
@@ -33,7 +34,7 @@ export class HelmRepositorySource implements PackSource {
 
   async sync({ spec, credentials, previous, timeoutMs, signal }: SyncRequest): Promise<SyncResult> {
     const url = indexUrl(spec.url);
-    const tls = { ...credentials.tls, insecureSkipVerify: spec.tls?.insecureSkipVerify ?? credentials.tls?.insecureSkipVerify };
+    const tls = syncTls(spec, credentials);
     const maxBytes = spec.maxIndexSize ?? DEFAULT_MAX_INDEX_SIZE;
     const material = spec.verify ? credentials.verify : undefined;
     if (spec.verify && !material) throw new SourceError('InvalidVerifyKeys', NO_KEYS);

@@ -4,6 +4,7 @@ import type { Command } from '../context.js';
 import { CliError, EXIT, UsageError } from '../exit-codes.js';
 import { formatYaml } from '../output.js';
 import { ImportError, importPaletteProfile, type ImportProblem } from '../palette-import.js';
+import { plural } from '../../api/plural.js';
 
 const SOURCES = ['palette'] as const;
 
@@ -76,7 +77,7 @@ export const importCommand: Command = {
     for (const [from, to] of registryMap) if (!used.has(to)) ctx.err(`${where}: note: --registry-map '${from}=${to}' matched no pack\n`);
     ctx.out(formatYaml(result.profile));
     if (result.unmapped.length > 0) {
-      ctx.err(`${result.unmapped.length} part${result.unmapped.length === 1 ? '' : 's'} of ${where} could not be mapped (listed above)\n`);
+      ctx.err(`${plural(result.unmapped.length, 'part')} of ${where} could not be mapped (listed above)\n`);
       return EXIT.ERRORS;
     }
     return EXIT.OK;

@@ -4,6 +4,7 @@ import { diagnosticJson, formatDiagnostic } from '../diagnostics.js';
 import { EXIT, UsageError } from '../exit-codes.js';
 import { formatJson } from '../output.js';
 import { lintPackDirectory } from '../pack-input.js';
+import { plural } from '../../api/plural.js';
 
 export const packLintCommand: Command = {
   spec: {
@@ -41,7 +42,7 @@ export const packLintCommand: Command = {
     } else {
       for (const d of diagnostics) ctx.out(`${formatDiagnostic(d)}\n`);
       const n = diagnostics.length;
-      ctx.err(n === 0 ? `valid: ${pack!.name} ${pack!.version} (${entries.length} files and directories)\n` : `${n} problem${n === 1 ? '' : 's'} in ${dir}\n`);
+      ctx.err(n === 0 ? `valid: ${pack!.name} ${pack!.version} (${entries.length} files and directories)\n` : `${plural(n, 'problem')} in ${dir}\n`);
     }
     return diagnostics.length === 0 ? EXIT.OK : EXIT.ERRORS;
   },

@@ -11,6 +11,7 @@ import type { Command } from '../context.js';
 import { credentialsFromDockerConfig, credentialsFromEnvironment, dockerConfigPath, envPrefix } from '../credentials.js';
 import { CliError, EXIT, UsageError } from '../exit-codes.js';
 import { buildPackDirectory, readPackArchive } from '../pack-input.js';
+import { plural } from '../../api/plural.js';
 
 const DEFAULT_TIMEOUT = '10m';
 
@@ -91,7 +92,7 @@ export const packPushCommand: Command = {
     try {
       const result = await pushPackArchive(client, { repository, tag }, pack.archive, { chunkSize, created: sourceDateEpoch(ctx.env) });
       ctx.out(`${url.host}/${repository}:${tag}@${result.digest}\n`);
-      ctx.err(`pushed ${pack.name} ${pack.version}: ${result.uploaded} blob${result.uploaded === 1 ? '' : 's'} uploaded, ${result.skipped} already in the registry\n`);
+      ctx.err(`pushed ${pack.name} ${pack.version}: ${plural(result.uploaded, 'blob')} uploaded, ${result.skipped} already in the registry\n`);
       return EXIT.OK;
     } catch (e) {
       if (e instanceof SourceError) throw new CliError(`push ${url.host}/${repository}:${tag}: ${e.message}`, EXIT.REGISTRY_UNREACHABLE);

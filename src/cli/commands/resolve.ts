@@ -7,6 +7,7 @@ import { diffLocks, orderedLock, readLockFile, writeLockFile, type ProfileLock }
 import { formatJson, formatTable, formatYamlStream, NONE, parseOutputFormat, shortDigest } from '../output.js';
 import { loadInputs, REGISTRY_OPTIONS } from '../registry-options.js';
 import { lockOf, problemDiagnostic, resolveProfiles } from '../resolution.js';
+import { plural } from '../../api/plural.js';
 
 export const resolveCommand: Command = {
   spec: {
@@ -94,7 +95,7 @@ export const resolveCommand: Command = {
     if (lockPath !== undefined) {
       if (complete) {
         writeLockFile(lockPath, locks);
-        ctx.err(`wrote ${lockPath} (${locks.length} ${locks.length === 1 ? 'profile' : 'profiles'})\n`);
+        ctx.err(`wrote ${lockPath} (${plural(locks.length, 'profile')})\n`);
       } else {
         ctx.err(`${lockPath} not written: not every profile resolved\n`);
       }
@@ -102,7 +103,7 @@ export const resolveCommand: Command = {
     if (checkPath !== undefined && complete) {
       const changes = diffLocks(previous, locks);
       if (changes.length === 0) {
-        ctx.err(`${checkPath} is up to date (${locks.length} ${locks.length === 1 ? 'profile' : 'profiles'})\n`);
+        ctx.err(`${checkPath} is up to date (${plural(locks.length, 'profile')})\n`);
       } else {
         ctx.err(`${checkPath} is out of date:\n${changes.map((l) => `  ${l}\n`).join('')}update it with: ${ctx.program} resolve ... --lock ${checkPath}\n`);
         codes.push(EXIT.LOCK_OUT_OF_DATE);

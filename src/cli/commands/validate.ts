@@ -7,6 +7,7 @@ import { EXIT, UsageError } from '../exit-codes.js';
 import { diagnoseObject } from '../object-checks.js';
 import { isPackyardObject, loadObjects } from '../objects.js';
 import { formatJson } from '../output.js';
+import { plural } from '../../api/plural.js';
 
 export const validateCommand: Command = {
   spec: {
@@ -58,7 +59,3 @@ export const validateCommand: Command = {
     return diagnostics.length === 0 ? EXIT.OK : EXIT.ERRORS;
   },
 };
-
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
-}

@@ -14,6 +14,7 @@ import { DEFAULT_ARCHIVE_LIMITS, readArchive, type ArchiveLimits } from './archi
 import { ContentCache } from './content-cache.js';
 import { ContentError } from './content-error.js';
 import { SELECTIONS, type ContentKind, type PackFiles } from './pack-files.js';
+import { syncTls } from '../registry-credentials.js';
 
 /** Largest chart or pack archive downloaded. Charts are kilobytes; Palette packs with images inside reach tens of MB. */
 export const DEFAULT_MAX_ARCHIVE_BYTES = 128 * 1024 * 1024;
@@ -77,7 +78,7 @@ export class PackContentSource {
 
   async #download(req: ContentRequest, kind: ContentKind, url: string): Promise<{ bytes: Buffer; digest: string }> {
     const { spec, credentials } = req.registry;
-    const tls: TlsOptions = { ...credentials.tls, insecureSkipVerify: spec.tls?.insecureSkipVerify ?? credentials.tls?.insecureSkipVerify };
+    const tls = syncTls(spec, credentials);
     const maxBytes = this.#limits.maxArchiveBytes;
     const timeoutMs = this.opts.timeoutMs ?? 60_000;
     if (url.startsWith('oci://')) return this.#ociLayer(req, kind, url, tls, maxBytes, timeoutMs);

@@ -1,6 +1,7 @@
 import type { PackVersion } from '../../api/pack.js';
 import type { VersionVerification } from '../../api/verification.js';
-import { compareHelmVersions, isStable, type HelmVersion } from '../../resolve/helm-version.js';
+import { isStable, type HelmVersion } from '../../resolve/helm-version.js';
+import { compareStrings, newerFirst, packFace } from '../newest-first.js';
 import type { CatalogPack } from '../catalog.js';
 import { compact, type VersionMetadata } from './version-metadata.js';
 
@@ -23,8 +24,8 @@ export interface ResolvedVersion {
  * rules as the Helm index (helm-index.ts), so a pack sorts alike whichever registry type serves it.
  */
 export function newestFirst(a: Omit<ResolvedVersion, 'digest' | 'meta'> & { meta?: VersionMetadata }, b: typeof a): number {
-  const created = (v: typeof a) => (v.meta?.created ? Date.parse(v.meta.created) : Number.NEGATIVE_INFINITY);
-  return compareHelmVersions(b.helm, a.helm) || compareNumbers(created(b), created(a)) || cmp(a.repository, b.repository) || cmp(a.tag, b.tag);
+  const dated = (v: typeof a) => ({ helm: v.helm, createdMs: v.meta?.created ? Date.parse(v.meta.created) : Number.NEGATIVE_INFINITY });
+  return newerFirst(dated(a), dated(b)) || compareStrings(a.repository, b.repository) || compareStrings(a.tag, b.tag);
 }
 
 /**
@@ -36,11 +37,10 @@ export function toCatalogPacks(host: string, versions: ResolvedVersion[]): Catal
   const byPack = new Map<string, ResolvedVersion[]>();
   for (const v of versions) byPack.set(v.pack, [...(byPack.get(v.pack) ?? []), v]);
   return [...byPack.entries()]
-    .sort(([a], [b]) => cmp(a, b))
+    .sort(([a], [b]) => compareStrings(a, b))
     .map(([name, list]) => {
       const sorted = list.sort(newestFirst);
-      const latest = sorted.find((v) => isStable(v.helm));
-      const face = latest ?? sorted[0]!;
+      const { latest, face } = packFace(sorted);
       return compact({
         name,
         layer: face.meta.layer,
@@ -73,5 +73,3 @@ function packVersion(host: string, v: ResolvedVersion): PackVersion {
   });
 }
 
-const cmp = (a: string, b: string) => (a === b ? 0 : a < b ? -1 : 1);
-const compareNumbers = (a: number, b: number) => (a === b ? 0 : a < b ? -1 : 1);

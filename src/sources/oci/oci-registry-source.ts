@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import type { HelmVersion } from '../../resolve/helm-version.js';
 import { DEFAULT_MAX_INDEX_SIZE } from '../../api/names.js';
 import type { SyncResult } from '../catalog.js';
-import type { TlsOptions } from '../http-client.js';
 import { packNameMatcher, selectVersions } from '../pack-filter.js';
 import type { PackSource, SyncRequest } from '../pack-source.js';
+import { syncTls } from '../registry-credentials.js';
 import { credentialKey, SingleFlight } from '../single-flight.js';
 import { SourceError } from '../source-error.js';
 import { verifyCosign } from '../verify/cosign-verifier.js';
@@ -77,7 +77,7 @@ export class OciRegistrySource implements PackSource {
   }
 
   async sync({ spec, credentials, previous, timeoutMs, signal }: SyncRequest): Promise<SyncResult> {
-    const tls: TlsOptions = { ...credentials.tls, insecureSkipVerify: spec.tls?.insecureSkipVerify ?? credentials.tls?.insecureSkipVerify };
+    const tls = syncTls(spec, credentials);
     const registry = parseOciUrl(spec.url, { tls: !!(spec.tls?.caSecretRef || spec.tls?.clientCertSecretRef || tls.insecureSkipVerify || tls.ca || tls.cert) });
     const content: Content = spec.oci?.content ?? 'helm';
     const maxBytes = spec.maxIndexSize ?? DEFAULT_MAX_INDEX_SIZE;

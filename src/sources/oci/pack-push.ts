@@ -1,3 +1,4 @@
+import { rfc3339 } from '../../api/time.js';
 import type { OciClient, BlobUploadOptions } from './oci-client.js';
 import { ANNOTATION_CREATED, ANNOTATION_TITLE, OCI_MANIFEST } from './media-types.js';
 import { joinPath } from './reference.js';
@@ -59,7 +60,7 @@ export async function pushPackArchive(
     artifactType: ORAS_DEFAULT_ARTIFACT_TYPE,
     config: OCI_EMPTY_CONFIG,
     layers: [{ mediaType: PACK_ARCHIVE_MEDIA_TYPE, digest: archive.digest, size: archive.bytes.length, annotations: { [ANNOTATION_TITLE]: archive.fileName } }],
-    annotations: { [ANNOTATION_CREATED]: (opts.created ?? new Date()).toISOString().replace(/\.\d+Z$/, 'Z') },
+    annotations: { [ANNOTATION_CREATED]: rfc3339(opts.created ?? new Date()) },
   };
   const digest = await client.putManifest(target.repository, target.tag, Buffer.from(JSON.stringify(manifest)), OCI_MANIFEST);
   return { digest, uploaded, skipped };

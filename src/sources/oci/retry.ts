@@ -1,4 +1,6 @@
 import { STATUS_CODES } from 'node:http';
+import { plural } from '../../api/plural.js';
+import { exponentialDelay } from '../../controller/backoff.js';
 import type { HttpResponse } from '../http-client.js';
 import { bodyExcerpt, parseRetryAfter, safeUrl, statusError, type RequestContext } from '../http-errors.js';
 import { SourceError } from '../source-error.js';
@@ -21,7 +23,7 @@ export async function withRetries<T extends Body>(send: () => Promise<T>, what: 
     const res = await send();
     if (!(RETRYABLE as readonly number[]).includes(res.status)) return res;
     const retryAfterMs = parseRetryAfter(res.headers['retry-after']);
-    const wait = retryAfterMs ?? 500 * 2 ** attempt;
+    const wait = retryAfterMs ?? exponentialDelay(attempt, 500);
     if (attempt >= MAX_RETRIES || wait > MAX_INLINE_WAIT_MS || wait >= what.deadline - Date.now()) {
       throw busy(what.method, what.url, res, retryAfterMs, attempt, what.prefix);
     }
@@ -31,7 +33,7 @@ export async function withRetries<T extends Body>(send: () => Promise<T>, what: 
 
 /** 429, or a 5xx with Retry-After, is RateLimited; another 5xx is a plain failure. */
 function busy(method: string, url: string, res: Body, retryAfterMs: number | undefined, retries: number, prefix = ''): SourceError {
-  const tries = retries > 0 ? ` (after ${retries} ${retries === 1 ? 'retry' : 'retries'})` : '';
+  const tries = retries > 0 ? ` (after ${plural(retries, 'retry', 'retries')})` : '';
   if (res.status !== 429 && res.status !== 503 && retryAfterMs === undefined) {
     const ctx: RequestContext = { method, url, timeoutMs: 0, connectTimeoutMs: 0 };
     const e = statusError(ctx, res.status, res.headers, bodyExcerpt(res.body));

@@ -41,16 +41,6 @@ export function jsonObject(body: Buffer): Record<string, unknown> | undefined {
   }
 }
 
-/** RFC 3339 as the Pack schema's date-time format requires. */
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+export { readRfc3339 as rfc3339 } from '../../api/time.js';
 
-export function rfc3339(value: unknown): string | undefined {
-  return typeof value === 'string' && RFC3339.test(value) && !Number.isNaN(Date.parse(value)) ? value : undefined;
-}
-
-/** Absent rather than undefined fields, so comparison with the stored Pack sees no change. */
-export function compact<T extends object>(o: T): T {
-  const out: Partial<T> = {};
-  for (const k in o) if (o[k] !== undefined) out[k] = o[k];
-  return out as T;
-}
+export { compact } from '../catalog.js';

@@ -1,8 +1,9 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { PackRegistrySpec } from '../api/packregistry.js';
-import { credentialsFromSecret, tlsFromSecrets } from '../sources/credentials.js';
-import type { SourceCredentials } from '../sources/pack-source.js';
-import { SourceError } from '../sources/source-error.js';
+import { credentialsFromSecret, tlsFromSecrets } from './credentials.js';
+import type { TlsOptions } from './http-agents.js';
+import type { SourceCredentials } from './pack-source.js';
+import { SourceError } from './source-error.js';
 
 export type SecretObject = KubernetesObject & { data?: Record<string, string> };
 
@@ -32,12 +33,19 @@ export function registryCredentials(
   const ca = spec.tls?.caSecretRef ? data(spec.tls.caSecretRef.name) : undefined;
   const clientCert = spec.tls?.clientCertSecretRef ? data(spec.tls.clientCertSecretRef.name) : undefined;
   if (ca || clientCert) credentials.tls = { ...credentials.tls, ...tlsFromSecrets({ ca, clientCert }) };
-  if (spec.tls?.insecureSkipVerify) credentials.tls = { ...credentials.tls, insecureSkipVerify: true };
   if (spec.verify) {
     const entries = Object.fromEntries(Object.entries(data(spec.verify.secretRef.name)).map(([k, v]) => [k, Buffer.from(v, 'base64')]));
     credentials.verify = { provider: spec.verify.provider, entries, source: `Secret ${namespace}/${spec.verify.secretRef.name}` };
   }
   return credentials;
+}
+
+/**
+ * The TLS options a sync uses: the material of the credentials (Secrets, or the CLI's files), with
+ * spec.tls.insecureSkipVerify deciding verification when it is set.
+ */
+export function syncTls(spec: PackRegistrySpec, credentials: SourceCredentials): TlsOptions {
+  return { ...credentials.tls, insecureSkipVerify: spec.tls?.insecureSkipVerify ?? credentials.tls?.insecureSkipVerify };
 }
 
 function registryHost(url: string): string {
