@@ -50,6 +50,7 @@ export type RequestObserver = (method: string, path: string, code: number) => vo
 
 const CONTENT_TYPES = {
   merge: 'application/merge-patch+json',
+  jsonPatch: 'application/json-patch+json',
   json: 'application/json',
   apply: 'application/apply-patch+yaml',
 } as const;
@@ -160,6 +161,20 @@ export class KubeClient {
     return this.request('PATCH', resourcePath(type, namespace, name, subresource), {
       body: patch,
       contentType: CONTENT_TYPES.merge,
+    });
+  }
+
+  /** An RFC 6902 JSON patch: its `test` operations are preconditions (a merge patch ignores metadata on /status). */
+  jsonPatch<T extends KubernetesObject>(
+    type: ResourceType,
+    name: string,
+    namespace: string | undefined,
+    operations: readonly { op: 'add' | 'remove' | 'replace' | 'test'; path: string; value?: unknown }[],
+    subresource?: 'status',
+  ): Promise<T> {
+    return this.request('PATCH', resourcePath(type, namespace, name, subresource), {
+      body: operations,
+      contentType: CONTENT_TYPES.jsonPatch,
     });
   }
 

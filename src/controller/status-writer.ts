@@ -20,8 +20,9 @@ const VERSIONS_KEPT = 8;
 const RECORDS_KEPT = 10_000;
 
 /**
- * Writes an object's status through the /status subresource with a JSON merge patch, and only when
- * it changed: a reconcile that finds nothing new makes no write at all.
+ * Writes an object's status through the /status subresource (what differs, as a JSON patch behind a
+ * test of the uid: see statusPatch), and only when it changed: a reconcile that finds nothing new
+ * makes no write at all.
  *
  * "Changed" is judged against the cached object, which lags behind our own writes: after writing B
  * over A, a reconcile that wants A again may still see A in the cache and skip the write, and the
@@ -51,7 +52,8 @@ export class StatusWriter {
       }
     }
     if (Object.keys(patch).length === 0) return false;
-    const updated = await this.client.mergePatch<KubernetesObject & { status?: Status }>(type, name!, namespace, { status: patch }, 'status');
+    const ops = statusPatch(uid, obj.status, patch);
+    const updated = await this.client.jsonPatch<KubernetesObject & { status?: Status }>(type, name!, namespace, ops, 'status');
     const version = updated?.metadata?.resourceVersion;
     if (uid && version) {
       const versions = [...(last?.versions ?? []).filter((v) => v !== version), version].slice(-VERSIONS_KEPT);
@@ -73,6 +75,30 @@ export class StatusWriter {
     if (last.versions.at(-1) === resourceVersion) this.written.delete(uid!);
     return true;
   }
+}
+
+/**
+ * The merge patch as JSON patch operations, behind a test of the object's uid: a reconcile that read
+ * an object since deleted and re-created under its name (the cache lags) must not write its status
+ * into the new one, which a merge patch does (the apiserver drops metadata sent to /status). Keys
+ * are set one by one, so what the server holds beyond the cache survives as a merge patch leaves it;
+ * a removal adds the key first, so it holds whether or not the server still has it. An object whose
+ * cached status is empty gets the whole status at once (/status may not exist yet).
+ */
+type Operation = { op: 'add' | 'remove' | 'test'; path: string; value?: unknown };
+
+export function statusPatch(uid: string | undefined, current: Status | undefined, patch: Status): Operation[] {
+  const ops: Operation[] = uid ? [{ op: 'test', path: '/metadata/uid', value: uid }] : [];
+  if (!current || Object.keys(current).length === 0) {
+    const whole = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== null));
+    return [...ops, { op: 'add', path: '/status', value: whole }];
+  }
+  for (const [key, value] of Object.entries(patch)) {
+    const path = `/status/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`;
+    if (value === null) ops.push({ op: 'add', path, value: null }, { op: 'remove', path });
+    else ops.push({ op: 'add', path, value });
+  }
+  return ops;
 }
 
 /** The top-level RFC 7386 merge patch from `current` to `desired`: changed keys, and null for removed ones. */

@@ -69,6 +69,34 @@ describe('StatusWriter on a real apiserver', () => {
     expect(readyOf(await client.get<Reg>(PACKREGISTRY, created.metadata!.name!))).toMatchObject({ status: 'True', reason: 'Synced', message: 'synced 3 packs' });
   });
 
+  it('never writes into an object re-created under the name of the cached one (the cache has not seen the delete)', async () => {
+    const writer = new StatusWriter(client);
+    const old = await createRegistry();
+    const name = old.metadata!.name!;
+    await writer.write(PACKREGISTRY, old, A);
+    const cached = await client.get<Reg>(PACKREGISTRY, name); // the old object, with its status, as the cache holds it
+    await client.delete(PACKREGISTRY, name);
+    await waitFor('the old object gone', () => client.get(PACKREGISTRY, name).then(() => false, () => true));
+    const recreated = await client.create<Reg>(PACKREGISTRY, { ...old, metadata: { name, labels: old.metadata!.labels } } as Reg);
+    // A merge patch wrote what differs (conditions) into the new object: a status without observedGeneration.
+    await expect(writer.write(PACKREGISTRY, cached, B)).rejects.toMatchObject({ code: 422 });
+    expect((await client.get<Reg>(PACKREGISTRY, name)).status).toBeUndefined();
+    // Its own reconcile, from the new object, writes it whole.
+    expect(await writer.write(PACKREGISTRY, recreated, B)).toBe(true);
+    expect((await client.get<Reg>(PACKREGISTRY, name)).status).toEqual(B);
+  });
+
+  it('removes a key whether or not the server still holds it, and keeps what the server holds beyond the cache', async () => {
+    const writer = new StatusWriter(client);
+    const created = await createRegistry();
+    const name = created.metadata!.name!;
+    await writer.write(PACKREGISTRY, created, { ...A, etag: 'x', revision: 'r1' });
+    const cached = await client.get<Reg>(PACKREGISTRY, name);
+    await client.mergePatch(PACKREGISTRY, name, undefined, { status: { etag: null, lastSyncTime: '2026-01-01T00:00:00Z' } }, 'status');
+    await writer.write(PACKREGISTRY, cached, { ...A, revision: 'r2' }); // etag removed (already gone on the server)
+    expect((await client.get<Reg>(PACKREGISTRY, name)).status).toEqual({ ...A, revision: 'r2', lastSyncTime: '2026-01-01T00:00:00Z' });
+  });
+
   it('writes nothing once the cache shows its last write and nothing changed', async () => {
     const writes: string[] = [];
     const counting = new KubeClient(testKubeConfig(), (method, path) => method === 'PATCH' && writes.push(path));
