@@ -124,7 +124,8 @@ export async function startOciRegistry(opts: OciRegistryOptions = {}): Promise<O
   let authYaml = '';
   let tokenServer: TestServer | undefined;
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const mint = (sub: string, access: Access[]) => jwt(privateKey, sub, access, opts.tokenValidForS ?? opts.tokenExpiresInS ?? 300);
+  const mint = (sub: string, access: Access[], validForS = opts.tokenValidForS ?? opts.tokenExpiresInS ?? 300) =>
+    jwt(privateKey, sub, access, validForS);
   const users = new Map([[username, password]]);
   let htpasswdWrites = 0;
   const writeHtpasswd = () => {
@@ -310,7 +311,8 @@ ${authYaml}`);
     seedCharts: async (repository, charts) => {
       const headers: Record<string, string> = auth === 'htpasswd'
         ? { authorization: `Basic ${Buffer.from(`${username}:${users.get(username)!}`).toString('base64')}` }
-        : auth === 'token' ? { authorization: `Bearer ${mint(username, [parseScope(`repository:${repository}:pull,push`)])}` } : {};
+        // The harness's own access: valid for the whole seeding, whatever the tokens it issues live.
+        : auth === 'token' ? { authorization: `Bearer ${mint(username, [parseScope(`repository:${repository}:pull,push`)], 300)}` } : {};
       const base = `http://${host}/v2/${repository}`;
       const put = async (body: Buffer) => {
         const digest = `sha256:${createHash('sha256').update(body).digest('hex')}`;
