@@ -953,9 +953,9 @@ class Soak {
         const eligible = repos.filter((r) => !r.plan.isDefault && !r.busy);
         if (eligible.length === 0) return undefined;
         const repo = rng.pick(eligible);
-        // A token-auth OCI registry may lose its realm instead of its registry.
-        const kinds = [...Object.keys(OUTAGES), ...(repo.oci === this.ociToken && repo.oci ? Object.keys(REALM_OUTAGES) : [])] as (OutageKind | RealmOutageKind)[];
-        const outage = rng.pick(kinds);
+        // A token-auth OCI registry loses its realm instead of its registry half the time.
+        const realm = !!repo.oci && repo.oci === this.ociToken && rng.chance(0.5);
+        const outage = rng.pick((realm ? Object.keys(REALM_OUTAGES) : Object.keys(OUTAGES)) as (OutageKind | RealmOutageKind)[]);
         const holdMs = rng.int(1_000, 6_000);
         return () => this.outage(repo, outage, holdMs);
       }
