@@ -30,7 +30,7 @@ async function waitForReady(name: string, reason: string, opts: { after?: string
     const c = ready(r);
     if (opts.after !== undefined && !(Date.parse(r.status?.lastSyncTime ?? '') >= Date.parse(opts.after))) return undefined;
     return c?.status === status && c.reason === reason && r.status?.observedGeneration === r.metadata?.generation ? r : undefined;
-  }, 60_000);
+  }, 120_000);
 }
 async function packsOf(registry: string): Promise<(Pack & KubernetesObject)[]> {
   const items = (await client.list<Pack & KubernetesObject>(PACK, { labelSelector: `packyard.io/registry=${registry}` })).items;
@@ -45,7 +45,7 @@ async function requestSync(name: string, value: string): Promise<Registry> {
   return waitFor(`${name} to handle sync request ${value}`, async () => {
     const r = await getRegistry(name);
     return r.status?.lastHandledSyncRequest === value ? r : undefined;
-  }, 60_000);
+  }, 120_000);
 }
 /**
  * Requests syncs until one fails: a token issued just before the fault may still be cached (for
@@ -56,7 +56,7 @@ async function syncUntilFailed(name: string, what: string): Promise<Registry> {
   return waitFor(`${name} to fail (${what})`, async () => {
     const r = await requestSync(name, `${what}-${++attempts}`);
     return ready(r)?.status === 'False' ? r : undefined;
-  }, 60_000);
+  }, 120_000);
 }
 async function putSecret(name: string, stringData: Record<string, string>) {
   const data = Object.fromEntries(Object.entries(stringData).map(([k, v]) => [k, Buffer.from(v).toString('base64')]));
@@ -131,7 +131,7 @@ describe('OCI registry faults, each against the real registry', () => {
     const healed = await waitForReady('tok', 'Synced', { after: thisSecond() });
     expect(healed.status?.lastHandledSyncRequest).toBe(failed.status?.lastHandledSyncRequest);
     expect(await snapshot('tok')).toEqual(before);
-  });
+  }, 180_000); // several syncs and a backoff: minutes on a loaded machine
 
   it('token realm refusing a rotated password: AuthenticationFailed naming the token service, Packs kept; Secret rotated: Ready', async () => {
     const before = await snapshot('tok');
@@ -147,7 +147,7 @@ describe('OCI registry faults, each against the real registry', () => {
     const healed = await waitForReady('tok', 'Synced', { after: rotatedAt });
     expect(healed.status?.lastHandledSyncRequest).toBe(failed.status?.lastHandledSyncRequest); // the Secret's change did it
     expect(await snapshot('tok')).toEqual(before);
-  });
+  }, 180_000); // several syncs and a backoff: minutes on a loaded machine
 
   it('htpasswd password rotated at the registry: AuthenticationFailed, Packs kept; Secret rotated: Ready', async () => {
     const before = await snapshot('basic');
@@ -162,7 +162,7 @@ describe('OCI registry faults, each against the real registry', () => {
     const healed = await waitForReady('basic', 'Synced', { after: rotatedAt });
     expect(healed.status?.lastHandledSyncRequest).toBe('htpasswd-rotated');
     expect(await snapshot('basic')).toEqual(before);
-  });
+  }, 180_000); // several syncs and a backoff: minutes on a loaded machine
 
   it('blobs slower than the timeout: Timeout, the last good Packs kept; blobs fast again: the new version by itself', async () => {
     const before = await snapshot('basic');
@@ -182,8 +182,8 @@ describe('OCI registry faults, each against the real registry', () => {
     expect(failed.status).toMatchObject({ packCount: 1, versionCount: 1 });
     expect(await snapshot('basic')).toEqual(before);
 
-    await waitFor('podinfo 6.7.0 in the Pack', async () => (await packsOf('basic'))[0]?.spec.versions.some((v) => v.version === '6.7.0'), 60_000);
+    await waitFor('podinfo 6.7.0 in the Pack', async () => (await packsOf('basic'))[0]?.spec.versions.some((v) => v.version === '6.7.0'), 120_000);
     const healed = await waitForReady('basic', 'Synced');
     expect(healed.status).toMatchObject({ versionCount: 2, lastHandledSyncRequest: 'slow-blobs' });
-  });
+  }, 180_000); // several syncs and a backoff: minutes on a loaded machine
 });
