@@ -12,6 +12,7 @@ import { OciClient } from '../../../src/sources/oci/oci-client.js';
 import { OciRegistrySource } from '../../../src/sources/oci/oci-registry-source.js';
 import { TokenService } from '../../../src/sources/oci/token-service.js';
 import { SIGNATURE_ANNOTATION, signatureTag, SIMPLE_SIGNING } from '../../../src/sources/verify/cosign-simple-signing.js';
+import { startServer } from '../../harness/http-server.js';
 import { startOciRegistry, type OciRegistry } from '../../harness/oci-registry.js';
 import { cosign, cosignKeyPair, cosignSign, type CosignKeyPair } from '../../harness/signing.js';
 import { countingHttp, syncRequest } from '../oci/oci-test-support.js';
@@ -124,6 +125,41 @@ describe('cosign signatures (cosign sign --key)', () => {
     const mark2 = counting.calls.length;
     await verifications(source, [key.publicKey, otherKey.publicKey]);
     expect(sigGets(mark2)).toBe(11);
+  });
+
+  it('reads a bundle through the OCI 1.1 referrers API when the registry has one', async () => {
+    // distribution has no referrers API: a front answers it with the index cosign kept under the
+    // fallback tag, refuses that tag, and passes everything else to the real registry.
+    const digest = digests['podinfo:1.1.0']!;
+    const fallbackTag = digest.replace(':', '-');
+    const kept = (await client.manifest('charts/podinfo', fallbackTag)).manifest;
+    const index = JSON.stringify({ ...kept, manifests: kept.manifests!.map((d) => ({ ...d, artifactType: BUNDLE_TYPE })) });
+    const front = await startServer({
+      routes: {
+        '/v2/': async (req, res) => {
+          const path = new URL(req.url ?? '/', 'http://x').pathname;
+          if (path === `/v2/charts/podinfo/referrers/${digest}`) return void res.writeHead(200, { 'content-type': OCI_INDEX }).end(index);
+          if (path === `/v2/charts/podinfo/manifests/${fallbackTag}`) return void res.writeHead(404).end();
+          const upstream = await fetch(`${registry.url}${req.url}`, { method: req.method, headers: { accept: String(req.headers.accept ?? '*/*') } });
+          const headers: Record<string, string> = {};
+          for (const h of ['content-type', 'docker-content-digest', 'content-length', 'link']) {
+            const value = upstream.headers.get(h);
+            if (value !== null) headers[h] = value;
+          }
+          res.writeHead(upstream.status, headers).end(Buffer.from(await upstream.arrayBuffer()));
+        },
+      },
+    });
+    try {
+      const host = new URL(front.url).host;
+      const v = await verifications(new OciRegistrySource(), [key.publicKey], { url: `oci://${host}/charts` });
+      expect(v['podinfo@1.1.0']).toEqual({ state: 'Verified', signer: keyId(key.publicKey), method: 'cosign-bundle' });
+      const paths = front.requests.map((r) => r.url);
+      expect(paths).toContain(`/v2/charts/podinfo/referrers/${digest}`);
+      expect(paths).not.toContain(`/v2/charts/podinfo/manifests/${fallbackTag}`);
+    } finally {
+      await front.close();
+    }
   });
 
   it('fails a version whose tag was re-pushed over signed content with an unsigned digest', async () => {
