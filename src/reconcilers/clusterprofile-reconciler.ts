@@ -14,6 +14,7 @@ import type { Informer } from '../controller/informer.js';
 import { isNotFound, KubeApiError } from '../controller/kube-client.js';
 import type { Manager } from '../controller/manager.js';
 import { objectKey } from '../controller/object-key.js';
+import { withSummary } from '../controller/summarize.js';
 import { transitionEvent } from '../controller/transition-event.js';
 import type { HandlerResult } from '../controller/workqueue.js';
 import type { RegistryState } from '../resolve/registries.js';
@@ -134,17 +135,18 @@ export class ClusterProfileReconciler {
       at: new Date(this.clock.now()),
       updateRequest: profile.metadata.annotations?.[UPDATE_REQUESTED_ANNOTATION],
     };
-    let unexpected: unknown;
-    try {
-      attempt.outcome = await this.resolve(attempt);
-      return { requeueAfter: REVALIDATE_MS };
-    } catch (err) {
-      unexpected = err;
-      attempt.outcome = { ok: false, reason: RECONCILIATION_FAILED, message: unexpectedFailureMessage(err) };
-      throw err; // the queue retries it with backoff
-    } finally {
-      await this.summarize(attempt, unexpected);
-    }
+    return withSummary(
+      async () => {
+        attempt.outcome = await this.resolve(attempt);
+        return { requeueAfter: REVALIDATE_MS };
+      },
+      {
+        unexpected: (err) => (attempt.outcome = { ok: false, reason: RECONCILIATION_FAILED, message: unexpectedFailureMessage(err) }),
+        summarize: () => this.summarize(attempt),
+        log: this.manager.log,
+        object: { profile: key },
+      },
+    );
   }
 
   /**
@@ -197,24 +199,18 @@ export class ClusterProfileReconciler {
   }
 
   /** Summarize: the whole status from the resolution, and an event on each transition. */
-  private async summarize({ profile, at, updateRequest, outcome }: Attempt, unexpected: unknown): Promise<void> {
+  private async summarize({ profile, at, updateRequest, outcome }: Attempt): Promise<void> {
     if (!outcome) return;
-    try {
-      const generation = profile.metadata.generation ?? 0;
-      const status = profileStatus({ previous: profile.status, generation, result: outcome, now: at, updateRequest });
-      await this.manager.statusWriter.write(CLUSTERPROFILE, profile, status as Record<string, unknown>);
-      const lock = (status.resolved ?? []).map(lockText).join(', ');
-      const result = outcome.ok
-        ? { ok: true as const, reason: LOCK_CHANGED, message: `resolved to ${lock}`, changed: status.revision !== profile.status?.revision }
-        : outcome;
-      const event = transitionEvent(getCondition(profile.status?.conditions, 'Ready'), result);
-      // Queued, not awaited: the reconcile waits for its status write only (see EventRecorder).
-      if (event) void this.manager.events.record(profile, event.severity, event.reason, event.note, 'Resolve');
-    } catch (err) {
-      // Reporting the original error matters more than reporting that its status could not be written.
-      if (unexpected === undefined) throw err;
-      this.manager.log.warn({ profile: objectKey(profile), err: (err as Error).message }, 'could not write status');
-    }
+    const generation = profile.metadata.generation ?? 0;
+    const status = profileStatus({ previous: profile.status, generation, result: outcome, now: at, updateRequest });
+    await this.manager.statusWriter.write(CLUSTERPROFILE, profile, status as Record<string, unknown>);
+    const lock = (status.resolved ?? []).map(lockText).join(', ');
+    const result = outcome.ok
+      ? { ok: true as const, reason: LOCK_CHANGED, message: `resolved to ${lock}`, changed: status.revision !== profile.status?.revision }
+      : outcome;
+    const event = transitionEvent(getCondition(profile.status?.conditions, 'Ready'), result);
+    // Queued, not awaited: the reconcile waits for its status write only (see EventRecorder).
+    if (event) void this.manager.events.record(profile, event.severity, event.reason, event.note, 'Resolve');
   }
 
   /** Reads every valuesFrom key up front, so the pure resolver can look them up synchronously. */

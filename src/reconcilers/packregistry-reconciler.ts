@@ -13,6 +13,7 @@ import type { Informer } from '../controller/informer.js';
 import { KubeApiError } from '../controller/kube-client.js';
 import { redactUrl } from '../controller/logger.js';
 import type { Manager } from '../controller/manager.js';
+import { withSummary } from '../controller/summarize.js';
 import { transitionEvent } from '../controller/transition-event.js';
 import type { HandlerResult } from '../controller/workqueue.js';
 import type { CatalogPack } from '../sources/catalog.js';
@@ -129,18 +130,18 @@ export class PackRegistryReconciler {
       at: new Date(this.clock.now()),
       syncRequest: registry.metadata.annotations?.[SYNC_REQUESTED_ANNOTATION],
     };
-    let unexpected: unknown;
-    try {
-      const decision = this.decide(attempt);
-      if (!decision.sync) return await this.keep(attempt, decision);
-      return await this.sync(attempt, signal);
-    } catch (err) {
-      unexpected = err;
-      attempt.outcome = unexpectedFailure(err);
-      throw err; // the queue retries it with backoff
-    } finally {
-      await this.summarize(attempt, unexpected);
-    }
+    return withSummary(
+      async () => {
+        const decision = this.decide(attempt);
+        return decision.sync ? this.sync(attempt, signal) : this.keep(attempt, decision);
+      },
+      {
+        unexpected: (err) => (attempt.outcome = unexpectedFailure(err)),
+        summarize: () => this.summarize(attempt),
+        log: this.manager.log,
+        object: { registry: key },
+      },
+    );
   }
 
   /** Decide: whether a sync is due, a changed Secret counting as a reason. */
@@ -238,27 +239,21 @@ export class PackRegistryReconciler {
   }
 
   /** Summarize: the whole status from what the steps found, and an event on each transition. */
-  private async summarize(attempt: Attempt, unexpected: unknown): Promise<void> {
+  private async summarize(attempt: Attempt): Promise<void> {
     const { registry, outcome, at } = attempt;
     if (!outcome) return; // nothing new to say (waiting for the next sync)
-    try {
-      const status = registryStatus({
-        previous: registry.status,
-        generation: registry.metadata.generation ?? 0,
-        outcome,
-        url: redactUrl(registry.spec.url),
-        now: at,
-        nextSyncAt: attempt.nextSyncAt,
-        syncRequest: attempt.syncRequest,
-      });
-      await this.manager.statusWriter.write(PACKREGISTRY, registry, status as Record<string, unknown>);
-      const event = transitionEvent(getCondition(registry.status?.conditions, 'Ready'), eventResult(registry, outcome));
-      if (event) await this.manager.events.record(registry, event.severity, event.reason, event.note, 'Sync');
-    } catch (err) {
-      // Reporting the original error matters more than reporting that its status could not be written.
-      if (unexpected === undefined) throw err;
-      this.manager.log.warn({ registry: registry.metadata.name, err: (err as Error).message }, 'could not write status');
-    }
+    const status = registryStatus({
+      previous: registry.status,
+      generation: registry.metadata.generation ?? 0,
+      outcome,
+      url: redactUrl(registry.spec.url),
+      now: at,
+      nextSyncAt: attempt.nextSyncAt,
+      syncRequest: attempt.syncRequest,
+    });
+    await this.manager.statusWriter.write(PACKREGISTRY, registry, status as Record<string, unknown>);
+    const event = transitionEvent(getCondition(registry.status?.conditions, 'Ready'), eventResult(registry, outcome));
+    if (event) await this.manager.events.record(registry, event.severity, event.reason, event.note, 'Sync');
   }
 
   private async repairPacks(registry: Registry): Promise<void> {
