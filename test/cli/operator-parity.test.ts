@@ -15,6 +15,7 @@ import { startTestCluster, type TestCluster } from '../harness/own-cluster.js';
 import { startOperator } from '../harness/operator.js';
 import { waitFor } from '../harness/wait.js';
 import { objects, runCli, tempDir, writeYaml } from './cli-harness.js';
+import { layer } from '../harness/objects.js';
 
 type Profile = ClusterProfile & KubernetesObject;
 interface Lock {
@@ -25,7 +26,6 @@ interface Lock {
 
 const OPERATOR_NS = 'packyard-system';
 const NAMESPACE: ResourceType = { group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false };
-const layer = (l: string) => ({ 'packyard.io/layer': l });
 const CHARTS: ChartSpec[] = [
   { name: 'ubuntu', version: '22.4.0', annotations: layer('os') },
   { name: 'ubuntu', version: '24.4.1', annotations: layer('os') },

@@ -10,9 +10,9 @@ import { serveDirectory, startServer, type TestServer } from '../harness/http-se
 import { startOciRegistry, type OciRegistry } from '../harness/oci-registry.js';
 import { writeFixturePack } from '../harness/palette-packs.js';
 import { objects, REPO_ROOT, tempDir, writeYaml } from './cli-harness.js';
+import { layer } from '../harness/objects.js';
 
 const exec = promisify(execFile);
-const layer = (l: string) => ({ 'packyard.io/layer': l });
 const CHARTS: ChartSpec[] = [
   { name: 'ubuntu', version: '24.4.1', annotations: layer('os') },
   { name: 'kubernetes', version: '1.30.2', annotations: layer('k8s') },

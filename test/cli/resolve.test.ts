@@ -8,8 +8,8 @@ import { lockRevision } from '../../src/resolve/lock.js';
 import { makeHelmRepository, publishChart, type ChartSpec } from '../harness/helm-charts.js';
 import { basicAuth, serveDirectory, startServer, type TestServer } from '../harness/http-server.js';
 import { expectGolden, normalise, objects, runCli, tempDir, writeYaml, type RunOptions } from './cli-harness.js';
+import { layer } from '../harness/objects.js';
 
-const layer = (l: string) => ({ 'packyard.io/layer': l });
 const CHARTS: ChartSpec[] = [
   { name: 'ubuntu', version: '22.4.0', annotations: layer('os') },
   { name: 'ubuntu', version: '24.4.1', annotations: layer('os') },

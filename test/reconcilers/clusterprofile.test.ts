@@ -15,10 +15,10 @@ import { startTestCluster, type TestCluster } from '../harness/own-cluster.js';
 import { metricValue } from '../harness/metrics.js';
 import { startOperator } from '../harness/operator.js';
 import { waitFor } from '../harness/wait.js';
+import { clusterProfile, layer, packRegistry } from '../harness/objects.js';
 
 type Profile = ClusterProfile & KubernetesObject;
 const NS = 'default';
-const layer = (l: string) => ({ 'packyard.io/layer': l });
 const charts: ChartSpec[] = [
   { name: 'ubuntu', version: '22.4.0', annotations: layer('os') },
   { name: 'ubuntu', version: '24.4.1', annotations: layer('os') },
@@ -42,7 +42,7 @@ const infraPacks = (cilium = '^1.15') => [
   { name: 'cilium', layer: 'cni', version: cilium },
 ];
 async function createProfile(name: string, spec: Record<string, unknown>): Promise<void> {
-  await client.create(CLUSTERPROFILE, { apiVersion: 'packyard.io/v1alpha1', kind: 'ClusterProfile', metadata: { name, namespace: NS }, spec } as never);
+  await client.create(CLUSTERPROFILE, clusterProfile(name, NS, spec));
 }
 const getProfile = (name: string) => client.get<Profile>(CLUSTERPROFILE, name, NS);
 const ready = (p: Profile) => p.status?.conditions?.find((c) => c.type === 'Ready');
@@ -63,12 +63,7 @@ beforeAll(async () => {
   repoDir = makeHelmRepository(charts);
   server = await startServer({ routes: { '/charts/': serveDirectory(repoDir, '/charts/'), '/down/': status(503) } });
   manager = await startOperator(cluster.kubeConfig, 'default');
-  await client.create(PACKREGISTRY, {
-    apiVersion: 'packyard.io/v1alpha1',
-    kind: 'PackRegistry',
-    metadata: { name: 'charts' },
-    spec: { type: 'helm', url: `${server.url}/charts`, default: true },
-  } as never);
+  await client.create(PACKREGISTRY, packRegistry('charts', { type: 'helm', url: `${server.url}/charts`, default: true }));
   await waitFor('the registry synced', async () => (await client.get<Pack & KubernetesObject>(PACK, 'charts.cilium').catch(() => undefined)) !== undefined);
 }, 120_000);
 
@@ -134,7 +129,7 @@ describe('ClusterProfile resolution', () => {
     ['RegistryNotReady', { type: 'add-on', packs: [{ name: 'podinfo', layer: 'addon', registry: 'down', version: 'latest' }] }, 'down'],
   ])('reports %s with a message naming the pack', async (reason, spec, fragment) => {
     if (reason === 'RegistryNotReady') {
-      await client.create(PACKREGISTRY, { apiVersion: 'packyard.io/v1alpha1', kind: 'PackRegistry', metadata: { name: 'down' }, spec: { type: 'helm', url: `${server.url}/down` } } as never).catch(() => {});
+      await client.create(PACKREGISTRY, packRegistry('down', { type: 'helm', url: `${server.url}/down` })).catch(() => {});
     }
     const name = `bad-${reason.toLowerCase()}-${Math.random().toString(36).slice(2, 7)}`;
     await createProfile(name, spec);
@@ -152,7 +147,7 @@ describe('ClusterProfile resolution', () => {
   });
 
   it('fails profiles that rely on the default registry when two registries claim it', async () => {
-    await client.create(PACKREGISTRY, { apiVersion: 'packyard.io/v1alpha1', kind: 'PackRegistry', metadata: { name: 'second-default' }, spec: { type: 'helm', url: `${server.url}/charts`, default: true } } as never);
+    await client.create(PACKREGISTRY, packRegistry('second-default', { type: 'helm', url: `${server.url}/charts`, default: true }));
     const p = await waitForProfile('edge', 'DefaultRegistryAmbiguous');
     expect(ready(p)?.message).toMatch(/charts.*second-default/);
     await client.delete(PACKREGISTRY, 'second-default');

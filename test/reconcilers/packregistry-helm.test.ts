@@ -16,6 +16,7 @@ import { createTestPki, type TestPki } from '../harness/tls.js';
 import { startOperator } from '../harness/operator.js';
 import { waitFor } from '../harness/wait.js';
 import { REPO_ROOT, tempDir } from '../cli/cli-harness.js';
+import { packRegistry } from '../harness/objects.js';
 
 const NAMESPACE = 'packyard-helm-test';
 let cluster: TestCluster;
@@ -44,7 +45,7 @@ async function packsOf(registry: string): Promise<Pack[]> {
   return (await client.list<Pack & KubernetesObject>(PACK, { labelSelector: `packyard.io/registry=${registry}` })).items;
 }
 async function createRegistry(name: string, spec: Record<string, unknown>): Promise<Registry> {
-  return client.create(PACKREGISTRY, { apiVersion: 'packyard.io/v1alpha1', kind: 'PackRegistry', metadata: { name }, spec } as never);
+  return client.create(PACKREGISTRY, packRegistry(name, spec));
 }
 async function requestSync(name: string, value: string) {
   await client.mergePatch(PACKREGISTRY, name, undefined, { metadata: { annotations: { 'packyard.io/sync-requested-at': value } } });

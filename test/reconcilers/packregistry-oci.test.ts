@@ -11,6 +11,7 @@ import { startOciRegistry, type OciRegistry } from '../harness/oci-registry.js';
 import { startTestCluster, type TestCluster } from '../harness/own-cluster.js';
 import { startOperator } from '../harness/operator.js';
 import { waitFor } from '../harness/wait.js';
+import { packRegistry } from '../harness/objects.js';
 
 const NAMESPACE = 'packyard-oci-test';
 let cluster: TestCluster;
@@ -32,7 +33,7 @@ async function packsOf(registry: string): Promise<Pack[]> {
 }
 const resourceVersions = async (registry: string) => (await packsOf(registry)).map((p) => `${p.metadata.name}@${p.metadata.resourceVersion}`);
 async function createRegistry(name: string, spec: Record<string, unknown>): Promise<Registry> {
-  return client.create(PACKREGISTRY, { apiVersion: 'packyard.io/v1alpha1', kind: 'PackRegistry', metadata: { name }, spec } as never);
+  return client.create(PACKREGISTRY, packRegistry(name, spec));
 }
 async function requestSync(name: string, value: string) {
   await client.mergePatch(PACKREGISTRY, name, undefined, { metadata: { annotations: { 'packyard.io/sync-requested-at': value } } });

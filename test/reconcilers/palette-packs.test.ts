@@ -16,6 +16,7 @@ import { startOperator } from '../harness/operator.js';
 import { startTestCluster, type TestCluster } from '../harness/own-cluster.js';
 import { PALETTE_EXPORT, PALETTE_FIXTURES, PALETTE_PACKS, paletteFixturePath, palettePackJson, type PalettePackDir } from '../harness/palette-fixtures.js';
 import { waitFor } from '../harness/wait.js';
+import { clusterProfile, packRegistry } from '../harness/objects.js';
 
 const NS = 'default';
 type Profile = ClusterProfile & KubernetesObject;
@@ -45,10 +46,7 @@ async function packsOf(reg: string): Promise<Map<string, PackObject>> {
 const ready = (o: { status?: { conditions?: { type: string; status: string; reason: string; message: string }[] } }) =>
   o.status?.conditions?.find((c) => c.type === 'Ready');
 async function createRegistry(name: string, base: string): Promise<void> {
-  await client.create(PACKREGISTRY, {
-    apiVersion: 'packyard.io/v1alpha1', kind: 'PackRegistry', metadata: { name },
-    spec: { type: 'oci', url: `oci://${registry.host}/${base}`, oci: { content: 'pack' } },
-  } as never);
+  await client.create(PACKREGISTRY, packRegistry(name, { type: 'oci', url: `oci://${registry.host}/${base}`, oci: { content: 'pack' } }));
 }
 async function waitForSync(name: string, value?: string) {
   return waitFor(`${name} synced${value ? ` (${value})` : ''}`, async () => {
@@ -168,10 +166,7 @@ describe('profiles on real packs', () => {
     { name: 'hello-universe', layer: 'addon', manifests: helloManifests() },
   ];
   const createProfile = (name: string, updatePolicy: 'Auto' | 'Manual') =>
-    client.create(CLUSTERPROFILE, {
-      apiVersion: 'packyard.io/v1alpha1', kind: 'ClusterProfile', metadata: { name, namespace: NS },
-      spec: { type: 'full', updatePolicy, packs: packsSpec() },
-    } as never);
+    client.create(CLUSTERPROFILE, clusterProfile(name, NS, { type: 'full', updatePolicy, packs: packsSpec() }));
 
   beforeAll(async () => {
     await registry.pushPack({ name: 'ubuntu', version: '22.4.4', layer: 'os' }, `${base}/ubuntu`);

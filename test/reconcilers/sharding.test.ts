@@ -14,6 +14,7 @@ import { serveDirectory, startServer, type TestServer } from '../harness/http-se
 import { startOperatorProcess, type OperatorProcess } from '../harness/operator-process.js';
 import { startTestCluster, type TestCluster } from '../harness/own-cluster.js';
 import { waitFor } from '../harness/wait.js';
+import { clusterProfile, packRegistry } from '../harness/objects.js';
 
 const MAIN = new URL('../../src/main.js', import.meta.url);
 const SHARD_LABEL = 'packyard.io/shard';
@@ -55,21 +56,12 @@ afterAll(async () => {
 const shardLabels = (shard: 'a' | 'main') => (shard === 'a' ? { labels: { [SHARD_LABEL]: 'a' } } : {});
 
 async function createRegistry(name: string, shard: 'a' | 'main') {
-  await cluster.client.create(PACKREGISTRY, {
-    apiVersion: 'packyard.io/v1alpha1',
-    kind: 'PackRegistry',
-    metadata: { name, ...shardLabels(shard) },
-    spec: { type: 'helm', url: `${server.url}/charts` },
-  } as never);
+  await cluster.client.create(PACKREGISTRY, packRegistry(name, { type: 'helm', url: `${server.url}/charts` }, shardLabels(shard)));
 }
 
 async function createProfile(name: string, shard: 'a' | 'main', registry: string, chart: string) {
-  await cluster.client.create(CLUSTERPROFILE, {
-    apiVersion: 'packyard.io/v1alpha1',
-    kind: 'ClusterProfile',
-    metadata: { name, namespace: 'default', ...shardLabels(shard) },
-    spec: { type: 'add-on', packs: [{ name: chart, layer: 'addon', registry, version: 'latest' }] },
-  } as never);
+  const spec = { type: 'add-on', packs: [{ name: chart, layer: 'addon', registry, version: 'latest' }] };
+  await cluster.client.create(CLUSTERPROFILE, clusterProfile(name, 'default', spec, shardLabels(shard)));
 }
 
 const readyReason = (o: { status?: { conditions?: { type: string; reason: string }[] } }) =>
