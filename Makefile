@@ -30,6 +30,14 @@ build: deps ## Type-check and compile src/, test/ and bench/ into build/
 lint: deps ## Lint with eslint
 	eslint .
 
+.PHONY: format
+format: deps ## Format the tree with prettier (.prettierrc.json; .prettierignore lists what is left alone)
+	prettier --write --log-level warn .
+
+.PHONY: format-check
+format-check: deps ## Fail when a file is not formatted as `make format` would write it
+	prettier --check --log-level warn .
+
 .PHONY: crds
 crds: build ## Regenerate crds/ (and their copies in deploy/, docs/api.md, docs/troubleshooting.md's reasons) from src/api
 	node build/src/api/generate-crds.js crds
