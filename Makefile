@@ -97,7 +97,7 @@ dev-cluster-down: ## Stop the local control plane started by `make dev-cluster`
 
 .PHONY: operator
 operator: build ## Run the operator in the foreground against the cluster in KUBECONFIG
-	node build/src/main.js $(ARGS)
+	node --max-semi-space-size=2 build/src/main.js $(ARGS) # as deploy/Dockerfile runs it
 
 .PHONY: run
 run: build tools ## The main job: run Packyard on your cluster, or on a local control plane with demo registries

@@ -1,6 +1,6 @@
 // What the operator's entry point loads before it has anything to do: checked in a real node process
 // running build/src/main.js, with a module hook that records every module resolved. What idle does
-// not need stays out of memory (see docs/operating.md, "Memory").
+// not need stays out of memory (see docs/deploy.md, "Memory").
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
