@@ -9,6 +9,7 @@ import { resolveCommand } from './commands/resolve.js';
 import { searchCommand } from './commands/search.js';
 import { uiCommand } from './commands/ui.js';
 import { validateCommand } from './commands/validate.js';
+import { valuesCommand } from './commands/values.js';
 import { verifyCommand } from './commands/verify.js';
 import type { CliContext, Command } from './context.js';
 import { CliError, EXIT, type ExitCode } from './exit-codes.js';
@@ -18,6 +19,7 @@ export const COMMANDS: readonly Command[] = [
   validateCommand,
   resolveCommand,
   searchCommand,
+  valuesCommand,
   outdatedCommand,
   verifyCommand,
   importCommand,

@@ -19,7 +19,7 @@ export interface ProfileLock {
 
 const profileLock = z.object({ profile: z.string().min(1), revision: z.string(), resolved: z.array(resolvedPack) });
 
-const ENTRY_KEYS = ['name', 'layer', 'registry', 'chart', 'version', 'appVersion', 'digest', 'url', 'deprecated'] as const;
+const ENTRY_KEYS = ['name', 'layer', 'registry', 'chart', 'version', 'appVersion', 'digest', 'url', 'deprecated', 'valuesDigest'] as const;
 
 /** The lock with keys in a fixed order (and unset fields left out), so equal locks print equally. */
 export function orderedLock(lock: ProfileLock): ProfileLock {
@@ -106,7 +106,7 @@ function diffEntries(before: readonly ResolvedPack[], after: readonly ResolvedPa
       // A new version brings a new digest and URL: only worth saying when the version stayed (a republished chart).
       const implied = b.version === r.version ? [] : ['appVersion', 'digest', 'url'];
       const fields = ENTRY_KEYS.filter((k) => k !== 'name' && k !== 'version' && !implied.includes(k) && b[k] !== r[k]).map((k) => {
-        const show = (v: string | boolean | undefined) => (v === undefined ? '(none)' : k === 'digest' ? shortDigest(String(v)) : String(v));
+        const show = (v: string | boolean | undefined) => (v === undefined ? '(none)' : k === 'digest' || k === 'valuesDigest' ? shortDigest(String(v)) : String(v));
         return `${k} ${show(b[k])} -> ${show(r[k])}`;
       });
       const version = b.version === r.version ? entryVersion(r) : `${entryVersion(b)} -> ${entryVersion(r)}`;

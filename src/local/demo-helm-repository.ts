@@ -22,6 +22,31 @@ export const DEMO_CHARTS: ChartSpec[] = [
   { name: 'podinfo', version: '6.7.0', appVersion: '6.7.0', kubeVersion: '>=1.23.0-0' },
   { name: 'kube-state-metrics', version: '5.20.1', appVersion: '2.12.0' },
   { name: 'kube-state-metrics', version: '5.25.1', appVersion: '2.13.0' },
+  // A chart with a values schema: deploy/samples/clusterprofile-values.yaml gives it a value it forbids.
+  {
+    name: 'guestbook',
+    version: '1.2.0',
+    appVersion: '1.2.0',
+    files: {
+      'values.yaml': 'replicaCount: 1\nservice:\n  type: ClusterIP\n  port: 80\n',
+      'values.schema.json': `${JSON.stringify(
+        {
+          $schema: 'https://json-schema.org/draft/2020-12/schema',
+          type: 'object',
+          required: ['replicaCount', 'service'],
+          properties: {
+            replicaCount: { type: 'integer', minimum: 1 },
+            service: {
+              type: 'object',
+              properties: { type: { enum: ['ClusterIP', 'NodePort', 'LoadBalancer'] }, port: { type: 'integer', minimum: 1, maximum: 65535 } },
+            },
+          },
+        },
+        null,
+        2,
+      )}\n`,
+    },
+  },
 ];
 
 export interface DemoHelmRepository {
@@ -39,7 +64,9 @@ export interface DemoHelmRepository {
 export async function startDemoHelmRepository(dir: string, preferredPort = 8879): Promise<DemoHelmRepository> {
   // pubring.gpg is written last: a directory without it (an older demo's, unsigned) is built again.
   const pubringPath = join(dir, 'pubring.gpg');
-  if (!existsSync(join(dir, 'index.yaml')) || !existsSync(pubringPath)) {
+  // Also rebuilt when a chart is missing, so a .dev of an older checkout gains the charts added since.
+  const complete = DEMO_CHARTS.every((c) => existsSync(join(dir, `${c.name}-${c.version}.tgz`)));
+  if (!existsSync(join(dir, 'index.yaml')) || !existsSync(pubringPath) || !complete) {
     rmSync(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
     const key = await openpgp.generateKey({ type: 'rsa', rsaBits: 2048, userIDs: [{ name: 'Packyard Demo', email: 'demo@packyard.invalid' }], format: 'binary' });

@@ -70,7 +70,7 @@ async function startEmbedded(): Promise<KubeConfig> {
 
 /** The samples, pointed at the demo registries actually running. */
 async function demoObjects(urls: { helm: string; oci: string }, keys: { cosignPub: string; pubring: Buffer }): Promise<KubernetesObject[]> {
-  const files = ['packregistry-helm.yaml', 'packregistry-oci.yaml', 'clusterprofile-infra.yaml', 'clusterprofile-signed.yaml', 'clusterprofile-addon.yaml'];
+  const files = ['packregistry-helm.yaml', 'packregistry-oci.yaml', 'clusterprofile-infra.yaml', 'clusterprofile-signed.yaml', 'clusterprofile-addon.yaml', 'clusterprofile-values.yaml'];
   const objects: KubernetesObject[] = [
     // The demo OCI registry accepts anyone; the Secret is there to show where credentials go.
     { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'demo-oci-credentials', namespace: NAMESPACE }, stringData: { username: 'demo', password: 'demo' } } as KubernetesObject,
@@ -117,10 +117,14 @@ function signedText(r: PackRegistry): string {
   return v ? `${v.verified}/${v.verified + v.unsigned + v.failed}` : '-';
 }
 
-/** Waits until every profile is Ready (or the time is up: the summary then shows why not). */
+/**
+ * Waits until every profile is Ready, or settled on a failure it will keep (the values sample's
+ * InvalidValues), or the time is up: the summary then shows why not.
+ */
 async function waitForProfiles(client: KubeClient, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  const isReady = (p: ClusterProfile) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+  const isReady = (p: ClusterProfile) =>
+    p.status?.conditions?.some((c) => c.type === 'Ready' && (c.status === 'True' || c.reason === 'InvalidValues'));
   while (Date.now() < deadline) {
     const profiles = (await client.list<ClusterProfile & KubernetesObject>(CLUSTERPROFILE)).items;
     if (profiles.length > 0 && profiles.every(isReady)) return;

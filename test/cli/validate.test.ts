@@ -165,7 +165,7 @@ describe('packyard validate on files', () => {
 
   it('accepts the samples, with exit status 0', async () => {
     const run = await runCli(['validate', join(REPO_ROOT, 'deploy/samples')]);
-    expect(run).toEqual({ code: 0, stdout: '', stderr: 'valid: 2 PackRegistries, 3 ClusterProfiles in 5 files\n' });
+    expect(run).toEqual({ code: 0, stdout: '', stderr: 'valid: 2 PackRegistries, 4 ClusterProfiles in 6 files\n' });
   });
 });
 

@@ -8,6 +8,7 @@ import { formatJson, formatTable, formatYamlStream, NONE, parseOutputFormat, sho
 import { loadInputs, REGISTRY_OPTIONS } from '../registry-options.js';
 import { lockOf, problemDiagnostic, resolveProfiles } from '../resolution.js';
 import { plural } from '../../api/plural.js';
+import { withValues } from '../values-lazy.js';
 
 export const resolveCommand: Command = {
   spec: {
@@ -23,6 +24,9 @@ export const resolveCommand: Command = {
       '(NAME upper-cased, other characters than A-Z and 0-9 as _), or the docker config',
       '($DOCKER_CONFIG/config.json, ~/.docker/config.json); with --from-cluster, from the registry\'s Secrets.',
       '',
+      "Each chosen version's chart or pack files are read (by digest, cached in $PACKYARD_CACHE/content or",
+      '~/.cache/packyard/content) and its effective values validated and digested, as the operator does.',
+      '',
       'A Manual profile keeps the versions of its lock (--lock/--check file, or the status.resolved in its',
       'file) while they still match, as the operator does; --update takes the newest matches instead.',
       '',
@@ -34,6 +38,7 @@ export const resolveCommand: Command = {
       lock: { type: 'string', value: 'FILE', description: 'Write the lock of every profile to FILE (YAML, stable order).' },
       check: { type: 'string', value: 'FILE', description: 'Compare with the lock FILE; exit 3 and list the changes when it is out of date.' },
       update: { type: 'boolean', description: 'Take the newest matches for Manual profiles too (like packyard.io/update-requested-at).' },
+      values: { type: 'boolean', description: "Print each pack's effective values (YAML, one document per pack) instead of the lock." },
       ...REGISTRY_OPTIONS,
       ...HELP_OPTION,
     },
@@ -43,6 +48,7 @@ export const resolveCommand: Command = {
       'resolve profiles/ -r registries/ --lock packyard.lock',
       'resolve profiles/ -r registries/ --check packyard.lock',
       'resolve profile.yaml --from-cluster -n packyard-system',
+      'resolve profiles/edge.yaml -r registries/ --values',
     ],
   },
 
@@ -65,7 +71,8 @@ export const resolveCommand: Command = {
     const catalogue = await fetchCatalogue(inputs.registries, wanted, ctx);
     for (const f of catalogue.failures) ctx.err(`${formatFailure(f)}\n`);
 
-    const outcomes = resolveProfiles(inputs.profiles, catalogue, inputs.valuesSources, previous, values.update === true);
+    const resolved = resolveProfiles(inputs.profiles, catalogue, inputs.valuesSources, previous, values.update === true);
+    const outcomes = await withValues(resolved, inputs.registries, inputs.valuesSources, ctx);
     const locks: ProfileLock[] = [];
     for (const outcome of outcomes) {
       const lock = lockOf(outcome);
@@ -82,7 +89,12 @@ export const resolveCommand: Command = {
       }
     }
 
-    if (locks.length > 0) {
+    if (values.values === true) {
+      const docs = outcomes.flatMap((o) =>
+        o.result.ok ? o.profile.spec.packs.filter((p) => o.result.ok && o.result.values?.has(p.name)).map((p) => ({ profile: o.profile.id, pack: p.name, values: (o.result as { values: ReadonlyMap<string, unknown> }).values.get(p.name) })) : [],
+      );
+      if (docs.length > 0) ctx.out(format === 'json' ? formatJson(docs) : formatYamlStream(docs));
+    } else if (locks.length > 0) {
       if (format === 'table') ctx.out(lockTable(locks));
       else if (format === 'yaml') ctx.out(formatYamlStream(locks.map(orderedLock)));
       else ctx.out(formatJson(locks.length === 1 ? orderedLock(locks[0]!) : locks.map(orderedLock)));
