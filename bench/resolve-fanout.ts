@@ -8,7 +8,11 @@ import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import type { ClusterProfile } from '../src/api/clusterprofile.js';
 import type { Pack } from '../src/api/pack.js';
 import { CLUSTERPROFILE, PACK, PACKREGISTRY } from '../src/api/resource-types.js';
+import { createHash } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { gzipSync } from 'node:zlib';
+import { pack as tarPack } from 'tar-stream';
+import { content, startServer, type TestServer } from '../test/harness/http-server.js';
 import { KubeClient } from '../src/controller/kube-client.js';
 import { createLogger } from '../src/controller/logger.js';
 import { DEFAULT_CONCURRENT_RECONCILES, Manager } from '../src/controller/manager.js';
@@ -21,13 +25,37 @@ const [profiles = 1000, perProfile = 10, catalogue = 50, workers = DEFAULT_CONCU
 const REGISTRY = 'bench';
 const CHANGED = 'pack-7';
 
+/** Charts the values step downloads (the versions profiles lock: the latest two), served for real. */
+const charts = new Map<string, { body: Buffer; digest: string }>();
+let chartServer: TestServer;
+async function chartArchive(name: string, version: string): Promise<Buffer> {
+  const tar = tarPack();
+  tar.entry({ name: `${name}/Chart.yaml` }, `apiVersion: v2\nname: ${name}\nversion: ${version}\n`);
+  tar.entry({ name: `${name}/values.yaml` }, 'replicas: 1\n');
+  tar.finalize();
+  const chunks: Buffer[] = [];
+  for await (const chunk of tar) chunks.push(chunk as Buffer);
+  return gzipSync(Buffer.concat(chunks));
+}
+async function serveChart(name: string, version: string): Promise<void> {
+  const file = `${name}-${version}.tgz`;
+  if (charts.has(file)) return;
+  const body = await chartArchive(name, version);
+  charts.set(file, { body, digest: `sha256:${createHash('sha256').update(body).digest('hex')}` });
+  chartServer.route(`/charts/${file}`, content(body));
+}
 const packSpec = (name: string, versions: string[]): Pack['spec'] => ({
   registry: REGISTRY,
   name,
   layer: 'addon',
   latest: versions[0],
   versionCount: versions.length,
-  versions: versions.map((version) => ({ version, digest: `sha256:${'0'.repeat(60)}${version.replaceAll('.', '').padStart(4, '0')}`, urls: [`https://charts.example.com/${name}-${version}.tgz`] })),
+  versions: versions.map((version) => {
+    const served = charts.get(`${name}-${version}.tgz`);
+    return served
+      ? { version, digest: served.digest, urls: [`${chartServer.url}/charts/${name}-${version}.tgz`] }
+      : { version, digest: `sha256:${'0'.repeat(60)}${version.replaceAll('.', '').padStart(4, '0')}`, urls: [`${chartServer.url}/charts/${name}-${version}.tgz`] };
+  }),
 });
 const versionsUpTo = (minor: number) => Array.from({ length: minor + 1 }, (_, i) => `1.${minor - i}.0`);
 /** Profile i uses packs i, i+1, … (mod catalogue): each pack is used by profiles × perProfile / catalogue profiles. */
@@ -49,6 +77,8 @@ async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 60
 
 async function main(): Promise<void> {
   const cp = await startControlPlane({ log: () => {} });
+  chartServer = await startServer();
+  for (let p = 0; p < catalogue; p++) for (const v of ['1.19.0', '1.20.0']) await serveChart(`pack-${p}`, v);
   const kc = new KubeConfig();
   kc.loadFromFile(cp.kubeconfigPath);
   const client = new KubeClient(kc);
@@ -151,6 +181,7 @@ async function main(): Promise<void> {
   } finally {
     await manager?.stop();
     await cp.stop();
+    await chartServer?.close();
   }
 }
 
