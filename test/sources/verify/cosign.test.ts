@@ -20,16 +20,16 @@ import { countingHttp, syncRequest } from '../oci/oci-test-support.js';
 let registry: OciRegistry;
 let key: CosignKeyPair;
 let otherKey: CosignKeyPair;
-let client: OciClient;
 const digests: Record<string, string> = {};
 const BUNDLE_TYPE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
 
+/** A client per use: its timeout is a budget from its creation, and the suite outlasts one on a loaded machine. */
+const client = () => new OciClient({ origin: registry.url, timeoutMs: 60_000, tokens: new TokenService() });
 const chartRef = (version: string) => `${registry.host}/charts/podinfo@${digests[`podinfo:${version}`]}`;
 
 beforeAll(async () => {
   registry = await startOciRegistry({ auth: 'none' });
   [key, otherKey] = await Promise.all([cosignKeyPair(), cosignKeyPair()]);
-  client = new OciClient({ origin: registry.url, timeoutMs: 60_000, tokens: new TokenService() });
   for (const version of ['0.9.0', '1.0.0', '1.1.0', '1.2.0', '1.3.0', '2.0.0', '3.0.0', '3.1.0', '3.2.0', '3.3.0', '3.4.0']) {
     digests[`podinfo:${version}`] = await registry.pushChart({ name: 'podinfo', version }, 'charts');
   }
@@ -70,13 +70,13 @@ const keyId = (pem: Buffer) => {
 /** Pushes a manifest (and its blobs) straight through the distribution API. */
 async function putSignatureManifest(repository: string, tag: string, layers: { payload: Buffer; annotations?: Record<string, string>; mediaType?: string }[]) {
   const config = Buffer.from('{}');
-  const configDigest = await client.pushBlob(repository, config);
+  const configDigest = await client().pushBlob(repository, config);
   const descriptors = [];
   for (const l of layers) {
-    descriptors.push({ mediaType: l.mediaType ?? SIMPLE_SIGNING, size: l.payload.length, digest: await client.pushBlob(repository, l.payload), ...(l.annotations && { annotations: l.annotations }) });
+    descriptors.push({ mediaType: l.mediaType ?? SIMPLE_SIGNING, size: l.payload.length, digest: await client().pushBlob(repository, l.payload), ...(l.annotations && { annotations: l.annotations }) });
   }
   const manifest = { schemaVersion: 2, mediaType: OCI_MANIFEST, config: { mediaType: 'application/vnd.oci.image.config.v1+json', size: 2, digest: configDigest }, layers: descriptors };
-  return client.putManifest(repository, tag, Buffer.from(JSON.stringify(manifest)), OCI_MANIFEST);
+  return client().putManifest(repository, tag, Buffer.from(JSON.stringify(manifest)), OCI_MANIFEST);
 }
 
 describe('cosign signatures (cosign sign --key)', () => {
@@ -132,7 +132,7 @@ describe('cosign signatures (cosign sign --key)', () => {
     // fallback tag, refuses that tag, and passes everything else to the real registry.
     const digest = digests['podinfo:1.1.0']!;
     const fallbackTag = digest.replace(':', '-');
-    const kept = (await client.manifest('charts/podinfo', fallbackTag)).manifest;
+    const kept = (await client().manifest('charts/podinfo', fallbackTag)).manifest;
     const index = JSON.stringify({ ...kept, manifests: kept.manifests!.map((d) => ({ ...d, artifactType: BUNDLE_TYPE })) });
     const front = await startServer({
       routes: {
@@ -209,17 +209,17 @@ describe('cosign signatures: hostile input, bounded with a clear reason', () => 
       messageSignature: { messageDigest: { algorithm: 'SHA2_256', digest: Buffer.from(digest.slice(7), 'hex').toString('base64') }, signature: 'AA==' },
     };
     const bundleManifest = await putSignatureManifest('charts/podinfo', 'garbage-bundle', [{ payload: Buffer.from(JSON.stringify(garbage)), mediaType: BUNDLE_TYPE }]);
-    const bundleSize = (await client.manifest('charts/podinfo', bundleManifest)).manifest;
+    const bundleSize = (await client().manifest('charts/podinfo', bundleManifest)).manifest;
     const descriptor = (d: string, size: number) => ({ mediaType: OCI_MANIFEST, artifactType: BUNDLE_TYPE, digest: d, size });
     const one = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [descriptor(bundleManifest, JSON.stringify(bundleSize).length)] }));
-    await client.putManifest('charts/podinfo', digest.replace(':', '-'), one, OCI_INDEX);
+    await client().putManifest('charts/podinfo', digest.replace(':', '-'), one, OCI_INDEX);
     let v = (await verifications(new OciRegistrySource(), [key.publicKey]))['podinfo@3.3.0']!;
     expect(v.state).toBe('Failed');
     expect(v.reason).toMatch(/^bundle sha256:[0-9a-f]{64}: malformed bundle \(/);
 
     // An index listing 500 "bundles": bounded before any is fetched.
     const many = Array.from({ length: 500 }, () => descriptor(bundleManifest, 10));
-    await client.putManifest('charts/podinfo', digest.replace(':', '-'), Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: many })), OCI_INDEX);
+    await client().putManifest('charts/podinfo', digest.replace(':', '-'), Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: many })), OCI_INDEX);
     v = (await verifications(new OciRegistrySource(), [key.publicKey]))['podinfo@3.3.0']!;
     expect(v).toMatchObject({ state: 'Failed', reason: expect.stringContaining('500 bundles refer to') });
   });
