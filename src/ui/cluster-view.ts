@@ -80,7 +80,7 @@ export class ClusterView {
   }
 
   /** Starts the watches and waits for the first lists; a kind the user may not read reports why instead. */
-  async start(signal?: AbortSignal): Promise<void> {
+  async start(): Promise<void> {
     const all = [this.registries, this.packs, this.profiles];
     for (const informer of all) informer.start();
     const kinds: Kind[] = ['registries', 'packs', 'profiles'];
@@ -90,7 +90,7 @@ export class ClusterView {
           new Promise<void>((resolve) => {
             const done = () => (clearInterval(poll), resolve());
             // A kind that fails (Forbidden) never syncs: its error is the answer.
-            const poll = setInterval(() => (this.errors[kinds[i]!] !== null || signal?.aborted) && done(), 50);
+            const poll = setInterval(() => this.errors[kinds[i]!] !== null && done(), 50);
             void informer.waitForSync().then(done);
           }),
       ),

@@ -152,8 +152,10 @@ export class UiServer {
       case 'GET access':
         return sendJson(req, res, 200, await checkAccess(this.client, url.searchParams.getAll('namespace')));
       case 'POST registries':
+        if (parts.length !== 4 || parts[3] !== 'sync') break;
         return sendJson(req, res, 200, await this.annotate('registry', parts[2], undefined, SYNC_REQUESTED_ANNOTATION));
       case 'POST profiles':
+        if (parts.length !== 5 || parts[4] !== 'update') break;
         return sendJson(req, res, 200, await this.annotate('profile', parts[3], parts[2], UPDATE_REQUESTED_ANNOTATION));
       case 'POST compose': {
         const draft = (await readJson(req)) as Draft;
@@ -161,9 +163,8 @@ export class UiServer {
       }
       case 'POST apply':
         return sendJson(req, res, 200, await this.apply((await readJson(req)) as Draft));
-      default:
-        throw new HttpError(404, `no API ${method} ${path}`);
     }
+    throw new HttpError(404, `no API ${method} ${path}`);
   }
 
   /** Sync now / update now: the annotation the operator acts on, set to the time of the request. */
