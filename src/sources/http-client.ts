@@ -79,6 +79,7 @@ export async function httpGet(url: string, opts: HttpGetOptions = {}): Promise<H
   const timeout = AbortSignal.timeout(timeoutMs);
   const signal = opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout;
   const startedAt = Date.now();
+  let dropped: SourceError | undefined;
   for (let attempt = 0; ; attempt++) {
     ctx.url = url; // follow() moves it along redirects, for messages
     try {
@@ -89,10 +90,12 @@ export async function httpGet(url: string, opts: HttpGetOptions = {}): Promise<H
       // proxy's hiccup: a read is sent once more before the sync fails for it and waits a backoff.
       const left = timeoutMs - (Date.now() - startedAt);
       if (attempt === 0 && (method === 'GET' || method === 'HEAD') && !timeout.aborted && isConnectionDrop(err) && left > 2 * DROP_RETRY_DELAY_MS) {
+        dropped = transportError(ctx, err, false);
         await new Promise((r) => setTimeout(r, DROP_RETRY_DELAY_MS));
         continue;
       }
-      const e = transportError(ctx, err, timeout.aborted);
+      // A resend that only ran out of time says less than the drop that caused it: report the drop.
+      const e = dropped && timeout.aborted ? dropped : transportError(ctx, err, timeout.aborted);
       throw new SourceError(e.reason, redact(e.message, secretsOf(opts.auth)), e.retryAfterMs);
     }
   }

@@ -1,7 +1,8 @@
+import { KubeApiError } from '../../src/controller/kube-client.js';
 import { withSummary } from '../../src/controller/summarize.js';
 
 /** Hooks that record what happened, in order. */
-function recorder(summarizeFails = false) {
+function recorder(summarizeFails: boolean | Error = false) {
   const seen: string[] = [];
   return {
     seen,
@@ -9,7 +10,7 @@ function recorder(summarizeFails = false) {
       unexpected: (err: unknown) => seen.push(`unexpected ${(err as Error).message}`),
       summarize: async () => {
         seen.push('summarize');
-        if (summarizeFails) throw new Error('status write refused');
+        if (summarizeFails) throw summarizeFails instanceof Error ? summarizeFails : new Error('status write refused');
       },
       log: { warn: (fields: object, msg: string) => seen.push(`warn ${msg} ${JSON.stringify(fields)}`) },
       object: { registry: 'charts' },
@@ -39,5 +40,11 @@ describe('withSummary', () => {
     const { seen, hooks } = recorder(true);
     await expect(withSummary(async () => Promise.reject(new Error('boom')), hooks)).rejects.toThrow('boom');
     expect(seen).toEqual(['unexpected boom', 'summarize', 'warn could not write status {"registry":"charts","err":"status write refused"}']);
+  });
+
+  it('is no failure when the object was deleted meanwhile (its status write answers 404)', async () => {
+    const { seen, hooks } = recorder(new KubeApiError(404, 'NotFound', 'packregistries "charts" not found'));
+    await expect(withSummary(async () => 42, hooks)).resolves.toBe(42);
+    expect(seen).toEqual(['summarize']);
   });
 });
