@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import bcrypt from 'bcryptjs';
+import { pack as tarPack } from 'tar-stream';
 import { packageChart, type ChartSpec } from './helm-charts.js';
 import { startServer, type Handler, type TestServer } from './http-server.js';
 import { toolPath } from './tools.js';
@@ -324,9 +325,9 @@ ${authYaml}`);
         if (done.status !== 201) throw new Error(`blob upload to ${repository}: HTTP ${done.status} ${await done.text()}`);
         return { digest, size: body.length };
       };
-      const layer = await put(gzipSync(Buffer.from(`${repository} chart content`)));
       const digests: string[] = [];
       for (const chart of charts) {
+        const layer = await put(await chartArchive(chart));
         const config = await put(Buffer.from(JSON.stringify({ apiVersion: 'v2', type: 'application', ...chart })));
         const manifest = Buffer.from(JSON.stringify({
           schemaVersion: 2,
@@ -399,4 +400,19 @@ async function freePort(): Promise<number> {
   const { port } = server.address() as { port: number };
   await new Promise((r) => server.close(r));
   return port;
+}
+
+/** The values a seeded chart ships: every chart the harness seeds has the same defaults. */
+export const SEEDED_CHART_VALUES = 'replicaCount: 1\n';
+
+/** A real (minimal) chart archive, as `helm package` lays it out: the operator reads its values. */
+async function chartArchive(chart: ChartSpec): Promise<Buffer> {
+  const tar = tarPack();
+  const chartYaml = `apiVersion: v2\nname: ${chart.name}\nversion: ${chart.version}\ntype: application\n`;
+  tar.entry({ name: `${chart.name}/Chart.yaml` }, chartYaml);
+  tar.entry({ name: `${chart.name}/values.yaml` }, SEEDED_CHART_VALUES);
+  tar.finalize();
+  const chunks: Buffer[] = [];
+  for await (const c of tar) chunks.push(c as Buffer);
+  return gzipSync(Buffer.concat(chunks));
 }

@@ -12,7 +12,9 @@ import type { PackRegistry } from '../../src/api/packregistry.js';
 import { getCondition, type Condition } from '../../src/controller/conditions.js';
 import type { RegistryState } from '../../src/resolve/registries.js';
 import { resolveProfile, type PackCatalog, type ResolveResult } from '../../src/resolve/resolve-profile.js';
+import { withEffectiveValues } from '../../src/resolve/values-step.js';
 import type { ChartSpec } from '../harness/helm-charts.js';
+import { SEEDED_CHART_VALUES } from '../harness/oci-registry.js';
 import type { Rng } from './rng.js';
 
 export type ProfileObject = ClusterProfile & KubernetesObject & { metadata: { name: string; namespace: string } };
@@ -150,7 +152,7 @@ export { registryState };
 
 /** What the profile's status must say, computed directly from the catalogue and registries given. */
 export function expectedResolution(profile: ProfileObject, catalog: PackCatalog, registries: readonly RegistryState[]): ResolveResult {
-  return resolveProfile({
+  const result = resolveProfile({
     profile: { spec: profile.spec, namespace: profile.metadata.namespace },
     packs: catalog,
     registries,
@@ -159,6 +161,10 @@ export function expectedResolution(profile: ProfileObject, catalog: PackCatalog,
     lock: profile.status?.resolved,
     updateRequested: false,
   });
+  if (!result.ok) return result;
+  // Every chart the soak publishes (Helm or OCI) ships the same values.yaml; the operator reads it.
+  const contents = new Map(result.resolved.map((r) => [r.name, { kind: 'helm' as const, digest: '', files: { 'values.yaml': SEEDED_CHART_VALUES } }]));
+  return withEffectiveValues(result, { spec: profile.spec, namespace: profile.metadata.namespace, valuesSources: () => undefined, contents });
 }
 
 const json = (v: unknown) => JSON.parse(JSON.stringify(v ?? null));

@@ -26,7 +26,7 @@ import type { RegistryState } from '../../src/resolve/registries.js';
 import type { PackCatalog } from '../../src/resolve/resolve-profile.js';
 import { makeHelmRepository, type ChartSpec } from '../harness/helm-charts.js';
 import { basicAuth, serveDirectory, startServer, status, type Handler, type TestServer } from '../harness/http-server.js';
-import { startOciRegistry, type OciRegistry } from '../harness/oci-registry.js';
+import { SEEDED_CHART_VALUES, startOciRegistry, type OciRegistry } from '../harness/oci-registry.js';
 import { startOperatorProcess, type OperatorProcess } from '../harness/operator-process.js';
 import { startTestCluster, type TestCluster } from '../harness/own-cluster.js';
 import { createTestPki } from '../harness/tls.js';
@@ -1515,7 +1515,7 @@ export async function publishChartAsync(chart: ChartSpec, dir: string): Promise<
   try {
     mkdirSync(join(src, 'templates'));
     writeFileSync(join(src, 'Chart.yaml'), dump({ apiVersion: 'v2', type: 'application', description: `The ${chart.name} chart`, ...chart }));
-    writeFileSync(join(src, 'values.yaml'), 'replicaCount: 1\n');
+    writeFileSync(join(src, 'values.yaml'), SEEDED_CHART_VALUES);
     writeFileSync(join(src, 'templates', 'configmap.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n');
     await execFileAsync(toolPath('helm'), ['package', src, '--destination', staging], { env });
     await execFileAsync(toolPath('helm'), ['repo', 'index', staging, '--merge', join(dir, 'index.yaml')], { env });
