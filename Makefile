@@ -54,7 +54,7 @@ browser: ## Install Debian's chromium for the UI tests when it is missing (apt-g
 	@hack/ensure-chromium.sh
 
 .PHONY: test
-test: build lint tools browser ## Type-check, lint, and run every test against a real local control plane
+test: build lint format-check tools browser ## Type-check, lint, and run every test against a real local control plane
 	@mkdir -p test-results
 	node --experimental-vm-modules node_modules/jest/bin/jest.js --json --outputFile=test-results/jest.json $(JEST_ARGS); \
 	  status=$$?; node hack/test-summary.mjs test-results/jest.json; exit $$status

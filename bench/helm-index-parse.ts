@@ -124,7 +124,9 @@ function main(): void {
   try {
     const input = readInputs(dir);
     const mib = input.bytes.length / 2 ** 20;
-    console.log(`index: ${charts} charts × ${versions} versions, ${mib.toFixed(1)} MiB (JSON ${(input.json.length / 2 ** 20).toFixed(1)} MiB); median of ${RUNS} runs`);
+    console.log(
+      `index: ${charts} charts × ${versions} versions, ${mib.toFixed(1)} MiB (JSON ${(input.json.length / 2 ** 20).toFixed(1)} MiB); median of ${RUNS} runs`,
+    );
     const times: Record<string, number[]> = Object.fromEntries(Object.keys(parsers).map((p) => [p, []]));
     for (let run = 0; run <= RUNS; run++) {
       for (const [name, parse] of Object.entries(parsers)) {

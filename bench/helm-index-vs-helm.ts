@@ -80,7 +80,9 @@ function rowsFor(label: string, file: string, loader: string): BenchRow[] {
 /** The event loop during a parse: the worst lateness of a 5 ms timer, the operator's yielding parse against a blocking one. */
 function loopRow(label: string, file: string): BenchRow {
   const script = fileURLToPath(new URL('./packyard-parse-once.js', import.meta.url));
-  const runs3 = [0, 1, 2].map(() => JSON.parse(execFileSync(process.execPath, [script, file, 'loop'], { encoding: 'utf8' })));
+  const runs3 = [0, 1, 2].map(() =>
+    JSON.parse(execFileSync(process.execPath, [script, file, 'loop'], { encoding: 'utf8' })),
+  );
   const yielding = Math.max(...runs3.map((r) => r.yieldingMs as number));
   const blocking = median(runs3.map((r) => r.blockingMs as number));
   return {
@@ -105,7 +107,10 @@ function main(): void {
       ...rowsFor(`generated, ${charts} charts × ${versions} versions`, generated, loader),
       loopRow('generated index', generated),
     ];
-    printRows(`Helm index parse: Packyard parseHelmIndex vs Helm repo.LoadIndexFile (Go), each run a fresh process`, rows);
+    printRows(
+      `Helm index parse: Packyard parseHelmIndex vs Helm repo.LoadIndexFile (Go), each run a fresh process`,
+      rows,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -44,7 +44,13 @@ async function main(): Promise<void> {
   try {
     const spec = packRegistrySpec.parse({ type: 'helm', url, filter: { prereleases: true } });
     const source = new HelmRepositorySource();
-    const request = { registryName: 'bench', spec, credentials: {}, timeoutMs: 120_000, signal: new AbortController().signal };
+    const request = {
+      registryName: 'bench',
+      spec,
+      credentials: {},
+      timeoutMs: 120_000,
+      signal: new AbortController().signal,
+    };
     await run(helm, ['repo', 'add', 'bench', url], { env: helmEnv });
 
     const cold: number[] = [];
@@ -60,12 +66,22 @@ async function main(): Promise<void> {
       peer.push(p);
     }
     const mib = (index.length / 2 ** 20).toFixed(1);
-    console.log(`index: ${charts} charts × ${versions} versions, ${mib} MiB; median of ${runs} runs, same machine, same run`);
+    console.log(
+      `index: ${charts} charts × ${versions} versions, ${mib} MiB; median of ${runs} runs, same machine, same run`,
+    );
     const peerMs = median(peer);
     console.table([
       { what: 'helm repo update (peer: fetch + load index)', 'median ms': Math.round(peerMs), 'vs peer': '1.00×' },
-      { what: 'packyard sync, full (fetch + parse + filter)', 'median ms': Math.round(median(cold)), 'vs peer': `${(median(cold) / peerMs).toFixed(2)}×` },
-      { what: 'packyard sync, unchanged (conditional GET 304)', 'median ms': Math.round(median(conditional)), 'vs peer': `${(median(conditional) / peerMs).toFixed(3)}×` },
+      {
+        what: 'packyard sync, full (fetch + parse + filter)',
+        'median ms': Math.round(median(cold)),
+        'vs peer': `${(median(cold) / peerMs).toFixed(2)}×`,
+      },
+      {
+        what: 'packyard sync, unchanged (conditional GET 304)',
+        'median ms': Math.round(median(conditional)),
+        'vs peer': `${(median(conditional) / peerMs).toFixed(3)}×`,
+      },
     ]);
   } finally {
     server.close();

@@ -51,7 +51,9 @@ async function bareNodeKiB(): Promise<number> {
   try {
     await waitFor('a bare node process', () => child.pid !== undefined);
     await new Promise((r) => setTimeout(r, 1000)); // let it finish starting before sampling
-    return await settledRssKiB(() => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1]));
+    return await settledRssKiB(() =>
+      Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1]),
+    );
   } finally {
     child.kill('SIGKILL');
   }
@@ -72,8 +74,11 @@ async function oneRun(cluster: TestCluster, serverUrl: string, run: number): Pro
       'the registry to sync',
       async () => {
         const r = await cluster.client.get<KubernetesObject & { status?: Record<string, unknown> }>(PACKREGISTRY, name);
-        const ready = (r.status?.conditions as { type: string; status: string; reason: string }[] | undefined)?.find((c) => c.type === 'Ready');
-        if (ready?.status === 'False' && ready.reason !== 'Progressing') throw new Error(`sync failed: ${JSON.stringify(r.status)}`);
+        const ready = (r.status?.conditions as { type: string; status: string; reason: string }[] | undefined)?.find(
+          (c) => c.type === 'Ready',
+        );
+        if (ready?.status === 'False' && ready.reason !== 'Progressing')
+          throw new Error(`sync failed: ${JSON.stringify(r.status)}`);
         return ready?.status === 'True' ? r : undefined;
       },
       300_000,
@@ -81,7 +86,9 @@ async function oneRun(cluster: TestCluster, serverUrl: string, run: number): Pro
     );
     const packs = Number(registry.status?.packCount ?? 0);
     const synced = await settledRssKiB(() => operator.rssKiB());
-    console.log(`run ${run + 1}: idle ${mib(idle).toFixed(1)} MiB; after syncing ${packs} packs ${mib(synced).toFixed(1)} MiB`);
+    console.log(
+      `run ${run + 1}: idle ${mib(idle).toFixed(1)} MiB; after syncing ${packs} packs ${mib(synced).toFixed(1)} MiB`,
+    );
     return { idle, synced };
   } finally {
     await operator.stop('SIGKILL');
@@ -91,7 +98,10 @@ async function oneRun(cluster: TestCluster, serverUrl: string, run: number): Pro
 async function main(): Promise<void> {
   const index = largestIndex();
   const server = await startServer({
-    routes: { '/charts/index.yaml': (_req, res) => void res.writeHead(200, { 'Content-Type': 'application/x-yaml' }).end(index.bytes) },
+    routes: {
+      '/charts/index.yaml': (_req, res) =>
+        void res.writeHead(200, { 'Content-Type': 'application/x-yaml' }).end(index.bytes),
+    },
   });
   try {
     const results: { idle: number; synced: number; bare: number }[] = [];
@@ -126,7 +136,10 @@ async function main(): Promise<void> {
         met: mib(synced) <= SYNCED_GOAL_MIB,
       },
     ];
-    printRows(`operator RSS (VmRSS), median of ${runs} runs, each a fresh operator process on one real apiserver`, rows);
+    printRows(
+      `operator RSS (VmRSS), median of ${runs} runs, each a fresh operator process on one real apiserver`,
+      rows,
+    );
   } finally {
     await server.close();
   }

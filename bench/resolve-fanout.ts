@@ -21,7 +21,9 @@ import { applyCrdsFromDir } from '../src/local/crds.js';
 import { registerReconcilers } from '../src/reconcilers/register.js';
 import { printRows, ratio } from './table.js';
 
-const [profiles = 1000, perProfile = 10, catalogue = 50, workers = DEFAULT_CONCURRENT_RECONCILES] = process.argv.slice(2).map(Number);
+const [profiles = 1000, perProfile = 10, catalogue = 50, workers = DEFAULT_CONCURRENT_RECONCILES] = process.argv
+  .slice(2)
+  .map(Number);
 const REGISTRY = 'bench';
 const CHANGED = 'pack-7';
 
@@ -54,7 +56,11 @@ const packSpec = (name: string, versions: string[]): Pack['spec'] => ({
     const served = charts.get(`${name}-${version}.tgz`);
     return served
       ? { version, digest: served.digest, urls: [`${chartServer.url}/charts/${name}-${version}.tgz`] }
-      : { version, digest: `sha256:${'0'.repeat(60)}${version.replaceAll('.', '').padStart(4, '0')}`, urls: [`${chartServer.url}/charts/${name}-${version}.tgz`] };
+      : {
+          version,
+          digest: `sha256:${'0'.repeat(60)}${version.replaceAll('.', '').padStart(4, '0')}`,
+          urls: [`${chartServer.url}/charts/${name}-${version}.tgz`],
+        };
   }),
 });
 const versionsUpTo = (minor: number) => Array.from({ length: minor + 1 }, (_, i) => `1.${minor - i}.0`);
@@ -62,7 +68,9 @@ const versionsUpTo = (minor: number) => Array.from({ length: minor + 1 }, (_, i)
 const packsOf = (i: number) => Array.from({ length: perProfile }, (_, k) => `pack-${(i + k) % catalogue}`);
 
 async function patchCount(manager: Manager): Promise<number> {
-  const metric = (await manager.metrics.registry.getMetricsAsJSON()).find((m) => m.name === 'rest_client_requests_total');
+  const metric = (await manager.metrics.registry.getMetricsAsJSON()).find(
+    (m) => m.name === 'rest_client_requests_total',
+  );
   return (metric?.values ?? []).filter((v) => v.labels.method === 'PATCH').reduce((n, v) => n + v.value, 0);
 }
 
@@ -86,35 +94,88 @@ async function main(): Promise<void> {
   try {
     await applyCrdsFromDir(kc, `${repoRoot()}/crds`);
     // A registry that is ready and suspended: the catalogue below is written directly, as if synced.
-    await client.create(PACKREGISTRY, { apiVersion: 'packyard.io/v1alpha1', kind: 'PackRegistry', metadata: { name: REGISTRY }, spec: { type: 'helm', url: 'https://charts.example.com', default: true, suspend: true } } as never);
+    await client.create(PACKREGISTRY, {
+      apiVersion: 'packyard.io/v1alpha1',
+      kind: 'PackRegistry',
+      metadata: { name: REGISTRY },
+      spec: { type: 'helm', url: 'https://charts.example.com', default: true, suspend: true },
+    } as never);
     const registry = await client.get<KubernetesObject>(PACKREGISTRY, REGISTRY);
-    await client.mergePatch(PACKREGISTRY, REGISTRY, undefined, { status: { lastSyncTime: new Date().toISOString().replace(/\.\d+Z/, 'Z'), conditions: [{ type: 'Ready', status: 'True', reason: 'Synced', message: 'bench', lastTransitionTime: new Date().toISOString().replace(/\.\d+Z/, 'Z') }] } }, 'status');
-    const owner = { apiVersion: 'packyard.io/v1alpha1', kind: 'PackRegistry', name: REGISTRY, uid: registry.metadata!.uid!, controller: true };
+    await client.mergePatch(
+      PACKREGISTRY,
+      REGISTRY,
+      undefined,
+      {
+        status: {
+          lastSyncTime: new Date().toISOString().replace(/\.\d+Z/, 'Z'),
+          conditions: [
+            {
+              type: 'Ready',
+              status: 'True',
+              reason: 'Synced',
+              message: 'bench',
+              lastTransitionTime: new Date().toISOString().replace(/\.\d+Z/, 'Z'),
+            },
+          ],
+        },
+      },
+      'status',
+    );
+    const owner = {
+      apiVersion: 'packyard.io/v1alpha1',
+      kind: 'PackRegistry',
+      name: REGISTRY,
+      uid: registry.metadata!.uid!,
+      controller: true,
+    };
     for (let p = 0; p < catalogue; p++) {
       const name = `pack-${p}`;
-      await client.create(PACK, { apiVersion: 'packyard.io/v1alpha1', kind: 'Pack', metadata: { name: `${REGISTRY}.${name}`, labels: { 'packyard.io/registry': REGISTRY, 'packyard.io/pack': name }, ownerReferences: [owner] }, spec: packSpec(name, versionsUpTo(19)) } as never);
+      await client.create(PACK, {
+        apiVersion: 'packyard.io/v1alpha1',
+        kind: 'Pack',
+        metadata: {
+          name: `${REGISTRY}.${name}`,
+          labels: { 'packyard.io/registry': REGISTRY, 'packyard.io/pack': name },
+          ownerReferences: [owner],
+        },
+        spec: packSpec(name, versionsUpTo(19)),
+      } as never);
     }
     const createStart = performance.now();
     // Created a few at a time: one by one, 1,000 creates took longer than what is measured.
     const createProfile = (i: number) =>
       client.create(CLUSTERPROFILE, {
-        apiVersion: 'packyard.io/v1alpha1', kind: 'ClusterProfile', metadata: { name: `profile-${i}`, namespace: 'default' },
+        apiVersion: 'packyard.io/v1alpha1',
+        kind: 'ClusterProfile',
+        metadata: { name: `profile-${i}`, namespace: 'default' },
         spec: { type: 'add-on', packs: packsOf(i).map((name) => ({ name, layer: 'addon', version: '^1' })) },
       } as never);
-    for (let i = 0; i < profiles; i += 16) await Promise.all(Array.from({ length: Math.min(16, profiles - i) }, (_, k) => createProfile(i + k)));
-    console.log(`created ${catalogue} Packs (20 versions each) and ${profiles} profiles × ${perProfile} packs in ${Math.round(performance.now() - createStart)} ms`);
+    for (let i = 0; i < profiles; i += 16)
+      await Promise.all(Array.from({ length: Math.min(16, profiles - i) }, (_, k) => createProfile(i + k)));
+    console.log(
+      `created ${catalogue} Packs (20 versions each) and ${profiles} profiles × ${perProfile} packs in ${Math.round(performance.now() - createStart)} ms`,
+    );
 
     // Read from the operator's own informer cache (fed by the watch): polling the apiserver for 1000
     // profiles every 50 ms would load the very apiserver and event loop being measured.
     const list = async () => manager!.informer<ClusterProfile & KubernetesObject>(CLUSTERPROFILE).list();
     const lockOf = (p: ClusterProfile) => p.status?.resolved?.find((r) => r.name === CHANGED)?.version;
-    manager = new Manager({ kubeConfig: kc, namespace: 'default', log: createLogger({ level: 'error', name: 'bench' }), metricsBindAddress: '0', probeBindAddress: '0', concurrentReconciles: workers });
+    manager = new Manager({
+      kubeConfig: kc,
+      namespace: 'default',
+      log: createLogger({ level: 'error', name: 'bench' }),
+      metricsBindAddress: '0',
+      probeBindAddress: '0',
+      concurrentReconciles: workers,
+    });
     registerReconcilers(manager);
     const loopDelay = monitorEventLoopDelay({ resolution: 10 });
     loopDelay.enable();
     const startAt = performance.now();
     await manager.start();
-    const initialMs = await until('every profile resolved', async () => (await list()).every((p) => p.status?.resolved?.length === perProfile));
+    const initialMs = await until('every profile resolved', async () =>
+      (await list()).every((p) => p.status?.resolved?.length === perProfile),
+    );
     const initialMsTotal = performance.now() - startAt;
     loopDelay.disable();
     const eventsPending = manager.events.pending;
@@ -125,7 +186,10 @@ async function main(): Promise<void> {
     const patchesBefore = await patchCount(manager);
     const pack = await client.get<Pack & KubernetesObject>(PACK, `${REGISTRY}.${CHANGED}`);
     await client.update(PACK, { ...pack, spec: packSpec(CHANGED, versionsUpTo(20)) } as never);
-    const fanOutMs = await until('every affected profile updated', async () => (await list()).filter((p) => lockOf(p) === '1.20.0').length === affected);
+    const fanOutMs = await until(
+      'every affected profile updated',
+      async () => (await list()).filter((p) => lockOf(p) === '1.20.0').length === affected,
+    );
     await new Promise((r) => setTimeout(r, 2_000));
     const writes = (await patchCount(manager)) - patchesBefore;
     const statuses = (await list()).map((p) => ({ name: p.metadata!.name!, status: p.status! }));
@@ -136,48 +200,59 @@ async function main(): Promise<void> {
     const later = new Date(Date.now() + 3_600_000).toISOString().replace(/\.\d+Z/, 'Z');
     const peerStart = performance.now();
     let next = 0;
-    await Promise.all(Array.from({ length: workers }, async () => {
-      for (let i = next++; i < statuses.length; i = next++) {
-        const { name, status } = statuses[i]!;
-        await client.mergePatch(CLUSTERPROFILE, name, 'default', { status: { ...status, lastResolvedTime: later } }, 'status');
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: workers }, async () => {
+        for (let i = next++; i < statuses.length; i = next++) {
+          const { name, status } = statuses[i]!;
+          await client.mergePatch(
+            CLUSTERPROFILE,
+            name,
+            'default',
+            { status: { ...status, lastResolvedTime: later } },
+            'status',
+          );
+        }
+      }),
+    );
     const peerMs = performance.now() - peerStart;
     const loopP99Ms = loopDelay.percentile(99) / 1e6;
-    printRows(`Resolution: ${profiles} profiles × ${perProfile} packs, ${workers} workers; caches synced, then ${Math.round(initialMs)} ms to resolve; ${eventsPending} events still queued then, written after`, [
-      {
-        what: `initial resolution, ${profiles} profiles × ${perProfile} packs (peer: the same status PATCHes, bare client)`,
-        measured: `${Math.round(initialMsTotal)} ms`,
-        peer: `${Math.round(peerMs)} ms`,
-        ratio: ratio(initialMsTotal, peerMs),
-        goal: '≤ 4000 ms',
-        met: initialMsTotal <= 4000,
-      },
-      {
-        what: `event-loop delay p99 while ${profiles} profiles converge (this process)`,
-        measured: `${loopP99Ms.toFixed(1)} ms`,
-        peer: '—',
-        ratio: ratio(loopP99Ms, 100),
-        goal: '≤ 100 ms',
-        met: loopP99Ms <= 100,
-      },
-      {
-        what: `one Pack change → ${affected} affected profiles updated`,
-        measured: `${Math.round(fanOutMs)} ms`,
-        peer: '—',
-        ratio: ratio(fanOutMs, 5000),
-        goal: '≤ 5000 ms',
-        met: fanOutMs <= 5000,
-      },
-      {
-        what: 'status writes (PATCH) for that change',
-        measured: `${writes}`,
-        peer: `${affected} affected`,
-        ratio: ratio(writes, affected),
-        goal: '= 1.00×',
-        met: writes === affected,
-      },
-    ]);
+    printRows(
+      `Resolution: ${profiles} profiles × ${perProfile} packs, ${workers} workers; caches synced, then ${Math.round(initialMs)} ms to resolve; ${eventsPending} events still queued then, written after`,
+      [
+        {
+          what: `initial resolution, ${profiles} profiles × ${perProfile} packs (peer: the same status PATCHes, bare client)`,
+          measured: `${Math.round(initialMsTotal)} ms`,
+          peer: `${Math.round(peerMs)} ms`,
+          ratio: ratio(initialMsTotal, peerMs),
+          goal: '≤ 4000 ms',
+          met: initialMsTotal <= 4000,
+        },
+        {
+          what: `event-loop delay p99 while ${profiles} profiles converge (this process)`,
+          measured: `${loopP99Ms.toFixed(1)} ms`,
+          peer: '—',
+          ratio: ratio(loopP99Ms, 100),
+          goal: '≤ 100 ms',
+          met: loopP99Ms <= 100,
+        },
+        {
+          what: `one Pack change → ${affected} affected profiles updated`,
+          measured: `${Math.round(fanOutMs)} ms`,
+          peer: '—',
+          ratio: ratio(fanOutMs, 5000),
+          goal: '≤ 5000 ms',
+          met: fanOutMs <= 5000,
+        },
+        {
+          what: 'status writes (PATCH) for that change',
+          measured: `${writes}`,
+          peer: `${affected} affected`,
+          ratio: ratio(writes, affected),
+          goal: '= 1.00×',
+          met: writes === affected,
+        },
+      ],
+    );
   } finally {
     await manager?.stop();
     await cp.stop();

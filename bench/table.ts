@@ -27,12 +27,9 @@ export function printRows(title: string, rows: readonly BenchRow[]): string {
   const cells = rows.map((r) => [r.what, r.measured, r.peer, r.ratio, r.goal, r.met ? 'yes' : 'NO']);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   const line = (c: string[]) => `| ${c.map((s, i) => s.padEnd(widths[i]!)).join(' | ')} |`;
-  const text = [
-    title,
-    line(header),
-    `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
-    ...cells.map(line),
-  ].join('\n');
+  const text = [title, line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...cells.map(line)].join(
+    '\n',
+  );
   console.log(text);
   return text;
 }

@@ -34,10 +34,16 @@ async function measure(sync: () => Promise<unknown>, counter: { n: number }): Pr
   return { ms: performance.now() - start, requests: counter.n - before };
 }
 
-function request(spec: Partial<PackRegistrySpec> & { url: string; type: 'helm' | 'oci' }, verify?: SyncRequest['credentials']['verify']): SyncRequest {
+function request(
+  spec: Partial<PackRegistrySpec> & { url: string; type: 'helm' | 'oci' },
+  verify?: SyncRequest['credentials']['verify'],
+): SyncRequest {
   return {
     registryName: 'bench',
-    spec: { ...spec, ...(verify && { verify: { provider: verify.provider, secretRef: { name: 'k' } } }) } as PackRegistrySpec,
+    spec: {
+      ...spec,
+      ...(verify && { verify: { provider: verify.provider, secretRef: { name: 'k' } } }),
+    } as PackRegistrySpec,
     credentials: verify ? { verify } : {},
     previous: {},
     timeoutMs: 600_000,
@@ -77,7 +83,8 @@ async function costRows(
     cold.push(c);
     warm.push(w);
   }
-  const per = (xs: Measure[], base: Measure[], f: (m: Measure) => number) => (median(xs.map(f)) - median(base.map(f))) / versions;
+  const per = (xs: Measure[], base: Measure[], f: (m: Measure) => number) =>
+    (median(xs.map(f)) - median(base.map(f))) / versions;
   const coldMs = per(cold, coldBase, (m) => m.ms);
   const warmMs = per(warm, warmBase, (m) => m.ms);
   return [
@@ -114,9 +121,13 @@ async function main(): Promise<void> {
     const key = await cosignKeyPair();
     const keys = demoKeys(mkdtempSync(join(tmpdir(), 'packyard-bench-keys-')));
     const client = new OciClient({ origin: registry.url, timeoutMs: 60_000, tokens: new TokenService() });
-    const digests = await registry.seedCharts('charts/bench', Array.from({ length: versions }, (_, i) => ({ name: 'bench', version: `1.0.${i}` })));
+    const digests = await registry.seedCharts(
+      'charts/bench',
+      Array.from({ length: versions }, (_, i) => ({ name: 'bench', version: `1.0.${i}` })),
+    );
     for (const [i, digest] of digests.entries()) {
-      if (i % 2 === 0) await signLikeCosign(client, 'charts/bench', `${registry.host}/charts/bench`, digest, keys.privateKey);
+      if (i % 2 === 0)
+        await signLikeCosign(client, 'charts/bench', `${registry.host}/charts/bench`, digest, keys.privateKey);
       else await cosignSign(`${registry.host}/charts/bench@${digest}`, key, 'bundle');
     }
     const pubs = { 'demo.pub': Buffer.from(keys.publicKeyPem), 'cosign.pub': key.publicKey };
@@ -124,7 +135,15 @@ async function main(): Promise<void> {
     const pubPath = join(mkdtempSync(join(tmpdir(), 'packyard-bench-pub-')), 'demo.pub');
     writeFileSync(pubPath, keys.publicKeyPem);
     const reference = await timeOf(() =>
-      cosign(['verify', '--key', pubPath, '--insecure-ignore-tlog=true', '--allow-http-registry', '--allow-insecure-registry', `${registry.host}/charts/bench@${digests[0]}`]),
+      cosign([
+        'verify',
+        '--key',
+        pubPath,
+        '--insecure-ignore-tlog=true',
+        '--allow-http-registry',
+        '--allow-insecure-registry',
+        `${registry.host}/charts/bench@${digests[0]}`,
+      ]),
     );
     rows.push(
       ...(await costRows(
@@ -140,7 +159,8 @@ async function main(): Promise<void> {
     // Helm: every chart signed with helm package --sign.
     const signer = await gpgKey('Bench Signer <bench@packyard.test>');
     const dir = mkdtempSync(join(tmpdir(), 'packyard-bench-prov-'));
-    for (let i = 0; i < versions; i++) packageChart({ name: 'bench', version: `1.0.${i}` }, dir, { key: signer.name, keyring: signer.secring });
+    for (let i = 0; i < versions; i++)
+      packageChart({ name: 'bench', version: `1.0.${i}` }, dir, { key: signer.name, keyring: signer.secring });
     reindex(dir);
     const server = await startServer({ routes: { '/charts/': serveDirectory(dir, '/charts/') } });
     try {

@@ -5,7 +5,9 @@ try {
   await import('../build/src/cli/main.js');
 } catch (err) {
   if (err?.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes('build/src/cli/main.js')) {
-    process.stderr.write('error: packyard is not built yet: run `make build` (or `npm install && npm run build`) first\n');
+    process.stderr.write(
+      'error: packyard is not built yet: run `make build` (or `npm install && npm run build`) first\n',
+    );
     process.exit(2);
   }
   throw err;

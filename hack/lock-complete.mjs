@@ -16,13 +16,17 @@ function problems() {
   } catch (err) {
     return [`package-lock.json cannot be read: ${err.message}`];
   }
-  if (!(lock.lockfileVersion >= 2) || !lock.packages) return [`package-lock.json has lockfileVersion ${lock.lockfileVersion}; npm ci needs 2 or 3`];
+  if (!(lock.lockfileVersion >= 2) || !lock.packages)
+    return [`package-lock.json has lockfileVersion ${lock.lockfileVersion}; npm ci needs 2 or 3`];
   const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
   const out = [];
   const root = lock.packages[''] ?? {};
   for (const field of ['dependencies', 'devDependencies', 'optionalDependencies']) {
     for (const [name, range] of Object.entries(pkg[field] ?? {})) {
-      if (root[field]?.[name] !== range) out.push(`package.json's ${field} ${name}@${range} is not what the lock records (${root[field]?.[name] ?? 'nothing'})`);
+      if (root[field]?.[name] !== range)
+        out.push(
+          `package.json's ${field} ${name}@${range} is not what the lock records (${root[field]?.[name] ?? 'nothing'})`,
+        );
     }
   }
   // Node's resolution: from a package's own node_modules up to the top level.
@@ -34,7 +38,10 @@ function problems() {
   };
   for (const [path, entry] of Object.entries(lock.packages)) {
     for (const name of Object.keys(entry.optionalDependencies ?? {})) {
-      if (!resolves(path, name)) out.push(`${name} (an optional dependency of ${path.replace(/^.*node_modules\//, '') || 'the project'}) is missing`);
+      if (!resolves(path, name))
+        out.push(
+          `${name} (an optional dependency of ${path.replace(/^.*node_modules\//, '') || 'the project'}) is missing`,
+        );
     }
   }
   return out;

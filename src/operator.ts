@@ -108,7 +108,8 @@ function parseBytes(text: string): number {
 
 function parseConcurrent(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 256) throw new Error(`--concurrent must be a whole number from 1 to 256, got "${value}"`);
+  if (!Number.isInteger(n) || n < 1 || n > 256)
+    throw new Error(`--concurrent must be a whole number from 1 to 256, got "${value}"`);
   return n;
 }
 
@@ -122,7 +123,10 @@ function parseLevel(level: string): Level {
  * Runs a manager with the given reconcilers until SIGTERM/SIGINT: then it stops taking work,
  * lets in-flight reconciles finish within the grace period, releases the lease and exits.
  */
-export async function runOperator(flags: OperatorFlags, register: (manager: Manager, flags: OperatorFlags) => void): Promise<void> {
+export async function runOperator(
+  flags: OperatorFlags,
+  register: (manager: Manager, flags: OperatorFlags) => void,
+): Promise<void> {
   const log = createLogger({ level: flags.logLevel, name: 'packyard' });
   let manager: Manager;
   try {

@@ -9,6 +9,8 @@ describe('operator flags', () => {
   });
 
   it.each(['0', '-4', '2.5', 'many', '1000'])('refuses --concurrent %s', (value) => {
-    expect(() => parseOperatorFlags([`--concurrent=${value}`], {})).toThrow(`--concurrent must be a whole number from 1 to 256, got "${value}"`);
+    expect(() => parseOperatorFlags([`--concurrent=${value}`], {})).toThrow(
+      `--concurrent must be a whole number from 1 to 256, got "${value}"`,
+    );
   });
 });

@@ -32,14 +32,14 @@ export const CLUSTERPROFILE_REASONS = [
     reason: 'RegistryNotReady',
     stalls: false,
     retry: 'retried when the registry changes',
-    doc: 'A registry the profile uses does not exist or is not `Ready`; the message quotes the registry\'s own reason.',
-    fix: 'Fix the registry (table above) or the pack\'s `registry` name. The profile resolves once the registry syncs.',
+    doc: "A registry the profile uses does not exist or is not `Ready`; the message quotes the registry's own reason.",
+    fix: "Fix the registry (table above) or the pack's `registry` name. The profile resolves once the registry syncs.",
   },
   {
     reason: 'PackNotFound',
     stalls: true,
-    doc: 'The registry\'s catalogue has no pack `chart` (defaults to `name`); the message offers close names.',
-    fix: 'Fix `chart`/`name`, or the registry\'s `spec.filter.include`/`exclude`, which may have dropped it.',
+    doc: "The registry's catalogue has no pack `chart` (defaults to `name`); the message offers close names.",
+    fix: "Fix `chart`/`name`, or the registry's `spec.filter.include`/`exclude`, which may have dropped it.",
   },
   {
     reason: 'NoMatchingVersion',
@@ -57,13 +57,13 @@ export const CLUSTERPROFILE_REASONS = [
     reason: 'VerificationFailed',
     stalls: true,
     doc:
-      'Versions match `version`, but the profile\'s `spec.verification` refuses each of them: `Required` takes only ' +
+      "Versions match `version`, but the profile's `spec.verification` refuses each of them: `Required` takes only " +
       'versions whose registry verified their signature (`verification.state: Verified` on the Pack), `IfPresent` ' +
       '(the default) refuses `Failed` ones (a signature that does not verify: another key, another digest, a ' +
       're-pushed tag, a tampered archive, an expired key). The lock is kept. The message names the newest matches, ' +
       'each with its state and reason, and says when the registry verifies nothing (`spec.verify` unset).',
     fix:
-      'Sign the version (`cosign sign --key …`, `helm package --sign`) or give the registry the signer\'s key in ' +
+      "Sign the version (`cosign sign --key …`, `helm package --sign`) or give the registry the signer's key in " +
       '`spec.verify.secretRef`; `packyard verify PACK@VERSION -r …` explains one version. To accept unsigned ' +
       'versions, use `IfPresent`.',
   },
@@ -71,9 +71,9 @@ export const CLUSTERPROFILE_REASONS = [
     reason: 'IncompatibleKubeVersion',
     stalls: true,
     doc:
-      'A chosen chart\'s `kubeVersion` does not admit the version of the profile\'s `k8s` pack (or is not a valid ' +
+      "A chosen chart's `kubeVersion` does not admit the version of the profile's `k8s` pack (or is not a valid " +
       'range); the message names versions that would fit.',
-    fix: 'Pin the pack to a compatible version, or change the `k8s` pack\'s version.',
+    fix: "Pin the pack to a compatible version, or change the `k8s` pack's version.",
   },
   {
     reason: 'DependencyNotMet',
@@ -118,12 +118,12 @@ export const CLUSTERPROFILE_REASONS = [
     doc:
       '`values` is not a YAML map (or is too large), or a `valuesFrom` ConfigMap/Secret or key is missing. A Secret ' +
       'the operator may not read is reported as forbidden (403), with the ClusterRole to bind. Or the effective ' +
-      'values ([values.md](values.md)) break the chart\'s `values.schema.json` (or a subchart\'s, under its key) or ' +
-      'the Palette pack\'s `schema.yaml`: the message gives the pack, the JSON path, the problem and the rule ' +
+      "values ([values.md](values.md)) break the chart's `values.schema.json` (or a subchart's, under its key) or " +
+      "the Palette pack's `schema.yaml`: the message gives the pack, the JSON path, the problem and the rule " +
       '(`values.schema.json of web: properties.replicaCount.minimum`, `schema.yaml: format ${number}`). Or ' +
       '`presets` names a preset the pack does not have, or two of one group.',
     fix:
-      'Fix the YAML; create the ConfigMap/Secret in the **profile\'s** namespace with the key (`valuesKey`, default ' +
+      "Fix the YAML; create the ConfigMap/Secret in the **profile's** namespace with the key (`valuesKey`, default " +
       '`values.yaml`), or set `optional: true`. For Secrets, grant read access first ' +
       '([deploy.md](deploy.md#valuesfrom-secrets)). Fix the value at the path the message names ' +
       '(`packyard values CHART@VERSION -r … --schema` prints the schema). Then touch the profile.',

@@ -18,7 +18,13 @@ import {
   type Layer,
 } from './common.js';
 
-import { CLUSTERPROFILE_KIND, MAX_MANIFESTS, MAX_PACKS, MAX_VALUES_BYTES, UPDATE_REQUESTED_ANNOTATION } from './names.js';
+import {
+  CLUSTERPROFILE_KIND,
+  MAX_MANIFESTS,
+  MAX_PACKS,
+  MAX_VALUES_BYTES,
+  UPDATE_REQUESTED_ANNOTATION,
+} from './names.js';
 
 export {
   CLUSTERPROFILE_KIND,
@@ -80,62 +86,66 @@ export const inlineManifest = z.object({
 });
 export type InlineManifest = z.infer<typeof inlineManifest>;
 
-export const profilePack = withRules(z.object({
-  name: z
-    .string()
-    .min(1)
-    .max(253)
-    .regex(/^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?$/)
-    .describe('Name of the pack in the profile; unique within it.'),
-  layer: layer.describe('Layer of the stack: kernel, os, k8s, cni, csi or addon.'),
-  registry: dnsSubdomain.optional().describe('PackRegistry to take the pack from; the default registry when unset.'),
-  chart: z.string().min(1).max(253).optional().describe('Chart or pack name in the registry; defaults to name.'),
-  // Optional here; the pack-level rules below require it for a registry pack and forbid it for a manifest pack.
-  version: versionExpression.optional(),
-  values: z.string().max(MAX_VALUES_BYTES).optional().describe('Values for the pack, as a YAML map.'),
-  valuesFrom: z
-    .array(valuesReference)
-    .max(16)
-    .optional()
-    .describe('ConfigMap or Secret keys holding values, merged in order before values.'),
-  presets: z
-    .array(z.string().min(1).max(253))
-    .max(16)
-    .meta({ 'x-kubernetes-list-type': 'set' })
-    .optional()
-    .describe(
-      "Palette presets to apply (names from the pack's presets.yaml), at most one per preset group; applied to the pack's defaults before valuesFrom and values.",
-    ),
-  manifests: z
-    .array(inlineManifest)
-    .min(1)
-    .max(MAX_MANIFESTS)
-    .superRefine(uniqueNames)
-    .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] })
-    .optional()
-    .describe(
-      'Manifests carried in the profile instead of a registry chart (a manifest pack, like a Palette manifest layer); resolved to the sha256 of their content.',
-    ),
-}), [
-  {
-    cel: 'has(self.manifests) || has(self.version)',
-    message: 'a pack needs a version (a registry chart) or manifests',
-    fieldPath: '.version',
-    holds: (p) => p.manifests !== undefined || p.version !== undefined,
-  },
-  {
-    cel: '!has(self.manifests) || (!has(self.registry) && !has(self.chart) && !has(self.version))',
-    message: 'a manifest pack takes no registry, chart or version: it is resolved from its manifests alone',
-    fieldPath: '.manifests',
-    holds: (p) => p.manifests === undefined || (p.registry === undefined && p.chart === undefined && p.version === undefined),
-  },
-  {
-    cel: '!has(self.manifests) || !has(self.presets)',
-    message: 'a manifest pack has no presets: presets belong to Palette packs',
-    fieldPath: '.presets',
-    holds: (p) => p.manifests === undefined || p.presets === undefined,
-  },
-]);
+export const profilePack = withRules(
+  z.object({
+    name: z
+      .string()
+      .min(1)
+      .max(253)
+      .regex(/^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?$/)
+      .describe('Name of the pack in the profile; unique within it.'),
+    layer: layer.describe('Layer of the stack: kernel, os, k8s, cni, csi or addon.'),
+    registry: dnsSubdomain.optional().describe('PackRegistry to take the pack from; the default registry when unset.'),
+    chart: z.string().min(1).max(253).optional().describe('Chart or pack name in the registry; defaults to name.'),
+    // Optional here; the pack-level rules below require it for a registry pack and forbid it for a manifest pack.
+    version: versionExpression.optional(),
+    values: z.string().max(MAX_VALUES_BYTES).optional().describe('Values for the pack, as a YAML map.'),
+    valuesFrom: z
+      .array(valuesReference)
+      .max(16)
+      .optional()
+      .describe('ConfigMap or Secret keys holding values, merged in order before values.'),
+    presets: z
+      .array(z.string().min(1).max(253))
+      .max(16)
+      .meta({ 'x-kubernetes-list-type': 'set' })
+      .optional()
+      .describe(
+        "Palette presets to apply (names from the pack's presets.yaml), at most one per preset group; applied to the pack's defaults before valuesFrom and values.",
+      ),
+    manifests: z
+      .array(inlineManifest)
+      .min(1)
+      .max(MAX_MANIFESTS)
+      .superRefine(uniqueNames)
+      .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] })
+      .optional()
+      .describe(
+        'Manifests carried in the profile instead of a registry chart (a manifest pack, like a Palette manifest layer); resolved to the sha256 of their content.',
+      ),
+  }),
+  [
+    {
+      cel: 'has(self.manifests) || has(self.version)',
+      message: 'a pack needs a version (a registry chart) or manifests',
+      fieldPath: '.version',
+      holds: (p) => p.manifests !== undefined || p.version !== undefined,
+    },
+    {
+      cel: '!has(self.manifests) || (!has(self.registry) && !has(self.chart) && !has(self.version))',
+      message: 'a manifest pack takes no registry, chart or version: it is resolved from its manifests alone',
+      fieldPath: '.manifests',
+      holds: (p) =>
+        p.manifests === undefined || (p.registry === undefined && p.chart === undefined && p.version === undefined),
+    },
+    {
+      cel: '!has(self.manifests) || !has(self.presets)',
+      message: 'a manifest pack has no presets: presets belong to Palette packs',
+      fieldPath: '.presets',
+      holds: (p) => p.manifests === undefined || p.presets === undefined,
+    },
+  ],
+);
 export type ProfilePack = z.infer<typeof profilePack>;
 
 /** The apiserver enforces unique names through the list-map key; zod needs it spelled out. */
@@ -235,7 +245,10 @@ export const resolvedPack = z.object({
       'Content digest of the chosen version. For a manifest pack, sha256:<hex> of its manifests in canonical form: the UTF-8 JSON array, in pack order, of {"content": …, "name": …} objects (keys sorted, no whitespace, strings escaped as JSON.stringify does).',
     ),
   url: z.string().optional().describe('Where the chosen version is downloaded from.'),
-  deprecated: z.boolean().optional().describe('The publisher marked the chosen version deprecated (see the Pack for why).'),
+  deprecated: z
+    .boolean()
+    .optional()
+    .describe('The publisher marked the chosen version deprecated (see the Pack for why).'),
   verification: versionVerification
     .pick({ state: true, signer: true, method: true })
     .optional()
@@ -256,7 +269,9 @@ export const availableUpdate = z.object({
   note: z
     .string()
     .optional()
-    .describe('Why the update cannot be taken as it is, e.g. UpgradeNotSupported: the new version cannot be upgraded to from the locked one.'),
+    .describe(
+      'Why the update cannot be taken as it is, e.g. UpgradeNotSupported: the new version cannot be upgraded to from the locked one.',
+    ),
 });
 
 /**
@@ -265,11 +280,19 @@ export const availableUpdate = z.object({
  */
 export const minimumResources = z
   .object({
-    cpu: z.string().optional().describe('Sum of the cpu minLimit of the resolved versions, in millicores (e.g. 1500m).'),
-    memory: z.string().optional().describe('Sum of the memory minLimit of the resolved versions, in MiB (e.g. 1636Mi).'),
+    cpu: z
+      .string()
+      .optional()
+      .describe('Sum of the cpu minLimit of the resolved versions, in millicores (e.g. 1500m).'),
+    memory: z
+      .string()
+      .optional()
+      .describe('Sum of the memory minLimit of the resolved versions, in MiB (e.g. 1636Mi).'),
     disk: z.string().optional().describe('Sum of the diskSize minLimit of the resolved versions, in GB (e.g. 20G).'),
   })
-  .describe("Minimum resources the resolved versions declare (Palette constraints.resources), summed over the profile's packs.");
+  .describe(
+    "Minimum resources the resolved versions declare (Palette constraints.resources), summed over the profile's packs.",
+  );
 export type MinimumResources = z.infer<typeof minimumResources>;
 
 export const clusterProfileStatus = z

@@ -64,8 +64,14 @@ export function renderApiDocs(): string {
       '',
       `\`apiVersion: ${API_VERSION}\` · scope: ${def.scope} · short name${def.shortNames.length > 1 ? 's' : ''}: ` +
         `${def.shortNames.map((s) => `\`${s}\``).join(', ')} · \`kubectl get ${def.plural}\` columns: ` +
-        `${def.columns.filter((c) => !c.priority).map((c) => c.name).join(', ')} (\`-o wide\` adds ` +
-        `${def.columns.filter((c) => c.priority).map((c) => c.name).join(', ')})`,
+        `${def.columns
+          .filter((c) => !c.priority)
+          .map((c) => c.name)
+          .join(', ')} (\`-o wide\` adds ` +
+        `${def.columns
+          .filter((c) => c.priority)
+          .map((c) => c.name)
+          .join(', ')})`,
       '',
     );
     for (const part of ['spec', 'status'] as const) {
@@ -76,8 +82,10 @@ export function renderApiDocs(): string {
       const rows: Row[] = [];
       walk(schema, part, rows);
       for (const row of rows) {
-        out.push(`| ${cell(`\`${row.path}\``)} | ${cell(typeOf(row.schema))} | ${cell(defaultOf(row.schema))} | ` +
-          `${cell(prose(row.schema.description ?? ''))} | ${cell(validationOf(row))} |`);
+        out.push(
+          `| ${cell(`\`${row.path}\``)} | ${cell(typeOf(row.schema))} | ${cell(defaultOf(row.schema))} | ` +
+            `${cell(prose(row.schema.description ?? ''))} | ${cell(validationOf(row))} |`,
+        );
       }
       out.push('');
       const rules = collectRules(schema, part);
@@ -109,7 +117,8 @@ function isConditions(s: Schema): boolean {
 function typeOf(s: Schema): string {
   if (isConditions(s)) return '[]Condition';
   if (s.type === 'array') return `[]${s.items ? typeOf(s.items) : 'any'}`;
-  if (s.type === 'object' && typeof s.additionalProperties === 'object') return `map[string]${typeOf(s.additionalProperties)}`;
+  if (s.type === 'object' && typeof s.additionalProperties === 'object')
+    return `map[string]${typeOf(s.additionalProperties)}`;
   return s.format ? `${s.type} (${s.format})` : (s.type ?? 'any');
 }
 
@@ -122,10 +131,18 @@ function validationOf({ schema: s, required }: Row): string {
   if (required) parts.push('**required**');
   if (s.enum) parts.push(`one of ${s.enum.map((v) => `\`${String(v)}\``).join(', ')}`);
   if (s.pattern) parts.push(NAMED_PATTERNS[s.pattern] ?? `pattern \`${s.pattern}\``);
-  parts.push(...range('length', s.minLength, s.maxLength), ...range('value', s.minimum, s.maximum), ...range('items', s.minItems, s.maxItems));
-  if (s['x-kubernetes-list-type'] === 'map') parts.push(`unique by ${(s['x-kubernetes-list-map-keys'] ?? []).map((k) => `\`${k}\``).join(', ')}`);
+  parts.push(
+    ...range('length', s.minLength, s.maxLength),
+    ...range('value', s.minimum, s.maximum),
+    ...range('items', s.minItems, s.maxItems),
+  );
+  if (s['x-kubernetes-list-type'] === 'map')
+    parts.push(`unique by ${(s['x-kubernetes-list-map-keys'] ?? []).map((k) => `\`${k}\``).join(', ')}`);
   if (s['x-kubernetes-list-type'] === 'set') parts.push('unique items');
-  if (isConditions(s)) parts.push('each a metav1.Condition: `type`, `status` (True, False, Unknown), `reason`, `message`, `lastTransitionTime`, `observedGeneration`');
+  if (isConditions(s))
+    parts.push(
+      'each a metav1.Condition: `type`, `status` (True, False, Unknown), `reason`, `message`, `lastTransitionTime`, `observedGeneration`',
+    );
   return parts.join('; ');
 }
 
@@ -138,7 +155,8 @@ function range(what: string, min: number | undefined, max: number | undefined): 
 
 function collectRules(schema: Schema, path: string): { path: string; rule: string; message?: string }[] {
   const rules = (schema['x-kubernetes-validations'] ?? []).map((v) => ({ path, ...v }));
-  for (const [name, child] of Object.entries(schema.properties ?? {})) rules.push(...collectRules(child, `${path}.${name}`));
+  for (const [name, child] of Object.entries(schema.properties ?? {}))
+    rules.push(...collectRules(child, `${path}.${name}`));
   if (schema.items) rules.push(...collectRules(schema.items, `${path}[]`));
   return rules;
 }

@@ -13,7 +13,8 @@ const TABLES: Record<string, readonly ReasonDoc[]> = {
 
 /** One markdown table of reasons, in the table's order. */
 export function renderReasonTable(table: readonly ReasonDoc[]): string {
-  const stalled = (r: ReasonDoc) => (r.stalls === undefined ? '—' : r.stalls ? 'yes' : r.retry ? `no: ${r.retry}` : 'no');
+  const stalled = (r: ReasonDoc) =>
+    r.stalls === undefined ? '—' : r.stalls ? 'yes' : r.retry ? `no: ${r.retry}` : 'no';
   return [
     '| Reason | Stalled | Meaning | Fix |',
     '|---|---|---|---|',

@@ -15,14 +15,22 @@ export const packDependency = z
         'required: must be in the profile, within the bounds; optional: if present, within the bounds; notSupported: must not be in the profile within the bounds; upgrade: this version may be upgraded to only from versions of the same pack within the bounds.',
       ),
     layer: layer.optional().describe('Layer of the other pack.'),
-    minVersion: z.string().optional().describe('Lower bound (inclusive); unset or empty is unbounded, 1.29 means 1.29.0.'),
-    maxVersion: z.string().optional().describe('Upper bound (inclusive); unset or empty is unbounded, 1.29 means 1.29.0.'),
+    minVersion: z
+      .string()
+      .optional()
+      .describe('Lower bound (inclusive); unset or empty is unbounded, 1.29 means 1.29.0.'),
+    maxVersion: z
+      .string()
+      .optional()
+      .describe('Upper bound (inclusive); unset or empty is unbounded, 1.29 means 1.29.0.'),
   })
   .describe('A Palette pack constraint on another pack of the same profile.');
 export type PackDependency = z.infer<typeof packDependency>;
 
 export const packResourceComponent = z.object({
-  scheduleType: z.enum(['all', 'master', 'worker']).describe('Where the component runs: control plane (master), workers or all nodes.'),
+  scheduleType: z
+    .enum(['all', 'master', 'worker'])
+    .describe('Where the component runs: control plane (master), workers or all nodes.'),
   resourceRequestParamRef: z.string().optional().describe("Values path of the component's resource request."),
   replicaCountParamRef: z.string().optional().describe("Values path of the component's replica count."),
 });
@@ -35,7 +43,10 @@ export const packResource = z
       .min(0)
       .optional()
       .describe("Minimum the pack needs, in Palette's units: cpu in millicores, memory in MiB, diskSize in GB."),
-    components: z.array(packResourceComponent).optional().describe('Components whose requests make up the need (kept, not evaluated).'),
+    components: z
+      .array(packResourceComponent)
+      .optional()
+      .describe('Components whose requests make up the need (kept, not evaluated).'),
   })
   .describe("A Palette pack's constraints.resources entry, as pack.json writes it.");
 export type PackResource = z.infer<typeof packResource>;
@@ -60,10 +71,15 @@ export const packVersion = z.object({
   deprecated: z
     .boolean()
     .optional()
-    .describe("The publisher marked this version deprecated (Chart.yaml deprecated; pack.json annotations.system_state deprecated, or an eol)."),
+    .describe(
+      'The publisher marked this version deprecated (Chart.yaml deprecated; pack.json annotations.system_state deprecated, or an eol).',
+    ),
   eol: z.string().optional().describe("End of life the publisher declared in pack.json's eol (its text, as written)."),
   dependencies: z.array(packDependency).optional().describe('Palette pack constraints.'),
-  resources: z.array(packResource).optional().describe("Palette pack's constraints.resources: the minimum cpu, memory and disk it needs."),
+  resources: z
+    .array(packResource)
+    .optional()
+    .describe("Palette pack's constraints.resources: the minimum cpu, memory and disk it needs."),
   addonType: z.string().optional().describe("Palette pack's addonType from pack.json (e.g. cni, monitoring)."),
   cloudTypes: z.array(z.string()).optional().describe("Palette pack's cloudTypes from pack.json (e.g. all, aws)."),
   verification: versionVerification.optional(),
@@ -78,18 +94,24 @@ export const packSpec = z
   .object({
     registry: dnsSubdomain.describe('The PackRegistry this pack was synced from.'),
     name: z.string().min(1).max(253).describe('Pack (chart) name in the registry.'),
-    layer: layer.default('addon').describe('Layer (kernel, os, k8s, cni, csi or addon): from the packyard.io/layer annotation or pack.json.'),
+    layer: layer
+      .default('addon')
+      .describe('Layer (kernel, os, k8s, cni, csi or addon): from the packyard.io/layer annotation or pack.json.'),
     displayName: z.string().optional().describe('Human-friendly name.'),
     description: z.string().optional().describe('What the pack provides.'),
     icon: z.string().optional().describe('URL of the pack icon.'),
     latest: z
       .string()
       .optional()
-      .describe('Newest stable version, as Helm\'s IndexFile.Get(name, "") picks it; unset when every version is a prerelease.'),
+      .describe(
+        'Newest stable version, as Helm\'s IndexFile.Get(name, "") picks it; unset when every version is a prerelease.',
+      ),
     versionCount: z.int().min(0).optional().describe('Number of versions listed.'),
     versions: z
       .array(packVersion)
-      .describe('Versions, newest first; two spellings of one version (v1.2.3 and 1.2.3) are both listed, in a fixed order.'),
+      .describe(
+        'Versions, newest first; two spellings of one version (v1.2.3 and 1.2.3) are both listed, in a fixed order.',
+      ),
   })
   .describe('A pack and its versions as the registry offers them. Written by the controller only.');
 export type PackSpec = z.infer<typeof packSpec>;

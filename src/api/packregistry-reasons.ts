@@ -18,7 +18,7 @@ export const PACKREGISTRY_REASONS = [
       'The registry (or, for OCI, its token service: the message then starts with `token service <realm>`) ' +
       'answered 401 or 403: no credentials were configured, or they were rejected.',
     fix:
-      'Put `username`/`password` (or `token`, or `.dockerconfigjson`) in a Secret **in the operator\'s namespace** ' +
+      "Put `username`/`password` (or `token`, or `.dockerconfigjson`) in a Secret **in the operator's namespace** " +
       '(`packyard-system`) and name it in `spec.secretRef`. Check the account can read the repository.',
   },
   {
@@ -66,7 +66,7 @@ export const PACKREGISTRY_REASONS = [
     reason: 'InvalidIndex',
     stalls: true,
     doc:
-      'What came back is not an index Helm\'s own loader (`repo.LoadIndexFile`) would read (or, for OCI, a usable ' +
+      "What came back is not an index Helm's own loader (`repo.LoadIndexFile`) would read (or, for OCI, a usable " +
       'manifest): empty, an HTML page (often a wrong URL or a login page), not UTF-8 or YAML, no `apiVersion`, an ' +
       'alias bomb, or a field of the wrong type or unknown to Helm: an unquoted `appVersion: 1.4` or `version: ' +
       '1.10` (a YAML number), `deprecated: "true"`, a `created` that is not RFC 3339. Helm, Flux and Argo CD refuse ' +
@@ -88,10 +88,10 @@ export const PACKREGISTRY_REASONS = [
     reason: 'SecretNotFound',
     stalls: true,
     doc:
-      'A Secret named in `spec.secretRef` or `spec.tls.*SecretRef` does not exist in the operator\'s namespace, or ' +
+      "A Secret named in `spec.secretRef` or `spec.tls.*SecretRef` does not exist in the operator's namespace, or " +
       'lacks the expected keys.',
     fix:
-      'Create it in `packyard-system` (not in the profile\'s or your namespace) with the keys the message names. The ' +
+      "Create it in `packyard-system` (not in the profile's or your namespace) with the keys the message names. The " +
       'registry syncs as soon as the Secret appears.',
   },
   {

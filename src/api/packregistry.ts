@@ -1,14 +1,7 @@
 import { z } from 'zod';
 import { withRules } from './rules.js';
 import { verificationCounts, verifySpec } from './verification.js';
-import {
-  conditions,
-  goDuration,
-  objectMeta,
-  observedGeneration,
-  secretReference,
-  timestamp,
-} from './common.js';
+import { conditions, goDuration, objectMeta, observedGeneration, secretReference, timestamp } from './common.js';
 
 import { DEFAULT_MAX_INDEX_SIZE, PACKREGISTRY_KIND, SYNC_REQUESTED_ANNOTATION } from './names.js';
 
@@ -56,7 +49,13 @@ export const packRegistrySpec = withRules(
       oci: z
         .object({
           repositories: z
-            .array(z.string().min(1).max(255).regex(/^[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/))
+            .array(
+              z
+                .string()
+                .min(1)
+                .max(255)
+                .regex(/^[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/),
+            )
             .max(1000)
             .optional()
             .describe('Repository paths to track; when empty, repositories are discovered through /v2/_catalog.'),
@@ -147,7 +146,9 @@ export const packRegistryStatus = z
       .int()
       .min(0)
       .optional()
-      .describe('Versions the last sync left out as unusable: not SemVer, duplicated, or (OCI) neither a chart nor a pack.'),
+      .describe(
+        'Versions the last sync left out as unusable: not SemVer, duplicated, or (OCI) neither a chart nor a pack.',
+      ),
     lastHandledSyncRequest: z
       .string()
       .optional()

@@ -9,8 +9,26 @@ export interface ResourceType {
   namespaced: boolean;
 }
 
-export const PACKREGISTRY: ResourceType = { group: GROUP, version: VERSION, plural: 'packregistries', kind: 'PackRegistry', namespaced: false };
+export const PACKREGISTRY: ResourceType = {
+  group: GROUP,
+  version: VERSION,
+  plural: 'packregistries',
+  kind: 'PackRegistry',
+  namespaced: false,
+};
 export const PACK: ResourceType = { group: GROUP, version: VERSION, plural: 'packs', kind: 'Pack', namespaced: false };
-export const CLUSTERPROFILE: ResourceType = { group: GROUP, version: VERSION, plural: 'clusterprofiles', kind: 'ClusterProfile', namespaced: true };
+export const CLUSTERPROFILE: ResourceType = {
+  group: GROUP,
+  version: VERSION,
+  plural: 'clusterprofiles',
+  kind: 'ClusterProfile',
+  namespaced: true,
+};
 export const SECRET: ResourceType = { group: '', version: 'v1', plural: 'secrets', kind: 'Secret', namespaced: true };
-export const CONFIGMAP: ResourceType = { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true };
+export const CONFIGMAP: ResourceType = {
+  group: '',
+  version: 'v1',
+  plural: 'configmaps',
+  kind: 'ConfigMap',
+  namespaced: true,
+};

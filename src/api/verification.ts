@@ -47,7 +47,9 @@ export const versionVerification = z
     method: z
       .string()
       .optional()
-      .describe('Where the signature was found: cosign-tag (sha256-<hex>.sig), cosign-bundle (sigstore bundle referrer) or helm-prov.'),
+      .describe(
+        'Where the signature was found: cosign-tag (sha256-<hex>.sig), cosign-bundle (sigstore bundle referrer) or helm-prov.',
+      ),
     reason: z.string().max(1024).optional().describe('Why the version is Unsigned or Failed, precisely.'),
   })
   .describe("The registry's signature check of this version (only when its spec.verify is set).");

@@ -25,8 +25,7 @@ const PART = `(?:${NUMBER}|[xX*])`;
 const PRERELEASE_ID = '(?:0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*)';
 const PRERELEASE = `-${PRERELEASE_ID}(?:[.]${PRERELEASE_ID})*`;
 const BUILD = '[+][0-9A-Za-z-]+(?:[.][0-9A-Za-z-]+)*';
-export const VERSION_PARTIAL_SOURCE =
-  `v?${NUMBER}(?:[.]${NUMBER}){0,2}(?:${PRERELEASE})?(?:${BUILD})?|v?${PART}(?:[.]${PART}){0,2}`;
+export const VERSION_PARTIAL_SOURCE = `v?${NUMBER}(?:[.]${NUMBER}){0,2}(?:${PRERELEASE})?(?:${BUILD})?|v?${PART}(?:[.]${PART}){0,2}`;
 const PARTIAL = `(?:${VERSION_PARTIAL_SOURCE})`;
 const COMPARATOR = `(?:(?:<=|>=|<|>|=|~>|[~^]) *)?${PARTIAL}`;
 const SET = `(?:${PARTIAL} +- +${PARTIAL}|${COMPARATOR}(?:(?: *, *| +)${COMPARATOR})*)`;

@@ -29,7 +29,10 @@ export const HELP_OPTION: Record<string, OptionSpec> = {
 };
 
 /** Parses a command's arguments strictly: an unknown flag or a missing value is a usage error. */
-export function parseCommandArgs(spec: CommandSpec, argv: readonly string[]): { values: ParsedValues; positionals: string[] } {
+export function parseCommandArgs(
+  spec: CommandSpec,
+  argv: readonly string[],
+): { values: ParsedValues; positionals: string[] } {
   const options = Object.fromEntries(
     Object.entries(spec.options).map(([name, o]) => [
       name,
@@ -41,7 +44,9 @@ export function parseCommandArgs(spec: CommandSpec, argv: readonly string[]): { 
     return { values: values as ParsedValues, positionals };
   } catch (e) {
     // parseArgs' messages name the flag and say what is wrong; drop its advice about "--" for positionals.
-    throw new UsageError(((e as Error).message.split('\n')[0] ?? '').replace(/\. To specify a positional argument.*$/, ''));
+    throw new UsageError(
+      ((e as Error).message.split('\n')[0] ?? '').replace(/\. To specify a positional argument.*$/, ''),
+    );
   }
 }
 

@@ -39,7 +39,10 @@ export interface Catalogue {
  * The registries the profiles resolve against: those their packs name, and the default registry
  * when a pack names none (when exactly one is default; otherwise the resolver reports why).
  */
-export function referencedRegistries(specs: readonly ClusterProfileSpec[], registries: readonly CliRegistry[]): Set<string> {
+export function referencedRegistries(
+  specs: readonly ClusterProfileSpec[],
+  registries: readonly CliRegistry[],
+): Set<string> {
   const defaults = registries.filter((r) => r.spec.default);
   const wanted = new Set<string>();
   for (const spec of specs) {
@@ -69,7 +72,8 @@ export async function fetchCatalogue(
   opts.progress.start(todo.length);
   await Promise.all(
     todo.map(async (registry) => {
-      const fail = (reason: string, message: string) => failures.push({ registry: registry.name, origin: registry.origin, reason, message });
+      const fail = (reason: string, message: string) =>
+        failures.push({ registry: registry.name, origin: registry.origin, reason, message });
       opts.progress.begin(registry.name);
       let hint: string | undefined;
       try {
@@ -85,12 +89,17 @@ export async function fetchCatalogue(
           timeoutMs: parseGoDuration(registry.spec.timeout ?? '60s'),
           signal: opts.signal,
         });
-        if (!result.changed) throw new SourceError('InvalidIndex', 'the registry answered "not modified" to an unconditional request');
-        for (const entry of result.packs) packs.set(`${registry.name}/${entry.name}`, { registry: registry.name, ...entry });
+        if (!result.changed)
+          throw new SourceError('InvalidIndex', 'the registry answered "not modified" to an unconditional request');
+        for (const entry of result.packs)
+          packs.set(`${registry.name}/${entry.name}`, { registry: registry.name, ...entry });
         fetched.add(registry.name);
       } catch (err) {
         if (!(err instanceof SourceError)) throw err;
-        fail(err.reason, err.reason === 'AuthenticationFailed' && hint ? `${err.message} (credentials: ${hint})` : err.message);
+        fail(
+          err.reason,
+          err.reason === 'AuthenticationFailed' && hint ? `${err.message} (credentials: ${hint})` : err.message,
+        );
       } finally {
         opts.progress.end(registry.name);
       }
@@ -103,7 +112,9 @@ export async function fetchCatalogue(
     return {
       name: r.name,
       ready: fetched.has(r.name),
-      ...(failure ? { reason: failure.reason, message: failure.message } : !fetched.has(r.name) && { reason: 'NotFetched' }),
+      ...(failure
+        ? { reason: failure.reason, message: failure.message }
+        : !fetched.has(r.name) && { reason: 'NotFetched' }),
       default: r.spec.default === true,
     };
   });

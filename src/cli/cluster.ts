@@ -23,7 +23,8 @@ export function connect(opts: ClusterOptions): KubeClient {
   try {
     kc = loadKubeConfig(opts.kubeconfig ? { ...opts.env, KUBECONFIG: opts.kubeconfig } : opts.env);
     if (opts.context !== undefined) {
-      if (!kc.getContexts().some((c) => c.name === opts.context)) throw new UsageError(`kubeconfig has no context "${opts.context}"`);
+      if (!kc.getContexts().some((c) => c.name === opts.context))
+        throw new UsageError(`kubeconfig has no context "${opts.context}"`);
       kc.setCurrentContext(opts.context);
     }
   } catch (e) {
@@ -38,7 +39,11 @@ export function connect(opts: ClusterOptions): KubeClient {
  * namespace exactly as the operator reads them. Environment variables for a registry
  * (PACKYARD_REGISTRY_<NAME>_…) take precedence, so a CI job needs no access to Secrets.
  */
-export async function registriesFromCluster(client: KubeClient, opts: ClusterOptions, warn: (message: string) => void): Promise<CliRegistry[]> {
+export async function registriesFromCluster(
+  client: KubeClient,
+  opts: ClusterOptions,
+  warn: (message: string) => void,
+): Promise<CliRegistry[]> {
   const list = await clusterCall('list PackRegistries', () => client.list<KubernetesObject>(PACKREGISTRY));
   const registries: CliRegistry[] = [];
   for (const item of list.items) {
@@ -53,7 +58,14 @@ export async function registriesFromCluster(client: KubeClient, opts: ClusterOpt
     const secrets = new Map<string, SecretObject | undefined>();
     if (!fromEnv) {
       for (const secret of secretNamesOf(spec)) {
-        secrets.set(secret, await clusterCall(`read Secret ${opts.namespace}/${secret}`, () => client.get<SecretObject>(SECRET, secret, opts.namespace), [404]));
+        secrets.set(
+          secret,
+          await clusterCall(
+            `read Secret ${opts.namespace}/${secret}`,
+            () => client.get<SecretObject>(SECRET, secret, opts.namespace),
+            [404],
+          ),
+        );
       }
     }
     registries.push({
@@ -63,28 +75,47 @@ export async function registriesFromCluster(client: KubeClient, opts: ClusterOpt
       credentials: () =>
         fromEnv
           ? credentialsFromEnvironment(name, spec, opts.env)
-          : { credentials: registryCredentials(spec, (n) => secrets.get(n), opts.namespace), origin: `Secrets in ${opts.namespace}` },
+          : {
+              credentials: registryCredentials(spec, (n) => secrets.get(n), opts.namespace),
+              origin: `Secrets in ${opts.namespace}`,
+            },
     });
   }
   return registries;
 }
 
 /** valuesFrom read from the profile's namespace, as the operator reads it (missing and forbidden mean absent). */
-export async function valuesFromCluster(client: KubeClient, profiles: readonly CliProfile[]): Promise<ValuesSourceLookup> {
+export async function valuesFromCluster(
+  client: KubeClient,
+  profiles: readonly CliProfile[],
+): Promise<ValuesSourceLookup> {
   const found = new Map<string, string | undefined>();
   const key = (r: ValuesSourceRef) => `${r.kind}/${r.namespace}/${r.name}/${r.key}`;
   for (const profile of profiles) {
     for (const pack of profile.spec.packs) {
       for (const ref of pack.valuesFrom ?? []) {
-        const r: ValuesSourceRef = { kind: ref.kind, namespace: profile.namespace, name: ref.name, key: ref.valuesKey ?? 'values.yaml' };
+        const r: ValuesSourceRef = {
+          kind: ref.kind,
+          namespace: profile.namespace,
+          name: ref.name,
+          key: ref.valuesKey ?? 'values.yaml',
+        };
         if (found.has(key(r))) continue;
         const obj = await clusterCall(
           `read ${ref.kind} ${r.namespace}/${r.name}`,
-          () => client.get<KubernetesObject & { data?: Record<string, string> }>(ref.kind === 'Secret' ? SECRET : CONFIGMAP, r.name, r.namespace),
+          () =>
+            client.get<KubernetesObject & { data?: Record<string, string> }>(
+              ref.kind === 'Secret' ? SECRET : CONFIGMAP,
+              r.name,
+              r.namespace,
+            ),
           [403, 404],
         );
         const raw = obj?.data?.[r.key];
-        found.set(key(r), raw !== undefined && ref.kind === 'Secret' ? Buffer.from(raw, 'base64').toString('utf8') : raw);
+        found.set(
+          key(r),
+          raw !== undefined && ref.kind === 'Secret' ? Buffer.from(raw, 'base64').toString('utf8') : raw,
+        );
       }
     }
   }
@@ -97,7 +128,11 @@ export async function valuesFromCluster(client: KubeClient, profiles: readonly C
  */
 async function clusterCall<T>(what: string, call: () => Promise<T>): Promise<T>;
 async function clusterCall<T>(what: string, call: () => Promise<T>, absent: readonly number[]): Promise<T | undefined>;
-async function clusterCall<T>(what: string, call: () => Promise<T>, absent: readonly number[] = []): Promise<T | undefined> {
+async function clusterCall<T>(
+  what: string,
+  call: () => Promise<T>,
+  absent: readonly number[] = [],
+): Promise<T | undefined> {
   try {
     return await call();
   } catch (e) {
@@ -106,6 +141,9 @@ async function clusterCall<T>(what: string, call: () => Promise<T>, absent: read
       throw new CliError(`cannot ${what}: ${e.code === 403 ? 'Forbidden' : e.reason}: ${e.message}`, EXIT.ERRORS);
     }
     const cause = (e as { cause?: { message?: string } }).cause?.message;
-    throw new CliError(`cannot ${what}: the cluster is unreachable: ${(e as Error).message}${cause ? ` (${cause})` : ''}`, EXIT.REGISTRY_UNREACHABLE);
+    throw new CliError(
+      `cannot ${what}: the cluster is unreachable: ${(e as Error).message}${cause ? ` (${cause})` : ''}`,
+      EXIT.REGISTRY_UNREACHABLE,
+    );
   }
 }

@@ -27,7 +27,11 @@ export function envPrefix(registryName: string): string {
  * `<prefix>CA_FILE`, `<prefix>CERT_FILE`, `<prefix>KEY_FILE`), else the docker config's entry for
  * the registry's host (parsed exactly as a `.dockerconfigjson` Secret is), else none.
  */
-export function credentialsFromEnvironment(name: string, spec: PackRegistrySpec, env: NodeJS.ProcessEnv): ResolvedCredentials {
+export function credentialsFromEnvironment(
+  name: string,
+  spec: PackRegistrySpec,
+  env: NodeJS.ProcessEnv,
+): ResolvedCredentials {
   const prefix = envPrefix(name);
   const get = (key: string) => (env[prefix + key] === '' ? undefined : env[prefix + key]);
   const username = get('USERNAME');
@@ -54,17 +58,21 @@ export function credentialsFromEnvironment(name: string, spec: PackRegistrySpec,
     try {
       return readFileSync(path, 'utf8');
     } catch (e) {
-      throw new UsageError(`${prefix}${key}: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new UsageError(
+        `${prefix}${key}: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      );
     }
   };
   const ca = file('CA_FILE');
   const cert = file('CERT_FILE');
   const key = file('KEY_FILE');
-  if ((cert === undefined) !== (key === undefined)) throw new UsageError(`set both ${prefix}CERT_FILE and ${prefix}KEY_FILE, or neither`);
+  if ((cert === undefined) !== (key === undefined))
+    throw new UsageError(`set both ${prefix}CERT_FILE and ${prefix}KEY_FILE, or neither`);
   if (ca !== undefined || cert !== undefined) {
     out.credentials.tls = { ...(ca !== undefined && { ca }), ...(cert !== undefined && { cert, key }) };
   }
-  if (spec.verify) out.credentials.verify = verifyKeysFromFiles(spec, get('VERIFY_KEY_FILE'), `${prefix}VERIFY_KEY_FILE`);
+  if (spec.verify)
+    out.credentials.verify = verifyKeysFromFiles(spec, get('VERIFY_KEY_FILE'), `${prefix}VERIFY_KEY_FILE`);
   return out;
 }
 
@@ -73,14 +81,23 @@ export function credentialsFromEnvironment(name: string, spec: PackRegistrySpec,
  * more files separated by commas (cosign.pub files, or PGP keyrings), read as the Secret's entries.
  * Unset: no keys, and the registry reports InvalidVerifyKeys naming the variable.
  */
-function verifyKeysFromFiles(spec: PackRegistrySpec, paths: string | undefined, variable: string): SourceCredentials['verify'] {
+function verifyKeysFromFiles(
+  spec: PackRegistrySpec,
+  paths: string | undefined,
+  variable: string,
+): SourceCredentials['verify'] {
   if (paths === undefined) return undefined;
   const entries: Record<string, Buffer> = {};
-  for (const path of paths.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const path of paths
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     try {
       entries[basename(path)] = readFileSync(path);
     } catch (e) {
-      throw new UsageError(`${variable}: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new UsageError(
+        `${variable}: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      );
     }
   }
   return { provider: spec.verify!.provider, entries, source: variable };
@@ -88,7 +105,9 @@ function verifyKeysFromFiles(spec: PackRegistrySpec, paths: string | undefined, 
 
 /** Where docker (and helm, and oras) keep registry logins. */
 export function dockerConfigPath(env: NodeJS.ProcessEnv): string {
-  return env.DOCKER_CONFIG ? join(env.DOCKER_CONFIG, 'config.json') : join(env.HOME ?? homedir(), '.docker', 'config.json');
+  return env.DOCKER_CONFIG
+    ? join(env.DOCKER_CONFIG, 'config.json')
+    : join(env.HOME ?? homedir(), '.docker', 'config.json');
 }
 
 /** The docker config's entry for the registry's host, alone (`pack push` without a registry name). */
@@ -97,7 +116,10 @@ export function credentialsFromDockerConfig(url: string, env: NodeJS.ProcessEnv)
   return { ...found, credentials: found.credentials ?? {} };
 }
 
-function fromDockerConfig(spec: PackRegistrySpec, env: NodeJS.ProcessEnv): Omit<ResolvedCredentials, 'credentials'> & { credentials?: SourceCredentials } {
+function fromDockerConfig(
+  spec: PackRegistrySpec,
+  env: NodeJS.ProcessEnv,
+): Omit<ResolvedCredentials, 'credentials'> & { credentials?: SourceCredentials } {
   const path = dockerConfigPath(env);
   if (!existsSync(path)) return {};
   const host = new URL(spec.url.replace(/^oci:\/\//, 'https://')).host;

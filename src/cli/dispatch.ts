@@ -28,7 +28,11 @@ export const COMMANDS: readonly Command[] = [
   packPushCommand,
   uiCommand,
 ];
-const GROUPS = new Set(COMMANDS.map((c) => c.spec.name.split(' ')).filter((w) => w.length > 1).map((w) => w[0]!));
+const GROUPS = new Set(
+  COMMANDS.map((c) => c.spec.name.split(' '))
+    .filter((w) => w.length > 1)
+    .map((w) => w[0]!),
+);
 
 /** The command an argument list names, and the arguments after its name. */
 function findCommand(argv: readonly string[]): { command?: Command; rest: readonly string[]; group?: string } {
@@ -56,7 +60,9 @@ function groupHelp(program: string, group: string): string {
 
 /** The package's version, read from the package.json next to build/ (or src/). */
 export function cliVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
   return pkg.version;
 }
 
@@ -114,7 +120,10 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
       }
       return usage(ctx, `unknown command "${found.group} ${sub}"`, found.group);
     }
-    return usage(ctx, first.startsWith('-') ? `unknown flag ${first} (flags go after the command)` : `unknown command "${first}"`);
+    return usage(
+      ctx,
+      first.startsWith('-') ? `unknown flag ${first} (flags go after the command)` : `unknown command "${first}"`,
+    );
   }
   try {
     const { values, positionals } = parseCommandArgs(command.spec, found.rest);

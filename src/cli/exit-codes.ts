@@ -16,7 +16,13 @@ export const EXIT = {
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
-const PRIORITY: readonly ExitCode[] = [EXIT.USAGE, EXIT.REGISTRY_UNREACHABLE, EXIT.ERRORS, EXIT.LOCK_OUT_OF_DATE, EXIT.OK];
+const PRIORITY: readonly ExitCode[] = [
+  EXIT.USAGE,
+  EXIT.REGISTRY_UNREACHABLE,
+  EXIT.ERRORS,
+  EXIT.LOCK_OUT_OF_DATE,
+  EXIT.OK,
+];
 
 /** The code to exit with when several outcomes apply. */
 export function worstExit(...codes: ExitCode[]): ExitCode {

@@ -33,13 +33,19 @@ export function expandPaths(paths: readonly string[]): string[] {
 }
 
 function walk(dir: string): string[] {
-  const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+  );
   const out: string[] = [];
   for (const entry of entries) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) {
       if (!entry.name.startsWith('.') && entry.name !== 'node_modules') out.push(...walk(path));
-    } else if ((entry.isFile() || entry.isSymbolicLink()) && YAML_FILE.test(entry.name) && !KUSTOMIZATION.test(entry.name)) {
+    } else if (
+      (entry.isFile() || entry.isSymbolicLink()) &&
+      YAML_FILE.test(entry.name) &&
+      !KUSTOMIZATION.test(entry.name)
+    ) {
       out.push(path);
     }
   }
@@ -51,7 +57,9 @@ export function readText(file: string): string {
   try {
     return readFileSync(file === STDIN ? 0 : file, 'utf8');
   } catch (e) {
-    throw new UsageError(`${file}: ${(e as NodeJS.ErrnoException).code === 'EISDIR' ? 'is a directory' : (e as Error).message}`);
+    throw new UsageError(
+      `${file}: ${(e as NodeJS.ErrnoException).code === 'EISDIR' ? 'is a directory' : (e as Error).message}`,
+    );
   }
 }
 

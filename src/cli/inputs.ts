@@ -1,4 +1,9 @@
-import { CLUSTERPROFILE_KIND, clusterProfile, type ClusterProfileSpec, type ClusterProfileStatus } from '../api/clusterprofile.js';
+import {
+  CLUSTERPROFILE_KIND,
+  clusterProfile,
+  type ClusterProfileSpec,
+  type ClusterProfileStatus,
+} from '../api/clusterprofile.js';
 import { PACKREGISTRY_KIND, packRegistry } from '../api/packregistry.js';
 import type { ValuesSourceLookup, ValuesSourceRef } from '../resolve/values.js';
 import type { CliRegistry } from './catalogue.js';
@@ -37,18 +42,28 @@ export const origin = (o: SourcedObject) => `${displayName(o.file)}:${o.line}`;
  * `packyard validate` does (any problem is a diagnostic, and the caller stops) and defaulted by the
  * same schemas the CRDs are generated from. Duplicates are diagnostics too: which would win is unclear.
  */
-export function readInputs(profilePaths: readonly string[], registryPaths: readonly string[], env: NodeJS.ProcessEnv): Inputs {
+export function readInputs(
+  profilePaths: readonly string[],
+  registryPaths: readonly string[],
+  env: NodeJS.ProcessEnv,
+): Inputs {
   const fromProfiles = profilePaths.length > 0 ? loadObjects(profilePaths) : { objects: [], errors: [] };
   const fromRegistries = registryPaths.length > 0 ? loadObjects(registryPaths) : { objects: [], errors: [] };
   // A file given twice (as a profile and with --registries) counts once.
   const byOrigin = new Map([...fromProfiles.objects, ...fromRegistries.objects].map((o) => [origin(o), o]));
   const profileOrigins = new Set(fromProfiles.objects.map(origin));
   const all = [...byOrigin.values()];
-  const diagnostics: Diagnostic[] = [...new Map([...fromProfiles.errors, ...fromRegistries.errors].map((d) => [`${d.file}:${d.line}:${d.message}`, d])).values()];
+  const diagnostics: Diagnostic[] = [
+    ...new Map(
+      [...fromProfiles.errors, ...fromRegistries.errors].map((d) => [`${d.file}:${d.line}:${d.message}`, d]),
+    ).values(),
+  ];
   const profiles: CliProfile[] = [];
   const registries: CliRegistry[] = [];
   const registryObjects = all.filter((o) => isPackyardObject(o) && o.kind === PACKREGISTRY_KIND);
-  const profileObjects = all.filter((o) => isPackyardObject(o) && o.kind === CLUSTERPROFILE_KIND && profileOrigins.has(origin(o)));
+  const profileObjects = all.filter(
+    (o) => isPackyardObject(o) && o.kind === CLUSTERPROFILE_KIND && profileOrigins.has(origin(o)),
+  );
 
   const seen = new Map<string, SourcedObject>();
   /** True for the first object of its name; a second one is a diagnostic. */
@@ -58,7 +73,13 @@ export function readInputs(profilePaths: readonly string[], registryPaths: reado
       seen.set(key, o);
       return true;
     }
-    diagnostics.push({ file: o.file, line: o.line, kind: o.kind, name: o.name, message: `defined twice: also at ${origin(before)}` });
+    diagnostics.push({
+      file: o.file,
+      line: o.line,
+      kind: o.kind,
+      name: o.name,
+      message: `defined twice: also at ${origin(before)}`,
+    });
     return false;
   };
   for (const o of registryObjects) {
@@ -75,7 +96,14 @@ export function readInputs(profilePaths: readonly string[], registryPaths: reado
     const namespace = o.namespace ?? DEFAULT_NAMESPACE;
     if (problems.length > 0 || !first(o, `${o.kind}/${namespace}/${o.name}`)) continue;
     const { spec, status } = clusterProfile.parse(o.object);
-    profiles.push({ id: `${namespace}/${o.name}`, name: o.name!, namespace, spec, ...(status && { status }), source: o });
+    profiles.push({
+      id: `${namespace}/${o.name}`,
+      name: o.name!,
+      namespace,
+      spec,
+      ...(status && { status }),
+      source: o,
+    });
   }
   const others = all.filter((o) => o.apiVersion === 'v1' && (o.kind === 'ConfigMap' || o.kind === 'Secret'));
   return { profiles, registries, others, diagnostics };
@@ -86,13 +114,19 @@ export function readInputs(profilePaths: readonly string[], registryPaths: reado
  * probably lives only in the cluster, so it is reported once (on `warn`) and read as empty values
  * rather than failing the resolution; a missing key of one that is there fails as on the cluster.
  */
-export function valuesFromFiles(objects: readonly SourcedObject[], warn: (message: string) => void): ValuesSourceLookup {
+export function valuesFromFiles(
+  objects: readonly SourcedObject[],
+  warn: (message: string) => void,
+): ValuesSourceLookup {
   const warned = new Set<string>();
   return (ref: ValuesSourceRef) => {
-    const obj = objects.find((o) => o.kind === ref.kind && o.name === ref.name && (o.namespace ?? DEFAULT_NAMESPACE) === ref.namespace);
+    const obj = objects.find(
+      (o) => o.kind === ref.kind && o.name === ref.name && (o.namespace ?? DEFAULT_NAMESPACE) === ref.namespace,
+    );
     if (!obj) {
       const what = `${ref.kind} ${ref.namespace}/${ref.name}`;
-      if (!warned.has(what)) warn(`warning: valuesFrom ${what} is not among the files given; its values are not checked`);
+      if (!warned.has(what))
+        warn(`warning: valuesFrom ${what} is not among the files given; its values are not checked`);
       warned.add(what);
       return '';
     }

@@ -19,14 +19,30 @@ export interface ProfileLock {
 
 const profileLock = z.object({ profile: z.string().min(1), revision: z.string(), resolved: z.array(resolvedPack) });
 
-const ENTRY_KEYS = ['name', 'layer', 'registry', 'chart', 'version', 'appVersion', 'digest', 'url', 'deprecated', 'valuesDigest'] as const;
+const ENTRY_KEYS = [
+  'name',
+  'layer',
+  'registry',
+  'chart',
+  'version',
+  'appVersion',
+  'digest',
+  'url',
+  'deprecated',
+  'valuesDigest',
+] as const;
 
 /** The lock with keys in a fixed order (and unset fields left out), so equal locks print equally. */
 export function orderedLock(lock: ProfileLock): ProfileLock {
   return {
     profile: lock.profile,
     revision: lock.revision,
-    resolved: lock.resolved.map((r) => Object.fromEntries(ENTRY_KEYS.filter((k) => r[k] !== undefined).map((k) => [k, r[k]])) as unknown as ResolvedPack),
+    resolved: lock.resolved.map(
+      (r) =>
+        Object.fromEntries(
+          ENTRY_KEYS.filter((k) => r[k] !== undefined).map((k) => [k, r[k]]),
+        ) as unknown as ResolvedPack,
+    ),
   };
 }
 
@@ -53,7 +69,10 @@ export function readLockFile(path: string, mayBeMissing = false): Map<string, Pr
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new CliError(`lock file ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, EXIT.USAGE);
+    throw new CliError(
+      `lock file ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`,
+      EXIT.USAGE,
+    );
   }
   const { documents, errors } = parseYamlDocuments(path, text);
   if (errors[0]) throw new CliError(`${path}:${errors[0].line}: not a lock file: ${errors[0].message}`);
@@ -61,7 +80,9 @@ export function readLockFile(path: string, mayBeMissing = false): Map<string, Pr
     const parsed = profileLock.safeParse(doc.value);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
-      throw new CliError(`${path}:${doc.lineOf(issue.path)}: not a lock file: ${issue.path.join('.') || 'document'}: ${issue.message}`);
+      throw new CliError(
+        `${path}:${doc.lineOf(issue.path)}: not a lock file: ${issue.path.join('.') || 'document'}: ${issue.message}`,
+      );
     }
     locks.set(parsed.data.profile, parsed.data);
   }
@@ -105,8 +126,11 @@ function diffEntries(before: readonly ResolvedPack[], after: readonly ResolvedPa
     } else if (canonicalJson(b) !== canonicalJson(r)) {
       // A new version brings a new digest and URL: only worth saying when the version stayed (a republished chart).
       const implied = b.version === r.version ? [] : ['appVersion', 'digest', 'url'];
-      const fields = ENTRY_KEYS.filter((k) => k !== 'name' && k !== 'version' && !implied.includes(k) && b[k] !== r[k]).map((k) => {
-        const show = (v: string | boolean | undefined) => (v === undefined ? '(none)' : k === 'digest' || k === 'valuesDigest' ? shortDigest(String(v)) : String(v));
+      const fields = ENTRY_KEYS.filter(
+        (k) => k !== 'name' && k !== 'version' && !implied.includes(k) && b[k] !== r[k],
+      ).map((k) => {
+        const show = (v: string | boolean | undefined) =>
+          v === undefined ? '(none)' : k === 'digest' || k === 'valuesDigest' ? shortDigest(String(v)) : String(v);
         return `${k} ${show(b[k])} -> ${show(r[k])}`;
       });
       const version = b.version === r.version ? entryVersion(r) : `${entryVersion(b)} -> ${entryVersion(r)}`;
@@ -114,7 +138,11 @@ function diffEntries(before: readonly ResolvedPack[], after: readonly ResolvedPa
     }
   }
   for (const b of before) if (!names.has(b.name)) lines.push(`  - ${b.name} ${entryVersion(b)}`);
-  const order = (list: readonly ResolvedPack[]) => list.map((r) => r.name).filter((n) => names.has(n) && old.has(n)).join(',');
+  const order = (list: readonly ResolvedPack[]) =>
+    list
+      .map((r) => r.name)
+      .filter((n) => names.has(n) && old.has(n))
+      .join(',');
   if (lines.length === 0 && order(before) !== order(after)) lines.push('  packs reordered');
   return lines;
 }

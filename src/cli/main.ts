@@ -6,7 +6,9 @@ import { basename } from 'node:path';
 const MIN_NODE_MAJOR = 24;
 const major = Number(process.versions.node.split('.')[0]);
 if (major < MIN_NODE_MAJOR) {
-  process.stderr.write(`error: packyard needs Node.js ${MIN_NODE_MAJOR} or newer; this is ${process.versions.node} (${process.execPath})\n`);
+  process.stderr.write(
+    `error: packyard needs Node.js ${MIN_NODE_MAJOR} or newer; this is ${process.versions.node} (${process.execPath})\n`,
+  );
   process.exit(2);
 }
 
@@ -37,7 +39,9 @@ try {
   });
 } catch (err) {
   // A bug, or an interruption: say so plainly; the stack helps a bug report.
-  process.stderr.write(`error: ${abort.signal.aborted ? String(abort.signal.reason) : ((err as Error).stack ?? String(err))}\n`);
+  process.stderr.write(
+    `error: ${abort.signal.aborted ? String(abort.signal.reason) : ((err as Error).stack ?? String(err))}\n`,
+  );
   code = abort.signal.aborted ? 130 : 1;
 }
 await closeHttpAgents();

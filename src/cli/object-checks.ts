@@ -22,7 +22,11 @@ export function checkObject(obj: Record<string, unknown>): CheckedFieldError[] {
   // The apiserver's own rule for every object (the CRD schema leaves metadata to it).
   const metadata = obj.metadata;
   if (isRecord(metadata) && !metadata.name && !metadata.generateName) {
-    errors.unshift({ field: 'metadata.name', message: 'Required value: name or generateName is required', check: 'admission' });
+    errors.unshift({
+      field: 'metadata.name',
+      message: 'Required value: name or generateName is required',
+      check: 'admission',
+    });
   }
   if (obj.kind === CLUSTERPROFILE_KIND) {
     const flagged = new Set(errors.map((e) => e.field));

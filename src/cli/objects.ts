@@ -24,7 +24,8 @@ export interface LoadedObjects {
   errors: Diagnostic[];
 }
 
-export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Every Kubernetes object in the files and directories given: multi-document files, and the items
@@ -55,7 +56,13 @@ export function loadObjects(paths: readonly string[]): LoadedObjects {
         });
       };
       const value = doc.value;
-      if (isRecord(value) && value.apiVersion === 'v1' && typeof value.kind === 'string' && value.kind.endsWith('List') && Array.isArray(value.items)) {
+      if (
+        isRecord(value) &&
+        value.apiVersion === 'v1' &&
+        typeof value.kind === 'string' &&
+        value.kind.endsWith('List') &&
+        Array.isArray(value.items)
+      ) {
         value.items.forEach((item, i) => add(item, ['items', i]));
       } else {
         add(value, []);

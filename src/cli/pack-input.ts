@@ -1,7 +1,12 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { buildPackArchive, packArchiveName, type PackArchive } from '../sources/palette/pack-archive.js';
-import { listPackDirectory, PACK_LIMITS, PackDirectoryError, type PackEntry } from '../sources/palette/pack-directory.js';
+import {
+  listPackDirectory,
+  PACK_LIMITS,
+  PackDirectoryError,
+  type PackEntry,
+} from '../sources/palette/pack-directory.js';
 import { packSchemaIssues } from '../sources/palette/pack-schema.js';
 import { packJsonFromTar } from '../sources/oci/palette-pack.js';
 import { untarBytes } from '../sources/oci/tar.js';
@@ -16,7 +21,9 @@ export interface BuiltPack extends LintedPack {
 }
 
 /** Lints a pack directory; a directory that cannot be a pack (hostile or too big) is an error naming why. */
-export async function lintPackDirectory(dir: string): Promise<{ diagnostics: Diagnostic[]; pack?: LintedPack; entries: PackEntry[] }> {
+export async function lintPackDirectory(
+  dir: string,
+): Promise<{ diagnostics: Diagnostic[]; pack?: LintedPack; entries: PackEntry[] }> {
   const entries = await listOrFail(dir);
   return { ...(await lintPack(dir, entries)), entries };
 }
@@ -28,12 +35,17 @@ export async function buildPackDirectory(dir: string, err: (text: string) => voi
 }
 
 /** A pack directory that lints clean, or exit 1 with its problems printed. */
-export async function lintedPackDirectory(dir: string, err: (text: string) => void): Promise<{ pack: LintedPack; entries: PackEntry[] }> {
+export async function lintedPackDirectory(
+  dir: string,
+  err: (text: string) => void,
+): Promise<{ pack: LintedPack; entries: PackEntry[] }> {
   const { diagnostics, pack, entries } = await lintPackDirectory(dir);
   if (!pack) {
     for (const d of diagnostics) err(`${formatDiagnostic(d)}\n`);
     const n = diagnostics.length;
-    throw new CliError(`${dir}: ${n === 1 ? '1 problem; fix it' : `${n} problems; fix them`} and build again (packyard pack lint ${dir})`);
+    throw new CliError(
+      `${dir}: ${n === 1 ? '1 problem; fix it' : `${n} problems; fix them`} and build again (packyard pack lint ${dir})`,
+    );
   }
   return { pack, entries };
 }
@@ -41,7 +53,10 @@ export async function lintedPackDirectory(dir: string, err: (text: string) => vo
 /** A pack archive built earlier (`pack build`, or Palette's `tar czf`): its pack.json names it. */
 export async function readPackArchive(file: string): Promise<BuiltPack> {
   const size = (await stat(file)).size;
-  if (size > PACK_LIMITS.maxTotalBytes) throw new CliError(`${file}: ${size} bytes is more than the limit of ${PACK_LIMITS.maxTotalBytes} bytes for a pack`);
+  if (size > PACK_LIMITS.maxTotalBytes)
+    throw new CliError(
+      `${file}: ${size} bytes is more than the limit of ${PACK_LIMITS.maxTotalBytes} bytes for a pack`,
+    );
   const bytes = await readFile(file);
   let json: unknown;
   try {
@@ -55,10 +70,20 @@ export async function readPackArchive(file: string): Promise<BuiltPack> {
   const issues = packSchemaIssues(json);
   if (issues.length > 0) {
     const first = issues[0]!;
-    throw new CliError(`${file}: its pack.json does not pass Palette's pack schema: ${first.path.join('.')}: ${first.message}${issues.length > 1 ? ` (and ${issues.length - 1} more)` : ''}`);
+    throw new CliError(
+      `${file}: its pack.json does not pass Palette's pack schema: ${first.path.join('.')}: ${first.message}${issues.length > 1 ? ` (and ${issues.length - 1} more)` : ''}`,
+    );
   }
   const { name, version } = json as { name: string; version: string };
-  return { name, version, archive: { fileName: packArchiveName(name, version), bytes, digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}` } };
+  return {
+    name,
+    version,
+    archive: {
+      fileName: packArchiveName(name, version),
+      bytes,
+      digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}`,
+    },
+  };
 }
 
 async function listOrFail(dir: string): Promise<PackEntry[]> {

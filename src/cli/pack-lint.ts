@@ -33,7 +33,10 @@ const OPTIONAL_YAML = ['presets.yaml', 'schema.yaml'];
  * Chart.yaml, listed manifests are Kubernetes YAML, values.yaml and the optional YAML files parse).
  * Problems are located `file:line: field: message`, the file named under `dir` as the user gave it.
  */
-export async function lintPack(dir: string, entries: readonly PackEntry[]): Promise<{ diagnostics: Diagnostic[]; pack?: LintedPack }> {
+export async function lintPack(
+  dir: string,
+  entries: readonly PackEntry[],
+): Promise<{ diagnostics: Diagnostic[]; pack?: LintedPack }> {
   const files = new Map(entries.filter((e) => e.type === 'file').map((e) => [e.path, e]));
   const out: Diagnostic[] = [];
   const at = (path: string) => join(dir, path);
@@ -44,14 +47,20 @@ export async function lintPack(dir: string, entries: readonly PackEntry[]): Prom
     const entry = files.get(path);
     if (!entry) return undefined;
     if (entry.size > MAX_PARSED_BYTES) {
-      problem(path, 1, undefined, `${entry.size} bytes is more than the ${MAX_PARSED_BYTES} bytes a pack's JSON or YAML file may have`);
+      problem(
+        path,
+        1,
+        undefined,
+        `${entry.size} bytes is more than the ${MAX_PARSED_BYTES} bytes a pack's JSON or YAML file may have`,
+      );
       return undefined;
     }
     return readFile(entry.source, 'utf8');
   };
 
   // values.yaml and the optional YAML files: they parse, and hold a map.
-  if (!files.has('values.yaml')) problem('values.yaml', 1, undefined, 'missing: a pack needs values.yaml (it may be empty)');
+  if (!files.has('values.yaml'))
+    problem('values.yaml', 1, undefined, 'missing: a pack needs values.yaml (it may be empty)');
   for (const path of ['values.yaml', ...OPTIONAL_YAML]) {
     const content = await read(path);
     if (content !== undefined) checkYamlMap(path, content, problem);
@@ -72,8 +81,10 @@ export async function lintPack(dir: string, entries: readonly PackEntry[]): Prom
   // JSON is YAML: the YAML parser keeps positions, so each field's line comes from the same file.
   const doc: YamlDocument | undefined = parseYamlDocuments(at('pack.json'), text).documents[0];
   const lineOf = (path: readonly (string | number)[]) => doc?.lineOf(path) ?? 1;
-  const field = (path: readonly (string | number)[]) => path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
-  const jsonProblem = (path: (string | number)[], message: string) => problem('pack.json', lineOf(path), field(path), message);
+  const field = (path: readonly (string | number)[]) =>
+    path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+  const jsonProblem = (path: (string | number)[], message: string) =>
+    problem('pack.json', lineOf(path), field(path), message);
 
   const schemaIssues = packSchemaIssues(json);
   for (const issue of schemaIssues) jsonProblem(issue.path, issue.message);
@@ -83,15 +94,24 @@ export async function lintPack(dir: string, entries: readonly PackEntry[]): Prom
 
   const knownLayer = (path: (string | number)[], value: unknown) => {
     if (typeof value === 'string' && !flagged.has(field(path)) && !KNOWN_LAYERS.has(value)) {
-      jsonProblem(path, `Packyard does not know layer ${JSON.stringify(value)} (it knows ${[...KNOWN_LAYERS].join(', ')})`);
+      jsonProblem(
+        path,
+        `Packyard does not know layer ${JSON.stringify(value)} (it knows ${[...KNOWN_LAYERS].join(', ')})`,
+      );
     }
   };
   knownLayer(['layer'], pack.layer);
   if (typeof pack.name === 'string' && pack.name !== '' && !REPOSITORY_COMPONENT.test(pack.name)) {
-    jsonProblem(['name'], `${JSON.stringify(pack.name)} cannot be an OCI repository name (lower-case letters and digits, separated by ".", "_" or "-")`);
+    jsonProblem(
+      ['name'],
+      `${JSON.stringify(pack.name)} cannot be an OCI repository name (lower-case letters and digits, separated by ".", "_" or "-")`,
+    );
   }
   if (typeof pack.version === 'string' && pack.version !== '' && !tagVersion(pack.version.replaceAll('+', '_'))) {
-    jsonProblem(['version'], `${JSON.stringify(pack.version)} is not a version a registry sync can read (SemVer as Helm reads it: 1.2.3, v1.2, 1.2.3-rc.1)`);
+    jsonProblem(
+      ['version'],
+      `${JSON.stringify(pack.version)} is not a version a registry sync can read (SemVer as Helm reads it: 1.2.3, v1.2, 1.2.3-rc.1)`,
+    );
   }
 
   const constraints = isRecord(pack.constraints) ? pack.constraints : {};
@@ -149,10 +169,15 @@ function checkManifest(path: string, text: string, problem: Problem): void {
       continue;
     }
     for (const key of ['apiVersion', 'kind'] as const) {
-      if (typeof d.value[key] !== 'string' || d.value[key] === '') problem(path, d.lineOf([key]), key, 'is required (a non-empty string)');
+      if (typeof d.value[key] !== 'string' || d.value[key] === '')
+        problem(path, d.lineOf([key]), key, 'is required (a non-empty string)');
     }
     const meta = isRecord(d.value.metadata) ? d.value.metadata : {};
-    if (typeof meta.name !== 'string' && typeof meta.generateName !== 'string' && !String(d.value.kind ?? '').endsWith('List')) {
+    if (
+      typeof meta.name !== 'string' &&
+      typeof meta.generateName !== 'string' &&
+      !String(d.value.kind ?? '').endsWith('List')
+    ) {
       problem(path, d.lineOf(['metadata']), 'metadata.name', 'is required');
     }
   }
@@ -179,7 +204,11 @@ function valuesCharts(text: string | undefined): ChartId[] | undefined {
  * `<name>-<version>.tgz`; pack-central also has `<name>.tgz`), and with values.yaml's
  * `pack.content.charts`, when that lists charts.
  */
-async function checkChart(chart: string, files: ReadonlyMap<string, PackEntry>, listed: ChartId[] | undefined): Promise<string[]> {
+async function checkChart(
+  chart: string,
+  files: ReadonlyMap<string, PackEntry>,
+  listed: ChartId[] | undefined,
+): Promise<string[]> {
   const entry = files.get(normalise(chart));
   if (!entry) return [`${chart} is not a file of the pack`];
   let tar: Buffer;
@@ -192,10 +221,12 @@ async function checkChart(chart: string, files: ReadonlyMap<string, PackEntry>, 
   const found = [...tarFiles(tar, (p) => /^[^/]+\/Chart\.yaml$/.test(p)).values()][0];
   if (!found) return [`${chart} is not a Helm chart archive (no <chart>/Chart.yaml inside)`];
   const meta = parseDocument(found.toString('utf8'));
-  const contents = meta.errors.length === 0 && isMap(meta.contents) ? (meta.toJS() as Record<string, unknown>) : undefined;
+  const contents =
+    meta.errors.length === 0 && isMap(meta.contents) ? (meta.toJS() as Record<string, unknown>) : undefined;
   if (!contents) return [`${chart}: its Chart.yaml is not a YAML map`];
   const { name, version } = contents;
-  if (typeof name !== 'string' || typeof version !== 'string') return [`${chart}: its Chart.yaml has no name or version`];
+  if (typeof name !== 'string' || typeof version !== 'string')
+    return [`${chart}: its Chart.yaml has no name or version`];
   const problems: string[] = [];
   const file = basename(chart);
   if (file.startsWith(`${name}-`) && file !== `${name}-${version}.tgz`) {
@@ -203,7 +234,9 @@ async function checkChart(chart: string, files: ReadonlyMap<string, PackEntry>, 
   }
   if (listed && !listed.some((c) => c.name === name && c.version === version)) {
     const names = listed.map((c) => `${c.name} ${c.version}`).join(', ') || 'none';
-    problems.push(`${chart} holds chart ${name} ${version} (Chart.yaml), which values.yaml pack.content.charts does not list (it lists ${names})`);
+    problems.push(
+      `${chart} holds chart ${name} ${version} (Chart.yaml), which values.yaml pack.content.charts does not list (it lists ${names})`,
+    );
   }
   return problems;
 }

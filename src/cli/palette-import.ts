@@ -23,7 +23,11 @@ export interface ImportProblem {
 }
 
 /** Palette's profile types; `cluster` is what Palette calls a full profile. */
-const PROFILE_TYPES: Record<string, 'infra' | 'add-on' | 'full'> = { cluster: 'full', infra: 'infra', 'add-on': 'add-on' };
+const PROFILE_TYPES: Record<string, 'infra' | 'add-on' | 'full'> = {
+  cluster: 'full',
+  infra: 'infra',
+  'add-on': 'add-on',
+};
 /** Pack types served from a registry (Palette pack, Helm or OCI registry): the pack's name is the chart. */
 const REGISTRY_PACK_TYPES = new Set(['spectro', 'helm', 'oci']);
 export const CLOUD_TYPE_ANNOTATION = 'packyard.io/palette-cloud-type';
@@ -42,7 +46,8 @@ const KNOWN = {
 const LAYERS: readonly string[] = layerSchema.options;
 const PACK_NAME = /^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_KEY =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 
 /** Reads the export; throws ImportError when it is not one (nothing worth printing). */
@@ -73,7 +78,8 @@ export function importPaletteProfile(exported: unknown, registryMap: ReadonlyMap
   const type = profileType(template.type, packs, lost);
   const profileSpec: Record<string, unknown> = { type };
   if (typeof spec.version === 'string' && SEMVER_PATTERN.test(spec.version)) profileSpec.version = spec.version;
-  else if (spec.version !== undefined) lost('spec.version', `${JSON.stringify(spec.version)} is not a SemVer version; the profile gets 1.0.0`);
+  else if (spec.version !== undefined)
+    lost('spec.version', `${JSON.stringify(spec.version)} is not a SemVer version; the profile gets 1.0.0`);
   if (typeof metadata.description === 'string' && metadata.description !== '') {
     profileSpec.description = metadata.description.slice(0, 1024);
     if (metadata.description.length > 1024) lost('metadata.description', 'longer than 1024 characters: cut to 1024');
@@ -87,7 +93,11 @@ export function importPaletteProfile(exported: unknown, registryMap: ReadonlyMap
     meta.annotations = { [CLOUD_TYPE_ANNOTATION]: template.cloudType };
     note('spec.template.cloudType', `kept as the annotation ${CLOUD_TYPE_ANNOTATION}: ${template.cloudType}`);
   }
-  return { profile: { apiVersion: API_VERSION, kind: CLUSTERPROFILE_KIND, metadata: meta, spec: profileSpec }, unmapped, notes };
+  return {
+    profile: { apiVersion: API_VERSION, kind: CLUSTERPROFILE_KIND, metadata: meta, spec: profileSpec },
+    unmapped,
+    notes,
+  };
 }
 
 export class ImportError extends Error {}
@@ -115,7 +125,8 @@ function importPack(
     return undefined;
   }
   const name = packName(value.name);
-  if (name !== value.name) note(`${at}.name`, `${JSON.stringify(value.name)} is not a valid pack name: renamed ${name}`);
+  if (name !== value.name)
+    note(`${at}.name`, `${JSON.stringify(value.name)} is not a valid pack name: renamed ${name}`);
   let layer: Layer = 'addon';
   if (typeof value.layer === 'string' && LAYERS.includes(value.layer)) layer = value.layer as Layer;
   else lost(`${at}.layer`, `${JSON.stringify(value.layer)} is not a layer (${LAYERS.join(', ')}): imported as addon`);
@@ -131,7 +142,10 @@ function importPack(
     }
     pack.manifests = manifests;
     if (typeof value.version === 'string' && value.version !== '') {
-      note(`${at}.version`, `not kept (${value.version}): a manifest pack is identified by the sha256 of its manifests`);
+      note(
+        `${at}.version`,
+        `not kept (${value.version}): a manifest pack is identified by the sha256 of its manifests`,
+      );
     }
     registryIsEmpty(value.registry, `${at}.registry`, lost);
   } else {
@@ -157,11 +171,19 @@ function importPack(
 }
 
 /** The pack's `tag` (Palette's version expression, `1.25.x`); its exported `version` when there is no usable tag. */
-function versionExpression(pack: Record<string, unknown>, at: string, lost: (path: string, message: string) => void): string | undefined {
-  const usable = (v: unknown): v is string => typeof v === 'string' && v.trim() !== '' && parseVersionExpression(v.trim()).ok;
+function versionExpression(
+  pack: Record<string, unknown>,
+  at: string,
+  lost: (path: string, message: string) => void,
+): string | undefined {
+  const usable = (v: unknown): v is string =>
+    typeof v === 'string' && v.trim() !== '' && parseVersionExpression(v.trim()).ok;
   if (usable(pack.tag)) return pack.tag.trim();
   if (pack.tag !== undefined && pack.tag !== '') {
-    lost(`${at}.tag`, `${JSON.stringify(pack.tag)} is not a version expression${usable(pack.version) ? `: the exact version ${pack.version} is used` : ''}`);
+    lost(
+      `${at}.tag`,
+      `${JSON.stringify(pack.tag)} is not a version expression${usable(pack.version) ? `: the exact version ${pack.version} is used` : ''}`,
+    );
   }
   if (usable(pack.version)) return pack.version.trim();
   lost(at, `no usable tag or version (${JSON.stringify(pack.version)}): pack left out`);
@@ -184,14 +206,18 @@ function mappedRegistry(
   }
   const mapped = registryMap.get(name);
   if (mapped !== undefined) return mapped;
-  lost(at, `registry ${JSON.stringify(name)} is not mapped (--registry-map '${name}=PACKREGISTRY'): the pack will use the default PackRegistry`);
+  lost(
+    at,
+    `registry ${JSON.stringify(name)} is not mapped (--registry-map '${name}=PACKREGISTRY'): the pack will use the default PackRegistry`,
+  );
   return undefined;
 }
 
 /** A manifest layer's registry is Palette's empty placeholder; anything in it would be lost. */
 function registryIsEmpty(registry: unknown, at: string, lost: (path: string, message: string) => void): void {
   const meta = isRecord(registry) && isRecord(registry.metadata) ? registry.metadata : {};
-  if (typeof meta.name === 'string' && meta.name !== '') lost(`${at}.metadata.name`, `a manifest pack needs no registry: ${JSON.stringify(meta.name)} left out`);
+  if (typeof meta.name === 'string' && meta.name !== '')
+    lost(`${at}.metadata.name`, `a manifest pack needs no registry: ${JSON.stringify(meta.name)} left out`);
 }
 
 function importManifests(
@@ -211,7 +237,8 @@ function importManifests(
     }
     unknownFields(m, KNOWN.manifest, where, lost);
     let name = packName(m.name);
-    if (name !== m.name) note(`${where}.name`, `${JSON.stringify(m.name)} is not a valid manifest name: renamed ${name}`);
+    if (name !== m.name)
+      note(`${where}.name`, `${JSON.stringify(m.name)} is not a valid manifest name: renamed ${name}`);
     for (let n = 2; seen.has(name); n++) name = `${packName(m.name)}-${n}`;
     seen.add(name);
     out.push({ name, content: m.content });
@@ -219,15 +246,26 @@ function importManifests(
   return out;
 }
 
-function profileType(value: unknown, packs: readonly ImportedPack[], lost: (path: string, message: string) => void): 'infra' | 'add-on' | 'full' {
+function profileType(
+  value: unknown,
+  packs: readonly ImportedPack[],
+  lost: (path: string, message: string) => void,
+): 'infra' | 'add-on' | 'full' {
   const mapped = typeof value === 'string' ? PROFILE_TYPES[value] : undefined;
   if (mapped) return mapped;
   const guess = packs.every((p) => p.layer === 'addon') ? 'add-on' : 'full';
-  lost('spec.template.type', `profile type ${JSON.stringify(value)} has no ClusterProfile equivalent (cluster, infra, add-on): imported as ${guess}`);
+  lost(
+    'spec.template.type',
+    `profile type ${JSON.stringify(value)} has no ClusterProfile equivalent (cluster, infra, add-on): imported as ${guess}`,
+  );
   return guess;
 }
 
-function objectName(value: unknown, lost: (path: string, message: string) => void, note: (path: string, message: string) => void): string {
+function objectName(
+  value: unknown,
+  lost: (path: string, message: string) => void,
+  note: (path: string, message: string) => void,
+): string {
   if (typeof value !== 'string' || value.trim() === '') {
     lost('metadata.name', 'the profile has no name: named palette-profile');
     return 'palette-profile';
@@ -238,20 +276,39 @@ function objectName(value: unknown, lost: (path: string, message: string) => voi
   return name;
 }
 
-function importLabels(value: unknown, lost: (path: string, message: string) => void): Record<string, string> | undefined {
+function importLabels(
+  value: unknown,
+  lost: (path: string, message: string) => void,
+): Record<string, string> | undefined {
   if (!isRecord(value)) return undefined;
   const labels: Record<string, string> = {};
   for (const [k, v] of Object.entries(value)) {
     if (typeof v === 'string' && LABEL_KEY.test(k) && LABEL_VALUE.test(v)) labels[k] = v;
-    else lost(`metadata.labels.${k}`, `${JSON.stringify(k)}: ${JSON.stringify(v)} is not a valid Kubernetes label: left out`);
+    else
+      lost(
+        `metadata.labels.${k}`,
+        `${JSON.stringify(k)}: ${JSON.stringify(v)} is not a valid Kubernetes label: left out`,
+      );
   }
   return Object.keys(labels).length ? labels : undefined;
 }
 
 /** Fields of `obj` not in `known` that carry something: reported, so nothing is dropped unseen. */
-function unknownFields(obj: Record<string, unknown>, known: ReadonlySet<string>, at: string, lost: (path: string, message: string) => void): void {
+function unknownFields(
+  obj: Record<string, unknown>,
+  known: ReadonlySet<string>,
+  at: string,
+  lost: (path: string, message: string) => void,
+): void {
   for (const [k, v] of Object.entries(obj)) {
-    if (known.has(k) || v === null || v === '' || (Array.isArray(v) && v.length === 0) || (isRecord(v) && Object.keys(v).length === 0)) continue;
+    if (
+      known.has(k) ||
+      v === null ||
+      v === '' ||
+      (Array.isArray(v) && v.length === 0) ||
+      (isRecord(v) && Object.keys(v).length === 0)
+    )
+      continue;
     lost(at ? `${at}.${k}` : k, 'has no ClusterProfile equivalent: left out');
   }
 }

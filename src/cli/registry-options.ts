@@ -29,7 +29,11 @@ export const REGISTRY_OPTIONS: Record<string, OptionSpec> = {
     value: 'NS',
     description: `With --from-cluster: the operator's namespace, where registry Secrets live (default ${DEFAULT_OPERATOR_NAMESPACE}).`,
   },
-  kubeconfig: { type: 'string', value: 'FILE', description: 'With --from-cluster: the kubeconfig to use (default $KUBECONFIG, ~/.kube/config).' },
+  kubeconfig: {
+    type: 'string',
+    value: 'FILE',
+    description: 'With --from-cluster: the kubeconfig to use (default $KUBECONFIG, ~/.kube/config).',
+  },
   context: { type: 'string', value: 'NAME', description: 'With --from-cluster: the kubeconfig context to use.' },
 };
 
@@ -41,10 +45,15 @@ export interface LoadedInputs extends Inputs {
  * The profiles of `profilePaths` and the registries to resolve them against: those of
  * --registries (and any among the profile paths), or the cluster's with --from-cluster.
  */
-export async function loadInputs(ctx: CliContext, values: ParsedValues, profilePaths: readonly string[]): Promise<LoadedInputs> {
+export async function loadInputs(
+  ctx: CliContext,
+  values: ParsedValues,
+  profilePaths: readonly string[],
+): Promise<LoadedInputs> {
   const fromCluster = values['from-cluster'] === true;
   const registryPaths = listValue(values, 'registries');
-  if (fromCluster && registryPaths.length > 0) throw new UsageError('use either --registries or --from-cluster, not both');
+  if (fromCluster && registryPaths.length > 0)
+    throw new UsageError('use either --registries or --from-cluster, not both');
   if (!fromCluster) {
     for (const flag of ['namespace', 'kubeconfig', 'context']) {
       if (stringValue(values, flag) !== undefined) throw new UsageError(`--${flag} needs --from-cluster`);
@@ -54,7 +63,9 @@ export async function loadInputs(ctx: CliContext, values: ParsedValues, profileP
   if (!fromCluster) {
     if (inputs.registries.length === 0 && inputs.diagnostics.length === 0) {
       throw new UsageError(
-        registryPaths.length > 0 ? `no PackRegistry found in ${registryPaths.join(', ')}` : 'no registries: pass --registries FILE|DIR or --from-cluster',
+        registryPaths.length > 0
+          ? `no PackRegistry found in ${registryPaths.join(', ')}`
+          : 'no registries: pass --registries FILE|DIR or --from-cluster',
       );
     }
     return { ...inputs, valuesSources: valuesFromFiles(inputs.others, (m) => ctx.err(`${m}\n`)) };

@@ -29,7 +29,10 @@ const MAX_ALIAS_COUNT = 1000;
  * Splits a YAML stream into its documents, keeping line numbers. Merge keys (`<<`) are honoured as
  * kubectl does; duplicate keys are errors, as they almost always are mistakes.
  */
-export function parseYamlDocuments(file: string, text: string): { documents: YamlDocument[]; errors: YamlSyntaxError[] } {
+export function parseYamlDocuments(
+  file: string,
+  text: string,
+): { documents: YamlDocument[]; errors: YamlSyntaxError[] } {
   const lineCounter = new LineCounter();
   const parsed = parseAllDocuments(text, { lineCounter, merge: true, prettyErrors: false });
   const documents: YamlDocument[] = [];
@@ -37,7 +40,8 @@ export function parseYamlDocuments(file: string, text: string): { documents: Yam
   const lineAt = (offset: number) => lineCounter.linePos(offset).line;
   for (const doc of Array.isArray(parsed) ? parsed : []) {
     if (doc.errors.length > 0) {
-      for (const e of doc.errors) errors.push({ file, line: lineAt(e.pos[0]), message: firstLine(e.message), check: 'syntax' });
+      for (const e of doc.errors)
+        errors.push({ file, line: lineAt(e.pos[0]), message: firstLine(e.message), check: 'syntax' });
       continue;
     }
     let value: unknown;

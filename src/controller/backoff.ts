@@ -10,7 +10,11 @@ export function exponentialDelay(attempt: number, baseMs: number, maxMs = Number
  * drift apart. `below` only shortens (a cap stays a cap); `above` only lengthens (never sooner than
  * asked). `random` returns [0, 1) and is injected so tests are deterministic.
  */
-export function jitter(ms: number, spread: { below?: number; above?: number }, random: () => number = Math.random): number {
+export function jitter(
+  ms: number,
+  spread: { below?: number; above?: number },
+  random: () => number = Math.random,
+): number {
   const { below = 0, above = 0 } = spread;
   return ms * (1 - below + (below + above) * random());
 }
@@ -50,7 +54,8 @@ export class ItemExponentialRateLimiter implements RateLimiter {
     this.maxDelayMs = options.maxDelayMs ?? DEFAULT_MAX_DELAY_MS;
     this.jitter = options.jitter ?? DEFAULT_JITTER;
     this.random = options.random ?? Math.random;
-    if (!(this.jitter >= 0 && this.jitter <= 1)) throw new RangeError(`jitter must be within [0, 1], got ${this.jitter}`);
+    if (!(this.jitter >= 0 && this.jitter <= 1))
+      throw new RangeError(`jitter must be within [0, 1], got ${this.jitter}`);
   }
 
   when(key: string): number {

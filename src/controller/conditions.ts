@@ -67,8 +67,7 @@ export function setCondition(
     type: input.type,
     status: input.status,
     observedGeneration,
-    lastTransitionTime:
-      previous && previous.status === input.status ? previous.lastTransitionTime : rfc3339(now),
+    lastTransitionTime: previous && previous.status === input.status ? previous.lastTransitionTime : rfc3339(now),
     reason: input.reason,
     message: truncate(input.message),
   };
@@ -103,7 +102,14 @@ export interface ReadyConditionsInput {
  * alongside them for `kubectl wait --for=condition=Ready`, as Flux does. Other condition types in
  * `previous` are left untouched.
  */
-export function readyConditions({ generation, phase, reason, message, now, previous }: ReadyConditionsInput): Condition[] {
+export function readyConditions({
+  generation,
+  phase,
+  reason,
+  message,
+  now,
+  previous,
+}: ReadyConditionsInput): Condition[] {
   const set = (conditions: readonly Condition[] | undefined, type: string, status: ConditionStatus, why = reason) =>
     setCondition(conditions, { type, status, reason: why, message }, generation, now);
   switch (phase) {

@@ -57,7 +57,10 @@ export class Controller<P extends KubernetesObject> {
       metrics: opts.metrics?.workqueue,
       reconcileMetrics: opts.metrics?.reconcile,
       onError: (key, err, retried) =>
-        opts.log?.error({ controller: opts.name, key, err: (err as Error)?.message ?? String(err), retried }, 'reconcile failed'),
+        opts.log?.error(
+          { controller: opts.name, key, err: (err as Error)?.message ?? String(err), retried },
+          'reconcile failed',
+        ),
     });
     opts.primary.on({
       onAdd: (obj) => this.queue.add(objectKey(obj)),

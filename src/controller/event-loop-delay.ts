@@ -28,7 +28,11 @@ export function watchEventLoopDelay(registry: Registry, resolutionMs = 10): { st
 }
 
 /** Spreads `count` samples over the percentile steps (percentile → nanoseconds), ascending. */
-export function fold(count: number, percentiles: ReadonlyMap<number, number>, observe: (seconds: number) => void): void {
+export function fold(
+  count: number,
+  percentiles: ReadonlyMap<number, number>,
+  observe: (seconds: number) => void,
+): void {
   if (count <= 0) return;
   let done = 0;
   for (const [percentile, nanos] of [...percentiles].sort(([a], [b]) => a - b)) {

@@ -60,7 +60,13 @@ export class EventRecorder {
     return this.queue.length + this.inFlight;
   }
 
-  record(regarding: KubernetesObject, severity: EventSeverity, reason: string, note: string, action = 'Reconcile'): Promise<void> {
+  record(
+    regarding: KubernetesObject,
+    severity: EventSeverity,
+    reason: string,
+    note: string,
+    action = 'Reconcile',
+  ): Promise<void> {
     const uid = regarding.metadata?.uid ?? '';
     const dedupKey = `${uid}\u0000${severity}\u0000${reason}\u0000${note}`;
     const previous = this.recent.get(dedupKey);
@@ -132,18 +138,16 @@ export class EventRecorder {
   /** Queues a write; the promise settles (never rejects) once it has been tried. Undefined: dropped. */
   private enqueue(reason: string, write: () => Promise<void>): Promise<void> | undefined {
     if (this.queue.length >= this.maxQueued) {
-      if (this.dropped++ % 1000 === 0) this.log?.warn({ reason, dropped: this.dropped }, 'event queue full, dropping events');
+      if (this.dropped++ % 1000 === 0)
+        this.log?.warn({ reason, dropped: this.dropped }, 'event queue full, dropping events');
       return undefined;
     }
     return new Promise<void>((resolve) => {
       this.queue.push(() =>
-        write().then(
-          resolve,
-          (err: unknown) => {
-            this.log?.warn({ reason, err: (err as Error).message }, 'could not record event');
-            resolve();
-          },
-        ),
+        write().then(resolve, (err: unknown) => {
+          this.log?.warn({ reason, err: (err as Error).message }, 'could not record event');
+          resolve();
+        }),
       );
       this.drain();
     });

@@ -165,7 +165,9 @@ export class Informer<T extends KubernetesObject> {
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const timer = this.clock.setTimeout(resolve, ms);
-      this.sleepAbort.signal.addEventListener('abort', () => (this.clock.clearTimeout(timer), resolve()), { once: true });
+      this.sleepAbort.signal.addEventListener('abort', () => (this.clock.clearTimeout(timer), resolve()), {
+        once: true,
+      });
     });
   }
 

@@ -14,7 +14,10 @@ export function apiVersionOf(type: ResourceType): string {
 export function resourcePath(type: ResourceType, namespace?: string, name?: string, subresource?: string): string {
   const base = type.group ? `/apis/${type.group}/${type.version}` : `/api/${type.version}`;
   const ns = type.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
-  const tail = [name, subresource].filter(Boolean).map((s) => `/${encodeURIComponent(s!)}`).join('');
+  const tail = [name, subresource]
+    .filter(Boolean)
+    .map((s) => `/${encodeURIComponent(s!)}`)
+    .join('');
   return `${base}${ns}/${type.plural}${tail}`;
 }
 
@@ -76,7 +79,12 @@ export class KubeClient {
   async request<T>(
     method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
     path: string,
-    opts: { query?: Record<string, string | number | boolean | undefined>; body?: unknown; contentType?: string; signal?: AbortSignal } = {},
+    opts: {
+      query?: Record<string, string | number | boolean | undefined>;
+      body?: unknown;
+      contentType?: string;
+      signal?: AbortSignal;
+    } = {},
   ): Promise<T> {
     const url = new URL(this.server + path);
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
@@ -93,7 +101,13 @@ export class KubeClient {
     let response;
     for (let attempt = 1; ; attempt++) {
       try {
-        response = await fetch(url, { method, headers, body, dispatcher: dispatcher as never, signal: opts.signal ?? AbortSignal.timeout(30_000) });
+        response = await fetch(url, {
+          method,
+          headers,
+          body,
+          dispatcher: dispatcher as never,
+          signal: opts.signal ?? AbortSignal.timeout(30_000),
+        });
         break;
       } catch (err) {
         if (!idempotent || attempt >= ATTEMPTS || !connectionLost(err)) throw err;
@@ -104,7 +118,11 @@ export class KubeClient {
     const parsed = text ? safeJson(text) : undefined;
     if (!response.ok) {
       const status = (parsed ?? {}) as { reason?: string; message?: string };
-      throw new KubeApiError(response.status, status.reason ?? 'Unknown', status.message ?? `${method} ${path}: HTTP ${response.status}`);
+      throw new KubeApiError(
+        response.status,
+        status.reason ?? 'Unknown',
+        status.message ?? `${method} ${path}: HTTP ${response.status}`,
+      );
     }
     return parsed as T;
   }

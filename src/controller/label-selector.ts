@@ -16,7 +16,8 @@ export function labelSelectorProblem(selector: string): string | undefined {
   for (const requirement of splitRequirements(selector)) {
     const text = requirement.trim();
     if (text === '') return 'an empty requirement (two commas, or a comma at an end)';
-    if (!REQUIREMENT.test(text)) return `${JSON.stringify(text)} is not a label requirement (key, !key, key=value, key!=value, key in (a,b), key notin (a,b))`;
+    if (!REQUIREMENT.test(text))
+      return `${JSON.stringify(text)} is not a label requirement (key, !key, key=value, key!=value, key in (a,b), key notin (a,b))`;
     const prefix = /^!?\s*([^/=!<>\s(]+)\//.exec(text)?.[1];
     if (prefix && prefix.length > 253) return `the key prefix of ${JSON.stringify(text)} is longer than 253 characters`;
   }

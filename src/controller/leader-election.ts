@@ -3,7 +3,14 @@ import type { Logger } from 'pino';
 import { rfc3339Micro } from '../api/time.js';
 import { jitter } from './backoff.js';
 import { realClock, type Clock, type TimerHandle } from './clock.js';
-import { isAlreadyExists, isConflict, isNotFound, resourcePath, type KubeClient, type ResourceType } from './kube-client.js';
+import {
+  isAlreadyExists,
+  isConflict,
+  isNotFound,
+  resourcePath,
+  type KubeClient,
+  type ResourceType,
+} from './kube-client.js';
 
 export const LEASE_TYPE: ResourceType = {
   group: 'coordination.k8s.io',
@@ -140,10 +147,14 @@ export class LeaderElector {
     const held = this.held;
     if (!held || held.spec.holderIdentity !== this.config.identity) return undefined;
     try {
-      const updated = await this.client.request<Lease>('PUT', resourcePath(LEASE_TYPE, held.metadata.namespace, held.metadata.name), {
-        body: { ...held, spec: { ...held.spec, renewTime: rfc3339Micro(this.clock.now()) } },
-        signal,
-      });
+      const updated = await this.client.request<Lease>(
+        'PUT',
+        resourcePath(LEASE_TYPE, held.metadata.namespace, held.metadata.name),
+        {
+          body: { ...held, spec: { ...held.spec, renewTime: rfc3339Micro(this.clock.now()) } },
+          signal,
+        },
+      );
       this.wrote(updated);
       return true;
     } catch (err) {

@@ -62,7 +62,10 @@ function scrubSecrets(value: unknown, memo = new Map<object, unknown>()): unknow
       if (scrubbed !== child) changed[key] = { value: scrubbed, enumerable: true, writable: true, configurable: true };
     }
     if (Object.keys(changed).length > 0) {
-      result = Object.create(Object.getPrototypeOf(record), { ...Object.getOwnPropertyDescriptors(record), ...changed });
+      result = Object.create(Object.getPrototypeOf(record), {
+        ...Object.getOwnPropertyDescriptors(record),
+        ...changed,
+      });
     }
   }
   memo.set(value, result);

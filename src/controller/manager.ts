@@ -28,7 +28,13 @@ export interface ManagerOptions {
    * for it through `watchSelector`; what they only read (Packs, other shards' registries) stays whole.
    */
   watchLabelSelector?: string;
-  leaderElection?: { enabled: boolean; leaseName?: string; leaseDurationMs?: number; renewDeadlineMs?: number; retryPeriodMs?: number };
+  leaderElection?: {
+    enabled: boolean;
+    leaseName?: string;
+    leaseDurationMs?: number;
+    renewDeadlineMs?: number;
+    retryPeriodMs?: number;
+  };
   /** Workers per controller that reconciles many objects (controller-runtime's MaxConcurrentReconciles). */
   concurrentReconciles?: number;
   metricsBindAddress?: string;
@@ -77,7 +83,14 @@ export class Manager {
     this.metrics = createMetrics(new Registry());
     this.client = new KubeClient(opts.kubeConfig, this.observeRequest);
     this.statusWriter = new StatusWriter(this.client);
-    this.events = new EventRecorder(this.client, `packyard.io/${opts.name ?? 'controller'}`, this.identity, opts.log, undefined, this.clock);
+    this.events = new EventRecorder(
+      this.client,
+      `packyard.io/${opts.name ?? 'controller'}`,
+      this.identity,
+      opts.log,
+      undefined,
+      this.clock,
+    );
   }
 
   get concurrentReconciles(): number {
@@ -152,7 +165,10 @@ export class Manager {
   async start(): Promise<void> {
     const { log } = this;
     this.eventLoopDelay = watchEventLoopDelay(this.metrics.registry);
-    this.metricsServer = await startProbeServer({ bindAddress: this.opts.metricsBindAddress ?? ':8080', metrics: this.metrics.registry });
+    this.metricsServer = await startProbeServer({
+      bindAddress: this.opts.metricsBindAddress ?? ':8080',
+      metrics: this.metrics.registry,
+    });
     this.probeServer = await startProbeServer({
       bindAddress: this.opts.probeBindAddress ?? ':8081',
       healthy: () => !this.stopping,
@@ -173,18 +189,26 @@ export class Manager {
       this.metrics.leaderElectionMasterStatus.set({ name: leaseName }, 0);
       // A client of its own: lease renewals never wait for a connection that reconciles hold.
       this.electionClient = new KubeClient(this.opts.kubeConfig, this.observeRequest);
-      this.elector = new LeaderElector(this.electionClient, {
-        namespace: this.opts.namespace,
-        name: leaseName,
-        identity: this.identity,
-        ...LEADER_ELECTION_DEFAULTS,
-        ...definedOnly({ leaseDurationMs: le.leaseDurationMs, renewDeadlineMs: le.renewDeadlineMs, retryPeriodMs: le.retryPeriodMs }),
-        log,
-        onLeadershipChange: (leading) => {
-          this.metrics.leaderElectionMasterStatus.set({ name: leaseName }, leading ? 1 : 0);
-          if (!leading && !this.stopping) this.opts.onLostLeadership?.();
+      this.elector = new LeaderElector(
+        this.electionClient,
+        {
+          namespace: this.opts.namespace,
+          name: leaseName,
+          identity: this.identity,
+          ...LEADER_ELECTION_DEFAULTS,
+          ...definedOnly({
+            leaseDurationMs: le.leaseDurationMs,
+            renewDeadlineMs: le.renewDeadlineMs,
+            retryPeriodMs: le.retryPeriodMs,
+          }),
+          log,
+          onLeadershipChange: (leading) => {
+            this.metrics.leaderElectionMasterStatus.set({ name: leaseName }, leading ? 1 : 0);
+            if (!leading && !this.stopping) this.opts.onLostLeadership?.();
+          },
         },
-      }, this.clock);
+        this.clock,
+      );
       log.info({ lease: leaseName, identity: this.identity }, 'waiting for leadership');
       if (!(await this.elector.acquire())) return;
     }

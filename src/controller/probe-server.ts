@@ -12,7 +12,9 @@ export interface ProbeServerOptions {
 }
 
 /** Serves /healthz and /readyz, and /metrics when given a registry. */
-export async function startProbeServer(opts: ProbeServerOptions): Promise<{ server?: Server; port?: number; close(): Promise<void> }> {
+export async function startProbeServer(
+  opts: ProbeServerOptions,
+): Promise<{ server?: Server; port?: number; close(): Promise<void> }> {
   if (opts.bindAddress === '0') return { close: async () => {} };
   const { host, port } = parseBindAddress(opts.bindAddress);
   const server = createServer(async (req, res) => {

@@ -53,7 +53,13 @@ export class StatusWriter {
     }
     if (Object.keys(patch).length === 0) return false;
     const ops = statusPatch(uid, obj.status, patch);
-    const updated = await this.client.jsonPatch<KubernetesObject & { status?: Status }>(type, name!, namespace, ops, 'status');
+    const updated = await this.client.jsonPatch<KubernetesObject & { status?: Status }>(
+      type,
+      name!,
+      namespace,
+      ops,
+      'status',
+    );
     const version = updated?.metadata?.resourceVersion;
     if (uid && version) {
       const versions = [...(last?.versions ?? []).filter((v) => v !== version), version].slice(-VERSIONS_KEPT);

@@ -190,7 +190,8 @@ export class WorkQueue {
 
   /** Processes keys with `workers` concurrent handlers until shutdown; resolves when they have all stopped. */
   async run(workers: number, handler: Handler): Promise<void> {
-    if (!Number.isInteger(workers) || workers < 1) throw new RangeError(`workers must be a positive integer, got ${workers}`);
+    if (!Number.isInteger(workers) || workers < 1)
+      throw new RangeError(`workers must be a positive integer, got ${workers}`);
     if (this.running) throw new Error('run() was already called on this queue');
     this.running = true;
     this.reconcileMetrics?.setMaxConcurrentReconciles(workers);

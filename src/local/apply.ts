@@ -2,13 +2,23 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { CLUSTERPROFILE, CONFIGMAP, PACKREGISTRY, SECRET } from '../api/resource-types.js';
 import type { KubeClient, ResourceType } from '../controller/kube-client.js';
 
-const NAMESPACE: ResourceType = { group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false };
+const NAMESPACE: ResourceType = {
+  group: '',
+  version: 'v1',
+  plural: 'namespaces',
+  kind: 'Namespace',
+  namespaced: false,
+};
 const TYPES: Record<string, ResourceType> = Object.fromEntries(
   [PACKREGISTRY, CLUSTERPROFILE, CONFIGMAP, SECRET, NAMESPACE].map((t) => [t.kind, t]),
 );
 
 /** Server-side applies the objects `make run` installs (kinds it knows), so running it twice is harmless. */
-export async function applyObjects(client: KubeClient, objects: KubernetesObject[], fieldManager = 'packyard-run'): Promise<void> {
+export async function applyObjects(
+  client: KubeClient,
+  objects: KubernetesObject[],
+  fieldManager = 'packyard-run',
+): Promise<void> {
   for (const obj of objects) {
     const type = obj.kind ? TYPES[obj.kind] : undefined;
     if (!type) throw new Error(`cannot apply kind ${obj.kind}: make run applies ${Object.keys(TYPES).join(', ')}`);

@@ -49,7 +49,8 @@ export function repoRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'hack', 'build-tool.sh'))) {
     const parent = dirname(dir);
-    if (parent === dir) throw new Error('cannot find the repository root (hack/build-tool.sh) above ' + fileURLToPath(import.meta.url));
+    if (parent === dir)
+      throw new Error('cannot find the repository root (hack/build-tool.sh) above ' + fileURLToPath(import.meta.url));
     dir = parent;
   }
   return dir;
@@ -106,17 +107,31 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
   const removeDir = !opts.dir && process.env.PACKYARD_KEEP_CONTROL_PLANE !== '1';
   const procs = new ProcessSet(removeDir ? dir : undefined);
   const etcd = new ManagedProcess('etcd', etcdBin, etcdArgs, join(dir, 'etcd.log'), procs);
-  const apiserver = new ManagedProcess('kube-apiserver', apiserverBin, apiserverArgs, join(dir, 'kube-apiserver.log'), procs);
+  const apiserver = new ManagedProcess(
+    'kube-apiserver',
+    apiserverBin,
+    apiserverArgs,
+    join(dir, 'kube-apiserver.log'),
+    procs,
+  );
   const caPem = await readFile(certs.caCert, 'utf8');
-  const tlsAuth = { ca: caPem, cert: await readFile(certs.adminCert, 'utf8'), key: await readFile(certs.adminKey, 'utf8') };
+  const tlsAuth = {
+    ca: caPem,
+    cert: await readFile(certs.adminCert, 'utf8'),
+    key: await readFile(certs.adminKey, 'utf8'),
+  };
 
   const startApiserver = async (): Promise<void> => {
     apiserver.start();
     // readyz first; then the default namespace, which a controller creates shortly after and
     // which tests reasonably expect to exist.
-    await waitFor(apiserver, READY_TIMEOUT_MS, async () =>
-      (await httpsStatus(`${server}/readyz`, tlsAuth)) === 200 &&
-      (await httpsStatus(`${server}/api/v1/namespaces/default`, tlsAuth)) === 200);
+    await waitFor(
+      apiserver,
+      READY_TIMEOUT_MS,
+      async () =>
+        (await httpsStatus(`${server}/readyz`, tlsAuth)) === 200 &&
+        (await httpsStatus(`${server}/api/v1/namespaces/default`, tlsAuth)) === 200,
+    );
   };
 
   let stopping: Promise<void> | undefined;
@@ -235,12 +250,15 @@ function kubeconfigYaml(server: string, auth: { ca: string; cert: string; key: s
 /** Distinct free loopback ports: all are held open together so the kernel cannot hand one out twice. */
 async function freePorts(n: number): Promise<number[]> {
   const servers = await Promise.all(
-    Array.from({ length: n }, () =>
-      new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-        const s = createServer();
-        s.once('error', reject);
-        s.listen(0, '127.0.0.1', () => resolve(s));
-      })),
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
+          const s = createServer();
+          s.once('error', reject);
+          s.listen(0, '127.0.0.1', () => resolve(s));
+        }),
+    ),
   );
   const ports = servers.map((s) => (s.address() as { port: number }).port);
   await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
@@ -252,11 +270,15 @@ async function waitFor(proc: ManagedProcess, timeoutMs: number, ready: () => Pro
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (!proc.pid) {
-      throw new Error(`${proc.name} ${proc.exitReason ?? 'is not running'}; last lines of ${proc.logPath}:\n${await proc.logTail()}`);
+      throw new Error(
+        `${proc.name} ${proc.exitReason ?? 'is not running'}; last lines of ${proc.logPath}:\n${await proc.logTail()}`,
+      );
     }
     if (await ready().catch(() => false)) return;
     if (Date.now() > deadline) {
-      throw new Error(`${proc.name} not ready after ${timeoutMs / 1000}s; last lines of ${proc.logPath}:\n${await proc.logTail()}`);
+      throw new Error(
+        `${proc.name} not ready after ${timeoutMs / 1000}s; last lines of ${proc.logPath}:\n${await proc.logTail()}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }

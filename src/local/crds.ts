@@ -38,9 +38,13 @@ export async function applyCrdsFromDir(kc: KubeConfig, dir: string, timeoutMs = 
   for (const crd of crds) {
     const name = crd.metadata?.name;
     if (!name) throw new Error(`a CustomResourceDefinition in ${dir} has no metadata.name`);
-    await api.patchCustomResourceDefinition({ name, body: crd, fieldManager: FIELD_MANAGER, force: true }, apply).catch((err: unknown) => {
-      throw new Error(`applying CustomResourceDefinition ${name} from ${dir} failed: ${statusMessage(err)}`, { cause: err });
-    });
+    await api
+      .patchCustomResourceDefinition({ name, body: crd, fieldManager: FIELD_MANAGER, force: true }, apply)
+      .catch((err: unknown) => {
+        throw new Error(`applying CustomResourceDefinition ${name} from ${dir} failed: ${statusMessage(err)}`, {
+          cause: err,
+        });
+      });
     names.push(name);
   }
   await waitForCrdsEstablished(kc, names, timeoutMs);
@@ -62,7 +66,10 @@ export async function waitForCrdsEstablished(kc: KubeConfig, names: string[], ti
       why.set(name, `Established=${established?.status ?? 'missing'} ${established?.message ?? ''}`.trim());
       return false;
     }
-    const { group, names: { plural } } = crd.spec;
+    const {
+      group,
+      names: { plural },
+    } = crd.spec;
     for (const { name: version } of crd.spec.versions.filter((v) => v.served)) {
       const resources = await discovery.getAPIResources({ group, version }).catch(() => undefined);
       if (!resources?.resources.some((r) => r.name === plural)) {
@@ -74,7 +81,9 @@ export async function waitForCrdsEstablished(kc: KubeConfig, names: string[], ti
   };
 
   for (;;) {
-    const ready = await Promise.all(pending.map((name) => isReady(name).catch((err: Error) => (why.set(name, err.message), false))));
+    const ready = await Promise.all(
+      pending.map((name) => isReady(name).catch((err: Error) => (why.set(name, err.message), false))),
+    );
     pending = pending.filter((_, i) => !ready[i]);
     if (pending.length === 0) return;
     if (Date.now() > deadline) {

@@ -38,7 +38,10 @@ export const DEMO_CHARTS: ChartSpec[] = [
             replicaCount: { type: 'integer', minimum: 1 },
             service: {
               type: 'object',
-              properties: { type: { enum: ['ClusterIP', 'NodePort', 'LoadBalancer'] }, port: { type: 'integer', minimum: 1, maximum: 65535 } },
+              properties: {
+                type: { enum: ['ClusterIP', 'NodePort', 'LoadBalancer'] },
+                port: { type: 'integer', minimum: 1, maximum: 65535 },
+              },
             },
           },
         },
@@ -69,7 +72,12 @@ export async function startDemoHelmRepository(dir: string, preferredPort = 8879)
   if (!existsSync(join(dir, 'index.yaml')) || !existsSync(pubringPath) || !complete) {
     rmSync(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
-    const key = await openpgp.generateKey({ type: 'rsa', rsaBits: 2048, userIDs: [{ name: 'Packyard Demo', email: 'demo@packyard.invalid' }], format: 'binary' });
+    const key = await openpgp.generateKey({
+      type: 'rsa',
+      rsaBits: 2048,
+      userIDs: [{ name: 'Packyard Demo', email: 'demo@packyard.invalid' }],
+      format: 'binary',
+    });
     const keyring = join(dir, 'secring.gpg');
     await writeFile(keyring, key.privateKey, { mode: 0o600 });
     makeHelmRepository(DEMO_CHARTS, dir, { key: 'Packyard Demo', keyring });

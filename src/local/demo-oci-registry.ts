@@ -19,19 +19,55 @@ interface DemoPack {
   version: string;
   layer: string;
   displayName: string;
-  dependencies?: { packName: string; layer: string; minVersion?: string; maxVersion?: string; type: PackDependency['type'] }[];
+  dependencies?: {
+    packName: string;
+    layer: string;
+    minVersion?: string;
+    maxVersion?: string;
+    type: PackDependency['type'];
+  }[];
   /** Signed with the demo key, as `cosign sign --key` does; the newest CSI pack is left unsigned. */
   signed: boolean;
 }
 
-const needsK8s = (min: string) => [{ packName: 'kubernetes', layer: 'k8s', minVersion: min, type: 'required' as const }];
+const needsK8s = (min: string) => [
+  { packName: 'kubernetes', layer: 'k8s', minVersion: min, type: 'required' as const },
+];
 
 /** What the demo OCI registry offers; the infra sample takes its CNI and CSI from here. */
 export const DEMO_PACKS: DemoPack[] = [
-  { name: 'cni-calico', version: '3.26.4', layer: 'cni', displayName: 'Calico', dependencies: needsK8s('1.24.0'), signed: true },
-  { name: 'cni-calico', version: '3.27.3', layer: 'cni', displayName: 'Calico', dependencies: needsK8s('1.27.0'), signed: true },
-  { name: 'csi-aws-ebs', version: '1.28.0', layer: 'csi', displayName: 'Amazon EBS CSI', dependencies: needsK8s('1.25.0'), signed: true },
-  { name: 'csi-aws-ebs', version: '1.30.0', layer: 'csi', displayName: 'Amazon EBS CSI', dependencies: needsK8s('1.26.0'), signed: false },
+  {
+    name: 'cni-calico',
+    version: '3.26.4',
+    layer: 'cni',
+    displayName: 'Calico',
+    dependencies: needsK8s('1.24.0'),
+    signed: true,
+  },
+  {
+    name: 'cni-calico',
+    version: '3.27.3',
+    layer: 'cni',
+    displayName: 'Calico',
+    dependencies: needsK8s('1.27.0'),
+    signed: true,
+  },
+  {
+    name: 'csi-aws-ebs',
+    version: '1.28.0',
+    layer: 'csi',
+    displayName: 'Amazon EBS CSI',
+    dependencies: needsK8s('1.25.0'),
+    signed: true,
+  },
+  {
+    name: 'csi-aws-ebs',
+    version: '1.30.0',
+    layer: 'csi',
+    displayName: 'Amazon EBS CSI',
+    dependencies: needsK8s('1.26.0'),
+    signed: false,
+  },
 ];
 
 export interface DemoOciRegistry {
@@ -46,7 +82,11 @@ export interface DemoOciRegistry {
  * Starts the registry with its data in `dir` (on `preferredPort` if free, else any) and pushes the
  * packs once. The registry runs in a process group of its own; `close()` stops it, SIGKILL after 5 s.
  */
-export async function startDemoOciRegistry(dir: string, log: (line: string) => void, preferredPort = 5000): Promise<DemoOciRegistry> {
+export async function startDemoOciRegistry(
+  dir: string,
+  log: (line: string) => void,
+  preferredPort = 5000,
+): Promise<DemoOciRegistry> {
   const port = await freePort(preferredPort);
   const host = `127.0.0.1:${port}`;
   // Written after the last push: a run stopped halfway pushes again rather than serve half the packs.
@@ -56,9 +96,18 @@ export async function startDemoOciRegistry(dir: string, log: (line: string) => v
   mkdirSync(dir, { recursive: true });
   const keys = demoKeys(dir);
   const config = join(dir, 'config.yml');
-  writeFileSync(config, `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, 'data')}\nhttp:\n  addr: ${host}\n`);
+  writeFileSync(
+    config,
+    `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, 'data')}\nhttp:\n  addr: ${host}\n`,
+  );
   const procs = new ProcessSet();
-  const registry = new ManagedProcess('the OCI registry', toolPath('registry'), ['serve', config], join(dir, 'registry.log'), procs);
+  const registry = new ManagedProcess(
+    'the OCI registry',
+    toolPath('registry'),
+    ['serve', config],
+    join(dir, 'registry.log'),
+    procs,
+  );
   registry.start();
   const close = async () => {
     await registry.stop();
@@ -67,7 +116,9 @@ export async function startDemoOciRegistry(dir: string, log: (line: string) => v
   try {
     await waitUntilServing(`http://${host}/v2/`, registry);
     if (!seeded) {
-      log(`pushing ${DEMO_PACKS.length} Palette packs to the demo OCI registry with packyard pack push, signing all but one`);
+      log(
+        `pushing ${DEMO_PACKS.length} Palette packs to the demo OCI registry with packyard pack push, signing all but one`,
+      );
       const client = new OciClient({ origin: `http://${host}`, timeoutMs: 60_000, tokens: new TokenService() });
       for (const pack of DEMO_PACKS) {
         const { repository, digest } = await pushPack(client, pack, log);
@@ -83,11 +134,20 @@ export async function startDemoOciRegistry(dir: string, log: (line: string) => v
 }
 
 /** Writes the pack as an author would (pack.json, values.yaml), then lints, builds and pushes it to `spectro-packs/archive/<name>:<version>`. */
-async function pushPack(client: OciClient, pack: DemoPack, log: (line: string) => void): Promise<{ repository: string; digest: string }> {
+async function pushPack(
+  client: OciClient,
+  pack: DemoPack,
+  log: (line: string) => void,
+): Promise<{ repository: string; digest: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'packyard-demo-pack-'));
   try {
     const { dependencies, signed: _signed, ...fields } = pack;
-    const packJson = { ...fields, addonType: pack.layer, cloudTypes: ['all'], constraints: { dependencies: dependencies ?? [] } };
+    const packJson = {
+      ...fields,
+      addonType: pack.layer,
+      cloudTypes: ['all'],
+      constraints: { dependencies: dependencies ?? [] },
+    };
     writeFileSync(join(dir, 'pack.json'), JSON.stringify(packJson, null, 2));
     writeFileSync(join(dir, 'values.yaml'), `pack:\n  namespace: ${pack.name}\n`);
     const built = await buildPackDirectory(dir, (text) => log(text.trimEnd()));
@@ -102,7 +162,10 @@ async function pushPack(client: OciClient, pack: DemoPack, log: (line: string) =
 async function waitUntilServing(url: string, registry: ManagedProcess): Promise<void> {
   const deadline = Date.now() + 20_000;
   while (Date.now() < deadline) {
-    if (registry.pid === undefined) throw new Error(`${registry.name} ${registry.exitReason ?? 'is not running'}; last lines of ${registry.logPath}:\n${await registry.logTail()}`);
+    if (registry.pid === undefined)
+      throw new Error(
+        `${registry.name} ${registry.exitReason ?? 'is not running'}; last lines of ${registry.logPath}:\n${await registry.logTail()}`,
+      );
     if ((await fetch(url).catch(() => undefined))?.ok) return;
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -31,24 +31,47 @@ export function demoKeys(dir: string): DemoKeys {
 }
 
 /** Writes the cosign signature of `repository@digest` (legacy tag storage). `reference` is `host/repository`. */
-export async function signLikeCosign(client: OciClient, repository: string, reference: string, digest: string, key: KeyObject): Promise<void> {
+export async function signLikeCosign(
+  client: OciClient,
+  repository: string,
+  reference: string,
+  digest: string,
+  key: KeyObject,
+): Promise<void> {
   const payload = Buffer.from(
     JSON.stringify({
-      critical: { identity: { 'docker-reference': reference }, image: { 'docker-manifest-digest': digest }, type: 'cosign container image signature' },
+      critical: {
+        identity: { 'docker-reference': reference },
+        image: { 'docker-manifest-digest': digest },
+        type: 'cosign container image signature',
+      },
       optional: null,
     }),
   );
   const signature = sign('sha256', payload, key).toString('base64');
   const payloadDigest = await client.pushBlob(repository, payload);
   const config = Buffer.from(
-    JSON.stringify({ architecture: '', config: {}, created: '0001-01-01T00:00:00Z', os: '', rootfs: { type: 'layers', diff_ids: [payloadDigest] } }),
+    JSON.stringify({
+      architecture: '',
+      config: {},
+      created: '0001-01-01T00:00:00Z',
+      os: '',
+      rootfs: { type: 'layers', diff_ids: [payloadDigest] },
+    }),
   );
   const configDigest = await client.pushBlob(repository, config);
   const manifest = {
     schemaVersion: 2,
     mediaType: OCI_MANIFEST,
     config: { mediaType: OCI_CONFIG, size: config.length, digest: configDigest },
-    layers: [{ mediaType: SIMPLE_SIGNING, size: payload.length, digest: payloadDigest, annotations: { [SIGNATURE_ANNOTATION]: signature } }],
+    layers: [
+      {
+        mediaType: SIMPLE_SIGNING,
+        size: payload.length,
+        digest: payloadDigest,
+        annotations: { [SIGNATURE_ANNOTATION]: signature },
+      },
+    ],
   };
   await client.putManifest(repository, signatureTag(digest), Buffer.from(JSON.stringify(manifest)), OCI_MANIFEST);
 }

@@ -48,18 +48,31 @@ export function packageChart(chart: ChartSpec, outDir: string, signer?: ChartSig
     dump({ apiVersion: 'v2', type: 'application', description: `The ${chart.name} chart`, ...meta }),
   );
   writeFileSync(join(src, 'values.yaml'), 'replicaCount: 1\n');
-  writeFileSync(join(src, 'templates', 'configmap.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n');
+  writeFileSync(
+    join(src, 'templates', 'configmap.yaml'),
+    'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n',
+  );
   for (const [path, content] of Object.entries(files ?? {})) {
     mkdirSync(dirname(join(src, path)), { recursive: true });
     writeFileSync(join(src, path), content);
   }
   mkdirSync(outDir, { recursive: true });
-  helm(['package', src, '--destination', outDir, ...(signer ? ['--sign', '--key', signer.key, '--keyring', signer.keyring] : [])]);
+  helm([
+    'package',
+    src,
+    '--destination',
+    outDir,
+    ...(signer ? ['--sign', '--key', signer.key, '--keyring', signer.keyring] : []),
+  ]);
   return join(outDir, `${chart.name}-${chart.version}.tgz`);
 }
 
 /** A directory holding packaged charts and the index.yaml `helm repo index` made for them. */
-export function makeHelmRepository(charts: ChartSpec[], dir = mkdtempSync(join(tmpdir(), 'packyard-helm-repo-')), signer?: ChartSigner): string {
+export function makeHelmRepository(
+  charts: ChartSpec[],
+  dir = mkdtempSync(join(tmpdir(), 'packyard-helm-repo-')),
+  signer?: ChartSigner,
+): string {
   for (const chart of charts) packageChart(chart, dir, signer);
   reindex(dir);
   return dir;

@@ -65,7 +65,10 @@ exit 0`;
 
 function startWatchdog(dirToRemove: string | undefined): ChildProcess {
   // Its own process group and unref'd, so it neither dies with a Ctrl-C nor keeps Node alive.
-  const w = spawn('/bin/sh', ['-c', WATCHDOG_SCRIPT, 'packyard-watchdog', dirToRemove ?? ''], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
+  const w = spawn('/bin/sh', ['-c', WATCHDOG_SCRIPT, 'packyard-watchdog', dirToRemove ?? ''], {
+    stdio: ['pipe', 'ignore', 'ignore'],
+    detached: true,
+  });
   w.on('error', () => undefined); // without a watchdog only the last-resort cleanup is weaker
   w.stdin?.on('error', () => undefined);
   w.unref();

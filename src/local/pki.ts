@@ -66,8 +66,27 @@ async function make(subj: string, ext: string, cnf: string, signer?: KeyPair): P
   const p = (name: string) => join(dir, name);
   try {
     await writeFile(p('openssl.cnf'), cnf);
-    const args = ['req', '-x509', '-config', p('openssl.cnf'), '-extensions', ext, '-newkey', 'ec', '-pkeyopt',
-      'ec_paramgen_curve:P-256', '-nodes', '-days', '3650', '-subj', subj, '-keyout', p('tls.key'), '-out', p('tls.crt')];
+    const args = [
+      'req',
+      '-x509',
+      '-config',
+      p('openssl.cnf'),
+      '-extensions',
+      ext,
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-days',
+      '3650',
+      '-subj',
+      subj,
+      '-keyout',
+      p('tls.key'),
+      '-out',
+      p('tls.crt'),
+    ];
     if (signer) {
       await writeFile(p('ca.crt'), signer.cert);
       await writeFile(p('ca.key'), signer.key, { mode: 0o600 });

@@ -34,7 +34,10 @@ const STOP_DEADLINE_MS = 15_000;
 /** The operator's share of it: in-flight reconciles are cut short after this. */
 const OPERATOR_GRACE_MS = 5_000;
 const say = (line: string) => process.stderr.write(`run: ${line}\n`);
-const log = createLogger({ level: 'info', name: 'packyard' }, pretty({ colorize: process.stdout.isTTY, destination: 1, sync: true }));
+const log = createLogger(
+  { level: 'info', name: 'packyard' },
+  pretty({ colorize: process.stdout.isTTY, destination: 1, sync: true }),
+);
 
 let controlPlane: ControlPlane | undefined;
 let demoHelm: DemoHelmRepository | undefined;
@@ -53,7 +56,9 @@ async function reachableCluster(): Promise<KubeConfig | undefined> {
     await new KubeClient(kc).request('GET', '/readyz', { signal: AbortSignal.timeout(5_000) });
     return kc;
   } catch (err) {
-    say(`the cluster in your kubeconfig (${kc.getCurrentCluster()?.server}) does not answer: ${(err as Error).message}`);
+    say(
+      `the cluster in your kubeconfig (${kc.getCurrentCluster()?.server}) does not answer: ${(err as Error).message}`,
+    );
     return undefined;
   }
 }
@@ -69,15 +74,40 @@ async function startEmbedded(): Promise<KubeConfig> {
 }
 
 /** The samples, pointed at the demo registries actually running. */
-async function demoObjects(urls: { helm: string; oci: string }, keys: { cosignPub: string; pubring: Buffer }): Promise<KubernetesObject[]> {
-  const files = ['packregistry-helm.yaml', 'packregistry-oci.yaml', 'clusterprofile-infra.yaml', 'clusterprofile-signed.yaml', 'clusterprofile-addon.yaml', 'clusterprofile-values.yaml'];
+async function demoObjects(
+  urls: { helm: string; oci: string },
+  keys: { cosignPub: string; pubring: Buffer },
+): Promise<KubernetesObject[]> {
+  const files = [
+    'packregistry-helm.yaml',
+    'packregistry-oci.yaml',
+    'clusterprofile-infra.yaml',
+    'clusterprofile-signed.yaml',
+    'clusterprofile-addon.yaml',
+    'clusterprofile-values.yaml',
+  ];
   const objects: KubernetesObject[] = [
     // The demo OCI registry accepts anyone; the Secret is there to show where credentials go.
-    { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'demo-oci-credentials', namespace: NAMESPACE }, stringData: { username: 'demo', password: 'demo' } } as KubernetesObject,
+    {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'demo-oci-credentials', namespace: NAMESPACE },
+      stringData: { username: 'demo', password: 'demo' },
+    } as KubernetesObject,
     // The public key of the demo's signed packs, for the registry's spec.verify.
-    { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'demo-cosign-keys', namespace: NAMESPACE }, stringData: { 'cosign.pub': keys.cosignPub } } as KubernetesObject,
+    {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'demo-cosign-keys', namespace: NAMESPACE },
+      stringData: { 'cosign.pub': keys.cosignPub },
+    } as KubernetesObject,
     // The PGP public key of the demo charts' provenance files, for the Helm registry's spec.verify.
-    { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'demo-helm-keys', namespace: NAMESPACE }, data: { 'pubring.gpg': keys.pubring.toString('base64') } } as KubernetesObject,
+    {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'demo-helm-keys', namespace: NAMESPACE },
+      data: { 'pubring.gpg': keys.pubring.toString('base64') },
+    } as KubernetesObject,
   ];
   for (const file of files) {
     for (const doc of loadAll(await readFile(join(root, 'deploy/samples', file), 'utf8')) as KubernetesObject[]) {
@@ -101,12 +131,46 @@ async function printSummary(client: KubeClient): Promise<void> {
   };
   const table = (rows: string[][]) => {
     const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-    return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+    return rows
+      .map((r) =>
+        r
+          .map((c, i) => c.padEnd(widths[i]!))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n');
   };
   const out = [
-    table([['PACKREGISTRY', 'TYPE', 'READY', 'PACKS', 'SIGNED', 'URL'], ...registries.map((r) => [r.metadata!.name!, r.spec.type, ready(r), String(r.status?.packCount ?? '-'), signedText(r), r.spec.url])]),
-    table([['CLUSTERPROFILE', 'TYPE', 'VERIFICATION', 'READY', 'LOCK'], ...profiles.map((p) => [`${p.metadata!.namespace}/${p.metadata!.name}`, p.spec.type, p.spec.verification ?? 'IfPresent', ready(p), (p.status?.resolved ?? []).map(lockText).join(' ')])]),
-    table([['PACK', 'LAYER', 'LATEST', 'VERSIONS'], ...packs.map((p) => [p.metadata!.name!, p.spec.layer, p.spec.latest ?? '-', String(p.spec.versionCount ?? p.spec.versions.length)])]),
+    table([
+      ['PACKREGISTRY', 'TYPE', 'READY', 'PACKS', 'SIGNED', 'URL'],
+      ...registries.map((r) => [
+        r.metadata!.name!,
+        r.spec.type,
+        ready(r),
+        String(r.status?.packCount ?? '-'),
+        signedText(r),
+        r.spec.url,
+      ]),
+    ]),
+    table([
+      ['CLUSTERPROFILE', 'TYPE', 'VERIFICATION', 'READY', 'LOCK'],
+      ...profiles.map((p) => [
+        `${p.metadata!.namespace}/${p.metadata!.name}`,
+        p.spec.type,
+        p.spec.verification ?? 'IfPresent',
+        ready(p),
+        (p.status?.resolved ?? []).map(lockText).join(' '),
+      ]),
+    ]),
+    table([
+      ['PACK', 'LAYER', 'LATEST', 'VERSIONS'],
+      ...packs.map((p) => [
+        p.metadata!.name!,
+        p.spec.layer,
+        p.spec.latest ?? '-',
+        String(p.spec.versionCount ?? p.spec.versions.length),
+      ]),
+    ]),
   ];
   process.stdout.write(`\n${out.join('\n\n')}\n\n`);
 }
@@ -172,7 +236,8 @@ function port(name: string, fallback: number): number {
   const value = process.env[name];
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${name} must be a port number (0 for any), got "${value}"`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new Error(`${name} must be a port number (0 for any), got "${value}"`);
   return n;
 }
 
@@ -190,7 +255,13 @@ async function main(): Promise<void> {
     say(`demo Helm repository at ${demoHelm.url}`);
     demoOci = await startDemoOciRegistry(join(devDir, 'demo-oci'), say, port('PACKYARD_DEMO_OCI_PORT', 5000));
     say(`demo OCI registry with Palette packs at ${demoOci.url}`);
-    await applyObjects(client, await demoObjects({ helm: demoHelm.url, oci: demoOci.url }, { cosignPub: demoOci.publicKeyPem, pubring: demoHelm.pubring }));
+    await applyObjects(
+      client,
+      await demoObjects(
+        { helm: demoHelm.url, oci: demoOci.url },
+        { cosignPub: demoOci.publicKeyPem, pubring: demoHelm.pubring },
+      ),
+    );
     say('applied deploy/samples (registries and profiles)');
   }
 

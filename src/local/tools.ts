@@ -8,7 +8,10 @@ const cache = new Map<string, string>();
 export function toolPath(tool: 'helm' | 'oras' | 'registry' | 'kubectl' | 'cosign'): string {
   let path = cache.get(tool);
   if (!path) {
-    path = execFileSync(`${repoRoot()}/hack/build-tool.sh`, [tool], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+    path = execFileSync(`${repoRoot()}/hack/build-tool.sh`, [tool], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }).trim();
     cache.set(tool, path);
   }
   return path;

@@ -75,7 +75,10 @@ export class ClusterProfileReconciler {
    * The values step and its content source, imported at the first resolution that needs them: an
    * idle operator loads no archive reader, OCI client or JSON Schema validator.
    */
-  private valuesStep?: Promise<{ check: ValuesModule['checkResolvedValues']; source: InstanceType<ContentModule['PackContentSource']> }>;
+  private valuesStep?: Promise<{
+    check: ValuesModule['checkResolvedValues'];
+    source: InstanceType<ContentModule['PackContentSource']>;
+  }>;
 
   constructor(
     private readonly manager: Manager,
@@ -89,7 +92,9 @@ export class ClusterProfileReconciler {
     this.secrets = manager.informer<SecretObject>(SECRET, { namespace: manager.opts.namespace });
     this.profiles.addIndex(BY_REFERENCE, (p) =>
       profileReferences(p.spec).flatMap((ref) =>
-        ref.registry ? [`pack:${ref.registry}/${ref.chart}`, `registry:${ref.registry}`] : [`pack:${USES_DEFAULT}/${ref.chart}`, USES_DEFAULT],
+        ref.registry
+          ? [`pack:${ref.registry}/${ref.chart}`, `registry:${ref.registry}`]
+          : [`pack:${USES_DEFAULT}/${ref.chart}`, USES_DEFAULT],
       ),
     );
     this.packs.addIndex(BY_REGISTRY_AND_NAME, (p) => [`${p.spec.registry}/${p.spec.name}`]);
@@ -111,7 +116,10 @@ export class ClusterProfileReconciler {
         watch<PackObject>({
           informer: this.packs,
           toKeys: (p) =>
-            this.profileKeys([`pack:${p.spec.registry}/${p.spec.name}`, ...(isDefault(p.spec.registry) ? [`pack:${USES_DEFAULT}/${p.spec.name}`] : [])]),
+            this.profileKeys([
+              `pack:${p.spec.registry}/${p.spec.name}`,
+              ...(isDefault(p.spec.registry) ? [`pack:${USES_DEFAULT}/${p.spec.name}`] : []),
+            ]),
         }),
         // Readiness or the default flag changing matters to the profiles that use the registry, or
         // the default one (a registry that just stopped being default included).
@@ -141,7 +149,8 @@ export class ClusterProfileReconciler {
         return { requeueAfter: REVALIDATE_MS };
       },
       {
-        unexpected: (err) => (attempt.outcome = { ok: false, reason: RECONCILIATION_FAILED, message: unexpectedFailureMessage(err) }),
+        unexpected: (err) =>
+          (attempt.outcome = { ok: false, reason: RECONCILIATION_FAILED, message: unexpectedFailureMessage(err) }),
         summarize: () => this.summarize(attempt),
         log: this.manager.log,
         object: { profile: key },
@@ -163,7 +172,8 @@ export class ClusterProfileReconciler {
       valuesSources,
       lock: profile.status?.resolved,
       // Manual keeps its lock until the spec changes or an update is requested.
-      updateRequested: specChanged || (updateRequest !== undefined && updateRequest !== profile.status?.lastHandledUpdateRequest),
+      updateRequested:
+        specChanged || (updateRequest !== undefined && updateRequest !== profile.status?.lastHandledUpdateRequest),
       now: at,
     });
     if (!result.ok) return result;
@@ -178,10 +188,17 @@ export class ClusterProfileReconciler {
   }
 
   private loadValuesStep(): NonNullable<ClusterProfileReconciler['valuesStep']> {
-    this.valuesStep ??= Promise.all([import('../sources/content/resolved-contents.js'), import('../sources/content/pack-content.js'), import('../sources/content/content-cache.js')])
+    this.valuesStep ??= Promise.all([
+      import('../sources/content/resolved-contents.js'),
+      import('../sources/content/pack-content.js'),
+      import('../sources/content/content-cache.js'),
+    ])
       .then(([values, content, cache]) => {
         const memory = this.opts.content?.memoryBytes ?? cache.DEFAULT_CONTENT_MEMORY_BYTES;
-        return { check: values.checkResolvedValues, source: new content.PackContentSource({ cache: new cache.ContentCache(memory, this.opts.content?.cacheDir) }) };
+        return {
+          check: values.checkResolvedValues,
+          source: new content.PackContentSource({ cache: new cache.ContentCache(memory, this.opts.content?.cacheDir) }),
+        };
       })
       .catch((err: unknown) => {
         this.valuesStep = undefined; // try again at the next resolution
@@ -195,7 +212,14 @@ export class ClusterProfileReconciler {
     const registry = this.registries.get(name);
     if (!registry) throw new Error(`registry ${name} not found`);
     const namespace = this.manager.opts.namespace;
-    return { spec: registry.spec, credentials: registryCredentials(registry.spec, (secret) => this.secrets.get(`${namespace}/${secret}`), namespace) };
+    return {
+      spec: registry.spec,
+      credentials: registryCredentials(
+        registry.spec,
+        (secret) => this.secrets.get(`${namespace}/${secret}`),
+        namespace,
+      ),
+    };
   }
 
   /** Summarize: the whole status from the resolution, and an event on each transition. */
@@ -206,7 +230,12 @@ export class ClusterProfileReconciler {
     await this.manager.statusWriter.write(CLUSTERPROFILE, profile, status as Record<string, unknown>);
     const lock = (status.resolved ?? []).map(lockText).join(', ');
     const result = outcome.ok
-      ? { ok: true as const, reason: LOCK_CHANGED, message: `resolved to ${lock}`, changed: status.revision !== profile.status?.revision }
+      ? {
+          ok: true as const,
+          reason: LOCK_CHANGED,
+          message: `resolved to ${lock}`,
+          changed: status.revision !== profile.status?.revision,
+        }
       : outcome;
     const event = transitionEvent(getCondition(profile.status?.conditions, 'Ready'), result);
     // Queued, not awaited: the reconcile waits for its status write only (see EventRecorder).
@@ -225,7 +254,10 @@ export class ClusterProfileReconciler {
         try {
           const obj = await this.manager.client.get<ValuesObject>(type, ref.name, profile.metadata.namespace);
           const raw = obj.data?.[valuesKey];
-          found.set(refKey(ref.kind, ref.name, valuesKey), raw !== undefined && ref.kind === 'Secret' ? Buffer.from(raw, 'base64').toString('utf8') : raw);
+          found.set(
+            refKey(ref.kind, ref.name, valuesKey),
+            raw !== undefined && ref.kind === 'Secret' ? Buffer.from(raw, 'base64').toString('utf8') : raw,
+          );
         } catch (err) {
           const forbidden = err instanceof KubeApiError && err.code === 403;
           if (!isNotFound(err) && !forbidden) throw err;
@@ -260,4 +292,3 @@ export function registryState(r: Registry): RegistryState {
     default: r.spec.default === true,
   };
 }
-

@@ -69,7 +69,14 @@ export async function writePacks(client: KubeClient, existing: Pack[], desired: 
         );
       });
     } else if (!samePack(current, pack)) {
-      const next = { ...pack, metadata: { ...current.metadata, ...pack.metadata, labels: { ...current.metadata.labels, ...pack.metadata.labels } } };
+      const next = {
+        ...pack,
+        metadata: {
+          ...current.metadata,
+          ...pack.metadata,
+          labels: { ...current.metadata.labels, ...pack.metadata.labels },
+        },
+      };
       work.push(async () => {
         // A conflict means our cache is behind; the Pack's watch event brings the registry back here.
         await client.update(PACK, next as never).then(
@@ -97,9 +104,15 @@ export async function writePacks(client: KubeClient, existing: Pack[], desired: 
 }
 
 function samePack(current: Pack, desired: Pack): boolean {
-  const labelsHeld = Object.entries(desired.metadata.labels ?? {}).every(([k, v]) => current.metadata.labels?.[k] === v);
+  const labelsHeld = Object.entries(desired.metadata.labels ?? {}).every(
+    ([k, v]) => current.metadata.labels?.[k] === v,
+  );
   const owner = (p: Pack) => (p.metadata as { ownerReferences?: { uid: string }[] }).ownerReferences?.[0]?.uid;
-  return labelsHeld && owner(current) === owner(desired) && isDeepStrictEqual(normalize(current.spec), normalize(desired.spec));
+  return (
+    labelsHeld &&
+    owner(current) === owner(desired) &&
+    isDeepStrictEqual(normalize(current.spec), normalize(desired.spec))
+  );
 }
 
 /** Drops undefined fields, which never survive a round trip through the apiserver. */
@@ -109,7 +122,10 @@ function normalize(value: unknown): unknown {
 
 /** Label values are at most 63 characters of [A-Za-z0-9._-]. */
 function labelValue(name: string): string {
-  return name.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 63).replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
+  return name
+    .replace(/[^A-Za-z0-9._-]/g, '-')
+    .slice(0, 63)
+    .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
 }
 
 async function runLimited(tasks: (() => Promise<void>)[], limit: number): Promise<void> {

@@ -290,9 +290,13 @@ export function registerPackRegistryReconciler(manager: Manager, opts: PackRegis
 
 /** A failure status can name precisely; undefined for anything else. */
 function expectedFailure(err: unknown): (SyncResult & { kind: 'failed' }) | undefined {
-  if (err instanceof SourceError) return { kind: 'failed', reason: err.reason, message: err.message, retryAfterMs: err.retryAfterMs };
+  if (err instanceof SourceError)
+    return { kind: 'failed', reason: err.reason, message: err.message, retryAfterMs: err.retryAfterMs };
   // A Pack the apiserver will not store (too many versions for one object) needs a filter, not a retry.
-  if (err instanceof KubeApiError && (err.code === 413 || (err.code === 422 && /too long|too large|exceeds/i.test(err.message)))) {
+  if (
+    err instanceof KubeApiError &&
+    (err.code === 413 || (err.code === 422 && /too long|too large|exceeds/i.test(err.message)))
+  ) {
     const message = `a Pack is too large for the apiserver (${err.message.slice(0, 200)}); set spec.filter.maxVersionsPerPack`;
     return { kind: 'failed', reason: 'PackTooLarge', message };
   }

@@ -21,7 +21,13 @@ export interface ProfileStatusInput {
  * The profile's whole status after a resolution. A failure keeps the last good lock (resolved,
  * revision, updatesAvailable) and says why in Ready and Resolved.
  */
-export function profileStatus({ previous = {}, generation, result, now, updateRequest }: ProfileStatusInput): ClusterProfileStatus {
+export function profileStatus({
+  previous = {},
+  generation,
+  result,
+  now,
+  updateRequest,
+}: ProfileStatusInput): ClusterProfileStatus {
   const status: ClusterProfileStatus = { ...previous, observedGeneration: generation };
   if (updateRequest !== undefined) status.lastHandledUpdateRequest = updateRequest;
   if (result.ok) {
@@ -45,7 +51,14 @@ export function profileStatus({ previous = {}, generation, result, now, updateRe
   } else {
     const phase = stalls(CLUSTERPROFILE_REASONS, result.reason) ? 'Stalled' : 'Failed';
     status.conditions = setCondition(
-      readyConditions({ generation, phase, reason: result.reason, message: result.message, now, previous: previous.conditions }),
+      readyConditions({
+        generation,
+        phase,
+        reason: result.reason,
+        message: result.message,
+        now,
+        previous: previous.conditions,
+      }),
       { type: RESOLVED, status: 'False', reason: result.reason, message: result.message },
       generation,
       now,

@@ -4,7 +4,12 @@ import { registerClusterProfileReconciler } from './clusterprofile-reconciler.js
 import { registerPackRegistryReconciler } from './packregistry-reconciler.js';
 
 /** Every reconciler the operator runs; `flags` carry the content cache's place and size. */
-export function registerReconcilers(manager: Manager, flags: { cacheDir?: string; contentCacheMemoryBytes?: number } = {}): void {
+export function registerReconcilers(
+  manager: Manager,
+  flags: { cacheDir?: string; contentCacheMemoryBytes?: number } = {},
+): void {
   registerPackRegistryReconciler(manager, { sources: createSources() });
-  registerClusterProfileReconciler(manager, { content: { cacheDir: flags.cacheDir, memoryBytes: flags.contentCacheMemoryBytes } });
+  registerClusterProfileReconciler(manager, {
+    content: { cacheDir: flags.cacheDir, memoryBytes: flags.contentCacheMemoryBytes },
+  });
 }

@@ -64,7 +64,11 @@ export function registryStatus(input: RegistryStatusInput): PackRegistryStatus {
         skippedVersions: outcome.skippedVersions,
         lastSyncTime: rfc3339(now),
       });
-      status.conditions = ready(SYNCED, syncedMessage(outcome.packCount, outcome.versionCount, outcome.skippedVersions, input.url) + verifiedNote(outcome.verification));
+      status.conditions = ready(
+        SYNCED,
+        syncedMessage(outcome.packCount, outcome.versionCount, outcome.skippedVersions, input.url) +
+          verifiedNote(outcome.verification),
+      );
       break;
     case 'unchanged':
       status.lastSyncTime = rfc3339(now);
@@ -87,12 +91,17 @@ export function registryStatus(input: RegistryStatusInput): PackRegistryStatus {
 
 function syncedMessage(packs: number, versions: number, skipped: number, url: string): string {
   // Counts versions that are not SemVer, duplicates, and (OCI) tags that are neither chart nor pack.
-  const skippedNote = skipped > 0 ? `; skipped ${plural(skipped, 'unusable version')} (not SemVer, duplicated, or not a chart or pack)` : '';
+  const skippedNote =
+    skipped > 0
+      ? `; skipped ${plural(skipped, 'unusable version')} (not SemVer, duplicated, or not a chart or pack)`
+      : '';
   return `synced ${plural(packs, 'pack')} (${plural(versions, 'version')}) from ${url}${skippedNote}`;
 }
 
 function verifiedNote(counts: VerificationCounts | undefined): string {
-  return counts ? `; signatures: ${counts.verified} verified, ${counts.unsigned} unsigned, ${counts.failed} failed` : '';
+  return counts
+    ? `; signatures: ${counts.verified} verified, ${counts.unsigned} unsigned, ${counts.failed} failed`
+    : '';
 }
 
 function readyMessage(status: PackRegistryStatus): string | undefined {

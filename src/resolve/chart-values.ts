@@ -31,7 +31,7 @@ interface Dependency {
  */
 export function chartTree(files: Readonly<Record<string, string>>, prefix = ''): ChartNode {
   const meta = parseValues(files[`${prefix}Chart.yaml`] ?? '', `${prefix}Chart.yaml`);
-  const name = typeof meta.name === 'string' ? meta.name : prefix.split('/').at(-2) ?? 'chart';
+  const name = typeof meta.name === 'string' ? meta.name : (prefix.split('/').at(-2) ?? 'chart');
   const defaults = parseValues(files[`${prefix}values.yaml`] ?? '', `${prefix}values.yaml`);
   const schema = files[`${prefix}values.schema.json`];
   const dirs = new Set<string>();
@@ -81,7 +81,10 @@ export function coalesce(chart: ChartNode, user: Values): Values {
  */
 export function enabledSubcharts(chart: ChartNode, values: Values): Subchart[] {
   return chart.subcharts.filter((sub) => {
-    for (const path of (sub.condition ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+    for (const path of (sub.condition ?? '')
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean)) {
       const v = valueAt(values, path.split('.'));
       if (typeof v === 'boolean') return v;
     }
@@ -110,13 +113,24 @@ export function chartViolations(chart: ChartNode, values: Values, at: string[] =
   if (chart.schema !== undefined) {
     const found = schemaViolations(chart.schema, values);
     if (typeof found === 'string') return `${chart.name}: ${found}`;
-    out.push(...found.map((v) => ({ ...v, chart: chart.name, path: v.path === '(root)' ? prefix || '(root)' : `${prefix}${v.path}` })));
+    out.push(
+      ...found.map((v) => ({
+        ...v,
+        chart: chart.name,
+        path: v.path === '(root)' ? prefix || '(root)' : `${prefix}${v.path}`,
+      })),
+    );
   }
   for (const sub of enabledSubcharts(chart, values)) {
     const own = values[sub.key];
     if (own === undefined || own === null) continue;
     if (!isMap(own)) {
-      out.push({ chart: sub.chart.name, path: `${prefix}.${sub.key}`, rule: 'type', message: 'must be a map: it holds the values of a subchart' });
+      out.push({
+        chart: sub.chart.name,
+        path: `${prefix}.${sub.key}`,
+        rule: 'type',
+        message: 'must be a map: it holds the values of a subchart',
+      });
       continue;
     }
     const found = chartViolations(sub.chart, own, [...at, sub.key]);

@@ -41,7 +41,9 @@ function checkDependency(m: ProfileMember, dep: PackDependency, members: readonl
   const aka = (o: ProfileMember) => (o.name === dep.packName ? '' : ` (pack ${o.name})`);
   if (present.length === 0) {
     const layer = dep.layer ? ` (layer ${dep.layer})` : '';
-    return dep.type === 'required' ? `${who} requires pack ${dep.packName}${layer}, which the profile does not include` : undefined;
+    return dep.type === 'required'
+      ? `${who} requires pack ${dep.packName}${layer}, which the profile does not include`
+      : undefined;
   }
   const bounds = readBounds(dep);
   if (typeof bounds === 'string') return `${who} ${bounds}`;
@@ -51,7 +53,8 @@ function checkDependency(m: ProfileMember, dep: PackDependency, members: readonl
     if (!min && !max) return `${who} does not support ${dep.packName}, which the profile includes${aka(present[0]!)}`;
     for (const o of present) {
       const v = o.chosen && parseVersion(o.chosen.version);
-      if (v && inBounds(v, min, max)) return `${who} does not support ${dep.packName} ${range}, but the profile has ${o.chosen!.version}${aka(o)}`;
+      if (v && inBounds(v, min, max))
+        return `${who} does not support ${dep.packName} ${range}, but the profile has ${o.chosen!.version}${aka(o)}`;
     }
     return undefined;
   }
@@ -70,8 +73,14 @@ function checkDependency(m: ProfileMember, dep: PackDependency, members: readonl
  * upgraded from; several are alternatives (any one admitting `from` is enough). A version without
  * one may be upgraded to from anything; a locked version that is not a version cannot be checked.
  */
-export function upgradeProblem(pack: { name: string; chart: string }, to: PackVersion, from: string): string | undefined {
-  const rules = (to.dependencies ?? []).filter((d) => d.type === 'upgrade' && (d.packName === pack.chart || d.packName === pack.name));
+export function upgradeProblem(
+  pack: { name: string; chart: string },
+  to: PackVersion,
+  from: string,
+): string | undefined {
+  const rules = (to.dependencies ?? []).filter(
+    (d) => d.type === 'upgrade' && (d.packName === pack.chart || d.packName === pack.name),
+  );
   const v = parseVersion(from);
   if (rules.length === 0 || !v) return undefined;
   const who = `${pack.name} ${to.version}`;
@@ -89,7 +98,8 @@ export function upgradeProblem(pack: { name: string; chart: string }, to: PackVe
 function readBounds(dep: PackDependency): { min?: SemVer; max?: SemVer } | string {
   const min = dependencyBound(dep.minVersion);
   const max = dependencyBound(dep.maxVersion);
-  const invalid = (field: 'minVersion' | 'maxVersion') => `declares ${field} ${JSON.stringify(dep[field])} for ${dep.packName}, which is not a version`;
+  const invalid = (field: 'minVersion' | 'maxVersion') =>
+    `declares ${field} ${JSON.stringify(dep[field])} for ${dep.packName}, which is not a version`;
   if (min === 'invalid') return invalid('minVersion');
   if (max === 'invalid') return invalid('maxVersion');
   return { min, max };
@@ -98,7 +108,10 @@ function readBounds(dep: PackDependency): { min?: SemVer; max?: SemVer } | strin
 function rangeText(dep: PackDependency): string {
   const min = dependencyBound(dep.minVersion);
   const max = dependencyBound(dep.maxVersion);
-  return [min && `>=${dep.minVersion!.trim()}`, max && `<=${dep.maxVersion!.trim()}`].filter(Boolean).join(' ') || 'any version';
+  return (
+    [min && `>=${dep.minVersion!.trim()}`, max && `<=${dep.maxVersion!.trim()}`].filter(Boolean).join(' ') ||
+    'any version'
+  );
 }
 
 /**

@@ -8,9 +8,7 @@ import type { ValuesSourceLookup } from './values.js';
 /** Violations listed in one message; the rest are counted. */
 const MAX_LISTED = 8;
 
-export type PackValuesResult =
-  | { ok: true; values: Values; digest: string }
-  | { ok: false; problems: string[] };
+export type PackValuesResult = { ok: true; values: Values; digest: string } | { ok: false; problems: string[] };
 
 export interface PackValuesInput {
   pack: ProfilePack;
@@ -36,7 +34,12 @@ export function packValues(input: PackValuesInput): PackValuesResult {
   let user: Values = {};
   try {
     for (const ref of pack.valuesFrom ?? []) {
-      const text = input.lookup({ kind: ref.kind, namespace: input.namespace, name: ref.name, key: ref.valuesKey ?? 'values.yaml' });
+      const text = input.lookup({
+        kind: ref.kind,
+        namespace: input.namespace,
+        name: ref.name,
+        key: ref.valuesKey ?? 'values.yaml',
+      });
       // Missing or unreadable sources are reported by checkValues; here they add nothing.
       if (typeof text === 'string') user = overlayValues(user, parseValues(text, `valuesFrom ${ref.kind} ${ref.name}`));
     }
@@ -51,7 +54,11 @@ export function packValues(input: PackValuesInput): PackValuesResult {
   }
   try {
     if (content.kind === 'helm') {
-      if (presets.length) return { ok: false, problems: [`${where}: presets ${presets.join(', ')} chosen, but a Helm chart has no presets`] };
+      if (presets.length)
+        return {
+          ok: false,
+          problems: [`${where}: presets ${presets.join(', ')} chosen, but a Helm chart has no presets`],
+        };
       const tree = chartTree(content.files);
       const values = coalesce(tree, user);
       const found = chartViolations(tree, values);

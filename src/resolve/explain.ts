@@ -23,7 +23,9 @@ export function closestNames(wanted: string, names: Iterable<string>): string[] 
       const n = name.toLowerCase();
       return { name, related: n.includes(w) || w.includes(n) ? 0 : 1, distance: editDistance(w, n) };
     })
-    .sort((a, b) => a.related - b.related || a.distance - b.distance || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .sort(
+      (a, b) => a.related - b.related || a.distance - b.distance || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+    )
     .map((c) => c.name);
 }
 

@@ -18,7 +18,8 @@ export function parsePresets(text: string | undefined): Preset[] {
   return list.map((p: unknown, i) => {
     if (!isMap(p) || typeof p.name !== 'string') throw new Error(`presets.yaml: presets[${i}] has no name`);
     const remove = Array.isArray(p.remove) ? p.remove.filter((r): r is string => typeof r === 'string') : [];
-    const add = typeof p.add === 'string' ? parseValues(p.add, `presets.yaml: preset ${p.name} add`) : isMap(p.add) ? p.add : {};
+    const add =
+      typeof p.add === 'string' ? parseValues(p.add, `presets.yaml: preset ${p.name} add`) : isMap(p.add) ? p.add : {};
     return { name: p.name, ...(typeof p.group === 'string' && { group: p.group }), remove, add };
   });
 }
@@ -28,16 +29,27 @@ export function parsePresets(text: string | undefined): Preset[] {
  * its `remove` paths deleted, then its `add` merged in. Unknown names and two presets of one group
  * are problems; they come back as messages and the values are not changed.
  */
-export function applyPresets(values: Values, presets: readonly Preset[], chosen: readonly string[]): { values: Values; problems: string[] } {
+export function applyPresets(
+  values: Values,
+  presets: readonly Preset[],
+  chosen: readonly string[],
+): { values: Values; problems: string[] } {
   const problems: string[] = [];
   for (const name of chosen) {
     if (!presets.some((p) => p.name === name)) {
-      problems.push(presets.length ? `has no preset ${name}; it offers ${formatList(presets.map((p) => p.name))}` : `has no presets (no presets.yaml), so preset ${name} cannot be applied`);
+      problems.push(
+        presets.length
+          ? `has no preset ${name}; it offers ${formatList(presets.map((p) => p.name))}`
+          : `has no presets (no presets.yaml), so preset ${name} cannot be applied`,
+      );
     }
   }
   const byGroup = new Map<string, string[]>();
-  for (const p of presets) if (p.group !== undefined && chosen.includes(p.name)) byGroup.set(p.group, [...(byGroup.get(p.group) ?? []), p.name]);
-  for (const [group, names] of byGroup) if (names.length > 1) problems.push(`presets ${formatList(names)} are all of group ${group}: choose one`);
+  for (const p of presets)
+    if (p.group !== undefined && chosen.includes(p.name))
+      byGroup.set(p.group, [...(byGroup.get(p.group) ?? []), p.name]);
+  for (const [group, names] of byGroup)
+    if (names.length > 1) problems.push(`presets ${formatList(names)} are all of group ${group}: choose one`);
   if (problems.length) return { values, problems };
   let out = values;
   for (const p of presets.filter((q) => chosen.includes(q.name))) {
@@ -67,7 +79,10 @@ export function parsePaletteSchema(text: string | undefined): PaletteConstraint[
   for (const [path, entry] of Object.entries(doc)) {
     const template = isMap(entry) && typeof entry.schema === 'string' ? entry.schema : undefined;
     if (template === undefined) continue;
-    const body = template.trim().replace(/^\{\{-?/, '').replace(/-?\}\}$/, '');
+    const body = template
+      .trim()
+      .replace(/^\{\{-?/, '')
+      .replace(/-?\}\}$/, '');
     const c: PaletteConstraint = { path, required: false };
     for (const m of body.matchAll(/(\w+)(?:\s+"((?:[^"\\]|\\.)*)")?/g)) {
       const [, item, arg] = m;
@@ -128,7 +143,9 @@ function formatProblem(format: string, v: unknown): string | undefined {
       return typeof v === 'string' && IPV4.test(v) ? undefined : 'must be an IPv4 address';
     case 'ipv4cidr': {
       const [ip, bits] = typeof v === 'string' ? v.split('/') : [];
-      return ip && IPV4.test(ip) && bits && /^\d+$/.test(bits) && Number(bits) <= 32 ? undefined : 'must be an IPv4 CIDR (a.b.c.d/n)';
+      return ip && IPV4.test(ip) && bits && /^\d+$/.test(bits) && Number(bits) <= 32
+        ? undefined
+        : 'must be an IPv4 CIDR (a.b.c.d/n)';
     }
     default:
       return undefined;

@@ -26,16 +26,26 @@ export function chooseRegistry(
 ): string | undefined {
   let name = pack.registry;
   if (name === undefined) {
-    const defaults = registries.filter((r) => r.default).map((r) => r.name).sort();
+    const defaults = registries
+      .filter((r) => r.default)
+      .map((r) => r.name)
+      .sort();
     if (defaults.length === 0) {
-      problems.addGrouped('DefaultRegistryMissing', '', pack.name, (ps) =>
-        `${packs(ps)} ${ps.length === 1 ? 'names' : 'name'} no registry and no PackRegistry is marked default`,
+      problems.addGrouped(
+        'DefaultRegistryMissing',
+        '',
+        pack.name,
+        (ps) => `${packs(ps)} ${ps.length === 1 ? 'names' : 'name'} no registry and no PackRegistry is marked default`,
       );
       return undefined;
     }
     if (defaults.length > 1) {
-      problems.addGrouped('DefaultRegistryAmbiguous', '', pack.name, (ps) =>
-        `${packs(ps)} ${ps.length === 1 ? 'names' : 'name'} no registry and ${defaults.length} PackRegistries ` +
+      problems.addGrouped(
+        'DefaultRegistryAmbiguous',
+        '',
+        pack.name,
+        (ps) =>
+          `${packs(ps)} ${ps.length === 1 ? 'names' : 'name'} no registry and ${defaults.length} PackRegistries ` +
           `are marked default: ${formatList(defaults)}`,
       );
       return undefined;
@@ -44,7 +54,12 @@ export function chooseRegistry(
   }
   const registry = registries.find((r) => r.name === name);
   if (!registry?.ready) {
-    problems.addGrouped('RegistryNotReady', name, pack.name, (ps) => `registry ${name} (${packs(ps)}) ${notReady(registry)}`);
+    problems.addGrouped(
+      'RegistryNotReady',
+      name,
+      pack.name,
+      (ps) => `registry ${name} (${packs(ps)}) ${notReady(registry)}`,
+    );
     return undefined;
   }
   return name;

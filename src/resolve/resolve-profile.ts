@@ -1,6 +1,12 @@
 import { compare } from 'semver';
 import type { z } from 'zod';
-import type { availableUpdate, ClusterProfileSpec, MinimumResources, ProfilePack, ResolvedPack } from '../api/clusterprofile.js';
+import type {
+  availableUpdate,
+  ClusterProfileSpec,
+  MinimumResources,
+  ProfilePack,
+  ResolvedPack,
+} from '../api/clusterprofile.js';
 import type { PackSpec, PackVersion } from '../api/pack.js';
 import { dependencyProblems, upgradeProblem, type ProfileMember } from './dependencies.js';
 import { closestNames, formatList } from './explain.js';
@@ -86,7 +92,8 @@ export function resolveProfile(input: ResolveInput): ResolveResult {
   const policy = spec.verification ?? DEFAULT_VERIFICATION;
 
   for (const pack of spec.packs) {
-    for (const message of checkValues(pack, namespace, input.valuesSources)) problems.add('InvalidValues', pack.name, message);
+    for (const message of checkValues(pack, namespace, input.valuesSources))
+      problems.add('InvalidValues', pack.name, message);
     // A manifest pack needs no registry: its content is its version.
     if (pack.manifests) continue;
     const registry = chooseRegistry(pack, input.registries, problems);
@@ -153,7 +160,13 @@ export function resolveProfile(input: ResolveInput): ResolveResult {
     return p ? toResolved(p) : { name: pack.name, layer: pack.layer, digest: manifestDigest(pack.manifests ?? []) };
   });
   const resources = minimumResources(picked.map((p) => p.chosen));
-  return { ok: true, resolved, revision: lockRevision(resolved), updatesAvailable, ...(resources && { minimumResources: resources }) };
+  return {
+    ok: true,
+    resolved,
+    revision: lockRevision(resolved),
+    updatesAvailable,
+    ...(resources && { minimumResources: resources }),
+  };
 }
 
 interface LockStepInput {
@@ -176,14 +189,18 @@ interface LockStepInput {
  * match's `upgrade` rule excludes the locked version, nothing is chosen and `problem` says why.
  */
 function lockStep(s: LockStepInput): { chosen?: PackVersion; update?: AvailableUpdate; problem?: string } {
-  const upgrade = (to: PackVersion, from: string) => (newer(to.version, from) ? upgradeProblem({ name: s.name, chart: s.chart }, to, from) : undefined);
+  const upgrade = (to: PackVersion, from: string) =>
+    newer(to.version, from) ? upgradeProblem({ name: s.name, chart: s.chart }, to, from) : undefined;
   const way = (from: string) => steppingStone(s.label, s.expr, s.versions, from, upgrade);
   const locked = s.manual && s.entry ? lockedVersion(s.entry, s.expr, s.versions) : undefined;
   if (locked) {
     if (!newer(s.newest.version, locked.version)) return { chosen: locked };
     const why = upgrade(s.newest, locked.version);
     const note = why && `UpgradeNotSupported: ${why}${way(locked.version)}`;
-    return { chosen: locked, update: { name: s.name, current: locked.version, available: s.newest.version, ...(note && { note }) } };
+    return {
+      chosen: locked,
+      update: { name: s.name, current: locked.version, available: s.newest.version, ...(note && { note }) },
+    };
   }
   const from = s.entry?.version;
   const why = from === undefined ? undefined : upgrade(s.newest, from);
@@ -205,7 +222,10 @@ function steppingStone(
   from: string,
   upgrade: (to: PackVersion, from: string) => string | undefined,
 ): string {
-  const next = newestMatch(expr, versions.filter((v) => newer(v.version, from) && !upgrade(v, from)));
+  const next = newestMatch(
+    expr,
+    versions.filter((v) => newer(v.version, from) && !upgrade(v, from)),
+  );
   return next
     ? `; ${label} ${next.version} can be upgraded to from ${from}: pin it first, then ${expr.text} again`
     : `; no newer ${expr.text} version of ${label} can be upgraded to from ${from}`;
@@ -215,11 +235,20 @@ function steppingStone(
 export function profileReferences(spec: ClusterProfileSpec): { name: string; registry?: string; chart: string }[] {
   return spec.packs
     .filter((p) => !p.manifests)
-    .map((p) => ({ name: p.name, ...(p.registry !== undefined && { registry: p.registry }), chart: p.chart ?? p.name }));
+    .map((p) => ({
+      name: p.name,
+      ...(p.registry !== undefined && { registry: p.registry }),
+      chart: p.chart ?? p.name,
+    }));
 }
 
 /** The lock's entry for this pack while it still describes it (same registry and chart). */
-function lockEntry(lock: readonly ResolvedPack[] | undefined, name: string, registry: string, chart: string): ResolvedPack | undefined {
+function lockEntry(
+  lock: readonly ResolvedPack[] | undefined,
+  name: string,
+  registry: string,
+  chart: string,
+): ResolvedPack | undefined {
   const entry = lock?.find((l) => l.name === name);
   return entry && entry.registry === registry && entry.chart === chart ? entry : undefined;
 }
@@ -228,7 +257,11 @@ function lockEntry(lock: readonly ResolvedPack[] | undefined, name: string, regi
  * Manual keeps the locked version while the expression still allows it and the registry still
  * lists it; anything else re-resolves.
  */
-function lockedVersion(entry: ResolvedPack, expr: VersionExpression, versions: readonly PackVersion[]): PackVersion | undefined {
+function lockedVersion(
+  entry: ResolvedPack,
+  expr: VersionExpression,
+  versions: readonly PackVersion[],
+): PackVersion | undefined {
   if (entry.version === undefined || !matches(expr, entry.version)) return undefined;
   return versions.filter((v) => v.version === entry.version).sort(compareNewestFirst)[0];
 }
@@ -237,7 +270,9 @@ function noMatch(label: string, expr: VersionExpression, versions: readonly Pack
   const sorted = sortNewestFirst(versions);
   if (sorted.length === 0) return `${label} ${expr.text} matches no version in ${registry}: it lists none`;
   const pre = sorted.find((v) => matches(expr, v.version, { includePrerelease: true }));
-  const hint = pre ? ` (prerelease ${pre.version} would, but prereleases are chosen only when the expression names one)` : '';
+  const hint = pre
+    ? ` (prerelease ${pre.version} would, but prereleases are chosen only when the expression names one)`
+    : '';
   return `${label} ${expr.text} matches none of ${formatList(sorted.map((v) => v.version))} in ${registry}${hint}`;
 }
 
@@ -259,7 +294,11 @@ function toResolved(p: Picked): ResolvedPack {
 }
 
 /** How the chosen version was verified, without the reason (which may change with no change of the lock). */
-function lockedVerification({ state, signer, method }: NonNullable<PackVersion['verification']>): NonNullable<ResolvedPack['verification']> {
+function lockedVerification({
+  state,
+  signer,
+  method,
+}: NonNullable<PackVersion['verification']>): NonNullable<ResolvedPack['verification']> {
   return { state, ...(signer !== undefined && { signer }), ...(method !== undefined && { method }) };
 }
 

@@ -60,12 +60,21 @@ function compile(text: string): ValidateFunction | string {
     return 'values.schema.json is not a JSON Schema (an object or a boolean)';
   }
   const draft = draftOf(schema);
-  if (!draft) return `values.schema.json declares $schema ${JSON.stringify((schema as { $schema: unknown }).$schema)}, a draft Helm does not read`;
-  const opts = { allErrors: true, strict: false, validateFormats: draft !== '2019-09' && draft !== '2020-12', loadSchema: undefined };
+  if (!draft)
+    return `values.schema.json declares $schema ${JSON.stringify((schema as { $schema: unknown }).$schema)}, a draft Helm does not read`;
+  const opts = {
+    allErrors: true,
+    strict: false,
+    validateFormats: draft !== '2019-09' && draft !== '2020-12',
+    loadSchema: undefined,
+  };
   const ajv = draft === '2020-12' ? new Ajv2020(opts) : draft === '2019-09' ? new Ajv2019(opts) : new Ajv(opts);
   if (draft === '06') ajv.addMetaSchema(draft06);
   // draft-04 has no meta-schema in ajv 8: its keywords are read as draft-07's (exclusiveMaximum as a boolean is not).
-  const body = typeof schema === 'object' ? withoutRemoteRefs(draft === '04' ? { ...schema, $schema: undefined } : schema) : schema;
+  const body =
+    typeof schema === 'object'
+      ? withoutRemoteRefs(draft === '04' ? { ...schema, $schema: undefined } : schema)
+      : schema;
   addFormats.default(ajv);
   try {
     return ajv.compile(body as object);
@@ -80,7 +89,12 @@ function withoutRemoteRefs(node: unknown): unknown {
   if (node === null || typeof node !== 'object') return node;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(node)) {
-    if ((k === '$ref' || k === '$dynamicRef' || k === '$recursiveRef') && typeof v === 'string' && /^(https?|urn|file):/i.test(v)) continue;
+    if (
+      (k === '$ref' || k === '$dynamicRef' || k === '$recursiveRef') &&
+      typeof v === 'string' &&
+      /^(https?|urn|file):/i.test(v)
+    )
+      continue;
     if (k === '$schema' && v === undefined) continue;
     out[k] = withoutRemoteRefs(v);
   }
@@ -88,12 +102,29 @@ function withoutRemoteRefs(node: unknown): unknown {
 }
 
 function violation(e: ErrorObject): SchemaViolation {
-  const segments = e.instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
-  const rule = e.schemaPath.replace(/^#\//, '').split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~')).join('.');
-  if (e.keyword === 'required') return { path: formatPath([...segments, String(e.params.missingProperty)]), rule, message: 'is required' };
+  const segments = e.instancePath
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const rule = e.schemaPath
+    .replace(/^#\//, '')
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .join('.');
+  if (e.keyword === 'required')
+    return { path: formatPath([...segments, String(e.params.missingProperty)]), rule, message: 'is required' };
   if (e.keyword === 'additionalProperties') {
-    return { path: formatPath([...segments, String(e.params.additionalProperty)]), rule, message: 'is not allowed (additionalProperties)' };
+    return {
+      path: formatPath([...segments, String(e.params.additionalProperty)]),
+      rule,
+      message: 'is not allowed (additionalProperties)',
+    };
   }
-  if (e.keyword === 'enum') return { path: formatPath(segments), rule, message: `must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
+  if (e.keyword === 'enum')
+    return {
+      path: formatPath(segments),
+      rule,
+      message: `must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`,
+    };
   return { path: formatPath(segments), rule, message: e.message ?? e.keyword };
 }

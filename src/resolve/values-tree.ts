@@ -14,7 +14,11 @@ const TIMESTAMP = 'tag:yaml.org,2002:timestamp';
  * Throws an Error naming the line on bad YAML or a document that is not a map.
  */
 export function parseValues(text: string, what: string): Values {
-  const doc = parseDocument(text, { version: '1.1', merge: true, customTags: (tags) => tags.filter((t) => (t as { tag?: string }).tag !== TIMESTAMP) });
+  const doc = parseDocument(text, {
+    version: '1.1',
+    merge: true,
+    customTags: (tags) => tags.filter((t) => (t as { tag?: string }).tag !== TIMESTAMP),
+  });
   const error = doc.errors[0];
   if (error) throw new Error(`${what}: not valid YAML: ${error.message.split('\n')[0]}`);
   const value = doc.toJS({ maxAliasCount: 1000 }) as unknown;
@@ -85,5 +89,13 @@ export function valuesDigest(values: Values): string {
 /** `.a.b[0].c` as a path reads in messages, from JSON pointer segments. */
 export function formatPath(segments: readonly (string | number)[]): string {
   if (segments.length === 0) return '(root)';
-  return segments.map((s) => (typeof s === 'number' || /^\d+$/.test(s) ? `[${s}]` : /^[A-Za-z_][\w-]*$/.test(s) ? `.${s}` : `[${JSON.stringify(s)}]`)).join('');
+  return segments
+    .map((s) =>
+      typeof s === 'number' || /^\d+$/.test(s)
+        ? `[${s}]`
+        : /^[A-Za-z_][\w-]*$/.test(s)
+          ? `.${s}`
+          : `[${JSON.stringify(s)}]`,
+    )
+    .join('');
 }

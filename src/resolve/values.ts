@@ -39,7 +39,10 @@ export function checkValues(pack: ProfilePack, namespace: string, lookup: Values
       continue;
     }
     if (typeof text !== 'string') {
-      if (ref.optional !== true) problems.push(`valuesFrom of pack ${pack.name}: ${ref.kind} ${namespace}/${ref.name} is forbidden to the operator (403): ${grantHint(ref.kind, namespace)}`);
+      if (ref.optional !== true)
+        problems.push(
+          `valuesFrom of pack ${pack.name}: ${ref.kind} ${namespace}/${ref.name} is forbidden to the operator (403): ${grantHint(ref.kind, namespace)}`,
+        );
       continue;
     }
     const why = yamlMapProblem(text);

@@ -17,11 +17,19 @@ export function admits(policy: VerificationPolicy, v: PackVersion): boolean {
 }
 
 /** Why no version matching `expr` may be locked: each newest match with its state and reason. */
-export function refusedMessage(label: string, expr: VersionExpression, versions: readonly PackVersion[], policy: VerificationPolicy, registry: string): string {
+export function refusedMessage(
+  label: string,
+  expr: VersionExpression,
+  versions: readonly PackVersion[],
+  policy: VerificationPolicy,
+  registry: string,
+): string {
   const matching = sortNewestFirst(versions).filter((v) => matches(expr, v.version));
   const listed = matching.slice(0, LISTED).map((v) => `${v.version} ${describe(v)}`);
   const more = matching.length > LISTED ? ` and ${matching.length - LISTED} more` : '';
-  const unverifying = versions.every((v) => !v.verification) ? `; registry ${registry} does not verify signatures (spec.verify unset)` : '';
+  const unverifying = versions.every((v) => !v.verification)
+    ? `; registry ${registry} does not verify signatures (spec.verify unset)`
+    : '';
   const want = policy === 'Required' ? 'verified' : 'without a failed signature';
   return `${label} ${expr.text}: no matching version is ${want} (verification ${policy}): ${formatList(listed)}${more}${unverifying}`;
 }

@@ -26,7 +26,11 @@ function missing(secret: string, what: string): SourceError {
  * Credentials for `registryHost` (host or host:port) from a PackRegistry's secretRef: `username` +
  * `password`, `token`, or `.dockerconfigjson`. Messages name keys, never values.
  */
-export function credentialsFromSecret(data: SecretData, registryHost: string, secretName = '(secretRef)'): RegistryCredentials {
+export function credentialsFromSecret(
+  data: SecretData,
+  registryHost: string,
+  secretName = '(secretRef)',
+): RegistryCredentials {
   const has = (k: string) => typeof data[k] === 'string';
   const out: RegistryCredentials = {};
   if (has('username') || has('password')) {
@@ -38,7 +42,8 @@ export function credentialsFromSecret(data: SecretData, registryHost: string, se
   } else if (has('.dockerconfigjson')) {
     Object.assign(out, fromDockerConfig(decode(data['.dockerconfigjson']!), registryHost, secretName));
   }
-  if (has('ca.crt') || has('tls.crt') || has('tls.key')) out.tls = tlsFromSecrets({ clientCert: data }, { clientCert: secretName });
+  if (has('ca.crt') || has('tls.crt') || has('tls.key'))
+    out.tls = tlsFromSecrets({ clientCert: data }, { clientCert: secretName });
   if (!out.auth && !out.identityToken && !out.tls) {
     throw missing(secretName, 'has none of the keys username/password, token or .dockerconfigjson');
   }
@@ -58,7 +63,11 @@ const DOCKER_HUB = ['docker.io', 'index.docker.io', 'registry-1.docker.io'];
 
 /** "https://Host:443/v1/" → { host: "host:443", hostname: "host" }. */
 function normaliseHost(key: string): { host: string; hostname: string } {
-  const host = key.trim().replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '').toLowerCase();
+  const host = key
+    .trim()
+    .replace(/^[a-z]+:\/\//i, '')
+    .replace(/\/.*$/, '')
+    .toLowerCase();
   return { host, hostname: host.replace(/:\d+$/, '') };
 }
 
@@ -76,13 +85,17 @@ function fromDockerConfig(json: string, registryHost: string, secretName: string
   const alias = (h: string) => (DOCKER_HUB.includes(h) ? 'docker.io' : h);
   const keys = Object.keys(auths);
   // Exact host[:port] first; then the same hostname where one side leaves the port implicit.
-  const key = keys.find((k) => alias(normaliseHost(k).host) === alias(want.host))
-    ?? keys.find((k) => {
+  const key =
+    keys.find((k) => alias(normaliseHost(k).host) === alias(want.host)) ??
+    keys.find((k) => {
       const n = normaliseHost(k);
       return alias(n.hostname) === alias(want.hostname) && (n.host === n.hostname || want.host === want.hostname);
     });
   if (key === undefined) {
-    throw missing(secretName, `key .dockerconfigjson has no auths entry for ${want.host} (entries: ${keys.map((k) => normaliseHost(k).host).join(', ') || 'none'})`);
+    throw missing(
+      secretName,
+      `key .dockerconfigjson has no auths entry for ${want.host} (entries: ${keys.map((k) => normaliseHost(k).host).join(', ') || 'none'})`,
+    );
   }
   const e = auths[key] ?? {};
   const out: RegistryCredentials = {};
@@ -93,12 +106,19 @@ function fromDockerConfig(json: string, registryHost: string, secretName: string
   } else if (e.auth) {
     const pair = decode(e.auth);
     const colon = pair.indexOf(':');
-    if (colon < 0) throw missing(secretName, `key .dockerconfigjson entry ${want.host} has an "auth" that is not base64 of user:password`);
+    if (colon < 0)
+      throw missing(
+        secretName,
+        `key .dockerconfigjson entry ${want.host} has an "auth" that is not base64 of user:password`,
+      );
     if (colon < pair.length - 1) out.auth = { username: pair.slice(0, colon), password: pair.slice(colon + 1) };
   }
   if (e.identitytoken) out.identityToken = e.identitytoken;
   if (!out.auth && !out.identityToken) {
-    throw missing(secretName, `key .dockerconfigjson entry ${want.host} has no auth, username/password, identitytoken or registrytoken`);
+    throw missing(
+      secretName,
+      `key .dockerconfigjson entry ${want.host} has no auth, username/password, identitytoken or registrytoken`,
+    );
   }
   return out;
 }
@@ -123,7 +143,8 @@ export function tlsFromSecrets(
     const hasCert = cc['tls.crt'] !== undefined;
     const hasKey = cc['tls.key'] !== undefined;
     if (hasCert !== hasKey) throw missing(certName, `has no key ${hasCert ? 'tls.key' : 'tls.crt'}`);
-    if (!hasCert && (cc['ca.crt'] === undefined || secrets.ca)) throw missing(certName, 'has no keys tls.crt and tls.key');
+    if (!hasCert && (cc['ca.crt'] === undefined || secrets.ca))
+      throw missing(certName, 'has no keys tls.crt and tls.key');
     if (hasCert) {
       out.cert = pem(cc['tls.crt']!, certName, 'tls.crt');
       out.key = pem(cc['tls.key']!, certName, 'tls.key');

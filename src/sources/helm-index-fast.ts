@@ -105,7 +105,8 @@ class Parser {
       const key = this.s.slice(keyAt, colon);
       if (resolvePlain(key) !== 'string' || key === '<<' || key === '__proto__' || Object.hasOwn(out, key)) bail();
       // The conversion's target and the field's type, exactly as checkYamlShape's walk finds them.
-      const fieldCoerce = target?.kind === 'struct' ? lookup(target, key)?.coerce : target?.kind === 'map' ? target.elem : undefined;
+      const fieldCoerce =
+        target?.kind === 'struct' ? lookup(target, key)?.coerce : target?.kind === 'map' ? target.elem : undefined;
       let fieldType: GoType = ANY;
       if (type.kind === 'struct') {
         const field = lookup(type, key);
@@ -175,7 +176,8 @@ class Parser {
     let at = after;
     while (this.s.charCodeAt(at) === SPACE) at++;
     const c = this.s.charCodeAt(at);
-    if (c === NL || Number.isNaN(c) || (c === HASH && at > after)) return this.below(at, indent, type, coerce, depth, true);
+    if (c === NL || Number.isNaN(c) || (c === HASH && at > after))
+      return this.below(at, indent, type, coerce, depth, true);
     if (c === DASH && this.isSeqItem(at)) bail();
     return this.scalar(at, indent, type, coerce);
   }
@@ -184,12 +186,20 @@ class Parser {
    * The node on the lines below a key or "- " with nothing after it: deeper lines, a list at the
    * key's own column (`listAtColumn`, as Helm writes `urls:` and each chart's versions), or null.
    */
-  private below(at: number, indent: number, type: GoType, coerce: GoType | undefined, depth: number, listAtColumn: boolean): unknown {
+  private below(
+    at: number,
+    indent: number,
+    type: GoType,
+    coerce: GoType | undefined,
+    depth: number,
+    listAtColumn: boolean,
+  ): unknown {
     this.pos = this.next(at);
     const line = this.nextContentLine();
     const n = line < 0 ? -1 : this.indentOf(line);
     if (line >= 0 && n > indent) {
-      if (this.s.charCodeAt(line + n) === DASH && this.isSeqItem(line + n)) return this.seqAt(line, n, type, coerce, depth);
+      if (this.s.charCodeAt(line + n) === DASH && this.isSeqItem(line + n))
+        return this.seqAt(line, n, type, coerce, depth);
       const keyColon = this.findKeyColon(line + n, this.end(line));
       if (keyColon < 0) bail(); // a scalar on its own line below its key: the full parser reads those
       return this.mapAt(line + n, n, type, coerce, depth);
@@ -321,7 +331,8 @@ class Parser {
       let joined = false;
       if (j < lineEnd) {
         // A backslash escape (double quotes only).
-        if (j + 1 === lineEnd) joined = true; // an escaped line break
+        if (j + 1 === lineEnd)
+          joined = true; // an escaped line break
         else {
           value += this.escape(j);
           kept = value.length;

@@ -36,7 +36,11 @@ const ANY: GoType = { kind: 'any' };
 const slice = (elem: GoType): GoType => ({ kind: 'slice', elem });
 const map = (elem: GoType): GoType => ({ kind: 'map', elem });
 
-function struct(name: string, fields: Record<string, GoType>, promotedFrom?: { name: string; fields: Record<string, GoType> }): GoType {
+function struct(
+  name: string,
+  fields: Record<string, GoType>,
+  promotedFrom?: { name: string; fields: Record<string, GoType> },
+): GoType {
   const s = { kind: 'struct' as const, name, fields: new Map<string, GoField>(), folded: new Map<string, GoField>() };
   const add = (field: string, type: GoType, coerce: GoType) => {
     const f = { name: field, type, coerce };
@@ -84,7 +88,16 @@ const METADATA_FIELDS: Record<string, GoType> = {
 
 const CHART_VERSION = struct(
   'ChartVersion',
-  { urls: slice(STRING), created: TIME, removed: BOOL, digest: STRING, checksum: STRING, engine: STRING, tillerVersion: STRING, url: STRING },
+  {
+    urls: slice(STRING),
+    created: TIME,
+    removed: BOOL,
+    digest: STRING,
+    checksum: STRING,
+    engine: STRING,
+    tillerVersion: STRING,
+    url: STRING,
+  },
   { name: 'Metadata', fields: METADATA_FIELDS },
 );
 /** The `entries` map: what each chart of a chart-by-chart parse is checked against. */
@@ -106,15 +119,52 @@ export const CHART_VERSION_FIELDS: ReadonlyMap<string, string> = new Map(
 /** What go-yaml v2 makes of a scalar, as far as the loader cares. */
 export type ScalarKind = 'null' | 'bool' | 'int' | 'float' | 'nonfinite' | 'string';
 
-const YAML11_BOOL = new Set(['y', 'Y', 'yes', 'Yes', 'YES', 'true', 'True', 'TRUE', 'on', 'On', 'ON', 'n', 'N', 'no', 'No', 'NO', 'false', 'False', 'FALSE', 'off', 'Off', 'OFF']);
+const YAML11_BOOL = new Set([
+  'y',
+  'Y',
+  'yes',
+  'Yes',
+  'YES',
+  'true',
+  'True',
+  'TRUE',
+  'on',
+  'On',
+  'ON',
+  'n',
+  'N',
+  'no',
+  'No',
+  'NO',
+  'false',
+  'False',
+  'FALSE',
+  'off',
+  'Off',
+  'OFF',
+]);
 const YAML11_TRUE = new Set(['y', 'Y', 'yes', 'Yes', 'YES', 'true', 'True', 'TRUE', 'on', 'On', 'ON']);
 const YAML11_NULL = new Set(['', '~', 'null', 'Null', 'NULL']);
-const YAML11_NONFINITE = new Set(['.nan', '.NaN', '.NAN', '.inf', '.Inf', '.INF', '+.inf', '+.Inf', '+.INF', '-.inf', '-.Inf', '-.INF']);
+const YAML11_NONFINITE = new Set([
+  '.nan',
+  '.NaN',
+  '.NAN',
+  '.inf',
+  '.Inf',
+  '.INF',
+  '+.inf',
+  '+.Inf',
+  '+.INF',
+  '-.inf',
+  '-.Inf',
+  '-.INF',
+]);
 /** go-yaml v2's resolveTable: only these first characters can start anything but a string. */
 const MAYBE_NOT_STRING = /^[-+0-9.yYnNtTfFoO~]/;
 const YAML_STYLE_FLOAT = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
 const GO_INT = /^[-+]?(0[xX][0-9a-fA-F]+|0[oO]?[0-7]+|0[bB][01]+|0|[1-9][0-9]*)$/;
-const YAML_TIMESTAMP = /^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt ][0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(?:\.[0-9]+)?(?:Z|[+-][0-9]{2}:[0-9]{2})?)?$/;
+const YAML_TIMESTAMP =
+  /^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt ][0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(?:\.[0-9]+)?(?:Z|[+-][0-9]{2}:[0-9]{2})?)?$/;
 
 /** go-yaml v2's resolve() of a plain scalar (timestamps stay strings when decoded into interface{}). */
 export function resolvePlain(text: string): ScalarKind {
@@ -140,7 +190,8 @@ export function yamlTrue(text: string): boolean {
   return YAML11_TRUE.has(text);
 }
 
-const RFC3339_SHAPE = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:[.,][0-9]+)?(?:Z|[+-][0-9]{2}:[0-9]{2})$/;
+const RFC3339_SHAPE =
+  /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:[.,][0-9]+)?(?:Z|[+-][0-9]{2}:[0-9]{2})$/;
 
 /** Go's time.Parse(RFC3339, s), which is what Time.UnmarshalJSON falls back to (ranges checked too). */
 export function goRfc3339(text: string): boolean {
@@ -153,7 +204,14 @@ export function goRfc3339(text: string): boolean {
   const hour = num(11, colon);
   const minute = num(colon + 1, colon + 3);
   const second = num(colon + 4, colon + 6);
-  const days = month === 2 ? (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
+  const days =
+    month === 2
+      ? year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
+        ? 29
+        : 28
+      : [4, 6, 9, 11].includes(month)
+        ? 30
+        : 31;
   const zone = text.endsWith('Z') ? undefined : text.slice(-6);
   const zoneOk = zone === undefined || (Number(zone.slice(1, 3)) < 24 && Number(zone.slice(4, 6)) < 60);
   return month >= 1 && month <= 12 && day >= 1 && day <= days && hour < 24 && minute < 60 && second < 60 && zoneOk;
@@ -174,7 +232,12 @@ interface Walk {
  * loader would decode it. Throws SourceError('InvalidIndex') naming the line and the field.
  * Returns the chart keys Helm names otherwise (`yes:` is the chart "true", `1.50:` is "1.5").
  */
-export function checkYamlShape(events: readonly Event[], source: string, root: GoType, rootPath: string): Map<string, string> {
+export function checkYamlShape(
+  events: readonly Event[],
+  source: string,
+  root: GoType,
+  rootPath: string,
+): Map<string, string> {
   const renames = new Map<string, string>();
   const first = events.findIndex((e) => e.type !== EVENT_ID.DOCUMENT);
   if (first < 0 || events[first]!.type === EVENT_ID.POP) return renames; // an empty document: null
@@ -211,19 +274,27 @@ function yamlNode(w: Walk, i: number, type: GoType, coerce: GoType | undefined):
     return j + 1;
   }
   if (e.type === EVENT_ID.MAPPING) {
-    if (type.kind !== 'struct' && type.kind !== 'map' && type.kind !== 'any') fail(w, e.start, `expected ${goTypeName(type)}, got a map`);
+    if (type.kind !== 'struct' && type.kind !== 'map' && type.kind !== 'any')
+      fail(w, e.start, `expected ${goTypeName(type)}, got a map`);
     let j = i + 1;
     while (w.events[j]!.type !== EVENT_ID.POP) {
       const keyEvent = w.events[j]!;
-      if (keyEvent.type !== EVENT_ID.SCALAR) fail(w, offsetOf(keyEvent), 'a map key must be a plain value, as JSON needs');
+      if (keyEvent.type !== EVENT_ID.SCALAR)
+        fail(w, offsetOf(keyEvent), 'a map key must be a plain value, as JSON needs');
       const key = yamlKey(w, keyEvent);
       if (type === HELM_ENTRIES && key.renamed) w.renames.set(key.text, key.name);
       j++;
       w.path.push(key.name);
-      const childCoerce = target?.kind === 'struct' ? lookup(target, key.name)?.coerce : target?.kind === 'map' ? target.elem : undefined;
+      const childCoerce =
+        target?.kind === 'struct' ? lookup(target, key.name)?.coerce : target?.kind === 'map' ? target.elem : undefined;
       if (type.kind === 'struct') {
         const field = lookup(type, key.name);
-        if (!field) fail(w, keyEvent.valueStart, `Helm's loader refuses the unknown field ${JSON.stringify(key.name)} (of ${type.name})`);
+        if (!field)
+          fail(
+            w,
+            keyEvent.valueStart,
+            `Helm's loader refuses the unknown field ${JSON.stringify(key.name)} (of ${type.name})`,
+          );
         j = yamlNode(w, j, field.type, childCoerce);
       } else {
         j = yamlNode(w, j, type.kind === 'map' ? type.elem : ANY, childCoerce);
@@ -255,15 +326,24 @@ function yamlScalar(w: Walk, e: ScalarEvent, type: GoType, coerce: GoType | unde
   if (type.kind === 'string' && (coerce?.kind === 'string' || mustBeString(w, e))) return; // the common case, fast
   let kind = scalarKind(w, e);
   if (coerce?.kind === 'string' && kind !== 'null' && kind !== 'string') kind = 'string'; // sigs.k8s.io/yaml's conversion
-  if (kind === 'nonfinite') fail(w, e.valueStart, 'Helm\'s loader cannot convert .nan or .inf to JSON');
+  if (kind === 'nonfinite') fail(w, e.valueStart, "Helm's loader cannot convert .nan or .inf to JSON");
   if (kind === 'null' || type.kind === 'any') return;
   const value = (): string => getScalarValue(w.source, e);
   if (type.kind === 'string' && kind !== 'string') {
-    fail(w, e.valueStart, `Helm's loader expects a string, got the ${kind === 'bool' ? 'boolean' : 'number'} ${value()} (quote it: "${value()}")`);
+    fail(
+      w,
+      e.valueStart,
+      `Helm's loader expects a string, got the ${kind === 'bool' ? 'boolean' : 'number'} ${value()} (quote it: "${value()}")`,
+    );
   }
-  if (type.kind === 'bool' && kind !== 'bool') fail(w, e.valueStart, `Helm's loader expects true or false, got ${JSON.stringify(value())}`);
+  if (type.kind === 'bool' && kind !== 'bool')
+    fail(w, e.valueStart, `Helm's loader expects true or false, got ${JSON.stringify(value())}`);
   if (type.kind === 'time' && (kind !== 'string' || !goRfc3339(value()))) {
-    fail(w, e.valueStart, `Helm's loader expects an RFC 3339 time (2006-01-02T15:04:05Z), got ${JSON.stringify(value())}`);
+    fail(
+      w,
+      e.valueStart,
+      `Helm's loader expects an RFC 3339 time (2006-01-02T15:04:05Z), got ${JSON.stringify(value())}`,
+    );
   }
   if (type.kind === 'slice' || type.kind === 'map' || type.kind === 'struct') {
     fail(w, e.valueStart, `expected ${goTypeName(type)}, got ${JSON.stringify(value())}`);
@@ -300,7 +380,8 @@ function yamlKey(w: Walk, e: ScalarEvent): { name: string; text: string; renamed
   const text = getScalarValue(w.source, e);
   const kind = scalarKind(w, e);
   if (kind === 'null') fail(w, e.valueStart, 'a map key is empty or null, which JSON cannot hold');
-  if (e.style === 1 && e.tagStart < 0 && text === '<<') fail(w, e.valueStart, 'YAML merge keys (<<) are not supported in an index');
+  if (e.style === 1 && e.tagStart < 0 && text === '<<')
+    fail(w, e.valueStart, 'YAML merge keys (<<) are not supported in an index');
   if (kind === 'string') return { name: text, text, renamed: false };
   return { name: goKeyText(kind, text), text, renamed: true };
 }
@@ -339,9 +420,16 @@ export function lookup(s: Extract<GoType, { kind: 'struct' }>, key: string): GoF
 export function checkJsonShape(value: unknown, type: GoType, path: string): void {
   const at = (k: string | number) => (typeof k === 'number' ? `${path}[${k}]` : path ? `${path}.${k}` : k);
   if (value === null || type.kind === 'any') return;
-  const got = Array.isArray(value) ? 'a list' : typeof value === 'object' ? 'a map' : `${typeof value} ${JSON.stringify(value)}`;
+  const got = Array.isArray(value)
+    ? 'a list'
+    : typeof value === 'object'
+      ? 'a map'
+      : `${typeof value} ${JSON.stringify(value)}`;
   const refuse = (): never => {
-    throw new SourceError('InvalidIndex', `${path || 'the index'}: Helm's loader expects ${goTypeName(type)}, got ${got}`);
+    throw new SourceError(
+      'InvalidIndex',
+      `${path || 'the index'}: Helm's loader expects ${goTypeName(type)}, got ${got}`,
+    );
   };
   switch (type.kind) {
     case 'string':

@@ -108,7 +108,11 @@ export function parseHelmIndex(body: Buffer | string, opts: HelmIndexOptions): H
  * worker thread: an idle one costs about 18 MiB resident for the operator's lifetime (measured on
  * Node 24), and its result would be copied back.
  */
-export async function parseHelmIndexYielding(body: Buffer | string, opts: HelmIndexOptions, sliceMs = SLICE_MS): Promise<HelmIndexResult> {
+export async function parseHelmIndexYielding(
+  body: Buffer | string,
+  opts: HelmIndexOptions,
+  sliceMs = SLICE_MS,
+): Promise<HelmIndexResult> {
   const steps = parseSteps(body, opts);
   let sliceStart = performance.now();
   for (;;) {
@@ -149,7 +153,10 @@ function* parseSteps(body: Buffer | string, opts: HelmIndexOptions): Generator<v
   yield; // the chart-by-chart attempt may have taken a while
   const { doc, renames } = parseYaml(source, aliasBudget(source), HELM_INDEX_FILE, '');
   yield;
-  return yield* toPacks(Object.entries(checkIndex(doc)).map(([name, list]) => [renames.get(name) ?? name, list]), opts);
+  return yield* toPacks(
+    Object.entries(checkIndex(doc)).map(([name, list]) => [renames.get(name) ?? name, list]),
+    opts,
+  );
 }
 
 /** Packs from the entries (which may be parsed lazily, chart by chart), a step per chart. */
@@ -217,7 +224,7 @@ export function splitCharts(source: string): { head: string; charts: string[] } 
   let indent = -1;
   let chart = -1;
   let end = source.length;
-  for (let line = entriesLine.index + entriesLine[0].length + 1; line < source.length; ) {
+  for (let line = entriesLine.index + entriesLine[0].length + 1; line < source.length;) {
     const next = source.indexOf('\n', line);
     let col = line;
     while (source[col] === ' ') col++;
@@ -288,7 +295,12 @@ function aliasBudget(source: string): AliasBudget {
  * The first document of a YAML text (go-yaml reads no further), after its types are checked
  * against Helm's (`type`, at `path`).
  */
-function parseYaml(text: string, aliases: AliasBudget, type: typeof HELM_INDEX_FILE, path: string): { doc: unknown; renames: Map<string, string> } {
+function parseYaml(
+  text: string,
+  aliases: AliasBudget,
+  type: typeof HELM_INDEX_FILE,
+  path: string,
+): { doc: unknown; renames: Map<string, string> } {
   try {
     const events = parseEvents(text, { maxDepth: MAX_DEPTH });
     if (text.includes('*')) checkAliasExpansion(events, text, aliases); // no `*`, no alias
@@ -329,7 +341,9 @@ function checkAliasExpansion(events: readonly Event[], source: string, aliases: 
         top.size += size;
         aliases.expanded += size;
         if (aliases.expanded > aliases.limit) {
-          throw invalid(`${EXPECTED}, got YAML whose aliases expand to more than ${aliases.limit} nodes (an alias bomb?)`);
+          throw invalid(
+            `${EXPECTED}, got YAML whose aliases expand to more than ${aliases.limit} nodes (an alias bomb?)`,
+          );
         }
         break;
       }
@@ -377,7 +391,8 @@ function readVersion(entry: unknown, resolveUrl: (u: string) => string | undefin
     created: Number.isNaN(createdMs) ? undefined : created,
     urls: urls.length ? urls : undefined,
     kubeVersion: sanitize(stringAt(item.kubeVersion)),
-    deprecated: item.deprecated === true || (typeof item.deprecated === 'string' && yamlTrue(item.deprecated)) || undefined,
+    deprecated:
+      item.deprecated === true || (typeof item.deprecated === 'string' && yamlTrue(item.deprecated)) || undefined,
   };
   const layer = annotations?.[LAYER_ANNOTATION];
   return {
@@ -417,7 +432,10 @@ function goFields(item: YamlMap): YamlMap {
 /** A field of a nested struct (a dependency), matched without regard to case like goFields. */
 function goValue(item: YamlMap, field: string): unknown {
   if (Object.hasOwn(item, field)) return item[field];
-  const key = Object.keys(item).filter((k) => k.toLowerCase() === field).sort().pop();
+  const key = Object.keys(item)
+    .filter((k) => k.toLowerCase() === field)
+    .sort()
+    .pop();
   return key === undefined ? undefined : item[key];
 }
 
@@ -437,7 +455,11 @@ function sanitize<T extends string | undefined>(s: T): T {
  * the order of the input (Helm's own sort is not stable, so it has no order of its own for ties).
  */
 function newestFirst(a: Candidate, b: Candidate): number {
-  return newerFirst(a, b) || compareStrings(a.version, b.version) || compareStrings(JSON.stringify(a.out), JSON.stringify(b.out));
+  return (
+    newerFirst(a, b) ||
+    compareStrings(a.version, b.version) ||
+    compareStrings(JSON.stringify(a.out), JSON.stringify(b.out))
+  );
 }
 
 /** A pack of versions newest first: its fields from the version packFace picks. */

@@ -60,11 +60,26 @@ export class HelmRepositorySource implements PackSource {
       ? `sha256:${createHash('sha256').update(`${response.sha256}\nverify ${fingerprint}\n`).digest('hex')}`
       : `sha256:${response.sha256}`;
     if (revision === previous.revision) return { changed: false, etag: response.etag };
-    const { packs, skippedVersions } = await parseHelmIndexYielding(response.body, { repoUrl: spec.url, filter: spec.filter });
+    const { packs, skippedVersions } = await parseHelmIndexYielding(response.body, {
+      repoUrl: spec.url,
+      filter: spec.filter,
+    });
     if (material && fingerprint) {
       const keys = await this.verification.keys(material, fingerprint);
-      if (keys.provider !== 'helm') throw new SourceError('InvalidVerifyKeys', `a helm repository verifies with helm provenance, not ${keys.provider}`);
-      const fetch = { http: this.http, auth: credentials.auth, repoOrigin: new URL(url).origin, tls, timeoutMs, signal, maxArchiveBytes: maxBytes };
+      if (keys.provider !== 'helm')
+        throw new SourceError(
+          'InvalidVerifyKeys',
+          `a helm repository verifies with helm provenance, not ${keys.provider}`,
+        );
+      const fetch = {
+        http: this.http,
+        auth: credentials.auth,
+        repoOrigin: new URL(url).origin,
+        tls,
+        timeoutMs,
+        signal,
+        maxArchiveBytes: maxBytes,
+      };
       await mapLimit(versionsOf(packs), VERIFY_CONCURRENCY, async (v) => {
         const chartUrl = v.urls?.[0];
         if (!chartUrl) {
@@ -73,10 +88,19 @@ export class HelmRepositorySource implements PackSource {
         }
         const check = () => verifyProvenance(chartUrl, keys.keys, fetch);
         // Without a digest in the index there is nothing to key a result by: check every time.
-        v.verification = v.digest ? await this.verification.verify(fingerprint, chartUrl, v.digest, check) : await check();
+        v.verification = v.digest
+          ? await this.verification.verify(fingerprint, chartUrl, v.digest, check)
+          : await check();
       });
     }
-    return { changed: true, revision, etag: response.etag, lastModified: response.lastModified, packs, skippedVersions };
+    return {
+      changed: true,
+      revision,
+      etag: response.etag,
+      lastModified: response.lastModified,
+      packs,
+      skippedVersions,
+    };
   }
 }
 

@@ -42,10 +42,11 @@ export function agentFor(tls: TlsOptions | undefined, connectTimeoutMs: number):
   const direct = buildConnector({ ...tlsOpts, timeout: connectTimeoutMs });
   // `connect` makes direct connections, `requestTls` the TLS to the origin through a proxy tunnel.
   const agent = new EnvHttpProxyAgent({
-    connect: (o, cb) => direct(o, (...args) => {
-      if (args[1]) keepTlsCause(args[1], !!tls?.cert);
-      cb(...args);
-    }),
+    connect: (o, cb) =>
+      direct(o, (...args) => {
+        if (args[1]) keepTlsCause(args[1], !!tls?.cert);
+        cb(...args);
+      }),
     requestTls: tlsOpts,
     connectTimeout: connectTimeoutMs,
   });
@@ -72,7 +73,9 @@ function keepTlsCause(socket: Socket, sentClientCert: boolean): void {
     if (e.code !== 'UND_ERR_SOCKET' || e.cause !== undefined) return;
     if (alert) e.cause = alert;
     else if (sentClientCert && socket.bytesRead === 0) {
-      e.cause = Object.assign(new Error('closed right after the TLS handshake'), { code: 'ERR_TLS_CLOSED_AFTER_HANDSHAKE' });
+      e.cause = Object.assign(new Error('closed right after the TLS handshake'), {
+        code: 'ERR_TLS_CLOSED_AFTER_HANDSHAKE',
+      });
     }
   });
 }

@@ -5,7 +5,14 @@ import { createGunzip } from 'node:zlib';
 import { request } from 'undici';
 import { agentFor, type TlsOptions } from './http-agents.js';
 import {
-  bodyExcerpt, formatBytes, isConnectionDrop, redact, safeUrl, statusError, transportError, type RequestContext,
+  bodyExcerpt,
+  formatBytes,
+  isConnectionDrop,
+  redact,
+  safeUrl,
+  statusError,
+  transportError,
+  type RequestContext,
 } from './http-errors.js';
 import { SourceError } from './source-error.js';
 
@@ -89,7 +96,13 @@ export async function httpGet(url: string, opts: HttpGetOptions = {}): Promise<H
       // A connection dropped mid-exchange (reset, closed, body cut short) is often one bad socket or a
       // proxy's hiccup: a read is sent once more before the sync fails for it and waits a backoff.
       const left = timeoutMs - (Date.now() - startedAt);
-      if (attempt === 0 && (method === 'GET' || method === 'HEAD') && !timeout.aborted && isConnectionDrop(err) && left > 2 * DROP_RETRY_DELAY_MS) {
+      if (
+        attempt === 0 &&
+        (method === 'GET' || method === 'HEAD') &&
+        !timeout.aborted &&
+        isConnectionDrop(err) &&
+        left > 2 * DROP_RETRY_DELAY_MS
+      ) {
         dropped = transportError(ctx, err, false);
         await new Promise((r) => setTimeout(r, DROP_RETRY_DELAY_MS));
         continue;
@@ -113,24 +126,44 @@ async function follow(ctx: RequestContext, opts: HttpGetOptions, signal: AbortSi
     ctx.url = current.href;
     // Credentials belong to the origin they were configured for; a redirect elsewhere goes without.
     const headers = requestHeaders(opts, current.origin === origin);
-    const res = await request(current, { method: ctx.method as HttpMethod, headers, dispatcher, signal, ...(opts.body && { body: opts.body }) });
+    const res = await request(current, {
+      method: ctx.method as HttpMethod,
+      headers,
+      dispatcher,
+      signal,
+      ...(opts.body && { body: opts.body }),
+    });
     const status = res.statusCode;
     const hdrs = flatten(res.headers);
-    const meta = { status, etag: hdrs.etag, lastModified: hdrs['last-modified'], headers: hdrs, finalUrl: current.href };
+    const meta = {
+      status,
+      etag: hdrs.etag,
+      lastModified: hdrs['last-modified'],
+      headers: hdrs,
+      finalUrl: current.href,
+    };
 
     // An upload follows only the redirects that keep its method and body (307, 308).
     const redirect = ctx.method === 'GET' || ctx.method === 'HEAD' ? [301, 302, 303, 307, 308] : [307, 308];
     if (redirect.includes(status) && hdrs.location) {
       await res.body.dump();
       if (redirects >= maxRedirects) {
-        throw new SourceError('FetchFailed', `${ctx.method} ${safeUrl(ctx.url)}: too many redirects (more than ${maxRedirects})`);
+        throw new SourceError(
+          'FetchFailed',
+          `${ctx.method} ${safeUrl(ctx.url)}: too many redirects (more than ${maxRedirects})`,
+        );
       }
       current = nextLocation(ctx, current, hdrs.location);
       continue;
     }
     if (status === 304) {
       await res.body.dump();
-      return { ...meta, notModified: true, etag: meta.etag ?? opts.etag, lastModified: meta.lastModified ?? opts.lastModified };
+      return {
+        ...meta,
+        notModified: true,
+        etag: meta.etag ?? opts.etag,
+        lastModified: meta.lastModified ?? opts.lastModified,
+      };
     }
     const gzip = isGzip(ctx, hdrs['content-encoding']);
     if ((status < 200 || status > 299) && !opts.allowStatus?.includes(status)) {
@@ -138,7 +171,13 @@ async function follow(ctx: RequestContext, opts: HttpGetOptions, signal: AbortSi
     }
     if (ctx.method === 'HEAD') {
       await res.body.dump();
-      return { ...meta, notModified: false, body: Buffer.alloc(0), contentType: hdrs['content-type'], sha256: sha256(Buffer.alloc(0)) };
+      return {
+        ...meta,
+        notModified: false,
+        body: Buffer.alloc(0),
+        contentType: hdrs['content-type'],
+        sha256: sha256(Buffer.alloc(0)),
+      };
     }
     const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
     const declared = Number(hdrs['content-length']);
@@ -148,7 +187,9 @@ async function follow(ctx: RequestContext, opts: HttpGetOptions, signal: AbortSi
       res.body.destroy();
       throw tooLarge(ctx, maxBytes, `Content-Length is ${declared} bytes`);
     }
-    const body = await readBody(res.body, gzip, maxBytes, () => tooLarge(ctx, maxBytes, gzip ? 'after gzip decompression' : 'streamed'));
+    const body = await readBody(res.body, gzip, maxBytes, () =>
+      tooLarge(ctx, maxBytes, gzip ? 'after gzip decompression' : 'streamed'),
+    );
     return { ...meta, notModified: false, body, contentType: hdrs['content-type'], sha256: sha256(body) };
   }
 }
@@ -165,9 +206,10 @@ function requestHeaders(opts: HttpGetOptions, withCredentials: boolean): Record<
     h[name] = v;
   }
   if (withCredentials && opts.auth) {
-    h.authorization = 'token' in opts.auth
-      ? `Bearer ${opts.auth.token}`
-      : `Basic ${Buffer.from(`${opts.auth.username}:${opts.auth.password}`).toString('base64')}`;
+    h.authorization =
+      'token' in opts.auth
+        ? `Bearer ${opts.auth.token}`
+        : `Basic ${Buffer.from(`${opts.auth.username}:${opts.auth.password}`).toString('base64')}`;
   }
   return h;
 }
@@ -180,9 +222,11 @@ function nextLocation(ctx: RequestContext, from: URL, location: string): URL {
     throw new SourceError('FetchFailed', `${ctx.method} ${safeUrl(from)}: redirect to an invalid Location`);
   }
   const where = `${ctx.method} ${safeUrl(from)}: redirect to ${safeUrl(next)}`;
-  if (next.protocol !== 'https:' && next.protocol !== 'http:') throw new SourceError('FetchFailed', `${where} refused: not HTTP(S)`);
+  if (next.protocol !== 'https:' && next.protocol !== 'http:')
+    throw new SourceError('FetchFailed', `${where} refused: not HTTP(S)`);
   // A downgrade would hand the content (and any later credentials) to the network in clear text.
-  if (from.protocol === 'https:' && next.protocol === 'http:') throw new SourceError('FetchFailed', `${where} refused: https to http`);
+  if (from.protocol === 'https:' && next.protocol === 'http:')
+    throw new SourceError('FetchFailed', `${where} refused: https to http`);
   next.username = '';
   next.password = '';
   return next;
@@ -192,14 +236,22 @@ function isGzip(ctx: RequestContext, encoding: string | undefined): boolean {
   const enc = (encoding ?? 'identity').trim().toLowerCase();
   if (enc === 'identity' || enc === '') return false;
   if (enc === 'gzip' || enc === 'x-gzip') return true;
-  throw new SourceError('FetchFailed', `${ctx.method} ${safeUrl(ctx.url)}: unsupported Content-Encoding ${JSON.stringify(enc)}`);
+  throw new SourceError(
+    'FetchFailed',
+    `${ctx.method} ${safeUrl(ctx.url)}: unsupported Content-Encoding ${JSON.stringify(enc)}`,
+  );
 }
 
 /**
  * Reads the body, decompressing if needed; past maxBytes it fails with `tooLarge()`, or, without
  * it, stops and keeps what it has. Counting decompressed bytes is what defuses a gzip bomb.
  */
-async function readBody(body: Readable, gzip: boolean, maxBytes: number, tooLarge?: () => SourceError): Promise<Buffer> {
+async function readBody(
+  body: Readable,
+  gzip: boolean,
+  maxBytes: number,
+  tooLarge?: () => SourceError,
+): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let total = 0;
   const collect = async (source: AsyncIterable<Buffer>) => {
@@ -232,12 +284,16 @@ async function excerpt(body: Readable, gzip: boolean): Promise<string> {
 }
 
 function tooLarge(ctx: RequestContext, maxBytes: number, how: string): SourceError {
-  return new SourceError('IndexTooLarge', `${ctx.method} ${safeUrl(ctx.url)}: response is larger than the limit of ${formatBytes(maxBytes)} (${how})`);
+  return new SourceError(
+    'IndexTooLarge',
+    `${ctx.method} ${safeUrl(ctx.url)}: response is larger than the limit of ${formatBytes(maxBytes)} (${how})`,
+  );
 }
 
 function flatten(headers: Record<string, string | string[] | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers)) if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+  for (const [k, v] of Object.entries(headers))
+    if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
   return out;
 }
 

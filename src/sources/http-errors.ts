@@ -49,7 +49,12 @@ export interface RequestContext {
 const prefix = (c: RequestContext) => `${c.method} ${safeUrl(c.url)}`;
 
 /** Maps an HTTP error status to the reason the registry's status will show. */
-export function statusError(c: RequestContext, status: number, headers: Record<string, string>, excerpt: string): SourceError {
+export function statusError(
+  c: RequestContext,
+  status: number,
+  headers: Record<string, string>,
+  excerpt: string,
+): SourceError {
   const line = `${prefix(c)}: HTTP ${status} ${STATUS_CODES[status] ?? ''}`.trimEnd();
   const detail = excerpt ? `: ${excerpt}` : '';
   if (status === 401 || status === 403) {
@@ -67,13 +72,20 @@ export function statusError(c: RequestContext, status: number, headers: Record<s
 
 /** A short, single-line, printable excerpt of an error body. */
 export function bodyExcerpt(body: Buffer, max = 200): string {
-  const text = body.subarray(0, max * 4).toString('utf8').replace(/[^\x20-\x7e]+/g, ' ').replace(/\s+/g, ' ').trim();
+  const text = body
+    .subarray(0, max * 4)
+    .toString('utf8')
+    .replace(/[^\x20-\x7e]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
 // OpenSSL verify codes, Node's TLS codes and OpenSSL alert codes all mean "TLS", not "network".
-const TLS_CODE = /^(ERR_TLS_|ERR_SSL_|ERR_OSSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|HOSTNAME_MISMATCH|UND_ERR_PRX_TLS)/;
-const UNTRUSTED = /^(DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE)/;
+const TLS_CODE =
+  /^(ERR_TLS_|ERR_SSL_|ERR_OSSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|HOSTNAME_MISMATCH|UND_ERR_PRX_TLS)/;
+const UNTRUSTED =
+  /^(DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE)/;
 const CLIENT_CERT = /CERTIFICATE_REQUIRED|HANDSHAKE_FAILURE|BAD_CERTIFICATE|UNKNOWN_CA|CERTIFICATE_UNKNOWN/;
 
 const NETWORK: Record<string, string> = {
@@ -93,7 +105,11 @@ type ErrorLike = { message: string; code?: unknown; reason?: string; cause?: unk
 // Duck-typed: errors from Node's core are not `instanceof Error` inside a vm context such as jest's.
 function errorChain(err: unknown): ErrorLike[] {
   const chain: ErrorLike[] = [];
-  for (let e = err, depth = 0; typeof e === 'object' && e !== null && typeof (e as ErrorLike).message === 'string' && depth < 8; depth++) {
+  for (
+    let e = err, depth = 0;
+    typeof e === 'object' && e !== null && typeof (e as ErrorLike).message === 'string' && depth < 8;
+    depth++
+  ) {
     chain.push(e as ErrorLike);
     e = (e as ErrorLike).cause;
   }
@@ -101,7 +117,13 @@ function errorChain(err: unknown): ErrorLike[] {
 }
 
 /** The connection went away under a request that had started: reset, closed, or a body cut short. */
-const DROPPED = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH', 'ERR_STREAM_PREMATURE_CLOSE']);
+const DROPPED = new Set([
+  'ECONNRESET',
+  'EPIPE',
+  'UND_ERR_SOCKET',
+  'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
+  'ERR_STREAM_PREMATURE_CLOSE',
+]);
 
 export function isConnectionDrop(err: unknown): boolean {
   if (err instanceof SourceError) return false;
@@ -123,7 +145,10 @@ export function transportError(c: RequestContext, err: unknown, totalTimedOut: b
     return new SourceError('Timeout', `${prefix(c)}: the server stopped responding`);
   }
   if (codes.some((k) => k.startsWith('Z_'))) {
-    return new SourceError('FetchFailed', `${prefix(c)}: gzip body is corrupt or truncated (${codes.find((k) => k.startsWith('Z_'))})`);
+    return new SourceError(
+      'FetchFailed',
+      `${prefix(c)}: gzip body is corrupt or truncated (${codes.find((k) => k.startsWith('Z_'))})`,
+    );
   }
   const net = codes.find((k) => k in NETWORK);
   if (net) return new SourceError('FetchFailed', `${prefix(c)}: ${NETWORK[net]} (${net})`);
@@ -133,8 +158,10 @@ export function transportError(c: RequestContext, err: unknown, totalTimedOut: b
 }
 
 function tlsMessage(code: string, e: ErrorLike): string {
-  if (UNTRUSTED.test(code)) return `server certificate is not signed by a trusted CA (${code}); set tls.caSecretRef to the CA that issued it`;
-  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') return `server certificate is outside its validity period (${code})`;
+  if (UNTRUSTED.test(code))
+    return `server certificate is not signed by a trusted CA (${code}); set tls.caSecretRef to the CA that issued it`;
+  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID')
+    return `server certificate is outside its validity period (${code})`;
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID' || code === 'HOSTNAME_MISMATCH') {
     return `server certificate does not match the host: ${e.reason ?? e.message} (${code})`;
   }

@@ -9,9 +9,12 @@ export type SecretObject = KubernetesObject & { data?: Record<string, string> };
 
 /** Names of every Secret a registry reads, so a change to one of them re-syncs it. */
 export function secretNamesOf(spec: PackRegistrySpec): string[] {
-  return [spec.secretRef?.name, spec.tls?.caSecretRef?.name, spec.tls?.clientCertSecretRef?.name, spec.verify?.secretRef.name].filter(
-    (n): n is string => Boolean(n),
-  );
+  return [
+    spec.secretRef?.name,
+    spec.tls?.caSecretRef?.name,
+    spec.tls?.clientCertSecretRef?.name,
+    spec.verify?.secretRef.name,
+  ].filter((n): n is string => Boolean(n));
 }
 
 /**
@@ -34,8 +37,14 @@ export function registryCredentials(
   const clientCert = spec.tls?.clientCertSecretRef ? data(spec.tls.clientCertSecretRef.name) : undefined;
   if (ca || clientCert) credentials.tls = { ...credentials.tls, ...tlsFromSecrets({ ca, clientCert }) };
   if (spec.verify) {
-    const entries = Object.fromEntries(Object.entries(data(spec.verify.secretRef.name)).map(([k, v]) => [k, Buffer.from(v, 'base64')]));
-    credentials.verify = { provider: spec.verify.provider, entries, source: `Secret ${namespace}/${spec.verify.secretRef.name}` };
+    const entries = Object.fromEntries(
+      Object.entries(data(spec.verify.secretRef.name)).map(([k, v]) => [k, Buffer.from(v, 'base64')]),
+    );
+    credentials.verify = {
+      provider: spec.verify.provider,
+      entries,
+      source: `Secret ${namespace}/${spec.verify.secretRef.name}`,
+    };
   }
   return credentials;
 }
@@ -45,7 +54,10 @@ export function registryCredentials(
  * spec.tls.insecureSkipVerify deciding verification when it is set.
  */
 export function syncTls(spec: PackRegistrySpec, credentials: SourceCredentials): TlsOptions {
-  return { ...credentials.tls, insecureSkipVerify: spec.tls?.insecureSkipVerify ?? credentials.tls?.insecureSkipVerify };
+  return {
+    ...credentials.tls,
+    insecureSkipVerify: spec.tls?.insecureSkipVerify ?? credentials.tls?.insecureSkipVerify,
+  };
 }
 
 function registryHost(url: string): string {

@@ -33,30 +33,53 @@ export async function checkAccess(client: KubeClient, namespaces: readonly strin
   const [syncRegistries, ...perNamespace] = await Promise.all([
     can('patch', 'packregistries'),
     ...namespaces.map(async (ns) => {
-      const [patch, create] = await Promise.all([can('patch', 'clusterprofiles', ns), can('create', 'clusterprofiles', ns)]);
+      const [patch, create] = await Promise.all([
+        can('patch', 'clusterprofiles', ns),
+        can('create', 'clusterprofiles', ns),
+      ]);
       return [ns, { updateProfiles: patch, applyProfiles: patch.allowed ? create : patch }] as const;
     }),
   ]);
-  return { user, syncRegistries: syncRegistries!, namespaces: Object.fromEntries(perNamespace as (readonly [string, Access['namespaces'][string]])[]) };
+  return {
+    user,
+    syncRegistries: syncRegistries!,
+    namespaces: Object.fromEntries(perNamespace as (readonly [string, Access['namespaces'][string]])[]),
+  };
 }
 
-async function review(client: KubeClient, user: string, verb: string, resource: string, namespace?: string): Promise<Permission> {
+async function review(
+  client: KubeClient,
+  user: string,
+  verb: string,
+  resource: string,
+  namespace?: string,
+): Promise<Permission> {
   const where = namespace ? ` in namespace ${namespace}` : '';
   try {
-    const answer = await client.request<{ status?: ReviewStatus }>('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
-      body: {
-        apiVersion: 'authorization.k8s.io/v1',
-        kind: 'SelfSubjectAccessReview',
-        spec: { resourceAttributes: { group: GROUP, resource, verb, ...(namespace && { namespace }) } },
+    const answer = await client.request<{ status?: ReviewStatus }>(
+      'POST',
+      '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+      {
+        body: {
+          apiVersion: 'authorization.k8s.io/v1',
+          kind: 'SelfSubjectAccessReview',
+          spec: { resourceAttributes: { group: GROUP, resource, verb, ...(namespace && { namespace }) } },
+        },
       },
-    });
+    );
     const status = answer.status ?? {};
     if (status.allowed === true) return { allowed: true };
     // RBAC gives no reason for a denial; an authorizer that does (a webhook) is quoted.
     const why = status.reason || status.evaluationError;
-    return { allowed: false, reason: `RBAC: ${user} may not ${verb} ${resource}.${GROUP}${where}${why ? ` (${why})` : ''}` };
+    return {
+      allowed: false,
+      reason: `RBAC: ${user} may not ${verb} ${resource}.${GROUP}${where}${why ? ` (${why})` : ''}`,
+    };
   } catch (err) {
-    return { allowed: false, reason: `cannot check whether ${user} may ${verb} ${resource}${where}: ${(err as Error).message}` };
+    return {
+      allowed: false,
+      reason: `cannot check whether ${user} may ${verb} ${resource}${where}: ${(err as Error).message}`,
+    };
   }
 }
 

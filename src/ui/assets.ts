@@ -42,7 +42,8 @@ export function loadAssets(): Map<string, Asset> {
     for (const entry of readdirSync(dir)) {
       const path = join(dir, entry);
       if (statSync(path).isDirectory()) walk(path);
-      else if (entry !== 'index.html') assets.set(relative(WEB_DIR, path).split('\\').join('/'), asset(path, readFileSync(path)));
+      else if (entry !== 'index.html')
+        assets.set(relative(WEB_DIR, path).split('\\').join('/'), asset(path, readFileSync(path)));
     }
   };
   walk(WEB_DIR);
@@ -59,8 +60,13 @@ export function loadAssets(): Map<string, Asset> {
  * inline import map, by its hash.
  */
 export function indexPage(): Asset & { csp: string } {
-  const importMap = JSON.stringify({ imports: Object.fromEntries(Object.entries(VENDOR).map(([k, v]) => [k, `/assets/${v}`])) });
-  const html = readFileSync(join(WEB_DIR, 'index.html'), 'utf8').replace('<!--importmap-->', `<script type="importmap">${importMap}</script>`);
+  const importMap = JSON.stringify({
+    imports: Object.fromEntries(Object.entries(VENDOR).map(([k, v]) => [k, `/assets/${v}`])),
+  });
+  const html = readFileSync(join(WEB_DIR, 'index.html'), 'utf8').replace(
+    '<!--importmap-->',
+    `<script type="importmap">${importMap}</script>`,
+  );
   const hash = createHash('sha256').update(importMap).digest('base64');
   const csp = [
     "default-src 'self'",

@@ -149,7 +149,9 @@ export class ClusterView {
 function describeError(type: ResourceType, err: unknown): string {
   const what = `${type.plural}.${type.group}`;
   if (err instanceof KubeApiError) {
-    return err.code === 403 ? `Forbidden: you may not list or watch ${what}` : `cannot read ${what}: ${err.reason}: ${err.message}`;
+    return err.code === 403
+      ? `Forbidden: you may not list or watch ${what}`
+      : `cannot read ${what}: ${err.reason}: ${err.message}`;
   }
   return `cannot read ${what}: ${err instanceof Error ? err.message : String(err)}`;
 }

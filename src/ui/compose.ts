@@ -52,7 +52,10 @@ export function compose(draft: Draft, packs: PackLookup, registries: readonly Re
   if (!parsed.success) {
     const invalid = parsed.error.issues.map((issue): PlacedProblem => {
       const field = toFieldPath(issue.path);
-      const index = issue.path[0] === 'spec' && issue.path[1] === 'packs' && typeof issue.path[2] === 'number' ? [issue.path[2]] : [];
+      const index =
+        issue.path[0] === 'spec' && issue.path[1] === 'packs' && typeof issue.path[2] === 'number'
+          ? [issue.path[2]]
+          : [];
       return { reason: 'Invalid', message: issue.message, packs: index, field };
     });
     return { object, yaml, invalid, problems: [] };
@@ -74,4 +77,3 @@ export function compose(draft: Draft, packs: PackLookup, registries: readonly Re
   });
   return { object, yaml, invalid: [], result, problems: result.ok ? [] : result.problems.map(place) };
 }
-

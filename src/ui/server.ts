@@ -99,7 +99,8 @@ export class UiServer {
     res.setHeader('Cache-Control', 'no-store');
     try {
       const host = req.headers.host ?? '';
-      if (host !== `${HOST}:${this.port}` && host !== `localhost:${this.port}`) throw new HttpError(421, `this server answers for ${HOST}:${this.port} only`);
+      if (host !== `${HOST}:${this.port}` && host !== `localhost:${this.port}`)
+        throw new HttpError(421, `this server answers for ${HOST}:${this.port} only`);
       if (!tokenMatches(this.token, presentedTokens(req, this.cookieName))) {
         throw new HttpError(401, 'the token is missing or wrong: open the URL that `packyard ui` printed');
       }
@@ -120,8 +121,10 @@ export class UiServer {
   /** Writes come from the page only: same origin, JSON (which a cross-site form cannot send without a preflight). */
   private checkWriteRequest(req: IncomingMessage): void {
     const origin = req.headers.origin;
-    if (origin !== undefined && origin !== this.origin && origin !== `http://localhost:${this.port}`) throw new HttpError(403, 'cross-origin request refused');
-    if (!(req.headers['content-type'] ?? '').startsWith('application/json')) throw new HttpError(415, 'send application/json');
+    if (origin !== undefined && origin !== this.origin && origin !== `http://localhost:${this.port}`)
+      throw new HttpError(403, 'cross-origin request refused');
+    if (!(req.headers['content-type'] ?? '').startsWith('application/json'))
+      throw new HttpError(415, 'send application/json');
   }
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -168,10 +171,17 @@ export class UiServer {
   }
 
   /** Sync now / update now: the annotation the operator acts on, set to the time of the request. */
-  private async annotate(kind: 'registry' | 'profile', name: string | undefined, namespace: string | undefined, annotation: string) {
+  private async annotate(
+    kind: 'registry' | 'profile',
+    name: string | undefined,
+    namespace: string | undefined,
+    annotation: string,
+  ) {
     if (!name) throw new HttpError(400, `which ${kind}?`);
     const value = new Date().toISOString();
-    await this.client.mergePatch(kind === 'registry' ? PACKREGISTRY : CLUSTERPROFILE, name, namespace, { metadata: { annotations: { [annotation]: value } } });
+    await this.client.mergePatch(kind === 'registry' ? PACKREGISTRY : CLUSTERPROFILE, name, namespace, {
+      metadata: { annotations: { [annotation]: value } },
+    });
     return { annotation, value };
   }
 
@@ -181,8 +191,16 @@ export class UiServer {
     if (composed.invalid.length > 0) {
       throw new HttpError(422, composed.invalid.map((e) => `${e.field}: ${e.message}`).join('; '));
     }
-    const applied = await this.client.apply<KubernetesObject>(CLUSTERPROFILE, composed.object as KubernetesObject, FIELD_MANAGER);
-    return { namespace: applied.metadata?.namespace, name: applied.metadata?.name, generation: applied.metadata?.generation };
+    const applied = await this.client.apply<KubernetesObject>(
+      CLUSTERPROFILE,
+      composed.object as KubernetesObject,
+      FIELD_MANAGER,
+    );
+    return {
+      namespace: applied.metadata?.namespace,
+      name: applied.metadata?.name,
+      generation: applied.metadata?.generation,
+    };
   }
 
   /** Server-sent events: the whole view first, then batched patches as the watches report changes. */
@@ -226,7 +244,12 @@ function acceptsGzip(req: IncomingMessage): boolean {
 function sendAsset(req: IncomingMessage, res: ServerResponse, asset: Asset): void {
   const gzip = acceptsGzip(req);
   const body = gzip ? asset.gzip : asset.body;
-  res.writeHead(200, { 'Content-Type': asset.type, 'Content-Length': body.length, Vary: 'Accept-Encoding', ...(gzip && { 'Content-Encoding': 'gzip' }) });
+  res.writeHead(200, {
+    'Content-Type': asset.type,
+    'Content-Length': body.length,
+    Vary: 'Accept-Encoding',
+    ...(gzip && { 'Content-Encoding': 'gzip' }),
+  });
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
@@ -235,7 +258,11 @@ function sendJson(req: IncomingMessage, res: ServerResponse, status: number, val
   const gzip = acceptsGzip(req) && json.length > 1024;
   res.setHeader('Vary', 'Accept-Encoding');
   const body = gzip ? gzipSync(json) : json;
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': body.length, ...(gzip && { 'Content-Encoding': 'gzip' }) });
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': body.length,
+    ...(gzip && { 'Content-Encoding': 'gzip' }),
+  });
   res.end(body);
 }
 

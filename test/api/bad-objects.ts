@@ -29,28 +29,52 @@ const profile = (spec: Obj): Obj => ({
   spec: { type: 'infra', version: '1.0.0', packs: infraPacks, ...spec },
 });
 const addon = (name: string, extra: Obj = {}): Obj => ({ name, layer: 'addon', version: '1.x', ...extra });
-const manifest = (name: string): Obj => ({ name, content: `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n` });
+const manifest = (name: string): Obj => ({
+  name,
+  content: `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n`,
+});
 
 /** Objects both the apiserver and offline validation must accept: the odd corners of the rules. */
 export const GOOD_OBJECTS: { title: string; object: Obj }[] = [
   {
     title: 'full profile with a kernel pack first',
-    object: profile({ type: 'full', packs: [{ name: 'kernel', layer: 'kernel', version: '6.8.x' }, ...infraPacks, addon('podinfo')] }),
+    object: profile({
+      type: 'full',
+      packs: [{ name: 'kernel', layer: 'kernel', version: '6.8.x' }, ...infraPacks, addon('podinfo')],
+    }),
   },
   {
     title: 'infra profile with kernel, os, k8s, cni and csi',
-    object: profile({ packs: [{ name: 'kernel', layer: 'kernel', version: '6.8.x' }, ...infraPacks, { name: 'ebs', layer: 'csi', version: '1.x' }] }),
+    object: profile({
+      packs: [
+        { name: 'kernel', layer: 'kernel', version: '6.8.x' },
+        ...infraPacks,
+        { name: 'ebs', layer: 'csi', version: '1.x' },
+      ],
+    }),
   },
   {
     title: 'oci registry verified with cosign',
-    object: registry({ type: 'oci', url: 'oci://ghcr.io/charts', verify: { provider: 'cosign', secretRef: { name: 'cosign-keys' } } }),
+    object: registry({
+      type: 'oci',
+      url: 'oci://ghcr.io/charts',
+      verify: { provider: 'cosign', secretRef: { name: 'cosign-keys' } },
+    }),
   },
   { title: 'profile that requires verified versions', object: profile({ verification: 'Required' }) },
   {
     title: 'add-on profile with a manifest pack beside a registry pack',
     object: profile({
       type: 'add-on',
-      packs: [addon('podinfo'), { name: 'hello', layer: 'addon', values: 'pack:\n  namespace: hello\n', manifests: [manifest('svc'), manifest('deploy')] }],
+      packs: [
+        addon('podinfo'),
+        {
+          name: 'hello',
+          layer: 'addon',
+          values: 'pack:\n  namespace: hello\n',
+          manifests: [manifest('svc'), manifest('deploy')],
+        },
+      ],
     }),
   },
 ];
@@ -58,7 +82,11 @@ export const GOOD_OBJECTS: { title: string; object: Obj }[] = [
 export const BAD_OBJECTS: BadObject[] = [
   { title: 'registry without a type', object: registry({ type: undefined }), field: 'spec.type' },
   { title: 'registry of an unknown type', object: registry({ type: 'git' }), field: 'spec.type' },
-  { title: 'oci registry with an https URL', object: registry({ type: 'oci', url: 'https://ghcr.io' }), field: 'spec.url' },
+  {
+    title: 'oci registry with an https URL',
+    object: registry({ type: 'oci', url: 'https://ghcr.io' }),
+    field: 'spec.url',
+  },
   { title: 'helm registry with an oci URL', object: registry({ url: 'oci://ghcr.io/charts' }), field: 'spec.url' },
   { title: 'registry URL with another scheme', object: registry({ url: 'ftp://example.com' }), field: 'spec.url' },
   { title: 'interval that is not a duration', object: registry({ interval: '1 day' }), field: 'spec.interval' },
@@ -70,12 +98,24 @@ export const BAD_OBJECTS: BadObject[] = [
   },
   {
     title: 'oci registry verified with helm provenance',
-    object: registry({ type: 'oci', url: 'oci://ghcr.io/charts', verify: { provider: 'helm', secretRef: { name: 'keys' } } }),
+    object: registry({
+      type: 'oci',
+      url: 'oci://ghcr.io/charts',
+      verify: { provider: 'helm', secretRef: { name: 'keys' } },
+    }),
     field: 'spec.verify.provider',
   },
   { title: 'verify without keys', object: registry({ verify: { provider: 'helm' } }), field: 'spec.verify.secretRef' },
-  { title: 'profile verification of an unknown policy', object: profile({ verification: 'Always' }), field: 'spec.verification' },
-  { title: 'secretRef with an invalid name', object: registry({ secretRef: { name: 'Bad_Name' } }), field: 'spec.secretRef.name' },
+  {
+    title: 'profile verification of an unknown policy',
+    object: profile({ verification: 'Always' }),
+    field: 'spec.verification',
+  },
+  {
+    title: 'secretRef with an invalid name',
+    object: registry({ secretRef: { name: 'Bad_Name' } }),
+    field: 'spec.secretRef.name',
+  },
   { title: 'oci settings on a helm registry', object: registry({ oci: { content: 'helm' } }), field: 'spec.oci' },
   {
     title: 'oci content of an unknown kind',
@@ -87,7 +127,11 @@ export const BAD_OBJECTS: BadObject[] = [
     object: registry({ type: 'oci', url: 'oci://ghcr.io', oci: { repositories: ['Charts/Cilium'] } }),
     field: 'spec.oci.repositories[0]',
   },
-  { title: 'maxVersionsPerPack of zero', object: registry({ filter: { maxVersionsPerPack: 0 } }), field: 'spec.filter.maxVersionsPerPack' },
+  {
+    title: 'maxVersionsPerPack of zero',
+    object: registry({ filter: { maxVersionsPerPack: 0 } }),
+    field: 'spec.filter.maxVersionsPerPack',
+  },
   { title: 'negative maxIndexSize', object: registry({ maxIndexSize: -1 }), field: 'spec.maxIndexSize' },
   { title: 'profile of an unknown type', object: profile({ type: 'partial' }), field: 'spec.type' },
   { title: 'profile version that is not semver', object: profile({ version: '1.0' }), field: 'spec.version' },
@@ -97,7 +141,11 @@ export const BAD_OBJECTS: BadObject[] = [
     object: profile({ type: 'add-on', packs: [addon('podinfo'), addon('podinfo')] }),
     field: 'spec.packs[1]',
   },
-  { title: 'add-on profile holding an os pack', object: profile({ type: 'add-on', packs: [infraPacks[0]] }), field: 'spec.packs' },
+  {
+    title: 'add-on profile holding an os pack',
+    object: profile({ type: 'add-on', packs: [infraPacks[0]] }),
+    field: 'spec.packs',
+  },
   { title: 'infra profile without a cni', object: profile({ packs: infraPacks.slice(0, 2) }), field: 'spec.packs' },
   {
     title: 'infra profile with two os packs',
@@ -113,13 +161,20 @@ export const BAD_OBJECTS: BadObject[] = [
     title: 'full profile with two csi packs',
     object: profile({
       type: 'full',
-      packs: [...infraPacks, { name: 'ebs', layer: 'csi', version: '1.x' }, { name: 'efs', layer: 'csi', version: '1.x' }],
+      packs: [
+        ...infraPacks,
+        { name: 'ebs', layer: 'csi', version: '1.x' },
+        { name: 'efs', layer: 'csi', version: '1.x' },
+      ],
     }),
     field: 'spec.packs',
   },
   {
     title: 'full profile with csi after an add-on',
-    object: profile({ type: 'full', packs: [...infraPacks, addon('podinfo'), { name: 'ebs', layer: 'csi', version: '1.x' }] }),
+    object: profile({
+      type: 'full',
+      packs: [...infraPacks, addon('podinfo'), { name: 'ebs', layer: 'csi', version: '1.x' }],
+    }),
     field: 'spec.packs',
   },
   {
@@ -150,15 +205,27 @@ export const BAD_OBJECTS: BadObject[] = [
   },
   {
     title: 'infra profile with two kernel packs',
-    object: profile({ packs: [{ name: 'k1', layer: 'kernel', version: '6.x' }, { name: 'k2', layer: 'kernel', version: '6.x' }, ...infraPacks] }),
+    object: profile({
+      packs: [
+        { name: 'k1', layer: 'kernel', version: '6.x' },
+        { name: 'k2', layer: 'kernel', version: '6.x' },
+        ...infraPacks,
+      ],
+    }),
     field: 'spec.packs',
   },
   {
     title: 'infra profile with the kernel after os',
-    object: profile({ packs: [infraPacks[0], { name: 'kernel', layer: 'kernel', version: '6.x' }, ...infraPacks.slice(1)] }),
+    object: profile({
+      packs: [infraPacks[0], { name: 'kernel', layer: 'kernel', version: '6.x' }, ...infraPacks.slice(1)],
+    }),
     field: 'spec.packs',
   },
-  { title: 'add-on profile holding a kernel pack', object: profile({ type: 'add-on', packs: [{ name: 'k', layer: 'kernel', version: '6.x' }] }), field: 'spec.packs' },
+  {
+    title: 'add-on profile holding a kernel pack',
+    object: profile({ type: 'add-on', packs: [{ name: 'k', layer: 'kernel', version: '6.x' }] }),
+    field: 'spec.packs',
+  },
   {
     title: 'pack with neither a version nor manifests',
     object: profile({ type: 'add-on', packs: [{ name: 'podinfo', layer: 'addon' }] }),
@@ -171,7 +238,10 @@ export const BAD_OBJECTS: BadObject[] = [
   },
   {
     title: 'manifest pack that also names a registry',
-    object: profile({ type: 'add-on', packs: [{ name: 'hello', layer: 'addon', registry: 'charts', manifests: [manifest('svc')] }] }),
+    object: profile({
+      type: 'add-on',
+      packs: [{ name: 'hello', layer: 'addon', registry: 'charts', manifests: [manifest('svc')] }],
+    }),
     field: 'spec.packs[0].manifests',
   },
   {
@@ -181,12 +251,18 @@ export const BAD_OBJECTS: BadObject[] = [
   },
   {
     title: 'manifest pack with two manifests of one name',
-    object: profile({ type: 'add-on', packs: [{ name: 'hello', layer: 'addon', manifests: [manifest('svc'), manifest('svc')] }] }),
+    object: profile({
+      type: 'add-on',
+      packs: [{ name: 'hello', layer: 'addon', manifests: [manifest('svc'), manifest('svc')] }],
+    }),
     field: 'spec.packs[0].manifests[1]',
   },
   {
     title: 'manifest with empty content',
-    object: profile({ type: 'add-on', packs: [{ name: 'hello', layer: 'addon', manifests: [{ name: 'svc', content: '' }] }] }),
+    object: profile({
+      type: 'add-on',
+      packs: [{ name: 'hello', layer: 'addon', manifests: [{ name: 'svc', content: '' }] }],
+    }),
     field: 'spec.packs[0].manifests[0].content',
   },
   {

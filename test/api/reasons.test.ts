@@ -17,16 +17,19 @@ describe('reason tables', () => {
     expect(page).toBe(renderTroubleshooting(page));
   });
 
-  it.each(tables)('%s: one Ready=True reason first, then failures, each named once, explained and with a fix', (_, table) => {
-    expect(table.filter((r) => r.stalls === undefined).map((r) => table.indexOf(r))).toEqual([0]);
-    expect(new Set(table.map((r) => r.reason)).size).toBe(table.length);
-    for (const r of table) {
-      expect(r.reason).toMatch(/^[A-Z][A-Za-z]+$/);
-      expect(r.doc.length).toBeGreaterThan(10);
-      expect(r.fix.length).toBeGreaterThan(5);
-      if (r.retry !== undefined) expect(r.stalls).toBe(false);
-    }
-  });
+  it.each(tables)(
+    '%s: one Ready=True reason first, then failures, each named once, explained and with a fix',
+    (_, table) => {
+      expect(table.filter((r) => r.stalls === undefined).map((r) => table.indexOf(r))).toEqual([0]);
+      expect(new Set(table.map((r) => r.reason)).size).toBe(table.length);
+      for (const r of table) {
+        expect(r.reason).toMatch(/^[A-Z][A-Za-z]+$/);
+        expect(r.doc.length).toBeGreaterThan(10);
+        expect(r.fix.length).toBeGreaterThan(5);
+        if (r.retry !== undefined) expect(r.stalls).toBe(false);
+      }
+    },
+  );
 
   it('stalls on what needs a person and retries the rest, an unknown reason included', () => {
     expect(stalls(PACKREGISTRY_REASONS, 'AuthenticationFailed')).toBe(true);
@@ -40,7 +43,11 @@ describe('reason tables', () => {
   it("gives the resolver the profile table's failures in the table's order of priority", () => {
     const failures = CLUSTERPROFILE_REASONS.filter((r) => r.stalls !== undefined && r.reason !== RECONCILIATION_FAILED);
     expect(RESOLVE_REASONS).toEqual(failures.map((r) => r.reason));
-    expect(RESOLVE_REASONS.slice(0, 3)).toEqual(['DefaultRegistryMissing', 'DefaultRegistryAmbiguous', 'RegistryNotReady']);
+    expect(RESOLVE_REASONS.slice(0, 3)).toEqual([
+      'DefaultRegistryMissing',
+      'DefaultRegistryAmbiguous',
+      'RegistryNotReady',
+    ]);
   });
 
   it('live in src/api as plain TypeScript: no zod, nothing from controller/', () => {

@@ -14,9 +14,12 @@ describe('crds/', () => {
 
 describe('samples', () => {
   const packyardSamples = loadSamples().filter((s) => isPackyardKind(s.object.kind));
-  it.each(packyardSamples.map((s) => [`${s.file} ${s.object.kind}`, s.object] as const))('%s is valid', (_file, object) => {
-    expect(validateObject(object)).toEqual([]);
-  });
+  it.each(packyardSamples.map((s) => [`${s.file} ${s.object.kind}`, s.object] as const))(
+    '%s is valid',
+    (_file, object) => {
+      expect(validateObject(object)).toEqual([]);
+    },
+  );
 });
 
 describe('offline validation accepts odd but good objects', () => {
@@ -35,11 +38,20 @@ describe('offline validation rejects bad objects on the field the apiserver name
 describe('defaults', () => {
   it('fills registry defaults like the apiserver does', () => {
     const spec = packRegistrySpec.parse({ type: 'helm', url: 'https://charts.example.com' });
-    expect(spec).toMatchObject({ default: false, interval: '24h', timeout: '60s', suspend: false, maxIndexSize: 64 * 1024 * 1024 });
+    expect(spec).toMatchObject({
+      default: false,
+      interval: '24h',
+      timeout: '60s',
+      suspend: false,
+      maxIndexSize: 64 * 1024 * 1024,
+    });
   });
 
   it('fills profile defaults', () => {
-    const spec = clusterProfileSpec.parse({ type: 'add-on', packs: [{ name: 'a', layer: 'addon', version: 'latest' }] });
+    const spec = clusterProfileSpec.parse({
+      type: 'add-on',
+      packs: [{ name: 'a', layer: 'addon', version: 'latest' }],
+    });
     expect(spec).toMatchObject({ version: '1.0.0', updatePolicy: 'Auto' });
   });
 });

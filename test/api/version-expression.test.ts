@@ -111,24 +111,38 @@ describe('version expressions: admission, packyard validate and the resolver agr
     const run = await runCli(['validate', dir, '-o', 'json']);
     const report = JSON.parse(run.stdout) as { objects: number; errors: { file: string; field?: string }[] };
     expect(report.objects).toBe(TABLE.length);
-    cliInvalid = new Set(report.errors.map((e) => {
-      expect(e.field).toBe('spec.packs[0].version');
-      return e.file.slice(dir.length + 1);
-    }));
+    cliInvalid = new Set(
+      report.errors.map((e) => {
+        expect(e.field).toBe('spec.packs[0].version');
+        return e.file.slice(dir.length + 1);
+      }),
+    );
   });
 
-  it.each(TABLE.map(([version, ok], i) => [JSON.stringify(version), ok ? 'accepted' : 'refused', version, ok, i] as const))(
-    '%s is %s by all three',
-    async (_shown, _verdict, version, ok, i) => {
-      const byResolver = parseVersionExpression(version).ok;
-      const byCli = !cliInvalid.has(`${String(i).padStart(3, '0')}.yaml`);
-      const byApiserver = await admitted(client, profile(i, version));
-      expect({ byApiserver, byCli, byResolver }).toEqual({ byApiserver: ok, byCli: ok, byResolver: ok });
-    },
-  );
+  it.each(
+    TABLE.map(([version, ok], i) => [JSON.stringify(version), ok ? 'accepted' : 'refused', version, ok, i] as const),
+  )('%s is %s by all three', async (_shown, _verdict, version, ok, i) => {
+    const byResolver = parseVersionExpression(version).ok;
+    const byCli = !cliInvalid.has(`${String(i).padStart(3, '0')}.yaml`);
+    const byApiserver = await admitted(client, profile(i, version));
+    expect({ byApiserver, byCli, byResolver }).toEqual({ byApiserver: ok, byCli: ok, byResolver: ok });
+  });
 
   it('every expression the grammar accepts is read by the resolver (random expressions from the grammar)', () => {
-    const parts = ['1', '01', '22', 'x', '*', '1.2', '1.27.x', '3.5.0079', '1.2.3-rc.1', '1.2-rc.1', 'v1.2.3+b.01', '0'];
+    const parts = [
+      '1',
+      '01',
+      '22',
+      'x',
+      '*',
+      '1.2',
+      '1.27.x',
+      '3.5.0079',
+      '1.2.3-rc.1',
+      '1.2-rc.1',
+      'v1.2.3+b.01',
+      '0',
+    ];
     const ops = ['', '=', '>=', '<=', '>', '<', '~', '~>', '^', '>= '];
     const seps = [' ', ', ', ',', ' || ', '||'];
     let seed = 7;

@@ -26,11 +26,16 @@ export interface RunOptions {
 export function runCli(args: readonly string[], opts: RunOptions = {}): Promise<CliRun> {
   const env = { PATH: process.env.PATH ?? '', HOME: tempDir('packyard-cli-home-'), ...opts.env };
   return new Promise((resolve, reject) => {
-    const child = execFile(process.execPath, [CLI, ...args], { env, cwd: opts.cwd ?? REPO_ROOT, timeout: 60_000, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : undefined) : 0;
-      if (code === undefined) return reject(new Error(`packyard ${args.join(' ')}: ${err?.message}\n${stderr}`));
-      resolve({ code, stdout, stderr });
-    });
+    const child = execFile(
+      process.execPath,
+      [CLI, ...args],
+      { env, cwd: opts.cwd ?? REPO_ROOT, timeout: 60_000, maxBuffer: 64 << 20 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : undefined) : 0;
+        if (code === undefined) return reject(new Error(`packyard ${args.join(' ')}: ${err?.message}\n${stderr}`));
+        resolve({ code, stdout, stderr });
+      },
+    );
     if (opts.stdin !== undefined) child.stdin?.end(opts.stdin);
     else child.stdin?.end();
   });

@@ -12,7 +12,12 @@ const digests: Record<string, string> = {};
 beforeAll(async () => {
   registry = await startOciRegistry({ auth: 'htpasswd' });
   digests['podinfo:6.5.0'] = await registry.pushChart({ name: 'podinfo', version: '6.5.0', appVersion: '6.5.0' });
-  digests['podinfo:6.6.0'] = await registry.pushChart({ name: 'podinfo', version: '6.6.0', appVersion: '6.6.0', kubeVersion: '>=1.28.0-0' });
+  digests['podinfo:6.6.0'] = await registry.pushChart({
+    name: 'podinfo',
+    version: '6.6.0',
+    appVersion: '6.6.0',
+    kubeVersion: '>=1.28.0-0',
+  });
   const archive = 'palette/spectro-packs/archive';
   await registry.pushPack({ name: 'ubuntu', version: '22.4.0', layer: 'os' }, `${archive}/ubuntu`);
   await registry.pushPack({ name: 'kubernetes', version: '1.29.0', layer: 'k8s' }, `${archive}/kubernetes`);
@@ -29,7 +34,11 @@ beforeAll(async () => {
   work = tempDir();
   writeYaml(join(work, 'registries.yaml'), [
     objects.registry('charts', `oci://${registry.host}/charts`, { type: 'oci' }),
-    objects.registry('palette', `oci://${registry.host}/palette`, { type: 'oci', default: true, oci: { content: 'pack', baseContentPath: 'spectro-packs' } }),
+    objects.registry('palette', `oci://${registry.host}/palette`, {
+      type: 'oci',
+      default: true,
+      oci: { content: 'pack', baseContentPath: 'spectro-packs' },
+    }),
   ]);
   writeYaml(join(work, 'profile.yaml'), [
     objects.profile('edge', {
@@ -54,7 +63,10 @@ afterAll(async () => {
 
 describe('packyard with an OCI registry', () => {
   it('resolves charts and Palette packs, with credentials from a docker config', async () => {
-    const r = await runCli(['resolve', 'profile.yaml', '-r', 'registries.yaml'], { cwd: work, env: { DOCKER_CONFIG: work } });
+    const r = await runCli(['resolve', 'profile.yaml', '-r', 'registries.yaml'], {
+      cwd: work,
+      env: { DOCKER_CONFIG: work },
+    });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expectGolden('resolve-oci-table.txt', normalise(r.stdout));
@@ -63,7 +75,11 @@ describe('packyard with an OCI registry', () => {
   it('prints the manifest digests and oci:// references the registry holds', async () => {
     const r = await runCli(['resolve', 'profile.yaml', '-r', 'registries.yaml', '-o', 'json'], {
       cwd: work,
-      env: { PACKYARD_REGISTRY_CHARTS_USERNAME: registry.username, PACKYARD_REGISTRY_CHARTS_PASSWORD: registry.password, DOCKER_CONFIG: work },
+      env: {
+        PACKYARD_REGISTRY_CHARTS_USERNAME: registry.username,
+        PACKYARD_REGISTRY_CHARTS_PASSWORD: registry.password,
+        DOCKER_CONFIG: work,
+      },
     });
     expect(r.code).toBe(0);
     const lock = JSON.parse(r.stdout) as { resolved: { name: string; version: string; digest: string; url: string }[] };
@@ -72,14 +88,23 @@ describe('packyard with an OCI registry', () => {
       digest: digests['podinfo:6.6.0'],
       url: `oci://${registry.host}/charts/podinfo:6.6.0`,
     });
-    expect(lock.resolved.find((e) => e.name === 'cni-calico')?.url).toBe(`oci://${registry.host}/palette/spectro-packs/archive/cni-calico:3.27.0`);
+    expect(lock.resolved.find((e) => e.name === 'cni-calico')?.url).toBe(
+      `oci://${registry.host}/palette/spectro-packs/archive/cni-calico:3.27.0`,
+    );
   });
 
   it('searches the packs of a Palette registry', async () => {
-    const r = await runCli(['search', 'cni-*', '-r', 'registries.yaml', '--registry', 'palette'], { cwd: work, env: { DOCKER_CONFIG: work } });
+    const r = await runCli(['search', 'cni-*', '-r', 'registries.yaml', '--registry', 'palette'], {
+      cwd: work,
+      env: { DOCKER_CONFIG: work },
+    });
     expect(r.code).toBe(0);
     expect(normalise(r.stdout)).toBe(
-      ['REGISTRY   CHART        VERSION   APPVERSION   LAYER   KUBEVERSION   DIGEST', 'palette    cni-calico   3.27.0    -            cni     -             sha256:xxxxxxxxxxxx', ''].join('\n'),
+      [
+        'REGISTRY   CHART        VERSION   APPVERSION   LAYER   KUBEVERSION   DIGEST',
+        'palette    cni-calico   3.27.0    -            cni     -             sha256:xxxxxxxxxxxx',
+        '',
+      ].join('\n'),
     );
   });
 

@@ -25,7 +25,13 @@ interface Lock {
 }
 
 const OPERATOR_NS = 'packyard-system';
-const NAMESPACE: ResourceType = { group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false };
+const NAMESPACE: ResourceType = {
+  group: '',
+  version: 'v1',
+  plural: 'namespaces',
+  kind: 'Namespace',
+  namespaced: false,
+};
 const CHARTS: ChartSpec[] = [
   { name: 'ubuntu', version: '22.4.0', annotations: layer('os') },
   { name: 'ubuntu', version: '24.4.1', annotations: layer('os') },
@@ -48,7 +54,11 @@ const dirs: string[] = [];
 let work: string;
 
 const registries = () => [
-  objects.registry('charts', `${server.url}/charts`, { default: true, secretRef: { name: 'charts-auth' }, filter: { prereleases: true } }),
+  objects.registry('charts', `${server.url}/charts`, {
+    default: true,
+    secretRef: { name: 'charts-auth' },
+    filter: { prereleases: true },
+  }),
   objects.registry('extras', `${server.url}/extras`),
 ];
 const PROFILES = [
@@ -58,12 +68,26 @@ const PROFILES = [
       { name: 'ubuntu', layer: 'os', version: '24.x' },
       { name: 'kubernetes', layer: 'k8s', version: '1.30.x' },
       { name: 'cilium', layer: 'cni', version: '>=1.16.0-rc.0' },
-      { name: 'podinfo', layer: 'addon', version: 'latest', valuesFrom: [{ kind: 'ConfigMap', name: 'podinfo-values' }] },
+      {
+        name: 'podinfo',
+        layer: 'addon',
+        version: 'latest',
+        valuesFrom: [{ kind: 'ConfigMap', name: 'podinfo-values' }],
+      },
     ],
   }),
-  objects.profile('certs', { type: 'add-on', packs: [{ name: 'cert-manager', layer: 'addon', registry: 'extras', version: '1.x' }] }, 'team-a'),
+  objects.profile(
+    'certs',
+    { type: 'add-on', packs: [{ name: 'cert-manager', layer: 'addon', registry: 'extras', version: '1.x' }] },
+    'team-a',
+  ),
 ];
-const VALUES = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'podinfo-values', namespace: 'default' }, data: { 'values.yaml': 'replicaCount: 3\n' } };
+const VALUES = {
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name: 'podinfo-values', namespace: 'default' },
+  data: { 'values.yaml': 'replicaCount: 3\n' },
+};
 
 beforeAll(async () => {
   cluster = await startTestCluster();
@@ -72,9 +96,13 @@ beforeAll(async () => {
   const extrasDir = makeHelmRepository(EXTRAS);
   dirs.push(chartsDir, extrasDir);
   server = await startServer({
-    routes: { '/charts/': basicAuth(USER, PASSWORD, serveDirectory(chartsDir, '/charts/')), '/extras/': serveDirectory(extrasDir, '/extras/') },
+    routes: {
+      '/charts/': basicAuth(USER, PASSWORD, serveDirectory(chartsDir, '/charts/')),
+      '/extras/': serveDirectory(extrasDir, '/extras/'),
+    },
   });
-  for (const ns of [OPERATOR_NS, 'team-a']) await client.create(NAMESPACE, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } } as never);
+  for (const ns of [OPERATOR_NS, 'team-a'])
+    await client.create(NAMESPACE, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } } as never);
   await client.create(SECRET, {
     apiVersion: 'v1',
     kind: 'Secret',
@@ -86,7 +114,9 @@ beforeAll(async () => {
   for (const r of registries()) await client.create(PACKREGISTRY, r as never);
   await waitFor('the registries synced', async () => {
     const packs = await client.list<Pack & KubernetesObject>(PACK);
-    return packs.items.some((p) => p.spec.registry === 'charts') && packs.items.some((p) => p.spec.registry === 'extras');
+    return (
+      packs.items.some((p) => p.spec.registry === 'charts') && packs.items.some((p) => p.spec.registry === 'extras')
+    );
   });
   for (const p of PROFILES) await client.create(CLUSTERPROFILE, p as never);
 
@@ -111,7 +141,11 @@ async function operatorLocks(): Promise<Lock[]> {
       const got = await client.get<Profile>(CLUSTERPROFILE, p.metadata.name, p.metadata.namespace);
       return got.status?.conditions?.find((c) => c.type === 'Ready')?.reason === 'Resolved' ? got : undefined;
     });
-    locks.push({ profile: `${p.metadata.namespace}/${p.metadata.name}`, revision: profile.status!.revision!, resolved: profile.status!.resolved! });
+    locks.push({
+      profile: `${p.metadata.namespace}/${p.metadata.name}`,
+      revision: profile.status!.revision!,
+      resolved: profile.status!.resolved!,
+    });
   }
   return locks;
 }
@@ -133,7 +167,20 @@ describe('packyard resolve agrees with the operator', () => {
 
   it("with --from-cluster, reading the registries' Secrets in the operator's namespace", async () => {
     const expected = await operatorLocks();
-    const r = await runCli(['resolve', 'profiles.yaml', '--from-cluster', '-n', OPERATOR_NS, '--kubeconfig', cluster.kubeconfigPath, '-o', 'json'], { cwd: work });
+    const r = await runCli(
+      [
+        'resolve',
+        'profiles.yaml',
+        '--from-cluster',
+        '-n',
+        OPERATOR_NS,
+        '--kubeconfig',
+        cluster.kubeconfigPath,
+        '-o',
+        'json',
+      ],
+      { cwd: work },
+    );
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual(expected);
@@ -142,17 +189,27 @@ describe('packyard resolve agrees with the operator', () => {
   it('reads locked versions from a profile as kubectl prints it', async () => {
     const edge = await client.get<Profile>(CLUSTERPROFILE, 'edge', 'default');
     writeYaml(join(work, 'edge-from-cluster.yaml'), [edge]);
-    const r = await runCli(['outdated', 'edge-from-cluster.yaml', '--from-cluster', '--kubeconfig', cluster.kubeconfigPath, '-o', 'json'], { cwd: work });
+    const r = await runCli(
+      ['outdated', 'edge-from-cluster.yaml', '--from-cluster', '--kubeconfig', cluster.kubeconfigPath, '-o', 'json'],
+      { cwd: work },
+    );
     expect(r.code).toBe(0);
     const rows = JSON.parse(r.stdout) as { name: string; locked: string; wanted: string }[];
     expect(rows.map((row) => [row.name, row.locked])).toEqual(edge.status!.resolved!.map((e) => [e.name, e.version]));
   });
 
   it('says clearly when the cluster cannot be reached or the namespace holds no Secret', async () => {
-    const missing = await runCli(['resolve', 'profiles.yaml', '--from-cluster', '-n', 'elsewhere', '--kubeconfig', cluster.kubeconfigPath], { cwd: work });
+    const missing = await runCli(
+      ['resolve', 'profiles.yaml', '--from-cluster', '-n', 'elsewhere', '--kubeconfig', cluster.kubeconfigPath],
+      { cwd: work },
+    );
     expect(missing.code).toBe(4);
-    expect(missing.stderr).toContain('error: registry charts (cluster): SecretNotFound: Secret elsewhere/charts-auth not found');
-    const noConfig = await runCli(['resolve', 'profiles.yaml', '--from-cluster', '--kubeconfig', join(work, 'nope')], { cwd: work });
+    expect(missing.stderr).toContain(
+      'error: registry charts (cluster): SecretNotFound: Secret elsewhere/charts-auth not found',
+    );
+    const noConfig = await runCli(['resolve', 'profiles.yaml', '--from-cluster', '--kubeconfig', join(work, 'nope')], {
+      cwd: work,
+    });
     expect(noConfig.code).toBe(2);
     expect(noConfig.stderr).toContain('does not exist');
   });

@@ -16,7 +16,21 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 /** A small valid pack of our own: pack.json, values.yaml, a manifest and a script. */
 function smallPack(dir: string): string {
   mkdirSync(join(dir, 'manifests'), { recursive: true });
-  writeFileSync(join(dir, 'pack.json'), JSON.stringify({ name: 'demo', displayName: 'Demo', version: '1.2.3', layer: 'addon', cloudTypes: ['all'], kubeManifests: ['manifests/demo.yaml'] }, null, 2));
+  writeFileSync(
+    join(dir, 'pack.json'),
+    JSON.stringify(
+      {
+        name: 'demo',
+        displayName: 'Demo',
+        version: '1.2.3',
+        layer: 'addon',
+        cloudTypes: ['all'],
+        kubeManifests: ['manifests/demo.yaml'],
+      },
+      null,
+      2,
+    ),
+  );
   writeFileSync(join(dir, 'values.yaml'), 'pack:\n  namespace: demo\n');
   writeFileSync(join(dir, 'manifests', 'demo.yaml'), 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: demo\n');
   writeFileSync(join(dir, 'hook.sh'), '#!/bin/sh\necho hi\n');
@@ -28,12 +42,19 @@ describe('packyard pack', () => {
   it('lists its commands, alone (exit 2) or asked (exit 0), and names an unknown one', async () => {
     const alone = await runCli(['pack']);
     expect(alone.code).toBe(2);
-    expect(alone.stderr).toMatch(/^Usage: packyard pack COMMAND \[flags\]\n\nCommands:\n {2}pack lint {4}.*\n {2}pack build {3}.*\n {2}pack push {4}/);
+    expect(alone.stderr).toMatch(
+      /^Usage: packyard pack COMMAND \[flags\]\n\nCommands:\n {2}pack lint {4}.*\n {2}pack build {3}.*\n {2}pack push {4}/,
+    );
     const asked = await runCli(['help', 'pack']);
     expect({ code: asked.code, stdout: asked.stdout }).toEqual({ code: 0, stdout: alone.stderr });
-    expect((await runCli(['pack', 'push', '--help'])).stdout).toMatch(/^Usage: packyard pack push DIR\|FILE oci:\/\/REGISTRY\[\/BASE\] \[flags\]\n/);
+    expect((await runCli(['pack', 'push', '--help'])).stdout).toMatch(
+      /^Usage: packyard pack push DIR\|FILE oci:\/\/REGISTRY\[\/BASE\] \[flags\]\n/,
+    );
     const unknown = await runCli(['pack', 'publish']);
-    expect(unknown).toMatchObject({ code: 2, stderr: "error: unknown command \"pack publish\"\nRun 'packyard pack --help' for usage.\n" });
+    expect(unknown).toMatchObject({
+      code: 2,
+      stderr: 'error: unknown command "pack publish"\nRun \'packyard pack --help\' for usage.\n',
+    });
   });
 });
 
@@ -53,7 +74,11 @@ describe('packyard pack lint', () => {
       }
       // The reference: the schema's own error, as a field path (constraints.dependencies[0].type).
       const e = schema.errors![0]!;
-      const field = `${e.instancePath}/${String(e.params.missingProperty)}`.split('/').slice(1).map((p, i) => (/^\d+$/.test(p) ? `[${p}]` : i ? `.${p}` : p)).join('');
+      const field = `${e.instancePath}/${String(e.params.missingProperty)}`
+        .split('/')
+        .slice(1)
+        .map((p, i) => (/^\d+$/.test(p) ? `[${p}]` : i ? `.${p}` : p))
+        .join('');
       expect(field).toBe('constraints.dependencies[0].type');
       expect(r.code).toBe(1);
       // The dependency without `type` opens on line 9 of the real file.
@@ -64,37 +89,45 @@ describe('packyard pack lint', () => {
   it('reports each problem as file:line: field: message, schema and Packyard checks together', async () => {
     const dir = join(work, 'broken');
     mkdirSync(join(dir, 'charts'), { recursive: true });
-    writeFileSync(join(dir, 'pack.json'), [
-      '{',
-      '  "name": "Broken_Pack",',
-      '  "displayName": "Broken",',
-      '  "version": "one",',
-      '  "layer": "addon",',
-      '  "charts": ["charts/missing-1.0.0.tgz"],',
-      '  "kubeManifests": ["manifests/nope.yaml"],',
-      '  "constraints": {',
-      '    "dependencies": [',
-      '      { "packName": "kubernetes", "layer": "k8s", "minVersion": "1.x.y", "type": "required" },',
-      '      { "packName": "x", "layer": "gpu", "type": "sometimes" }',
-      '    ]',
-      '  }',
-      '}',
-    ].join('\n'));
+    writeFileSync(
+      join(dir, 'pack.json'),
+      [
+        '{',
+        '  "name": "Broken_Pack",',
+        '  "displayName": "Broken",',
+        '  "version": "one",',
+        '  "layer": "addon",',
+        '  "charts": ["charts/missing-1.0.0.tgz"],',
+        '  "kubeManifests": ["manifests/nope.yaml"],',
+        '  "constraints": {',
+        '    "dependencies": [',
+        '      { "packName": "kubernetes", "layer": "k8s", "minVersion": "1.x.y", "type": "required" },',
+        '      { "packName": "x", "layer": "gpu", "type": "sometimes" }',
+        '    ]',
+        '  }',
+        '}',
+      ].join('\n'),
+    );
     writeFileSync(join(dir, 'values.yaml'), 'a: [1, 2\n');
     writeFileSync(join(dir, 'presets.yaml'), '- just\n- a list\n');
     const r = await runCli(['pack', 'lint', dir]);
     expect(r.code).toBe(1);
-    const lines = r.stdout.trimEnd().split('\n').map((l) => l.slice(dir.length + 1));
-    expect(lines).toEqual(expect.arrayContaining([
-      'presets.yaml:1: must be a YAML map',
-      'pack.json:11: constraints.dependencies[1].layer: must be one of "kernel", "os", "k8s", "cni", "csi", "addon"',
-      'pack.json:11: constraints.dependencies[1].type: must be one of "required", "optional", "notSupported", "upgrade"',
-      'pack.json:2: name: "Broken_Pack" cannot be an OCI repository name (lower-case letters and digits, separated by ".", "_" or "-")',
-      'pack.json:4: version: "one" is not a version a registry sync can read (SemVer as Helm reads it: 1.2.3, v1.2, 1.2.3-rc.1)',
-      'pack.json:10: constraints.dependencies[0].minVersion: "1.x.y" is not a version',
-      'pack.json:6: charts[0]: charts/missing-1.0.0.tgz is not a file of the pack',
-      'pack.json:7: kubeManifests[0]: manifests/nope.yaml is not a file of the pack',
-    ]));
+    const lines = r.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => l.slice(dir.length + 1));
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        'presets.yaml:1: must be a YAML map',
+        'pack.json:11: constraints.dependencies[1].layer: must be one of "kernel", "os", "k8s", "cni", "csi", "addon"',
+        'pack.json:11: constraints.dependencies[1].type: must be one of "required", "optional", "notSupported", "upgrade"',
+        'pack.json:2: name: "Broken_Pack" cannot be an OCI repository name (lower-case letters and digits, separated by ".", "_" or "-")',
+        'pack.json:4: version: "one" is not a version a registry sync can read (SemVer as Helm reads it: 1.2.3, v1.2, 1.2.3-rc.1)',
+        'pack.json:10: constraints.dependencies[0].minVersion: "1.x.y" is not a version',
+        'pack.json:6: charts[0]: charts/missing-1.0.0.tgz is not a file of the pack',
+        'pack.json:7: kubeManifests[0]: manifests/nope.yaml is not a file of the pack',
+      ]),
+    );
     expect(lines.some((l) => /^values\.yaml:\d+: /.test(l))).toBe(true);
     expect(lines).toHaveLength(9);
   });
@@ -105,18 +138,35 @@ describe('packyard pack lint', () => {
     rmSync(join(dir, 'charts'), { recursive: true });
     const made = writeFixturePack('elastic-stack-0.19.0', join(work, 'made'));
     mkdirSync(join(dir, 'charts'));
-    writeFileSync(join(dir, 'charts', 'eck-stack-0.19.0.tgz'), readFileSync(join(made, 'charts', 'eck-stack-0.19.0.tgz')));
+    writeFileSync(
+      join(dir, 'charts', 'eck-stack-0.19.0.tgz'),
+      readFileSync(join(made, 'charts', 'eck-stack-0.19.0.tgz')),
+    );
     execFileSync('tar', ['-xzf', join(dir, 'charts', 'eck-stack-0.19.0.tgz'), '-C', join(dir, 'charts')]);
     const chartYaml = join(dir, 'charts', 'eck-stack', 'Chart.yaml');
     writeFileSync(chartYaml, readFileSync(chartYaml, 'utf8').replace('version: 0.19.0', 'version: 0.20.0'));
     execFileSync('tar', ['-czf', join(dir, 'charts', 'eck-stack-0.19.0.tgz'), '-C', join(dir, 'charts'), 'eck-stack']);
     rmSync(join(dir, 'charts', 'eck-stack'), { recursive: true });
     mkdirSync(join(dir, 'manifests'));
-    writeFileSync(join(dir, 'manifests', 'm.yaml'), 'kind: ConfigMap\nmetadata:\n  name: x\n---\napiVersion: v1\nkind: Secret\nmetadata: {}\n');
-    writeFileSync(join(dir, 'pack.json'), readFileSync(join(dir, 'pack.json'), 'utf8').replace('"cloudTypes"', '"kubeManifests": ["manifests/m.yaml"],\n  "cloudTypes"'));
+    writeFileSync(
+      join(dir, 'manifests', 'm.yaml'),
+      'kind: ConfigMap\nmetadata:\n  name: x\n---\napiVersion: v1\nkind: Secret\nmetadata: {}\n',
+    );
+    writeFileSync(
+      join(dir, 'pack.json'),
+      readFileSync(join(dir, 'pack.json'), 'utf8').replace(
+        '"cloudTypes"',
+        '"kubeManifests": ["manifests/m.yaml"],\n  "cloudTypes"',
+      ),
+    );
     const r = await runCli(['pack', 'lint', dir]);
     expect(r.code).toBe(1);
-    expect(r.stdout.split('\n').filter(Boolean).map((l) => l.slice(dir.length + 1))).toEqual([
+    expect(
+      r.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.slice(dir.length + 1)),
+    ).toEqual([
       'pack.json:9: charts[0]: charts/eck-stack-0.19.0.tgz holds chart eck-stack 0.20.0 (Chart.yaml), so it should be named eck-stack-0.20.0.tgz',
       'pack.json:9: charts[0]: charts/eck-stack-0.19.0.tgz holds chart eck-stack 0.20.0 (Chart.yaml), which values.yaml pack.content.charts does not list (it lists eck-stack 0.19.0)',
       'manifests/m.yaml:1: apiVersion: is required (a non-empty string)',
@@ -147,7 +197,9 @@ describe('a hostile pack directory is refused with the reason, in bounded time a
     for (const command of ['lint', 'build']) {
       const r = await runCli(['pack', command, dir, ...(command === 'build' ? ['-o', join(work, 'x.tar.gz')] : [])]);
       expect(r.code).toBe(1);
-      expect(r.stderr).toBe(`error: refused: ${dir}: values-link.yaml is a symlink to ../secret.txt, outside the pack; copy the file into the pack instead\n`);
+      expect(r.stderr).toBe(
+        `error: refused: ${dir}: values-link.yaml is a symlink to ../secret.txt, outside the pack; copy the file into the pack instead\n`,
+      );
     }
   });
 
@@ -166,7 +218,9 @@ describe('a hostile pack directory is refused with the reason, in bounded time a
     const started = Date.now();
     const r = await runCli(['pack', 'build', dir, '-o', join(work, 'huge.tar.gz')]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe(`error: refused: ${dir}: huge.bin is 1073741824 bytes, more than the limit of 104857600 bytes for one file\n`);
+    expect(r.stderr).toBe(
+      `error: refused: ${dir}: huge.bin is 1073741824 bytes, more than the limit of 104857600 bytes for one file\n`,
+    );
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 
@@ -177,14 +231,16 @@ describe('a hostile pack directory is refused with the reason, in bounded time a
     const started = Date.now();
     const r = await runCli(['pack', 'lint', dir]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe(`error: refused: ${dir}: more than 10000 files and directories; a pack is a pack.json, values and a few charts\n`);
+    expect(r.stderr).toBe(
+      `error: refused: ${dir}: more than 10000 files and directories; a pack is a pack.json, values and a few charts\n`,
+    );
     expect(Date.now() - started).toBeLessThan(10_000);
     rmSync(join(dir, 'files'), { recursive: true, force: true });
   }, 120_000);
 });
 
 describe('packyard pack build', () => {
-  it('gives the same bytes twice, whatever the files\' times, and the archive holds the pack under <name>/', async () => {
+  it("gives the same bytes twice, whatever the files' times, and the archive holds the pack under <name>/", async () => {
     const dir = writeFixturePack('elastic-stack-0.19.0', join(work, 'build'));
     const a = join(work, 'a.tar.gz');
     const b = join(work, 'b.tar.gz');
@@ -200,8 +256,18 @@ describe('packyard pack build', () => {
     execFileSync('tar', ['-xzf', a, '-C', out]);
     expect(treeOf(join(out, 'elastic-stack'))).toEqual(treeOf(dir));
     const listing = execFileSync('tar', ['-tvzf', a], { encoding: 'utf8' }).trim().split('\n');
-    expect(listing.map((l) => l.split(/\s+/).slice(0, 2).join(' ')).every((l) => l === '-rw-r--r-- 0/0' || l === 'drwxr-xr-x 0/0')).toBe(true);
-    expect(listing.map((l) => l.split(/\s+/).at(-1))).toEqual(['elastic-stack/', 'elastic-stack/charts/', 'elastic-stack/charts/eck-stack-0.19.0.tgz', 'elastic-stack/pack.json', 'elastic-stack/values.yaml']);
+    expect(
+      listing
+        .map((l) => l.split(/\s+/).slice(0, 2).join(' '))
+        .every((l) => l === '-rw-r--r-- 0/0' || l === 'drwxr-xr-x 0/0'),
+    ).toBe(true);
+    expect(listing.map((l) => l.split(/\s+/).at(-1))).toEqual([
+      'elastic-stack/',
+      'elastic-stack/charts/',
+      'elastic-stack/charts/eck-stack-0.19.0.tgz',
+      'elastic-stack/pack.json',
+      'elastic-stack/values.yaml',
+    ]);
     // gzip header: no time (bytes 4-7), OS byte 3.
     expect([...readFileSync(a).subarray(0, 10)]).toEqual([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 2, 3]);
     rmSync(out, { recursive: true, force: true });
@@ -225,6 +291,8 @@ describe('packyard pack build', () => {
     rmSync(join(dir, 'values.yaml'));
     const r = await runCli(['pack', 'build', dir, '-o', join(work, 'nobuild.tar.gz')]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe(`${join(dir, 'values.yaml')}:1: missing: a pack needs values.yaml (it may be empty)\nerror: ${dir}: 1 problem; fix it and build again (packyard pack lint ${dir})\n`);
+    expect(r.stderr).toBe(
+      `${join(dir, 'values.yaml')}:1: missing: a pack needs values.yaml (it may be empty)\nerror: ${dir}: 1 problem; fix it and build again (packyard pack lint ${dir})\n`,
+    );
   });
 });

@@ -48,7 +48,9 @@ describe("the README's CLI lines", () => {
     chmodSync(join(clone, 'build', 'src', 'cli', 'main.js'), 0o644);
     symlinkSync(join(REPO_ROOT, 'node_modules'), join(clone, 'node_modules'));
 
-    writeYaml(join(clone, 'registries', 'charts.yaml'), [objects.registry('charts', `${server.url}/charts`, { default: true })]);
+    writeYaml(join(clone, 'registries', 'charts.yaml'), [
+      objects.registry('charts', `${server.url}/charts`, { default: true }),
+    ]);
     writeYaml(join(clone, 'profiles', 'edge.yaml'), [
       objects.profile('edge', {
         type: 'infra',
@@ -60,9 +62,23 @@ describe("the README's CLI lines", () => {
       }),
     ]);
     // A Palette profile export in its real shape, for the import line.
-    const pack = { name: 'cilium', type: 'spectro', layer: 'addon', version: '1.15.3', tag: '1.15.x', values: 'a: 1', registry: { metadata: { uid: 'u', name: 'Public Repo', kind: 'pack', isPrivate: false } } };
+    const pack = {
+      name: 'cilium',
+      type: 'spectro',
+      layer: 'addon',
+      version: '1.15.3',
+      tag: '1.15.x',
+      values: 'a: 1',
+      registry: { metadata: { uid: 'u', name: 'Public Repo', kind: 'pack', isPrivate: false } },
+    };
     writeFixturePack('hello-universe-1.3.1', join(clone, 'packs', 'hello-universe'));
-    writeFileSync(join(clone, 'export.json'), JSON.stringify({ metadata: { name: 'edge' }, spec: { version: '1.0.0', template: { type: 'add-on', packs: [pack] } } }));
+    writeFileSync(
+      join(clone, 'export.json'),
+      JSON.stringify({
+        metadata: { name: 'edge' },
+        spec: { version: '1.0.0', template: { type: 'add-on', packs: [pack] } },
+      }),
+    );
   }, 60_000);
 
   afterAll(async () => {
@@ -73,11 +89,24 @@ describe("the README's CLI lines", () => {
   });
 
   it('has the lines this test runs', () => {
-    expect(readmeCliLines().map((l) => l.split(' ')[2])).toEqual(['validate', 'resolve', 'resolve', 'search', 'outdated', 'import', 'pack', 'pack']);
+    expect(readmeCliLines().map((l) => l.split(' ')[2])).toEqual([
+      'validate',
+      'resolve',
+      'resolve',
+      'search',
+      'outdated',
+      'import',
+      'pack',
+      'pack',
+    ]);
   });
 
   it('runs each of them as written with npx, from a fresh clone, after a first npx run and a rebuild', async () => {
-    const env = { ...process.env, npm_config_cache: join(clone, '..', 'npm-cache'), npm_config_update_notifier: 'false' };
+    const env = {
+      ...process.env,
+      npm_config_cache: join(clone, '..', 'npm-cache'),
+      npm_config_update_notifier: 'false',
+    };
     const sh = (line: string) => exec('sh', ['-c', line], { cwd: clone, env, timeout: 60_000 });
     // npx installs the project into its cache once, linking (and chmod'ing) the bin file of that
     // moment; the README's lines then run after a rebuild has written build/ anew, without that bit.
@@ -94,7 +123,8 @@ describe("the README's CLI lines", () => {
       if (line.includes(' search ')) expect(stdout).toContain('1.15.3');
       if (line.startsWith('npx packyard resolve profiles/edge.yaml')) expect(stdout).toContain('cilium');
       if (line.includes(' import palette ')) expect(stdout).toContain('kind: ClusterProfile');
-      if (line.includes(' pack push ')) expect(stdout).toContain(`${registry.host}/team/spectro-packs/archive/hello-universe:1.3.1@sha256:`);
+      if (line.includes(' pack push '))
+        expect(stdout).toContain(`${registry.host}/team/spectro-packs/archive/hello-universe:1.3.1@sha256:`);
     }
   }, 300_000);
 });

@@ -33,7 +33,8 @@ let server: TestServer;
 let chartsDir: string;
 let extrasDir: string;
 let work: string;
-const run = (args: string[], opts: RunOptions = {}) => runCli(args, { cwd: work, ...opts, env: { ...CREDS, ...opts.env } });
+const run = (args: string[], opts: RunOptions = {}) =>
+  runCli(args, { cwd: work, ...opts, env: { ...CREDS, ...opts.env } });
 
 beforeAll(async () => {
   chartsDir = makeHelmRepository(CHARTS);
@@ -45,7 +46,9 @@ beforeAll(async () => {
     },
   });
   work = tempDir();
-  writeYaml(join(work, 'registries', 'charts.yaml'), [objects.registry('charts', `${server.url}/charts`, { default: true })]);
+  writeYaml(join(work, 'registries', 'charts.yaml'), [
+    objects.registry('charts', `${server.url}/charts`, { default: true }),
+  ]);
   writeYaml(join(work, 'registries', 'extras.yaml'), [objects.registry('extras', `${server.url}/extras`)]);
   writeYaml(join(work, 'profiles', 'edge.yaml'), [
     objects.profile('edge', {
@@ -81,7 +84,9 @@ afterAll(async () => {
 
 /** The digest and URL helm wrote into the index for one chart version. */
 function indexEntry(dir: string, chart: string, version: string): { digest: string; url: string } {
-  const index = parse(readFileSync(join(dir, 'index.yaml'), 'utf8')) as { entries: Record<string, { version: string; digest: string; urls: string[] }[]> };
+  const index = parse(readFileSync(join(dir, 'index.yaml'), 'utf8')) as {
+    entries: Record<string, { version: string; digest: string; urls: string[] }[]>;
+  };
   const entry = index.entries[chart]!.find((e) => e.version === version)!;
   return { digest: `sha256:${entry.digest}`, url: entry.urls[0]! };
 }
@@ -95,10 +100,21 @@ describe('packyard resolve', () => {
   });
 
   it('prints the locks as YAML with the exact digests and URLs of the index, and the revision of the lock', async () => {
-    const r = await run(['resolve', 'profiles', '-r', 'registries/charts.yaml', '-r', 'registries/extras.yaml', '-o', 'yaml']);
+    const r = await run([
+      'resolve',
+      'profiles',
+      '-r',
+      'registries/charts.yaml',
+      '-r',
+      'registries/extras.yaml',
+      '-o',
+      'yaml',
+    ]);
     expect(r.code).toBe(0);
     expectGolden('resolve.yaml', normalise(r.stdout));
-    const locks = parseAllDocuments(r.stdout).map((d) => d.toJS() as { profile: string; revision: string; resolved: ResolvedPack[] });
+    const locks = parseAllDocuments(r.stdout).map(
+      (d) => d.toJS() as { profile: string; revision: string; resolved: ResolvedPack[] },
+    );
     expect(locks.map((l) => l.profile)).toEqual(['team-a/apps', 'default/edge']);
     for (const lock of locks) {
       expect(lock.revision).toBe(lockRevision(lock.resolved));
@@ -124,7 +140,10 @@ describe('packyard resolve', () => {
     const docker = tempDir();
     const auth = Buffer.from(`${USER}:${PASSWORD}`).toString('base64');
     writeFileSync(join(docker, 'config.json'), JSON.stringify({ auths: { [`127.0.0.1:${server.port}`]: { auth } } }));
-    const r = await runCli(['resolve', 'profiles/edge.yaml', '-r', 'registries', '-o', 'json'], { cwd: work, env: { DOCKER_CONFIG: docker } });
+    const r = await runCli(['resolve', 'profiles/edge.yaml', '-r', 'registries', '-o', 'json'], {
+      cwd: work,
+      env: { DOCKER_CONFIG: docker },
+    });
     expect(r.code).toBe(0);
     expect((JSON.parse(r.stdout) as { resolved: unknown[] }).resolved).toHaveLength(3);
   });
@@ -137,7 +156,9 @@ describe('packyard resolve', () => {
     expect(wrong.code).toBe(4);
     expect(wrong.stdout).toBe('');
     expect(wrong.stderr).toMatch(/^error: registry charts \(registries\/charts.yaml:1\): AuthenticationFailed: /m);
-    expect(wrong.stderr).toMatch(/profiles\/edge.yaml:\d+: ClusterProfile\/edge: RegistryNotReady: registry charts \(packs ubuntu, kubernetes, cilium\) is not ready: AuthenticationFailed/);
+    expect(wrong.stderr).toMatch(
+      /profiles\/edge.yaml:\d+: ClusterProfile\/edge: RegistryNotReady: registry charts \(packs ubuntu, kubernetes, cilium\) is not ready: AuthenticationFailed/,
+    );
     expect(wrong.stderr).not.toContain('hunter2');
 
     const none = await runCli(['resolve', 'profiles/edge.yaml', '-r', 'registries'], { cwd: work });
@@ -153,9 +174,18 @@ describe('packyard resolve', () => {
       objects.registry('oci-packs', 'oci://127.0.0.1:1/packs', { type: 'oci' }),
     ]);
     writeYaml(join(dir, 'profiles.yaml'), [
-      objects.profile('ok', { type: 'add-on', packs: [{ name: 'podinfo', layer: 'addon', registry: 'extras', version: '6.4.0' }] }),
-      objects.profile('down', { type: 'add-on', packs: [{ name: 'podinfo', layer: 'addon', registry: 'gone', version: '6.x' }] }),
-      objects.profile('oci', { type: 'add-on', packs: [{ name: 'podinfo', layer: 'addon', registry: 'oci-packs', version: '6.x' }] }),
+      objects.profile('ok', {
+        type: 'add-on',
+        packs: [{ name: 'podinfo', layer: 'addon', registry: 'extras', version: '6.4.0' }],
+      }),
+      objects.profile('down', {
+        type: 'add-on',
+        packs: [{ name: 'podinfo', layer: 'addon', registry: 'gone', version: '6.x' }],
+      }),
+      objects.profile('oci', {
+        type: 'add-on',
+        packs: [{ name: 'podinfo', layer: 'addon', registry: 'oci-packs', version: '6.x' }],
+      }),
     ]);
     const r = await runCli(['resolve', 'profiles.yaml', '-r', 'registries.yaml'], { cwd: dir });
     expect(r.code).toBe(4);
@@ -168,7 +198,13 @@ describe('packyard resolve', () => {
   it('exits 1 and explains why when a profile does not resolve', async () => {
     const dir = tempDir();
     writeYaml(join(dir, 'p.yaml'), [
-      objects.profile('bad', { type: 'add-on', packs: [{ name: 'podinfo', layer: 'addon', registry: 'extras', version: '^7.0' }, { name: 'cilum', layer: 'addon', registry: 'extras', version: '1.x' }] }),
+      objects.profile('bad', {
+        type: 'add-on',
+        packs: [
+          { name: 'podinfo', layer: 'addon', registry: 'extras', version: '^7.0' },
+          { name: 'cilum', layer: 'addon', registry: 'extras', version: '1.x' },
+        ],
+      }),
     ]);
     const r = await runCli(['resolve', join(dir, 'p.yaml'), '-r', 'registries/extras.yaml'], { cwd: work });
     expect(r.code).toBe(1);
@@ -185,10 +221,26 @@ describe('packyard resolve', () => {
   it('checks valuesFrom against the ConfigMaps among the files, and warns about those it cannot see', async () => {
     const dir = tempDir();
     const withValues = (name: string, configMap: string) =>
-      objects.profile(name, { type: 'add-on', packs: [{ name: 'podinfo', layer: 'addon', registry: 'extras', version: '6.x', valuesFrom: [{ kind: 'ConfigMap', name: configMap }] }] });
+      objects.profile(name, {
+        type: 'add-on',
+        packs: [
+          {
+            name: 'podinfo',
+            layer: 'addon',
+            registry: 'extras',
+            version: '6.x',
+            valuesFrom: [{ kind: 'ConfigMap', name: configMap }],
+          },
+        ],
+      });
     writeYaml(join(dir, 'p.yaml'), [
       withValues('listed', 'podinfo-values'),
-      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'podinfo-values', namespace: 'default' }, data: { 'values.yaml': '- not\n- a map\n' } },
+      {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'podinfo-values', namespace: 'default' },
+        data: { 'values.yaml': '- not\n- a map\n' },
+      },
     ]);
     writeYaml(join(dir, 'q.yaml'), [withValues('elsewhere', 'in-the-cluster')]);
     const listed = await runCli(['resolve', 'p.yaml', '-r', join(work, 'registries/extras.yaml')], { cwd: dir });
@@ -198,12 +250,20 @@ describe('packyard resolve', () => {
     );
     const elsewhere = await runCli(['resolve', 'q.yaml', '-r', join(work, 'registries/extras.yaml')], { cwd: dir });
     expect(elsewhere.code).toBe(0);
-    expect(elsewhere.stderr).toBe('warning: valuesFrom ConfigMap default/in-the-cluster is not among the files given; its values are not checked\n');
+    expect(elsewhere.stderr).toBe(
+      'warning: valuesFrom ConfigMap default/in-the-cluster is not among the files given; its values are not checked\n',
+    );
   });
 
   it('refuses two objects of the same name, but not the same file given twice', async () => {
     const dir = tempDir();
-    writeYaml(join(dir, 'a.yaml'), [objects.registry('extras', `${server.url}/extras`), objects.profile('p', { type: 'add-on', packs: [{ name: 'podinfo', layer: 'addon', registry: 'extras', version: '6.4.0' }] })]);
+    writeYaml(join(dir, 'a.yaml'), [
+      objects.registry('extras', `${server.url}/extras`),
+      objects.profile('p', {
+        type: 'add-on',
+        packs: [{ name: 'podinfo', layer: 'addon', registry: 'extras', version: '6.4.0' }],
+      }),
+    ]);
     writeYaml(join(dir, 'b.yaml'), [objects.registry('extras', `${server.url}/other`)]);
     const twice = await runCli(['resolve', 'a.yaml', '-r', 'a.yaml', '-o', 'json'], { cwd: dir });
     expect(twice.code).toBe(0);
@@ -215,11 +275,15 @@ describe('packyard resolve', () => {
 
   it('refuses invalid objects before fetching anything', async () => {
     const dir = tempDir();
-    writeYaml(join(dir, 'p.yaml'), [objects.profile('bad', { type: 'add-on', packs: [{ name: 'podinfo', layer: 'os', version: '6.x' }] })]);
+    writeYaml(join(dir, 'p.yaml'), [
+      objects.profile('bad', { type: 'add-on', packs: [{ name: 'podinfo', layer: 'os', version: '6.x' }] }),
+    ]);
     const before = server.requests.length;
     const r = await runCli(['resolve', 'p.yaml', '-r', join(work, 'registries')], { cwd: dir });
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe('p.yaml:8: ClusterProfile/bad: spec.packs: add-on profiles may only hold packs of layer addon\n');
+    expect(r.stderr).toBe(
+      'p.yaml:8: ClusterProfile/bad: spec.packs: add-on profiles may only hold packs of layer addon\n',
+    );
     expect(server.requests.length).toBe(before);
   });
 });
@@ -235,13 +299,18 @@ describe('packyard search', () => {
     const r = await run(['search', 'c*', '-r', 'registries', '--registry', 'extras', '-o', 'json']);
     expect(r.code).toBe(0);
     const hits = JSON.parse(r.stdout) as { registry: string; chart: string; version: string }[];
-    expect(hits.map((h) => `${h.registry}/${h.chart}@${h.version}`)).toEqual(['extras/cilium@1.14.9', 'extras/cert-manager@1.14.4']);
+    expect(hits.map((h) => `${h.registry}/${h.chart}@${h.version}`)).toEqual([
+      'extras/cilium@1.14.9',
+      'extras/cert-manager@1.14.4',
+    ]);
   });
 
   it('exits 1 and suggests names when there is no such pack', async () => {
     const r = await run(['search', 'podinf', '-r', 'registries']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe('no pack named podinf in registries charts, extras; closest: podinfo, cilium, ubuntu, kubernetes, cert-manager\n');
+    expect(r.stderr).toBe(
+      'no pack named podinf in registries charts, extras; closest: podinfo, cilium, ubuntu, kubernetes, cert-manager\n',
+    );
   });
 });
 
@@ -287,7 +356,16 @@ describe('lock files', () => {
   });
 
   it('reports a lock entry that is no longer among the profiles, and a lock file that is not one', async () => {
-    const only = await run(['resolve', 'profiles/edge.yaml', '-r', 'registries', '--check', 'packyard.lock', '-o', 'json']);
+    const only = await run([
+      'resolve',
+      'profiles/edge.yaml',
+      '-r',
+      'registries',
+      '--check',
+      'packyard.lock',
+      '-o',
+      'json',
+    ]);
     expect(only.code).toBe(3);
     expect(only.stderr).toContain('  - team-a/apps: in the lock file, but not among the profiles given\n');
     writeFileSync(join(work, 'bad.lock'), 'profile: default/edge\nresolved: 3\n');

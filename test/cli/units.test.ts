@@ -43,12 +43,24 @@ describe('parseYamlDocuments', () => {
     // A field that is not there: the deepest one that is.
     expect(doc.lineOf(['spec', 'packs', 0, 'layer'])).toBe(8);
     expect(doc.lineOf(['spec', 'type'])).toBe(6);
-    expect(doc.value).toEqual({ spec: { packs: [{ name: 'a', version: 1 }, { name: 'b', values: 'x: 1\n' }] } });
+    expect(doc.value).toEqual({
+      spec: {
+        packs: [
+          { name: 'a', version: 1 },
+          { name: 'b', values: 'x: 1\n' },
+        ],
+      },
+    });
   });
 
   it('reports syntax errors with their line, and refuses alias bombs', () => {
-    expect(parseYamlDocuments('f.yaml', 'a: 1\nb: [1\n').errors).toMatchObject([{ file: 'f.yaml', line: 3, check: 'syntax' }]);
-    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]', ...'bcdefgh'.split('').map((c, i) => `${c}: &${c} [${Array(10).fill(`*${'abcdefg'[i]}`).join(', ')}]`)].join('\n');
+    expect(parseYamlDocuments('f.yaml', 'a: 1\nb: [1\n').errors).toMatchObject([
+      { file: 'f.yaml', line: 3, check: 'syntax' },
+    ]);
+    const bomb = [
+      'a: &a [x, x, x, x, x, x, x, x, x, x]',
+      ...'bcdefgh'.split('').map((c, i) => `${c}: &${c} [${Array(10).fill(`*${'abcdefg'[i]}`).join(', ')}]`),
+    ].join('\n');
     const { errors } = parseYamlDocuments('bomb.yaml', bomb);
     expect(errors[0]?.message).toMatch(/alias/i);
   });
@@ -66,16 +78,31 @@ it('reads field paths in the apiserver notation', () => {
 
 describe('lock files', () => {
   const entry = (name: string, version: string, extra: Partial<ResolvedPack> = {}): ResolvedPack => ({
-    name, layer: 'addon', registry: 'charts', chart: name, version, digest: `sha256:${version.replaceAll('.', '').padEnd(64, '0')}`, ...extra,
+    name,
+    layer: 'addon',
+    registry: 'charts',
+    chart: name,
+    version,
+    digest: `sha256:${version.replaceAll('.', '').padEnd(64, '0')}`,
+    ...extra,
   });
-  const lock = (profile: string, resolved: ResolvedPack[]): ProfileLock => ({ profile, revision: lockRevision(resolved), resolved });
+  const lock = (profile: string, resolved: ResolvedPack[]): ProfileLock => ({
+    profile,
+    revision: lockRevision(resolved),
+    resolved,
+  });
 
   it('writes locks sorted by profile with keys in a fixed order, and reads them back', () => {
     const dir = tempDir();
-    const locks = [lock('ns/b', [{ version: '1.0.0', chart: 'x', registry: 'r', layer: 'os', name: 'x', url: 'u' }]), lock('ns/a', [entry('p', '2.0.0')])];
+    const locks = [
+      lock('ns/b', [{ version: '1.0.0', chart: 'x', registry: 'r', layer: 'os', name: 'x', url: 'u' }]),
+      lock('ns/a', [entry('p', '2.0.0')]),
+    ];
     const text = formatLockFile(locks);
     expect(text.indexOf('profile: ns/a')).toBeLessThan(text.indexOf('profile: ns/b'));
-    expect(text).toContain('  - name: x\n    layer: os\n    registry: r\n    chart: x\n    version: 1.0.0\n    url: u\n');
+    expect(text).toContain(
+      '  - name: x\n    layer: os\n    registry: r\n    chart: x\n    version: 1.0.0\n    url: u\n',
+    );
     writeFileSync(join(dir, 'lock'), text);
     expect([...readLockFile(join(dir, 'lock')).values()]).toEqual([locks[1], locks[0]]);
     expect(readLockFile(join(dir, 'missing'), true).size).toBe(0);
@@ -88,7 +115,11 @@ describe('lock files', () => {
     ]);
     expect(diffLocks(before, [...before.values()])).toEqual([]);
     const now = [
-      lock('ns/a', [entry('cilium', '1.15.4'), entry('podinfo', '6.5.0', { digest: 'sha256:feedfacefeedface' }), entry('new', '0.1.0')]),
+      lock('ns/a', [
+        entry('cilium', '1.15.4'),
+        entry('podinfo', '6.5.0', { digest: 'sha256:feedfacefeedface' }),
+        entry('new', '0.1.0'),
+      ]),
       lock('ns/new', [entry('y', '1.0.0')]),
     ];
     expect(diffLocks(before, now)).toEqual([
@@ -104,7 +135,10 @@ describe('lock files', () => {
 
   it('notices a revision edited by hand', () => {
     const good = lock('ns/a', [entry('cilium', '1.15.3')]);
-    expect(diffLocks(new Map([['ns/a', { ...good, revision: 'sha256:0' }]]), [good])).toEqual(['~ ns/a', '  revision sha256:0 does not match the entries (edited by hand?)']);
+    expect(diffLocks(new Map([['ns/a', { ...good, revision: 'sha256:0' }]]), [good])).toEqual([
+      '~ ns/a',
+      '  revision sha256:0 does not match the entries (edited by hand?)',
+    ]);
   });
 });
 
@@ -118,19 +152,26 @@ describe('credentials from the environment', () => {
   it('reads username and password, or a token, and TLS files', () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'ca.pem'), '-----BEGIN CERTIFICATE-----\n');
-    const env = { PACKYARD_REGISTRY_CHARTS_USERNAME: 'u', PACKYARD_REGISTRY_CHARTS_PASSWORD: 'p', PACKYARD_REGISTRY_CHARTS_CA_FILE: join(dir, 'ca.pem'), HOME: dir };
+    const env = {
+      PACKYARD_REGISTRY_CHARTS_USERNAME: 'u',
+      PACKYARD_REGISTRY_CHARTS_PASSWORD: 'p',
+      PACKYARD_REGISTRY_CHARTS_CA_FILE: join(dir, 'ca.pem'),
+      HOME: dir,
+    };
     expect(credentialsFromEnvironment('charts', spec, env)).toEqual({
       credentials: { auth: { username: 'u', password: 'p' }, tls: { ca: '-----BEGIN CERTIFICATE-----\n' } },
       origin: 'PACKYARD_REGISTRY_CHARTS_USERNAME/_PASSWORD',
     });
-    expect(credentialsFromEnvironment('charts', spec, { PACKYARD_REGISTRY_CHARTS_TOKEN: 't', HOME: dir }).credentials).toEqual({ auth: { token: 't' } });
+    expect(
+      credentialsFromEnvironment('charts', spec, { PACKYARD_REGISTRY_CHARTS_TOKEN: 't', HOME: dir }).credentials,
+    ).toEqual({ auth: { token: 't' } });
     expect(credentialsFromEnvironment('charts', spec, { HOME: dir })).toEqual({ credentials: {} });
   });
 
   it('refuses half a pair, naming the variables and never a value', () => {
-    expect(() => credentialsFromEnvironment('charts', spec, { PACKYARD_REGISTRY_CHARTS_USERNAME: 'secret-user' })).toThrow(
-      new UsageError('PACKYARD_REGISTRY_CHARTS_USERNAME is set but PACKYARD_REGISTRY_CHARTS_PASSWORD is not'),
-    );
+    expect(() =>
+      credentialsFromEnvironment('charts', spec, { PACKYARD_REGISTRY_CHARTS_USERNAME: 'secret-user' }),
+    ).toThrow(new UsageError('PACKYARD_REGISTRY_CHARTS_USERNAME is set but PACKYARD_REGISTRY_CHARTS_PASSWORD is not'));
   });
 
   it('finds the docker config entry of the host, and says why when there is none', () => {
@@ -156,9 +197,15 @@ it('exits with the most serious code', () => {
 });
 
 it('prints kubectl-style tables', () => {
-  expect(formatTable(['NAME', 'VERSION'], [['cilium', '1.15.3'], ['kubernetes', '1.30.2']])).toBe(
-    'NAME         VERSION\ncilium       1.15.3\nkubernetes   1.30.2\n',
-  );
+  expect(
+    formatTable(
+      ['NAME', 'VERSION'],
+      [
+        ['cilium', '1.15.3'],
+        ['kubernetes', '1.30.2'],
+      ],
+    ),
+  ).toBe('NAME         VERSION\ncilium       1.15.3\nkubernetes   1.30.2\n');
 });
 
 describe('the progress line', () => {

@@ -30,7 +30,11 @@ interface ValidateJson {
  */
 export function apiserverFields(message: string): Set<string> {
   const causes = message.slice(message.indexOf(' is invalid: ') + ' is invalid: '.length).replace(/^\[|\]$/g, '');
-  return new Set([...causes.matchAll(/(?:^|, )((?:spec|metadata|apiVersion|kind)(?:\.[A-Za-z0-9_]+|\[\d+\])*): /g)].map((m) => m[1]!));
+  return new Set(
+    [...causes.matchAll(/(?:^|, )((?:spec|metadata|apiVersion|kind)(?:\.[A-Za-z0-9_]+|\[\d+\])*): /g)].map(
+      (m) => m[1]!,
+    ),
+  );
 }
 
 describe('packyard validate: the apiserver and the CLI name the same fields', () => {
@@ -57,7 +61,9 @@ describe('packyard validate: the apiserver and the CLI name the same fields', ()
     const message = await admissionMessage(client(), bad.object as KubernetesObject);
     const fromApiserver = apiserverFields(message);
     const file = join(dir, `${String(i).padStart(2, '0')}.yaml`);
-    const fromCli = new Set(report.errors.filter((e) => e.file === file && e.check === 'admission').map((e) => e.field));
+    const fromCli = new Set(
+      report.errors.filter((e) => e.file === file && e.check === 'admission').map((e) => e.field),
+    );
     expect(fromApiserver).toContain(bad.field);
     // The admission checks of the CLI and of the apiserver name exactly the same fields.
     expect([...fromCli].sort()).toEqual([...fromApiserver].sort());
@@ -135,7 +141,10 @@ describe('packyard validate on files', () => {
         '',
       ].join('\n'),
     );
-    writeFileSync(join(dir, 'nested', 'broken.yaml'), 'apiVersion: packyard.io/v1alpha1\nkind: PackRegistry\nmetadata:\n  name: x\n  name: y\n');
+    writeFileSync(
+      join(dir, 'nested', 'broken.yaml'),
+      'apiVersion: packyard.io/v1alpha1\nkind: PackRegistry\nmetadata:\n  name: x\n  name: y\n',
+    );
   });
 
   it('reports every problem as file:line: Kind/name: field: message, on the line of the field', async () => {
@@ -154,13 +163,20 @@ describe('packyard validate on files', () => {
   it('reads standard input for -', async () => {
     const run = await runCli(['validate', '-'], { stdin: readFileSync(join(dir, 'stack.yaml'), 'utf8') });
     expect(run.code).toBe(1);
-    expect(run.stdout).toContain('<stdin>:13: PackRegistry/charts: spec.url: helm registries need an http:// or https:// URL');
+    expect(run.stdout).toContain(
+      '<stdin>:13: PackRegistry/charts: spec.url: helm registries need an http:// or https:// URL',
+    );
   });
 
   it('requires a name, as the apiserver does for every object', async () => {
-    const run = await runCli(['validate', '-'], { stdin: 'apiVersion: packyard.io/v1alpha1\nkind: PackRegistry\nmetadata: { labels: { a: b } }\nspec: { type: helm, url: "https://x" }\n' });
+    const run = await runCli(['validate', '-'], {
+      stdin:
+        'apiVersion: packyard.io/v1alpha1\nkind: PackRegistry\nmetadata: { labels: { a: b } }\nspec: { type: helm, url: "https://x" }\n',
+    });
     expect(run.code).toBe(1);
-    expect(run.stdout).toBe('<stdin>:3: PackRegistry/<unnamed>: metadata.name: Required value: name or generateName is required\n');
+    expect(run.stdout).toBe(
+      '<stdin>:3: PackRegistry/<unnamed>: metadata.name: Required value: name or generateName is required\n',
+    );
   });
 
   it('accepts the samples, with exit status 0', async () => {
@@ -210,7 +226,9 @@ describe('packyard conventions', () => {
     const { symlinkSync } = await import('node:fs');
     symlinkSync(join(REPO_ROOT, 'build/src/cli/main.js'), join(dir, 'kubectl-packyard'));
     const { execFileSync } = await import('node:child_process');
-    const out = execFileSync(process.execPath, [join(dir, 'kubectl-packyard'), 'validate', '--help'], { encoding: 'utf8' });
+    const out = execFileSync(process.execPath, [join(dir, 'kubectl-packyard'), 'validate', '--help'], {
+      encoding: 'utf8',
+    });
     expect(out).toMatch(/^Usage: kubectl packyard validate /);
   });
 });

@@ -13,7 +13,8 @@ let server: TestServer;
 let repoDir: string;
 let work: string;
 let cache: string;
-const run = (args: string[], opts: RunOptions = {}) => runCli(args, { cwd: work, ...opts, env: { PACKYARD_CACHE: cache, ...opts.env } });
+const run = (args: string[], opts: RunOptions = {}) =>
+  runCli(args, { cwd: work, ...opts, env: { PACKYARD_CACHE: cache, ...opts.env } });
 const downloads = () => server.requests.filter((r) => r.url.endsWith('.tgz')).length;
 
 beforeAll(async () => {
@@ -21,10 +22,16 @@ beforeAll(async () => {
   server = await startServer({ routes: { '/charts/': serveDirectory(repoDir, '/charts/') } });
   work = tempDir();
   cache = tempDir('packyard-cli-cache-');
-  writeYaml(join(work, 'registries', 'charts.yaml'), [objects.registry('charts', `${server.url}/charts`, { default: true })]);
+  writeYaml(join(work, 'registries', 'charts.yaml'), [
+    objects.registry('charts', `${server.url}/charts`, { default: true }),
+  ]);
   const web = (values: string) => [{ name: 'web', layer: 'addon', version: '1.0.0', values }];
-  writeYaml(join(work, 'good', 'web.yaml'), [objects.profile('web', { type: 'add-on', packs: web('replicaCount: 2\n') })]);
-  writeYaml(join(work, 'bad', 'web.yaml'), [objects.profile('web', { type: 'add-on', packs: web('replicaCount: 2\ndb:\n  storage: 10GB\n') })]);
+  writeYaml(join(work, 'good', 'web.yaml'), [
+    objects.profile('web', { type: 'add-on', packs: web('replicaCount: 2\n') }),
+  ]);
+  writeYaml(join(work, 'bad', 'web.yaml'), [
+    objects.profile('web', { type: 'add-on', packs: web('replicaCount: 2\ndb:\n  storage: 10GB\n') }),
+  ]);
 }, 120_000);
 
 afterAll(async () => {
@@ -50,8 +57,14 @@ describe('packyard values', () => {
   });
 
   it('names what does not exist', async () => {
-    expect(await run(['values', 'wbe', '-r', 'registries/'])).toMatchObject({ code: 1, stderr: expect.stringContaining('no pack wbe; did you mean web?') });
-    expect(await run(['values', 'web@9.x', '-r', 'registries/'])).toMatchObject({ code: 1, stderr: expect.stringContaining('web 9.x matches none of 1.1.0, 1.0.0') });
+    expect(await run(['values', 'wbe', '-r', 'registries/'])).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('no pack wbe; did you mean web?'),
+    });
+    expect(await run(['values', 'web@9.x', '-r', 'registries/'])).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('web 9.x matches none of 1.1.0, 1.0.0'),
+    });
   });
 });
 
@@ -63,8 +76,14 @@ describe('resolve and validate check values', () => {
     const before = downloads();
     const shown = await run(['resolve', 'good/', '-r', 'registries/', '--values']);
     expect(shown.code).toBe(0);
-    const [doc] = parseAllDocuments(shown.stdout).map((d) => d.toJS() as { profile: string; pack: string; values: Record<string, unknown> });
-    expect(doc).toMatchObject({ profile: 'default/web', pack: 'web', values: { replicaCount: 2, db: { storage: '10Gi' }, redis: { maxMemory: 64 } } });
+    const [doc] = parseAllDocuments(shown.stdout).map(
+      (d) => d.toJS() as { profile: string; pack: string; values: Record<string, unknown> },
+    );
+    expect(doc).toMatchObject({
+      profile: 'default/web',
+      pack: 'web',
+      values: { replicaCount: 2, db: { storage: '10Gi' }, redis: { maxMemory: 64 } },
+    });
     // The archive came from the cache directory: the repository saw no second download.
     expect(downloads()).toBe(before);
   });
@@ -72,7 +91,9 @@ describe('resolve and validate check values', () => {
   it('resolve fails a value the schema forbids with file:line, the path and the rule', async () => {
     const r = await run(['resolve', 'bad/', '-r', 'registries/']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/web\.yaml:\d+: ClusterProfile\/web: InvalidValues: values of pack web \(web 1\.0\.0\): \.db\.storage: must match pattern "\^\[0-9\]\+Gi\$" \(values\.schema\.json of db: \$defs\.size\.pattern\)/);
+    expect(r.stderr).toMatch(
+      /web\.yaml:\d+: ClusterProfile\/web: InvalidValues: values of pack web \(web 1\.0\.0\): \.db\.storage: must match pattern "\^\[0-9\]\+Gi\$" \(values\.schema\.json of db: \$defs\.size\.pattern\)/,
+    );
   });
 
   it('validate -r checks values too; without -r it stays offline', async () => {

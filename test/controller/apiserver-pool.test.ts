@@ -41,7 +41,9 @@ describe('the apiserver connection pool', () => {
             req.socket.destroy();
             return;
           }
-          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ kind: 'ConfigMap', metadata: { name: 'x' } }));
+          res
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ kind: 'ConfigMap', metadata: { name: 'x' } }));
         },
       },
     });
@@ -74,7 +76,11 @@ describe('the apiserver connection pool', () => {
     await expect(client.get(CONFIGMAP, 'x', 'default')).resolves.toMatchObject({ kind: 'ConfigMap' });
     expect(server.count() - before).toBe(3);
     drops = 1;
-    const created = client.create(CONFIGMAP, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'y', namespace: 'default' } } as KubernetesObject);
+    const created = client.create(CONFIGMAP, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'y', namespace: 'default' },
+    } as KubernetesObject);
     await expect(created).rejects.toThrow();
     expect(server.requests.at(-1)?.method).toBe('POST');
     expect(server.count() - before).toBe(4);
@@ -90,7 +96,12 @@ describe('the apiserver connection pool', () => {
 describe('the pool on the real apiserver', () => {
   it('an oversized request fails alone: requests in flight beside it all succeed', async () => {
     const client = new KubeClient(testKubeConfig());
-    const huge = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'pool-huge', namespace: 'default' }, data: { big: 'x'.repeat(16 * 1024 * 1024) } };
+    const huge = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'pool-huge', namespace: 'default' },
+      data: { big: 'x'.repeat(16 * 1024 * 1024) },
+    };
     const results = await Promise.allSettled([
       client.create(CONFIGMAP, huge as KubernetesObject),
       ...Array.from({ length: 40 }, () => client.request('GET', '/api/v1/namespaces/default')),

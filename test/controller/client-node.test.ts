@@ -26,7 +26,10 @@ function load(withSlimHooks: boolean): { models: number; clientNodeModules: numb
     new Watch(kc);
     console.log('HEADER ' + ctx.getHeaders().Authorization);
   `;
-  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', cwd: BUILD_SRC });
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    cwd: BUILD_SRC,
+  });
   const urls = readFileSync(record, 'utf8').split('\n');
   rmSync(dir, { recursive: true, force: true });
   return {

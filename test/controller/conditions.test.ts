@@ -29,8 +29,16 @@ describe('setCondition', () => {
 
   it('keeps lastTransitionTime when only the message changes', () => {
     const before = setCondition([], { type: 'Ready', status: 'False', reason: 'Timeout', message: 'attempt 1' }, 1, t0);
-    const after = setCondition(before, { type: 'Ready', status: 'False', reason: 'Timeout', message: 'attempt 2' }, 1, t1);
-    expect(getCondition(after, 'Ready')).toMatchObject({ message: 'attempt 2', lastTransitionTime: '2025-01-01T00:00:00Z' });
+    const after = setCondition(
+      before,
+      { type: 'Ready', status: 'False', reason: 'Timeout', message: 'attempt 2' },
+      1,
+      t1,
+    );
+    expect(getCondition(after, 'Ready')).toMatchObject({
+      message: 'attempt 2',
+      lastTransitionTime: '2025-01-01T00:00:00Z',
+    });
   });
 
   it('keeps lastTransitionTime when the reason or generation changes but the status does not', () => {
@@ -65,7 +73,12 @@ describe('setCondition', () => {
   });
 
   it('truncates messages the apiserver would reject', () => {
-    const conditions = setCondition([], { type: 'Ready', status: 'False', reason: 'R', message: 'x'.repeat(40_000) }, 1, t0);
+    const conditions = setCondition(
+      [],
+      { type: 'Ready', status: 'False', reason: 'R', message: 'x'.repeat(40_000) },
+      1,
+      t0,
+    );
     expect(conditions[0]?.message).toHaveLength(32768);
   });
 });
@@ -105,7 +118,10 @@ describe('readyConditions (kstatus)', () => {
   });
 
   it('Stalled: Ready=False, Stalled=True, never together with Reconciling', () => {
-    expect(summary(at('Stalled', at('Reconciling', undefined)))).toEqual(['Ready=False/Timeout', 'Stalled=True/Timeout']);
+    expect(summary(at('Stalled', at('Reconciling', undefined)))).toEqual([
+      'Ready=False/Timeout',
+      'Stalled=True/Timeout',
+    ]);
   });
 
   it('stamps every condition with the generation and keeps other condition types', () => {
@@ -137,7 +153,9 @@ describe('statusChanged', () => {
   });
 
   it('ignores nothing: timestamps and types count', () => {
-    expect(statusChanged({ lastSyncTime: '2025-01-01T00:00:00Z' }, { lastSyncTime: '2025-01-01T00:00:01Z' })).toBe(true);
+    expect(statusChanged({ lastSyncTime: '2025-01-01T00:00:00Z' }, { lastSyncTime: '2025-01-01T00:00:01Z' })).toBe(
+      true,
+    );
     expect(statusChanged({ packCount: 1 }, { packCount: '1' })).toBe(true);
     expect(statusChanged({ etag: null }, {})).toBe(true);
   });

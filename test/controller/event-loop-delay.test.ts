@@ -4,7 +4,16 @@ import { fold, watchEventLoopDelay } from '../../src/controller/event-loop-delay
 describe('fold', () => {
   it('spreads the samples over the percentile steps, each at its step’s upper value', () => {
     const seen: number[] = [];
-    fold(10, new Map([[0, 1e6], [50, 2e6], [90, 5e6], [100, 300e6]]), (s) => seen.push(s));
+    fold(
+      10,
+      new Map([
+        [0, 1e6],
+        [50, 2e6],
+        [90, 5e6],
+        [100, 300e6],
+      ]),
+      (s) => seen.push(s),
+    );
     expect(seen).toEqual([0.002, 0.002, 0.002, 0.002, 0.002, 0.005, 0.005, 0.005, 0.005, 0.3]);
   });
 

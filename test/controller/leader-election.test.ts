@@ -25,7 +25,9 @@ const start = async () => {
   processes.push(p);
   return p;
 };
-const holder = async () => (await client.get<KubernetesObject & { spec: { holderIdentity?: string } }>(LEASE_TYPE, LEASE, 'default')).spec.holderIdentity;
+const holder = async () =>
+  (await client.get<KubernetesObject & { spec: { holderIdentity?: string } }>(LEASE_TYPE, LEASE, 'default')).spec
+    .holderIdentity;
 const reconciledBy = async (name: string) =>
   (await client.get<PackRegistry>(PACKREGISTRY, name)).status?.conditions?.find((c) => c.type === 'Ready')?.message;
 const createRegistry = (name: string) =>
@@ -69,9 +71,13 @@ describe('leader election between operator processes', () => {
     await waitFor('c to lead', async () => (await holder()) === c.identity, 60_000, 50);
     const failover = Date.now() - killedAt;
     await createRegistry('le-two');
-    expect(await waitFor('le-two reconciled', () => reconciledBy('le-two'), 30_000)).toBe(`reconciled by ${c.identity}`);
+    expect(await waitFor('le-two reconciled', () => reconciledBy('le-two'), 30_000)).toBe(
+      `reconciled by ${c.identity}`,
+    );
 
-    console.log(`leader handover after SIGTERM: ${handover} ms; failover after kill -9: ${failover} ms; idle follower RSS: ${idleRssMiB} MiB`);
+    console.log(
+      `leader handover after SIGTERM: ${handover} ms; failover after kill -9: ${failover} ms; idle follower RSS: ${idleRssMiB} MiB`,
+    );
     expect(handover).toBeLessThan(10_000);
     expect(failover).toBeGreaterThan(5_000); // the lease was not released, so expiry had to pass
   }, 120_000);

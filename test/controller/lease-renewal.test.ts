@@ -18,7 +18,7 @@ describe('lease renewal under load', () => {
     await manager?.stop();
   });
 
-  it('goes on while every connection of the reconcilers\' client is busy', async () => {
+  it("goes on while every connection of the reconcilers' client is busy", async () => {
     const leaseName = `renewal-${randomBytes(3).toString('hex')}`;
     let lost = false;
     manager = new Manager({
@@ -28,7 +28,13 @@ describe('lease renewal under load', () => {
       metricsBindAddress: '0',
       probeBindAddress: '0',
       // client-go's defaults: under a loaded machine's apiserver a shorter deadline is lost for reasons of its own.
-      leaderElection: { enabled: true, leaseName, leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 1_000 },
+      leaderElection: {
+        enabled: true,
+        leaseName,
+        leaseDurationMs: 15_000,
+        renewDeadlineMs: 10_000,
+        retryPeriodMs: 1_000,
+      },
       onLostLeadership: () => (lost = true),
     });
     await manager.start();
@@ -40,7 +46,12 @@ describe('lease renewal under load', () => {
     for (let i = 0; i < APISERVER_CONNECTIONS + 4; i++) {
       const abort = new AbortController();
       held.push(abort);
-      void m.client.request('GET', '/api/v1/namespaces/default/configmaps', { query: { watch: 1, timeoutSeconds: 60 }, signal: abort.signal }).catch(() => {});
+      void m.client
+        .request('GET', '/api/v1/namespaces/default/configmaps', {
+          query: { watch: 1, timeoutSeconds: 60 },
+          signal: abort.signal,
+        })
+        .catch(() => {});
     }
     const client = new KubeClient(testKubeConfig());
     const renewTime = async () => (await client.get<Lease>(LEASE_TYPE, leaseName, 'default')).spec.renewTime;
@@ -49,7 +60,12 @@ describe('lease renewal under load', () => {
     await expect(queued).rejects.toThrow();
 
     const seen = new Set([await renewTime()]);
-    await waitFor('three renewals while the pool is full', async () => seen.add(await renewTime()).size > 3, 45_000, 100);
+    await waitFor(
+      'three renewals while the pool is full',
+      async () => seen.add(await renewTime()).size > 3,
+      45_000,
+      100,
+    );
     expect(m.isLeader()).toBe(true);
     expect(lost).toBe(false);
     await client.close();

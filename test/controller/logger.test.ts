@@ -54,7 +54,9 @@ describe('createLogger', () => {
 
   it('redacts credentials attached to a logged error and keeps its message', () => {
     const { logger, records } = memoryLogger();
-    const err = Object.assign(new Error('request failed'), { options: { headers: { authorization: `Bearer ${SECRET}` } } });
+    const err = Object.assign(new Error('request failed'), {
+      options: { headers: { authorization: `Bearer ${SECRET}` } },
+    });
     logger.error({ err }, 'sync failed');
     const [record] = records();
     expect(JSON.stringify(record)).not.toContain(SECRET);
@@ -83,7 +85,10 @@ describe('redactUrl', () => {
     ['https://user:pa55@charts.example.com/index.yaml', 'https://charts.example.com/index.yaml'],
     ['oci://robot:pa55@registry.example.com/packs', 'oci://registry.example.com/packs'],
     ['https://x.example.com/i.yaml?token=abc&page=2', 'https://x.example.com/i.yaml?token=REDACTED&page=2'],
-    ['https://s3.example.com/o?X-Amz-Signature=abc&X-Amz-Date=1', 'https://s3.example.com/o?X-Amz-Signature=REDACTED&X-Amz-Date=1'],
+    [
+      'https://s3.example.com/o?X-Amz-Signature=abc&X-Amz-Date=1',
+      'https://s3.example.com/o?X-Amz-Signature=REDACTED&X-Amz-Date=1',
+    ],
     ['https://charts.example.com/index.yaml', 'https://charts.example.com/index.yaml'],
   ])('%s → %s', (input, expected) => {
     expect(redactUrl(input)).toBe(expected);

@@ -17,7 +17,12 @@ import { registerEchoReconciler } from './fixtures/echo-reconciler.js';
 const quietLog = createLogger({ level: 'fatal', name: 'test' });
 
 function registry(name: string, url = 'https://charts.example.com'): PackRegistry {
-  return { apiVersion: 'packyard.io/v1alpha1', kind: 'PackRegistry', metadata: { name }, spec: { type: 'helm', url } } as PackRegistry;
+  return {
+    apiVersion: 'packyard.io/v1alpha1',
+    kind: 'PackRegistry',
+    metadata: { name },
+    spec: { type: 'helm', url },
+  } as PackRegistry;
 }
 
 async function startManager(kubeConfig: KubeConfig): Promise<Manager> {
@@ -81,7 +86,8 @@ describe('controller runtime on a real apiserver', () => {
 
   it('makes no status write for an object that did not change', async () => {
     const m = manager!;
-    const reconciles = () => metricValue(m, 'controller_runtime_reconcile_total', { controller: 'echo', result: 'success' });
+    const reconciles = () =>
+      metricValue(m, 'controller_runtime_reconcile_total', { controller: 'echo', result: 'success' });
     const first = await reconciles();
     await client.create(PACKREGISTRY, registry('steady'));
     await waitFor('first reconcile', async () => readyMessage(await client.get<PackRegistry>(PACKREGISTRY, 'steady')));
@@ -102,7 +108,9 @@ describe('controller runtime on a real apiserver', () => {
     await client.create(PACKREGISTRY, registry('rt-lean') as never);
     const stored = await client.get<KubernetesObject>(PACKREGISTRY, 'rt-lean');
     expect(stored.metadata?.managedFields?.length).toBeGreaterThan(0);
-    const cached = await waitFor('rt-lean cached', () => manager!.informer<KubernetesObject>(PACKREGISTRY).get('rt-lean'));
+    const cached = await waitFor('rt-lean cached', () =>
+      manager!.informer<KubernetesObject>(PACKREGISTRY).get('rt-lean'),
+    );
     expect(cached.metadata?.name).toBe('rt-lean');
     expect(cached.metadata).not.toHaveProperty('managedFields');
   });
@@ -110,10 +118,22 @@ describe('controller runtime on a real apiserver', () => {
   it('records events.k8s.io events and folds repeats into a series', async () => {
     const target = await client.create(PACKREGISTRY, registry('evented'));
     const recorder = new EventRecorder(client, 'packyard.io/test', 'test-instance');
-    await recorder.record(target, 'Warning', 'AuthenticationFailed', 'HTTP 401 from https://charts.example.com/index.yaml');
-    await recorder.record(target, 'Warning', 'AuthenticationFailed', 'HTTP 401 from https://charts.example.com/index.yaml');
+    await recorder.record(
+      target,
+      'Warning',
+      'AuthenticationFailed',
+      'HTTP 401 from https://charts.example.com/index.yaml',
+    );
+    await recorder.record(
+      target,
+      'Warning',
+      'AuthenticationFailed',
+      'HTTP 401 from https://charts.example.com/index.yaml',
+    );
     await recorder.record(target, 'Normal', 'Synced', 'synced 3 packs');
-    const events = await client.list<KubernetesObject & { reason: string; series?: { count: number }; regarding: { uid: string } }>(EVENT_TYPE, { namespace: 'default' });
+    const events = await client.list<
+      KubernetesObject & { reason: string; series?: { count: number }; regarding: { uid: string } }
+    >(EVENT_TYPE, { namespace: 'default' });
     const mine = events.items.filter((e) => e.regarding.uid === target.metadata?.uid);
     expect(mine.map((e) => [e.reason, e.series?.count]).sort()).toEqual([
       ['AuthenticationFailed', 2],
@@ -129,7 +149,9 @@ describe('controller runtime on a real apiserver', () => {
     expect(recorder.pending).toBe(9);
     await recorder.flush(30_000);
     expect(recorder.pending).toBe(0);
-    const events = await client.list<KubernetesObject & { note: string; regarding: { uid: string } }>(EVENT_TYPE, { namespace: 'default' });
+    const events = await client.list<KubernetesObject & { note: string; regarding: { uid: string } }>(EVENT_TYPE, {
+      namespace: 'default',
+    });
     const notes = events.items.filter((e) => e.regarding.uid === target.metadata?.uid).map((e) => e.note);
     expect(notes.sort()).toEqual(Array.from({ length: 9 }, (_, i) => `event ${i}`).sort());
   });

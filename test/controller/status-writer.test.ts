@@ -46,14 +46,24 @@ describe('StatusWriter on a real apiserver', () => {
 
   const status = (reason: string, message: string) => ({
     observedGeneration: 1,
-    conditions: [{ type: 'Ready', status: reason === 'Synced' ? 'True' : 'False', reason, message, observedGeneration: 1, lastTransitionTime: '2026-01-01T00:00:00Z' }],
+    conditions: [
+      {
+        type: 'Ready',
+        status: reason === 'Synced' ? 'True' : 'False',
+        reason,
+        message,
+        observedGeneration: 1,
+        lastTransitionTime: '2026-01-01T00:00:00Z',
+      },
+    ],
   });
   const A = status('Synced', 'synced 3 packs');
   const B = status('FetchFailed', 'connection refused');
   const readyOf = (r: Reg) => r.status?.conditions?.find((c) => c.type === 'Ready');
 
   afterAll(async () => {
-    for (const r of (await client.list<Reg>(PACKREGISTRY, { labelSelector: `test=${label}` })).items) await client.delete(PACKREGISTRY, r.metadata!.name!);
+    for (const r of (await client.list<Reg>(PACKREGISTRY, { labelSelector: `test=${label}` })).items)
+      await client.delete(PACKREGISTRY, r.metadata!.name!);
   });
 
   it('writes A again after B although the cached object still shows A (its watch event has not arrived)', async () => {
@@ -66,7 +76,11 @@ describe('StatusWriter on a real apiserver', () => {
 
     // A→B→A while the cache still shows A: the write of A must not be skipped.
     await writer.write(PACKREGISTRY, cachedA, A);
-    expect(readyOf(await client.get<Reg>(PACKREGISTRY, created.metadata!.name!))).toMatchObject({ status: 'True', reason: 'Synced', message: 'synced 3 packs' });
+    expect(readyOf(await client.get<Reg>(PACKREGISTRY, created.metadata!.name!))).toMatchObject({
+      status: 'True',
+      reason: 'Synced',
+      message: 'synced 3 packs',
+    });
   });
 
   it('never writes into an object re-created under the name of the cached one (the cache has not seen the delete)', async () => {
@@ -76,8 +90,16 @@ describe('StatusWriter on a real apiserver', () => {
     await writer.write(PACKREGISTRY, old, A);
     const cached = await client.get<Reg>(PACKREGISTRY, name); // the old object, with its status, as the cache holds it
     await client.delete(PACKREGISTRY, name);
-    await waitFor('the old object gone', () => client.get(PACKREGISTRY, name).then(() => false, () => true));
-    const recreated = await client.create<Reg>(PACKREGISTRY, { ...old, metadata: { name, labels: old.metadata!.labels } } as Reg);
+    await waitFor('the old object gone', () =>
+      client.get(PACKREGISTRY, name).then(
+        () => false,
+        () => true,
+      ),
+    );
+    const recreated = await client.create<Reg>(PACKREGISTRY, {
+      ...old,
+      metadata: { name, labels: old.metadata!.labels },
+    } as Reg);
     // A merge patch wrote what differs (conditions) into the new object: a status without observedGeneration.
     await expect(writer.write(PACKREGISTRY, cached, B)).rejects.toMatchObject({ code: 422 });
     expect((await client.get<Reg>(PACKREGISTRY, name)).status).toBeUndefined();
@@ -92,9 +114,19 @@ describe('StatusWriter on a real apiserver', () => {
     const name = created.metadata!.name!;
     await writer.write(PACKREGISTRY, created, { ...A, etag: 'x', revision: 'r1' });
     const cached = await client.get<Reg>(PACKREGISTRY, name);
-    await client.mergePatch(PACKREGISTRY, name, undefined, { status: { etag: null, lastSyncTime: '2026-01-01T00:00:00Z' } }, 'status');
+    await client.mergePatch(
+      PACKREGISTRY,
+      name,
+      undefined,
+      { status: { etag: null, lastSyncTime: '2026-01-01T00:00:00Z' } },
+      'status',
+    );
     await writer.write(PACKREGISTRY, cached, { ...A, revision: 'r2' }); // etag removed (already gone on the server)
-    expect((await client.get<Reg>(PACKREGISTRY, name)).status).toEqual({ ...A, revision: 'r2', lastSyncTime: '2026-01-01T00:00:00Z' });
+    expect((await client.get<Reg>(PACKREGISTRY, name)).status).toEqual({
+      ...A,
+      revision: 'r2',
+      lastSyncTime: '2026-01-01T00:00:00Z',
+    });
   });
 
   it('writes nothing once the cache shows its last write and nothing changed', async () => {
@@ -134,11 +166,19 @@ describe('StatusWriter on a real apiserver', () => {
     try {
       const { metadata } = await createRegistry();
       const name = metadata!.name!;
-      await waitFor('the first reconcile', async () => readyOf(await client.get<Reg>(PACKREGISTRY, name))?.reason === 'Synced', 10_000);
+      await waitFor(
+        'the first reconcile',
+        async () => readyOf(await client.get<Reg>(PACKREGISTRY, name))?.reason === 'Synced',
+        10_000,
+      );
       // Another writer sets B; our reconcile wants A, and only a reconcile triggered by this very
       // update can put it back (the next resync is minutes away).
       await client.mergePatch(PACKREGISTRY, name, undefined, { status: B }, 'status');
-      await waitFor('A to be written back', async () => readyOf(await client.get<Reg>(PACKREGISTRY, name))?.reason === 'Synced', 10_000);
+      await waitFor(
+        'A to be written back',
+        async () => readyOf(await client.get<Reg>(PACKREGISTRY, name))?.reason === 'Synced',
+        10_000,
+      );
     } finally {
       await manager.stop();
     }

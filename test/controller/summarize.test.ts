@@ -39,7 +39,11 @@ describe('withSummary', () => {
   it('reports the original error, and logs its own, when summarize fails after an unexpected error', async () => {
     const { seen, hooks } = recorder(true);
     await expect(withSummary(async () => Promise.reject(new Error('boom')), hooks)).rejects.toThrow('boom');
-    expect(seen).toEqual(['unexpected boom', 'summarize', 'warn could not write status {"registry":"charts","err":"status write refused"}']);
+    expect(seen).toEqual([
+      'unexpected boom',
+      'summarize',
+      'warn could not write status {"registry":"charts","err":"status write refused"}',
+    ]);
   });
 
   it('is no failure when the object was deleted meanwhile (its status write answers 404)', async () => {

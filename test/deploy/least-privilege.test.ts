@@ -24,7 +24,13 @@ import { byKind, kubectlApply, kustomizeBase, NAMESPACE, parseManifests, toYaml 
 
 const SERVICE_ACCOUNT = 'packyard';
 const TEAM_NS = 'team-a';
-const NAMESPACE_TYPE: ResourceType = { group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false };
+const NAMESPACE_TYPE: ResourceType = {
+  group: '',
+  version: 'v1',
+  plural: 'namespaces',
+  kind: 'Namespace',
+  namespaced: false,
+};
 const RBAC_KINDS = ['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'];
 const layer = (l: string) => ({ 'packyard.io/layer': l });
 
@@ -44,7 +50,10 @@ const problems: string[] = [];
 const ready = (o: { status?: { conditions?: { type: string; status: string; reason: string; message: string }[] } }) =>
   o.status?.conditions?.find((c) => c.type === 'Ready');
 async function expectForbidden(what: Promise<unknown>): Promise<void> {
-  const err = await what.then(() => undefined, (e: unknown) => e);
+  const err = await what.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(KubeApiError);
   expect((err as KubeApiError).code).toBe(403);
 }
@@ -94,7 +103,9 @@ beforeAll(async () => {
     { name: 'cilium', version: '1.15.3', appVersion: '1.15.3', annotations: layer('cni') },
     { name: 'podinfo', version: '6.5.0' },
   ]);
-  server = await startServer({ routes: { '/charts/': basicAuth('packyard', 'op-s3cret', serveDirectory(repoDir, '/charts/')) } });
+  server = await startServer({
+    routes: { '/charts/': basicAuth('packyard', 'op-s3cret', serveDirectory(repoDir, '/charts/')) },
+  });
   await admin.create(SECRET, secret(NAMESPACE, 'charts-auth', { username: 'packyard', password: 'op-s3cret' }));
   await admin.create(NAMESPACE_TYPE, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: TEAM_NS } });
   await admin.create(SECRET, secret('default', 'not-yours', { password: 'elsewhere' }));
@@ -107,7 +118,13 @@ beforeAll(async () => {
   });
 
   // 4. The operator, in-process, as the ServiceAccount, with leader election on (the Lease rules).
-  manager = await startOperator(operatorConfig, NAMESPACE, { log: createLogger({ level: 'warn', name: 'least-privilege' }, { write: (line: string) => void problems.push(line) }), leaderElection: { enabled: true } });
+  manager = await startOperator(operatorConfig, NAMESPACE, {
+    log: createLogger(
+      { level: 'warn', name: 'least-privilege' },
+      { write: (line: string) => void problems.push(line) },
+    ),
+    leaderElection: { enabled: true },
+  });
 }, 180_000);
 
 afterAll(async () => {
@@ -119,15 +136,23 @@ afterAll(async () => {
 
 describe('the operator as the deploy/base ServiceAccount', () => {
   it('authenticates as system:serviceaccount:packyard-system:packyard', async () => {
-    const review = await asOperator.request<{ status: { userInfo: { username: string } } }>('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', {
-      body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
-    });
+    const review = await asOperator.request<{ status: { userInfo: { username: string } } }>(
+      'POST',
+      '/apis/authentication.k8s.io/v1/selfsubjectreviews',
+      {
+        body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
+      },
+    );
     expect(review.status.userInfo.username).toBe(`system:serviceaccount:${NAMESPACE}:${SERVICE_ACCOUNT}`);
   });
 
   it('leads through its Lease', async () => {
     const lease = await waitFor('the lease', async () => {
-      const l = await admin.get<KubernetesObject & { spec: { holderIdentity?: string } }>(LEASE_TYPE, 'packyard-leader', NAMESPACE);
+      const l = await admin.get<KubernetesObject & { spec: { holderIdentity?: string } }>(
+        LEASE_TYPE,
+        'packyard-leader',
+        NAMESPACE,
+      );
       return l.spec.holderIdentity === manager!.identity ? l : undefined;
     });
     expect(lease.metadata?.namespace).toBe(NAMESPACE);
@@ -140,34 +165,52 @@ describe('the operator as the deploy/base ServiceAccount', () => {
       metadata: { name: 'charts' },
       spec: { type: 'helm', url: `${server.url}/charts`, default: true, secretRef: { name: 'charts-auth' } },
     } as never);
-    const registry = await waitFor('registry charts Ready', async () => {
-      const r = await admin.get<Registry>(PACKREGISTRY, 'charts');
-      return ready(r)?.status === 'True' ? r : undefined;
-    }, 60_000);
+    const registry = await waitFor(
+      'registry charts Ready',
+      async () => {
+        const r = await admin.get<Registry>(PACKREGISTRY, 'charts');
+        return ready(r)?.status === 'True' ? r : undefined;
+      },
+      60_000,
+    );
     expect(ready(registry)?.reason).toBe('Synced');
     expect(registry.status?.packCount).toBe(4);
     const packs = await admin.list<Pack & KubernetesObject>(PACK, { labelSelector: 'packyard.io/registry=charts' });
     expect(packs.items.map((p) => p.spec.name).sort()).toEqual(['cilium', 'kubernetes', 'podinfo', 'ubuntu']);
-    expect(packs.items[0]!.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'PackRegistry', name: 'charts', blockOwnerDeletion: true });
+    expect(packs.items[0]!.metadata.ownerReferences?.[0]).toMatchObject({
+      kind: 'PackRegistry',
+      name: 'charts',
+      blockOwnerDeletion: true,
+    });
     // Registries are cluster-scoped: their events go to `default`.
     await waitFor('the Synced event', async () =>
-      (await admin.list<Event>(EVENT_TYPE, { namespace: 'default' })).items.some((e) => e.regarding.name === 'charts' && e.reason === 'Synced'));
+      (await admin.list<Event>(EVENT_TYPE, { namespace: 'default' })).items.some(
+        (e) => e.regarding.name === 'charts' && e.reason === 'Synced',
+      ),
+    );
   });
 
   it('sees a rotated password through its namespaced Secret watch', async () => {
     server.route('/charts/', basicAuth('packyard', 'rotated', serveDirectory(repoDir, '/charts/')));
     await admin.update(SECRET, secret(NAMESPACE, 'charts-auth', { username: 'packyard', password: 'rotated' }));
-    await admin.mergePatch(PACKREGISTRY, 'charts', undefined, { metadata: { annotations: { 'packyard.io/sync-requested-at': 'rotated' } } });
+    await admin.mergePatch(PACKREGISTRY, 'charts', undefined, {
+      metadata: { annotations: { 'packyard.io/sync-requested-at': 'rotated' } },
+    });
     await waitFor('a sync with the new password', async () => {
       const r = await admin.get<Registry>(PACKREGISTRY, 'charts');
       return r.status?.lastHandledSyncRequest === 'rotated' && ready(r)?.status === 'True';
     });
-    expect(server.requests.at(-1)?.headers.authorization).toBe(`Basic ${Buffer.from('packyard:rotated').toString('base64')}`);
+    expect(server.requests.at(-1)?.headers.authorization).toBe(
+      `Basic ${Buffer.from('packyard:rotated').toString('base64')}`,
+    );
   });
 
   it('resolves a profile with valuesFrom a ConfigMap to Ready', async () => {
     await admin.create(CONFIGMAP, {
-      apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'podinfo-values', namespace: TEAM_NS }, data: { 'values.yaml': 'replicaCount: 2\n' },
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'podinfo-values', namespace: TEAM_NS },
+      data: { 'values.yaml': 'replicaCount: 2\n' },
     } as never);
     await admin.create(CLUSTERPROFILE, {
       apiVersion: 'packyard.io/v1alpha1',
@@ -179,17 +222,28 @@ describe('the operator as the deploy/base ServiceAccount', () => {
           { name: 'ubuntu', layer: 'os', version: '24.x' },
           { name: 'kubernetes', layer: 'k8s', version: '1.30.x' },
           { name: 'cilium', layer: 'cni', version: '^1.15' },
-          { name: 'podinfo', layer: 'addon', version: 'latest', valuesFrom: [{ kind: 'ConfigMap', name: 'podinfo-values' }] },
+          {
+            name: 'podinfo',
+            layer: 'addon',
+            version: 'latest',
+            valuesFrom: [{ kind: 'ConfigMap', name: 'podinfo-values' }],
+          },
         ],
       },
     } as never);
     const p = await waitForProfile('edge', 'Resolved');
     expect(ready(p)?.status).toBe('True');
     expect(Object.fromEntries(p.status!.resolved!.map((r) => [r.name, r.version]))).toEqual({
-      ubuntu: '24.4.1', kubernetes: '1.30.2', cilium: '1.15.3', podinfo: '6.5.0',
+      ubuntu: '24.4.1',
+      kubernetes: '1.30.2',
+      cilium: '1.15.3',
+      podinfo: '6.5.0',
     });
     await waitFor('the LockChanged event', async () =>
-      (await admin.list<Event>(EVENT_TYPE, { namespace: TEAM_NS })).items.some((e) => e.regarding.name === 'edge' && e.reason === 'LockChanged'));
+      (await admin.list<Event>(EVENT_TYPE, { namespace: TEAM_NS })).items.some(
+        (e) => e.regarding.name === 'edge' && e.reason === 'LockChanged',
+      ),
+    );
   });
 
   it('reads Secrets in its own namespace only', async () => {
@@ -203,7 +257,15 @@ describe('the operator as the deploy/base ServiceAccount', () => {
     await expectForbidden(asOperator.mergePatch(PACKREGISTRY, 'charts', undefined, { spec: { suspend: true } }));
     await expectForbidden(asOperator.delete(CLUSTERPROFILE, 'edge', TEAM_NS));
     await expectForbidden(asOperator.create(SECRET, secret(NAMESPACE, 'new', { a: 'b' })));
-    await expectForbidden(asOperator.list({ group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'clusterroles', kind: 'ClusterRole', namespaced: false }));
+    await expectForbidden(
+      asOperator.list({
+        group: 'rbac.authorization.k8s.io',
+        version: 'v1',
+        plural: 'clusterroles',
+        kind: 'ClusterRole',
+        namespaced: false,
+      }),
+    );
   });
 
   it('reads valuesFrom Secrets of a namespace only once a RoleBinding grants it (docs/deploy.md)', async () => {
@@ -212,21 +274,44 @@ describe('the operator as the deploy/base ServiceAccount', () => {
       apiVersion: 'packyard.io/v1alpha1',
       kind: 'ClusterProfile',
       metadata: { name: 'apps', namespace: TEAM_NS },
-      spec: { type: 'add-on', packs: [{ name: 'podinfo', layer: 'addon', version: '6.x', valuesFrom: [{ kind: 'Secret', name: 'podinfo-secret-values' }] }] },
+      spec: {
+        type: 'add-on',
+        packs: [
+          {
+            name: 'podinfo',
+            layer: 'addon',
+            version: '6.x',
+            valuesFrom: [{ kind: 'Secret', name: 'podinfo-secret-values' }],
+          },
+        ],
+      },
     } as never);
     const denied = await waitForProfile('apps', 'InvalidValues');
     // Forbidden, not "not found": the Secret exists, and the fix is the RBAC the message names.
-    expect(ready(denied)?.message).toContain(`Secret ${TEAM_NS}/podinfo-secret-values is forbidden to the operator (403)`);
-    expect(ready(denied)?.message).toContain(`bind the ClusterRole packyard-values-secret-reader to its ServiceAccount in namespace ${TEAM_NS}`);
+    expect(ready(denied)?.message).toContain(
+      `Secret ${TEAM_NS}/podinfo-secret-values is forbidden to the operator (403)`,
+    );
+    expect(ready(denied)?.message).toContain(
+      `bind the ClusterRole packyard-values-secret-reader to its ServiceAccount in namespace ${TEAM_NS}`,
+    );
     expect(ready(denied)?.message).not.toContain('not found');
 
-    kubectlApply(cluster.kubeconfigPath, toYaml([{
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'RoleBinding',
-      metadata: { name: 'packyard-values-secrets', namespace: TEAM_NS },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'packyard-values-secret-reader' },
-      subjects: [{ kind: 'ServiceAccount', name: SERVICE_ACCOUNT, namespace: NAMESPACE }],
-    }]));
+    kubectlApply(
+      cluster.kubeconfigPath,
+      toYaml([
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'RoleBinding',
+          metadata: { name: 'packyard-values-secrets', namespace: TEAM_NS },
+          roleRef: {
+            apiGroup: 'rbac.authorization.k8s.io',
+            kind: 'ClusterRole',
+            name: 'packyard-values-secret-reader',
+          },
+          subjects: [{ kind: 'ServiceAccount', name: SERVICE_ACCOUNT, namespace: NAMESPACE }],
+        },
+      ]),
+    );
     // Nothing watches RBAC: touching the profile makes the operator resolve it again.
     await admin.mergePatch(CLUSTERPROFILE, 'apps', TEAM_NS, { metadata: { annotations: { touched: 'now' } } });
     await waitForProfile('apps', 'Resolved');

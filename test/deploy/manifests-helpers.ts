@@ -20,7 +20,10 @@ export interface Manifest {
 export function kubectl(args: string[], input?: string): { stdout: string; stderr: string } {
   const bin = process.env.KUBECTL ?? toolPath('kubectl');
   const r = spawnSync(bin, args, { input, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  if (r.error) throw new Error(`cannot run ${bin} (kubectl is needed for the deploy/ tests; set KUBECTL to its path): ${r.error.message}`);
+  if (r.error)
+    throw new Error(
+      `cannot run ${bin} (kubectl is needed for the deploy/ tests; set KUBECTL to its path): ${r.error.message}`,
+    );
   if (r.status !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.status}):\n${r.stderr}`);
   return { stdout: r.stdout, stderr: r.stderr };
 }
@@ -32,7 +35,16 @@ export function kustomizeBase(): string {
 
 /** `helm template` of the chart into packyard-system, for the given Kubernetes version and --set values. */
 export function helmTemplate(kubeVersion: string, set: string[] = [], release = 'packyard'): string {
-  return helm(['template', release, CHART_DIR, '--namespace', NAMESPACE, '--kube-version', kubeVersion, ...set.flatMap((s) => ['--set', s])]);
+  return helm([
+    'template',
+    release,
+    CHART_DIR,
+    '--namespace',
+    NAMESPACE,
+    '--kube-version',
+    kubeVersion,
+    ...set.flatMap((s) => ['--set', s]),
+  ]);
 }
 
 export function parseManifests(text: string): Manifest[] {
@@ -44,15 +56,27 @@ export function toYaml(objects: Manifest[]): string {
 }
 
 /** Server-side apply of manifests with `kubectl`; `dryRun` makes the apiserver validate and admit without persisting. */
-export function kubectlApply(kubeconfigPath: string, text: string, opts: { dryRun?: boolean } = {}): { stdout: string; stderr: string } {
+export function kubectlApply(
+  kubeconfigPath: string,
+  text: string,
+  opts: { dryRun?: boolean } = {},
+): { stdout: string; stderr: string } {
   return kubectl(
     [
-      '--kubeconfig', kubeconfigPath, 'apply', '--server-side', '--force-conflicts', '--field-manager=packyard-test',
-      ...(opts.dryRun ? ['--dry-run=server'] : []), '-f', '-',
+      '--kubeconfig',
+      kubeconfigPath,
+      'apply',
+      '--server-side',
+      '--force-conflicts',
+      '--field-manager=packyard-test',
+      ...(opts.dryRun ? ['--dry-run=server'] : []),
+      '-f',
+      '-',
     ],
     text,
   );
 }
 
 export const byKind = (objects: Manifest[], kind: string) => objects.filter((o) => o.kind === kind);
-export const ids = (objects: Manifest[]) => objects.map((o) => `${o.kind}/${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`).sort();
+export const ids = (objects: Manifest[]) =>
+  objects.map((o) => `${o.kind}/${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`).sort();

@@ -6,10 +6,26 @@ import { KubeClient, isAlreadyExists, type ResourceType } from '../../src/contro
 import { testKubeConfig } from '../harness/cluster.js';
 import { helm } from '../harness/helm-charts.js';
 import {
-  byKind, CHART_DIR, helmTemplate, ids, kubectlApply, kustomizeBase, NAMESPACE, parseManifests, ROOT, toYaml, type Manifest,
+  byKind,
+  CHART_DIR,
+  helmTemplate,
+  ids,
+  kubectlApply,
+  kustomizeBase,
+  NAMESPACE,
+  parseManifests,
+  ROOT,
+  toYaml,
+  type Manifest,
 } from './manifests-helpers.js';
 
-const NAMESPACE_TYPE: ResourceType = { group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false };
+const NAMESPACE_TYPE: ResourceType = {
+  group: '',
+  version: 'v1',
+  plural: 'namespaces',
+  kind: 'Namespace',
+  namespaced: false,
+};
 
 type Container = {
   args: string[];
@@ -19,7 +35,11 @@ type Container = {
   readinessProbe: { httpGet: { path: string; port: string } };
   ports: { name: string; containerPort: number }[];
   resources: { requests?: Record<string, string>; limits?: Record<string, string> };
-  securityContext: { readOnlyRootFilesystem?: boolean; allowPrivilegeEscalation?: boolean; capabilities?: { drop?: string[] } };
+  securityContext: {
+    readOnlyRootFilesystem?: boolean;
+    allowPrivilegeEscalation?: boolean;
+    capabilities?: { drop?: string[] };
+  };
 };
 type PodSpec = {
   serviceAccountName: string;
@@ -29,7 +49,11 @@ type PodSpec = {
   tolerations?: unknown[];
 };
 type Deployment = Manifest & {
-  spec: { replicas: number; selector: { matchLabels: Record<string, string> }; template: { metadata: { labels: Record<string, string> }; spec: PodSpec } };
+  spec: {
+    replicas: number;
+    selector: { matchLabels: Record<string, string> };
+    template: { metadata: { labels: Record<string, string> }; spec: PodSpec };
+  };
 };
 type Rules = { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] }[];
 
@@ -52,7 +76,12 @@ beforeAll(async () => {
 /** Dry-runs the objects; returns kubectl's stderr (apiserver warnings) after checking each object was applied. */
 function dryRun(objects: Manifest[]): string {
   const { stdout, stderr } = kubectlApply(kubeconfigPath, toYaml(objects), { dryRun: true });
-  expect(stdout.trim().split('\n').filter((l) => l.endsWith('(server dry run)'))).toHaveLength(objects.length);
+  expect(
+    stdout
+      .trim()
+      .split('\n')
+      .filter((l) => l.endsWith('(server dry run)')),
+  ).toHaveLength(objects.length);
   return stderr;
 }
 
@@ -86,16 +115,34 @@ describe('deploy/base (kubectl kustomize)', () => {
     expect(d.spec.replicas).toBe(2);
     expect(pod.serviceAccountName).toBe('packyard');
     expect(c.image).toBe('ghcr.io/packyard/packyard:0.1.0');
-    expect(c.args).toEqual(expect.arrayContaining(['--leader-elect', '--metrics-bind-address=:8080', '--health-probe-bind-address=:8081']));
-    expect(c.env).toContainEqual({ name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } });
+    expect(c.args).toEqual(
+      expect.arrayContaining(['--leader-elect', '--metrics-bind-address=:8080', '--health-probe-bind-address=:8081']),
+    );
+    expect(c.env).toContainEqual({
+      name: 'POD_NAMESPACE',
+      valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } },
+    });
     expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'health' });
     expect(c.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'health' });
-    expect(c.ports).toEqual([{ name: 'metrics', containerPort: 8080 }, { name: 'health', containerPort: 8081 }]);
+    expect(c.ports).toEqual([
+      { name: 'metrics', containerPort: 8080 },
+      { name: 'health', containerPort: 8081 },
+    ]);
     expect(Object.keys(c.resources.requests ?? {})).toEqual(['cpu', 'memory']);
     expect(Object.keys(c.resources.limits ?? {})).toEqual(['cpu', 'memory']);
-    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } });
-    expect(c.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
-    expect((byKind(base, 'PodDisruptionBudget')[0] as Manifest & { spec: { minAvailable: number } }).spec.minAvailable).toBe(1);
+    expect(pod.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      runAsUser: 65532,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(c.securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    });
+    expect(
+      (byKind(base, 'PodDisruptionBudget')[0] as Manifest & { spec: { minAvailable: number } }).spec.minAvailable,
+    ).toBe(1);
   });
 
   it('passes a server-side dry-run, PodSecurity restricted included', () => {
@@ -111,8 +158,14 @@ describe('deploy/charts/packyard (helm template)', () => {
 
   it.each([
     ['default values', []],
-    ['one replica without leader election or metrics', ['replicaCount=1', 'leaderElection.enabled=false', 'metrics.enabled=false']],
-    ['scheduling and image overrides', ['image.tag=dev', 'logLevel=debug', 'nodeSelector.kubernetes\\.io/os=linux', 'tolerations[0].operator=Exists']],
+    [
+      'one replica without leader election or metrics',
+      ['replicaCount=1', 'leaderElection.enabled=false', 'metrics.enabled=false'],
+    ],
+    [
+      'scheduling and image overrides',
+      ['image.tag=dev', 'logLevel=debug', 'nodeSelector.kubernetes\\.io/os=linux', 'tolerations[0].operator=Exists'],
+    ],
     ['two shards', ['sharding.shards={a,b}']],
   ])('renders objects that pass a server-side dry-run (%s)', (_name, set) => {
     const objects = parseManifests(helmTemplate(kubeVersion, set));
@@ -139,7 +192,15 @@ describe('deploy/charts/packyard (helm template)', () => {
     expect(d.spec.template.spec.securityContext).toEqual(baseD.spec.template.spec.securityContext);
     expect(container(d).securityContext).toEqual(container(baseD).securityContext);
 
-    const small = parseManifests(helmTemplate(kubeVersion, ['replicaCount=1', 'metrics.enabled=false', 'image.tag=dev', 'logLevel=debug', 'nodeSelector.disk=ssd']));
+    const small = parseManifests(
+      helmTemplate(kubeVersion, [
+        'replicaCount=1',
+        'metrics.enabled=false',
+        'image.tag=dev',
+        'logLevel=debug',
+        'nodeSelector.disk=ssd',
+      ]),
+    );
     expect(ids(small)).not.toContain('PodDisruptionBudget/packyard-system/packyard');
     expect(ids(small)).not.toContain('Service/packyard-system/packyard-metrics');
     const sd = byKind(small, 'Deployment')[0] as Deployment;
@@ -160,10 +221,16 @@ describe('deploy/charts/packyard (helm template)', () => {
     // No Deployment's selector matches another's pods (overlapping selectors make controllers fight).
     for (const d of deployments) {
       const selector = d.spec.selector.matchLabels;
-      const matching = deployments.filter((o) => Object.entries(selector).every(([k, v]) => o.spec.template.metadata.labels[k] === v));
+      const matching = deployments.filter((o) =>
+        Object.entries(selector).every(([k, v]) => o.spec.template.metadata.labels[k] === v),
+      );
       expect(matching.map((o) => o.metadata.name)).toEqual([d.metadata.name]);
     }
-    expect(byKind(objects, 'PodDisruptionBudget').map((p) => p.metadata.name).sort()).toEqual(['packyard', 'packyard-a', 'packyard-b']);
+    expect(
+      byKind(objects, 'PodDisruptionBudget')
+        .map((p) => p.metadata.name)
+        .sort(),
+    ).toEqual(['packyard', 'packyard-a', 'packyard-b']);
     // Without shards, the main Deployment watches everything, as before.
     const plain = byKind(parseManifests(helmTemplate(kubeVersion)), 'Deployment') as Deployment[];
     expect(plain.map(selectorArg)).toEqual([[]]);
@@ -179,8 +246,12 @@ describe('deploy/charts/packyard (helm template)', () => {
 
   it('renders a ServiceMonitor that selects the metrics Service, only when asked', () => {
     expect(ids(parseManifests(helmTemplate(kubeVersion)))).not.toContain('ServiceMonitor/packyard-system/packyard');
-    const objects = parseManifests(helmTemplate(kubeVersion, ['serviceMonitor.enabled=true', 'serviceMonitor.labels.release=prom']));
-    const sm = byKind(objects, 'ServiceMonitor')[0] as Manifest & { spec: { selector: { matchLabels: Record<string, string> }; endpoints: { port: string }[] } };
+    const objects = parseManifests(
+      helmTemplate(kubeVersion, ['serviceMonitor.enabled=true', 'serviceMonitor.labels.release=prom']),
+    );
+    const sm = byKind(objects, 'ServiceMonitor')[0] as Manifest & {
+      spec: { selector: { matchLabels: Record<string, string> }; endpoints: { port: string }[] };
+    };
     const svc = byKind(objects, 'Service')[0] as Manifest & { spec: { ports: { name: string }[] } };
     expect(sm.apiVersion).toBe('monitoring.coreos.com/v1');
     expect(sm.metadata.labels?.release).toBe('prom');
@@ -190,25 +261,40 @@ describe('deploy/charts/packyard (helm template)', () => {
 });
 
 describe('CRD copies (hack/sync-chart-crds.sh)', () => {
-  const files = readdirSync(`${ROOT}/crds`).filter((f) => f.endsWith('.yaml')).sort();
+  const files = readdirSync(`${ROOT}/crds`)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort();
   const copies = ['deploy/base/crds', 'deploy/charts/packyard/crds'];
 
   it.each(copies)('%s holds exactly the CRDs of crds/', (dir) => {
-    expect(readdirSync(`${ROOT}/${dir}`).filter((f) => f !== 'kustomization.yaml').sort()).toEqual(files);
+    expect(
+      readdirSync(`${ROOT}/${dir}`)
+        .filter((f) => f !== 'kustomization.yaml')
+        .sort(),
+    ).toEqual(files);
   });
 
-  it.each(copies.flatMap((dir) => files.map((f) => [`${dir}/${f}`, f])))('%s equals crds/ (run hack/sync-chart-crds.sh if not)', (copy, file) => {
-    expect(readFileSync(`${ROOT}/${copy}`, 'utf8')).toBe(readFileSync(`${ROOT}/crds/${file}`, 'utf8'));
-  });
+  it.each(copies.flatMap((dir) => files.map((f) => [`${dir}/${f}`, f])))(
+    '%s equals crds/ (run hack/sync-chart-crds.sh if not)',
+    (copy, file) => {
+      expect(readFileSync(`${ROOT}/${copy}`, 'utf8')).toBe(readFileSync(`${ROOT}/crds/${file}`, 'utf8'));
+    },
+  );
 
   it('deploy/base installs every CRD', () => {
-    expect(byKind(base, 'CustomResourceDefinition').map((c) => `${c.metadata.name}.yaml`).sort()).toEqual(files);
+    expect(
+      byKind(base, 'CustomResourceDefinition')
+        .map((c) => `${c.metadata.name}.yaml`)
+        .sort(),
+    ).toEqual(files);
   });
 });
 
 describe('namespace', () => {
   it(`every namespaced object goes to ${NAMESPACE}`, () => {
-    const namespaced = base.filter((o) => !['Namespace', 'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding'].includes(o.kind));
+    const namespaced = base.filter(
+      (o) => !['Namespace', 'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding'].includes(o.kind),
+    );
     expect(namespaced.every((o) => o.metadata.namespace === NAMESPACE)).toBe(true);
   });
 });

@@ -7,7 +7,8 @@ import { repoRoot } from '../../src/local/control-plane.js';
 import { tempDir } from '../cli/cli-harness.js';
 
 const root = repoRoot();
-const check = (dir: string) => spawnSync(process.execPath, [join(root, 'hack/lock-complete.mjs'), dir], { encoding: 'utf8' });
+const check = (dir: string) =>
+  spawnSync(process.execPath, [join(root, 'hack/lock-complete.mjs'), dir], { encoding: 'utf8' });
 
 describe('hack/lock-complete.mjs', () => {
   it('finds the committed lock complete, with native bindings for macOS, Windows and arm64 among its packages', () => {
@@ -15,7 +16,13 @@ describe('hack/lock-complete.mjs', () => {
     expect(result.stdout).toBe('');
     expect(result.status).toBe(0);
     const packages = Object.keys(JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')).packages);
-    expect(packages).toEqual(expect.arrayContaining(['node_modules/@unrs/resolver-binding-darwin-arm64', 'node_modules/@unrs/resolver-binding-win32-x64-msvc', 'node_modules/@unrs/resolver-binding-linux-arm64-gnu']));
+    expect(packages).toEqual(
+      expect.arrayContaining([
+        'node_modules/@unrs/resolver-binding-darwin-arm64',
+        'node_modules/@unrs/resolver-binding-win32-x64-msvc',
+        'node_modules/@unrs/resolver-binding-linux-arm64-gnu',
+      ]),
+    );
   });
 
   it('names the platform package a lock lacks, and a package.json the lock does not match', () => {
@@ -29,8 +36,12 @@ describe('hack/lock-complete.mjs', () => {
       writeFileSync(join(dir, 'package.json'), JSON.stringify(pkg));
       const result = check(dir);
       expect(result.status).toBe(1);
-      expect(result.stdout).toContain('@unrs/resolver-binding-darwin-arm64 (an optional dependency of unrs-resolver) is missing');
-      expect(result.stdout).toContain("package.json's dependencies left-pad@1.3.0 is not what the lock records (nothing)");
+      expect(result.stdout).toContain(
+        '@unrs/resolver-binding-darwin-arm64 (an optional dependency of unrs-resolver) is missing',
+      );
+      expect(result.stdout).toContain(
+        "package.json's dependencies left-pad@1.3.0 is not what the lock records (nothing)",
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

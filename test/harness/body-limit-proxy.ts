@@ -20,14 +20,26 @@ export async function startBodyLimitProxy(upstream: string, maxBodyBytes: number
       const body = await readAll(req);
       if (body.length > maxBodyBytes) {
         refused.push(`${req.method} ${req.url}`);
-        res.writeHead(413, { 'content-type': 'text/html' }).end('<html><body><h1>413 Request Entity Too Large</h1></body></html>');
+        res
+          .writeHead(413, { 'content-type': 'text/html' })
+          .end('<html><body><h1>413 Request Entity Too Large</h1></body></html>');
         return;
       }
-      const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => !['host', 'connection', 'content-length', 'transfer-encoding'].includes(k)).map(([k, v]) => [k, String(v)]));
-      const up = await fetch(`${upstream}${req.url}`, { method: req.method, headers, ...(body.length && { body }), redirect: 'manual' });
+      const headers = Object.fromEntries(
+        Object.entries(req.headers)
+          .filter(([k]) => !['host', 'connection', 'content-length', 'transfer-encoding'].includes(k))
+          .map(([k, v]) => [k, String(v)]),
+      );
+      const up = await fetch(`${upstream}${req.url}`, {
+        method: req.method,
+        headers,
+        ...(body.length && { body }),
+        redirect: 'manual',
+      });
       const out: Record<string, string> = {};
       up.headers.forEach((v, k) => {
-        if (k !== 'content-encoding' && k !== 'transfer-encoding' && k !== 'content-length') out[k] = k === 'location' ? v.replace(upstream, `http://${host}`) : v;
+        if (k !== 'content-encoding' && k !== 'transfer-encoding' && k !== 'content-length')
+          out[k] = k === 'location' ? v.replace(upstream, `http://${host}`) : v;
       });
       const payload = Buffer.from(await up.arrayBuffer());
       res.writeHead(up.status, out).end(req.method === 'HEAD' ? undefined : payload);
@@ -39,10 +51,11 @@ export async function startBodyLimitProxy(upstream: string, maxBodyBytes: number
   return {
     host,
     refused,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 

@@ -7,7 +7,9 @@ export const CHROMIUM = process.env.PACKYARD_CHROMIUM || '/usr/bin/chromium';
 
 export async function launchBrowser(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: run hack/ensure-chromium.sh (make test does), or set PACKYARD_CHROMIUM to a Chromium binary`);
+    throw new Error(
+      `${CHROMIUM} is missing: run hack/ensure-chromium.sh (make test does), or set PACKYARD_CHROMIUM to a Chromium binary`,
+    );
   }
   return chromium.launch({
     executablePath: CHROMIUM,
@@ -18,8 +20,15 @@ export async function launchBrowser(): Promise<Browser> {
 }
 
 /** A page of its own (cookies apart), light or dark as an OS would say, at a desktop size. */
-export async function newPage(browser: Browser, colorScheme: 'light' | 'dark' = 'light'): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ colorScheme, viewport: { width: 1360, height: 900 }, reducedMotion: 'reduce' });
+export async function newPage(
+  browser: Browser,
+  colorScheme: 'light' | 'dark' = 'light',
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({
+    colorScheme,
+    viewport: { width: 1360, height: 900 },
+    reducedMotion: 'reduce',
+  });
   const page = await context.newPage();
   return { context, page };
 }
@@ -36,8 +45,12 @@ export async function recordTransfer(page: Page): Promise<() => { url: string; b
   const streamed = new Map<string, number>();
   const finished = new Map<string, number>();
   cdp.on('Network.requestWillBeSent', (e) => urls.set(e.requestId, e.request.url));
-  cdp.on('Network.responseReceived', (e) => streamed.set(e.requestId, (streamed.get(e.requestId) ?? 0) + e.response.encodedDataLength));
-  cdp.on('Network.dataReceived', (e) => streamed.set(e.requestId, (streamed.get(e.requestId) ?? 0) + e.encodedDataLength));
+  cdp.on('Network.responseReceived', (e) =>
+    streamed.set(e.requestId, (streamed.get(e.requestId) ?? 0) + e.response.encodedDataLength),
+  );
+  cdp.on('Network.dataReceived', (e) =>
+    streamed.set(e.requestId, (streamed.get(e.requestId) ?? 0) + e.encodedDataLength),
+  );
   cdp.on('Network.loadingFinished', (e) => finished.set(e.requestId, e.encodedDataLength));
   return () => [...urls].map(([id, url]) => ({ url, bytes: finished.get(id) ?? streamed.get(id) ?? 0 }));
 }

@@ -14,7 +14,9 @@ export default async function globalSetup(): Promise<void> {
   // PACKYARD_CRDS_DIR points the harness at other CRDs (e.g. while crds/ is being regenerated).
   const crdsDir = process.env.PACKYARD_CRDS_DIR ?? join(repoRoot(), 'crds');
   if (!existsSync(crdsDir)) {
-    throw new Error(`test harness: CRD directory ${crdsDir} does not exist; generate it (npm run crds) or set PACKYARD_CRDS_DIR`);
+    throw new Error(
+      `test harness: CRD directory ${crdsDir} does not exist; generate it (npm run crds) or set PACKYARD_CRDS_DIR`,
+    );
   }
   const log = (line: string) => process.stderr.write(`[control-plane] ${line}\n`);
   process.stderr.write('\n');

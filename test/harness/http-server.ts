@@ -2,7 +2,13 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createServer as createHttpServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer as createHttpServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
@@ -47,24 +53,35 @@ export async function startServer(opts: ServerOptions = {}): Promise<TestServer>
   const listener = (req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     const cn = (req.socket as Partial<TLSSocket>).getPeerCertificate?.()?.subject?.CN;
-    requests.push({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, ...(cn ? { clientCertCN: String(cn) } : {}) });
+    requests.push({
+      method: req.method ?? 'GET',
+      url: req.url ?? '/',
+      headers: req.headers,
+      ...(cn ? { clientCertCN: String(cn) } : {}),
+    });
     if (opts.log) process.stderr.write(`test-server ${req.method} ${req.url}\n`);
-    const handler = routes.get(path) ?? [...routes.entries()]
-      .filter(([k]) => k.endsWith('/') && path.startsWith(k))
-      .sort(([a], [b]) => b.length - a.length)[0]?.[1] ?? status(404);
+    const handler =
+      routes.get(path) ??
+      [...routes.entries()]
+        .filter(([k]) => k.endsWith('/') && path.startsWith(k))
+        .sort(([a], [b]) => b.length - a.length)[0]?.[1] ??
+      status(404);
     Promise.resolve(handler(req, res, self)).catch((err: Error) => {
       if (!res.headersSent) res.writeHead(500).end(err.message);
       else res.destroy();
     });
   };
   const server: Server = opts.tls
-    ? createHttpsServer({
-      cert: opts.tls.cert,
-      key: opts.tls.key,
-      ...(opts.tls.ca ? { ca: opts.tls.ca } : {}),
-      requestCert: !!opts.tls.requireClientCert,
-      rejectUnauthorized: !!opts.tls.requireClientCert,
-    }, listener)
+    ? createHttpsServer(
+        {
+          cert: opts.tls.cert,
+          key: opts.tls.key,
+          ...(opts.tls.ca ? { ca: opts.tls.ca } : {}),
+          requestCert: !!opts.tls.requireClientCert,
+          rejectUnauthorized: !!opts.tls.requireClientCert,
+        },
+        listener,
+      )
     : createHttpServer(listener);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -99,17 +116,28 @@ export interface ContentOptions {
 /** A static document with validators: answers conditional requests with 304, HEAD without body. */
 export function content(body: string | Buffer, o: ContentOptions = {}): Handler {
   const raw = Buffer.from(body);
-  const etag = o.etag === false ? undefined : (o.etag ?? `"${createHash('sha256').update(raw).digest('hex').slice(0, 16)}"`);
+  const etag =
+    o.etag === false ? undefined : (o.etag ?? `"${createHash('sha256').update(raw).digest('hex').slice(0, 16)}"`);
   const gzipped = o.gzip ? gzipSync(raw) : undefined;
   return (req, res) => {
-    const headers: Record<string, string> = { 'content-type': o.contentType ?? 'application/octet-stream', ...o.headers };
+    const headers: Record<string, string> = {
+      'content-type': o.contentType ?? 'application/octet-stream',
+      ...o.headers,
+    };
     if (etag) headers.etag = etag;
     if (o.lastModified) headers['last-modified'] = o.lastModified.toUTCString();
     const inm = req.headers['if-none-match'];
     const ims = req.headers['if-modified-since'];
-    const fresh = inm !== undefined
-      ? !!etag && inm.split(',').map((s) => s.trim()).includes(etag)
-      : ims !== undefined && !!o.lastModified && Math.floor(o.lastModified.getTime() / 1000) <= Date.parse(ims) / 1000;
+    const fresh =
+      inm !== undefined
+        ? !!etag &&
+          inm
+            .split(',')
+            .map((s) => s.trim())
+            .includes(etag)
+        : ims !== undefined &&
+          !!o.lastModified &&
+          Math.floor(o.lastModified.getTime() / 1000) <= Date.parse(ims) / 1000;
     if (fresh) return void res.writeHead(304, headers).end();
     const gzip = gzipped && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
     const payload = gzip ? gzipped : raw;
@@ -127,16 +155,18 @@ export function status(code: number, o: { headers?: Record<string, string>; body
 /** Requires HTTP basic auth; 401 with a challenge otherwise. */
 export function basicAuth(username: string, password: string, next: Handler): Handler {
   const expected = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
-  return (req, res, s) => req.headers.authorization === expected
-    ? next(req, res, s)
-    : void res.writeHead(401, { 'www-authenticate': 'Basic realm="test"' }).end('unauthorized');
+  return (req, res, s) =>
+    req.headers.authorization === expected
+      ? next(req, res, s)
+      : void res.writeHead(401, { 'www-authenticate': 'Basic realm="test"' }).end('unauthorized');
 }
 
 /** Requires a bearer token; 401 with a challenge otherwise. */
 export function bearerAuth(token: string, next: Handler): Handler {
-  return (req, res, s) => req.headers.authorization === `Bearer ${token}`
-    ? next(req, res, s)
-    : void res.writeHead(401, { 'www-authenticate': 'Bearer realm="test"' }).end('unauthorized');
+  return (req, res, s) =>
+    req.headers.authorization === `Bearer ${token}`
+      ? next(req, res, s)
+      : void res.writeHead(401, { 'www-authenticate': 'Bearer realm="test"' }).end('unauthorized');
 }
 
 /** Answers after `ms`. */
@@ -174,7 +204,8 @@ export function stream(totalBytes: number, chunkBytes = 64 * 1024): Handler {
     res.writeHead(200, { 'content-type': 'application/octet-stream' });
     const chunk = Buffer.alloc(chunkBytes, 'a');
     for (let sent = 0; sent < totalBytes && !res.destroyed; sent += chunkBytes) {
-      if (!res.write(chunk.subarray(0, Math.min(chunkBytes, totalBytes - sent)))) await once(res, 'drain').catch(() => {});
+      if (!res.write(chunk.subarray(0, Math.min(chunkBytes, totalBytes - sent))))
+        await once(res, 'drain').catch(() => {});
     }
     res.end();
   };
@@ -196,9 +227,14 @@ export async function gzipOfZeros(bytes: number): Promise<Buffer> {
 
 /** Serves a pre-compressed body as `Content-Encoding: gzip` whatever the client asked. */
 export function gzipped(compressed: Buffer, contentType = 'application/x-yaml'): Handler {
-  return (_req, res) => void res.writeHead(200, {
-    'content-type': contentType, 'content-encoding': 'gzip', 'content-length': String(compressed.length),
-  }).end(compressed);
+  return (_req, res) =>
+    void res
+      .writeHead(200, {
+        'content-type': contentType,
+        'content-encoding': 'gzip',
+        'content-length': String(compressed.length),
+      })
+      .end(compressed);
 }
 
 /** Redirects to `location` (absolute, or relative to this server). */
@@ -247,7 +283,10 @@ export async function startConnectProxy(): Promise<TestProxy> {
     });
     for (const s of [client, upstream]) {
       sockets.add(s);
-      s.on('error', () => { client.destroy(); upstream.destroy(); });
+      s.on('error', () => {
+        client.destroy();
+        upstream.destroy();
+      });
       s.on('close', () => sockets.delete(s));
     }
   });
@@ -279,6 +318,9 @@ export function serveDirectory(dir: string, prefix: string): Handler {
       return status(404)(req, res, server);
     }
     const etag = `"${createHash('sha256').update(body).digest('hex').slice(0, 16)}"`;
-    return content(body, { etag, contentType: file.endsWith('.yaml') ? 'application/x-yaml' : 'application/octet-stream' })(req, res, server);
+    return content(body, {
+      etag,
+      contentType: file.endsWith('.yaml') ? 'application/x-yaml' : 'application/octet-stream',
+    })(req, res, server);
   };
 }

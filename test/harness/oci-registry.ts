@@ -142,7 +142,10 @@ export async function startOciRegistry(opts: OciRegistryOptions = {}): Promise<O
     writeHtpasswd();
     authYaml = `auth:\n  htpasswd:\n    realm: packyard-test\n    path: ${join(dir, 'htpasswd')}\n`;
   } else if (auth === 'token') {
-    writeFileSync(join(dir, 'jwks.json'), JSON.stringify({ keys: [{ ...publicKey.export({ format: 'jwk' }), kid: KID, alg: 'ES256', use: 'sig' }] }));
+    writeFileSync(
+      join(dir, 'jwks.json'),
+      JSON.stringify({ keys: [{ ...publicKey.export({ format: 'jwk' }), kid: KID, alg: 'ES256', use: 'sig' }] }),
+    );
     const tokenHandler: Handler = async (req, res) => {
       const url = new URL(req.url ?? '/', 'http://x');
       let user: string | undefined;
@@ -155,8 +158,11 @@ export async function startOciRegistry(opts: OciRegistryOptions = {}): Promise<O
         user = username;
         scopes = (form.get('scope') ?? '').split(' ').filter(Boolean);
       } else if (req.headers.authorization) {
-        const [u, p] = Buffer.from(req.headers.authorization.replace(/^Basic /, ''), 'base64').toString().split(':');
-        if (u === undefined || users.get(u) !== p) return void res.writeHead(401, { 'www-authenticate': 'Basic realm="token"' }).end();
+        const [u, p] = Buffer.from(req.headers.authorization.replace(/^Basic /, ''), 'base64')
+          .toString()
+          .split(':');
+        if (u === undefined || users.get(u) !== p)
+          return void res.writeHead(401, { 'www-authenticate': 'Basic realm="token"' }).end();
         user = u;
       }
       const access = scopes.map(parseScope).map((a) => ({
@@ -164,14 +170,23 @@ export async function startOciRegistry(opts: OciRegistryOptions = {}): Promise<O
         actions: user ? a.actions : opts.anonymousPull ? a.actions.filter((x) => x === 'pull') : [],
       }));
       const token = mint(user ?? '', access);
-      const body = { token, access_token: token, expires_in: opts.tokenExpiresInS ?? 300, issued_at: new Date().toISOString() };
+      const body = {
+        token,
+        access_token: token,
+        expires_in: opts.tokenExpiresInS ?? 300,
+        issued_at: new Date().toISOString(),
+      };
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     };
-    tokenServer = await startServer({ routes: { '/token': opts.wrapTokenService ? opts.wrapTokenService(tokenHandler) : tokenHandler } });
+    tokenServer = await startServer({
+      routes: { '/token': opts.wrapTokenService ? opts.wrapTokenService(tokenHandler) : tokenHandler },
+    });
     authYaml = `auth:\n  token:\n    realm: ${tokenServer.url}/token\n    service: ${SERVICE}\n    issuer: ${ISSUER}\n    jwks: ${join(dir, 'jwks.json')}\n`;
   }
   const config = join(dir, 'config.yml');
-  writeFileSync(config, `version: 0.1
+  writeFileSync(
+    config,
+    `version: 0.1
 log:
   level: error
   accesslog:
@@ -183,7 +198,8 @@ storage:
     enabled: true
 http:
   addr: ${host}
-${authYaml}`);
+${authYaml}`,
+  );
 
   const log: AccessLogEntry[] = [];
   let child: ChildProcess | undefined;
@@ -198,10 +214,15 @@ ${authYaml}`);
     proc.stdout.on('data', parse);
     proc.stderr.on('data', parse);
     child = proc;
-    await waitFor('the OCI registry to answer /v2/', async () => {
-      if (proc.exitCode !== null) throw new Error(`registry exited with ${proc.exitCode}`);
-      return (await fetch(`http://${host}/v2/`).catch(() => undefined))?.status;
-    }, 20_000, 50);
+    await waitFor(
+      'the OCI registry to answer /v2/',
+      async () => {
+        if (proc.exitCode !== null) throw new Error(`registry exited with ${proc.exitCode}`);
+        return (await fetch(`http://${host}/v2/`).catch(() => undefined))?.status;
+      },
+      20_000,
+      50,
+    );
   };
   const stop = async () => {
     const proc = child;
@@ -218,7 +239,8 @@ ${authYaml}`);
     const home = mkdtempSync(join(tmpdir(), 'packyard-oras-home-'));
     try {
       const { stdout } = await execFileAsync(toolPath('oras'), [...args, '--plain-http', ...credentialArgs()], {
-        cwd, env: { ...process.env, HOME: home, DOCKER_CONFIG: home },
+        cwd,
+        env: { ...process.env, HOME: home, DOCKER_CONFIG: home },
       });
       return stdout;
     } finally {
@@ -242,12 +264,17 @@ ${authYaml}`);
     identityToken,
     requests: (userAgent) => log.filter((e) => !userAgent || userAgent.test(e.userAgent)),
     settle: async () => {
-      await waitFor('the access log to settle', async () => {
-        await new Promise((r) => setTimeout(r, 150));
-        const settled = log.length === last;
-        last = log.length;
-        return settled;
-      }, 10_000, 0);
+      await waitFor(
+        'the access log to settle',
+        async () => {
+          await new Promise((r) => setTimeout(r, 150));
+          const settled = log.length === last;
+          last = log.length;
+          return settled;
+        },
+        10_000,
+        0,
+      );
     },
     mintToken: (scopes) => mint(username, scopes.map(parseScope)),
     pushChart: async (chart, path = 'charts') => {
@@ -255,9 +282,13 @@ ${authYaml}`);
       try {
         const tgz = packageChart(chart, out);
         const home = mkdtempSync(join(tmpdir(), 'packyard-helm-home-'));
-        const { stdout, stderr } = await execFileAsync(toolPath('helm'), ['push', tgz, `oci://${host}/${path}`, '--plain-http', ...credentialArgs()], {
-          env: { ...process.env, HELM_CONFIG_HOME: home, HELM_CACHE_HOME: home, HELM_DATA_HOME: home },
-        });
+        const { stdout, stderr } = await execFileAsync(
+          toolPath('helm'),
+          ['push', tgz, `oci://${host}/${path}`, '--plain-http', ...credentialArgs()],
+          {
+            env: { ...process.env, HELM_CONFIG_HOME: home, HELM_CACHE_HOME: home, HELM_DATA_HOME: home },
+          },
+        );
         rmSync(home, { recursive: true, force: true });
         return digestIn(`${stdout}\n${stderr}`);
       } finally {
@@ -267,15 +298,19 @@ ${authYaml}`);
     pushPack: async (pack, repository, layout = 'archive') => {
       const work = mkdtempSync(join(tmpdir(), 'packyard-oci-pack-'));
       try {
-        const packJson = JSON.stringify({
-          name: pack.name,
-          displayName: pack.displayName ?? pack.name,
-          version: pack.version,
-          layer: pack.layer ?? 'addon',
-          ...(pack.addonType ? { addonType: pack.addonType } : {}),
-          cloudTypes: pack.cloudTypes ?? ['all'],
-          constraints: { dependencies: pack.dependencies ?? [] },
-        }, null, 2);
+        const packJson = JSON.stringify(
+          {
+            name: pack.name,
+            displayName: pack.displayName ?? pack.name,
+            version: pack.version,
+            layer: pack.layer ?? 'addon',
+            ...(pack.addonType ? { addonType: pack.addonType } : {}),
+            cloudTypes: pack.cloudTypes ?? ['all'],
+            constraints: { dependencies: pack.dependencies ?? [] },
+          },
+          null,
+          2,
+        );
         mkdirSync(join(work, pack.name));
         writeFileSync(join(work, pack.name, 'pack.json'), packJson);
         writeFileSync(join(work, pack.name, 'values.yaml'), `pack:\n  namespace: ${pack.name}\n`);
@@ -284,9 +319,22 @@ ${authYaml}`);
         if (layout === 'archive') {
           const archive = `${pack.name}-${pack.version}.tar.gz`;
           await execFileAsync('tar', ['-czf', archive, pack.name], { cwd: work });
-          stdout = await oras(['push', ref, '--artifact-type', PACK_ARTIFACT_TYPE, `${archive}:${PACK_ARCHIVE_MEDIA_TYPE}`], work);
+          stdout = await oras(
+            ['push', ref, '--artifact-type', PACK_ARTIFACT_TYPE, `${archive}:${PACK_ARCHIVE_MEDIA_TYPE}`],
+            work,
+          );
         } else {
-          stdout = await oras(['push', ref, '--artifact-type', PACK_ARTIFACT_TYPE, 'pack.json:application/json', 'values.yaml:application/yaml'], join(work, pack.name));
+          stdout = await oras(
+            [
+              'push',
+              ref,
+              '--artifact-type',
+              PACK_ARTIFACT_TYPE,
+              'pack.json:application/json',
+              'values.yaml:application/yaml',
+            ],
+            join(work, pack.name),
+          );
         }
         return digestIn(stdout);
       } finally {
@@ -303,43 +351,70 @@ ${authYaml}`);
         }
         const archive = `${dirName}-${tag}.tar.gz`;
         await execFileAsync('tar', ['-czf', archive, dirName], { cwd: work });
-        const stdout = await oras(['push', `${host}/${repository}:${tag}`, '--artifact-type', PACK_ARTIFACT_TYPE, `${archive}:${PACK_ARCHIVE_MEDIA_TYPE}`], work);
+        const stdout = await oras(
+          [
+            'push',
+            `${host}/${repository}:${tag}`,
+            '--artifact-type',
+            PACK_ARTIFACT_TYPE,
+            `${archive}:${PACK_ARCHIVE_MEDIA_TYPE}`,
+          ],
+          work,
+        );
         return digestIn(stdout);
       } finally {
         rmSync(work, { recursive: true, force: true });
       }
     },
     seedCharts: async (repository, charts) => {
-      const headers: Record<string, string> = auth === 'htpasswd'
-        ? { authorization: `Basic ${Buffer.from(`${username}:${users.get(username)!}`).toString('base64')}` }
-        // The harness's own access: valid for the whole seeding, whatever the tokens it issues live.
-        : auth === 'token' ? { authorization: `Bearer ${mint(username, [parseScope(`repository:${repository}:pull,push`)], 300)}` } : {};
+      const headers: Record<string, string> =
+        auth === 'htpasswd'
+          ? { authorization: `Basic ${Buffer.from(`${username}:${users.get(username)!}`).toString('base64')}` }
+          : // The harness's own access: valid for the whole seeding, whatever the tokens it issues live.
+            auth === 'token'
+            ? { authorization: `Bearer ${mint(username, [parseScope(`repository:${repository}:pull,push`)], 300)}` }
+            : {};
       const base = `http://${host}/v2/${repository}`;
       const put = async (body: Buffer) => {
         const digest = `sha256:${createHash('sha256').update(body).digest('hex')}`;
-        if ((await fetch(`${base}/blobs/${digest}`, { method: 'HEAD', headers })).status === 200) return { digest, size: body.length };
+        if ((await fetch(`${base}/blobs/${digest}`, { method: 'HEAD', headers })).status === 200)
+          return { digest, size: body.length };
         const started = await fetch(`${base}/blobs/uploads/`, { method: 'POST', headers });
         const location = new URL(started.headers.get('location')!, `http://${host}`);
         location.searchParams.set('digest', digest);
-        const done = await fetch(location, { method: 'PUT', headers: { ...headers, 'content-type': 'application/octet-stream' }, body });
-        if (done.status !== 201) throw new Error(`blob upload to ${repository}: HTTP ${done.status} ${await done.text()}`);
+        const done = await fetch(location, {
+          method: 'PUT',
+          headers: { ...headers, 'content-type': 'application/octet-stream' },
+          body,
+        });
+        if (done.status !== 201)
+          throw new Error(`blob upload to ${repository}: HTTP ${done.status} ${await done.text()}`);
         return { digest, size: body.length };
       };
       const digests: string[] = [];
       for (const chart of charts) {
         const layer = await put(await chartArchive(chart));
         const config = await put(Buffer.from(JSON.stringify({ apiVersion: 'v2', type: 'application', ...chart })));
-        const manifest = Buffer.from(JSON.stringify({
-          schemaVersion: 2,
-          mediaType: 'application/vnd.oci.image.manifest.v1+json',
-          config: { mediaType: 'application/vnd.cncf.helm.config.v1+json', ...config },
-          layers: [{ mediaType: 'application/vnd.cncf.helm.chart.content.v1.tar+gzip', ...layer }],
-          annotations: { 'org.opencontainers.image.created': new Date().toISOString().replace(/\.\d+Z$/, 'Z'), 'org.opencontainers.image.title': chart.name, 'org.opencontainers.image.version': chart.version },
-        }));
+        const manifest = Buffer.from(
+          JSON.stringify({
+            schemaVersion: 2,
+            mediaType: 'application/vnd.oci.image.manifest.v1+json',
+            config: { mediaType: 'application/vnd.cncf.helm.config.v1+json', ...config },
+            layers: [{ mediaType: 'application/vnd.cncf.helm.chart.content.v1.tar+gzip', ...layer }],
+            annotations: {
+              'org.opencontainers.image.created': new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+              'org.opencontainers.image.title': chart.name,
+              'org.opencontainers.image.version': chart.version,
+            },
+          }),
+        );
         const res = await fetch(`${base}/manifests/${chart.version.replaceAll('+', '_')}`, {
-          method: 'PUT', headers: { ...headers, 'content-type': 'application/vnd.oci.image.manifest.v1+json' }, body: manifest,
+          method: 'PUT',
+          headers: { ...headers, 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
+          body: manifest,
         });
-        if (res.status !== 201) throw new Error(`manifest upload to ${repository}: HTTP ${res.status} ${await res.text()}`);
+        if (res.status !== 201)
+          throw new Error(`manifest upload to ${repository}: HTTP ${res.status} ${await res.text()}`);
         digests.push(res.headers.get('docker-content-digest')!);
       }
       return digests;
@@ -365,7 +440,14 @@ interface Access {
 function parseScope(scope: string): Access {
   const first = scope.indexOf(':');
   const last = scope.lastIndexOf(':');
-  return { type: scope.slice(0, first), name: scope.slice(first + 1, last), actions: scope.slice(last + 1).split(',').filter(Boolean) };
+  return {
+    type: scope.slice(0, first),
+    name: scope.slice(first + 1, last),
+    actions: scope
+      .slice(last + 1)
+      .split(',')
+      .filter(Boolean),
+  };
 }
 
 /** The registry accepts a token until 60 s after its exp (distribution's leeway): exp is set so it stops at validForS. */
@@ -376,7 +458,14 @@ function jwt(key: KeyObject, sub: string, access: Access[], validForS: number): 
   const expiresInS = validForS - REGISTRY_LEEWAY_S;
   const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
   const input = `${b64({ typ: 'JWT', alg: 'ES256', kid: KID })}.${b64({
-    iss: ISSUER, sub, aud: SERVICE, exp: now + expiresInS, nbf: now - 5, iat: now, jti: randomUUID(), access,
+    iss: ISSUER,
+    sub,
+    aud: SERVICE,
+    exp: now + expiresInS,
+    nbf: now - 5,
+    iat: now,
+    jti: randomUUID(),
+    access,
   })}`;
   return `${input}.${sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' }).toString('base64url')}`;
 }

@@ -16,10 +16,14 @@ export interface OperatorProcess {
 }
 
 export async function startOperatorProcess(script: URL, kubeconfig: string, args: string[]): Promise<OperatorProcess> {
-  const child = spawn(process.execPath, [fileURLToPath(script), '--metrics-bind-address=127.0.0.1:0', '--health-probe-bind-address=127.0.0.1:0', ...args], {
-    env: { ...process.env, KUBECONFIG: kubeconfig },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [fileURLToPath(script), '--metrics-bind-address=127.0.0.1:0', '--health-probe-bind-address=127.0.0.1:0', ...args],
+    {
+      env: { ...process.env, KUBECONFIG: kubeconfig },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const logs: Record<string, unknown>[] = [];
   const stderr: string[] = [];
   createInterface(child.stdout!).on('line', (line) => {

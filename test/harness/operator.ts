@@ -4,7 +4,11 @@ import { createLogger } from '../../src/controller/logger.js';
 import { Manager, type ManagerOptions } from '../../src/controller/manager.js';
 import { registerReconcilers } from '../../src/reconcilers/register.js';
 
-export async function startOperator(kubeConfig: KubeConfig, namespace: string, extra: Partial<ManagerOptions> = {}): Promise<Manager> {
+export async function startOperator(
+  kubeConfig: KubeConfig,
+  namespace: string,
+  extra: Partial<ManagerOptions> = {},
+): Promise<Manager> {
   const manager = new Manager({
     kubeConfig,
     namespace,

@@ -20,12 +20,15 @@ export const PALETTE_PACKS = [
 ] as const;
 export type PalettePackDir = (typeof PALETTE_PACKS)[number];
 
-export const PALETTE_EXPORT = 'spectrocloud__tutorials__terraform__edge-tf__.terraform_cluster-profile-649133494c39ac0e8e61a9e5.json';
+export const PALETTE_EXPORT =
+  'spectrocloud__tutorials__terraform__edge-tf__.terraform_cluster-profile-649133494c39ac0e8e61a9e5.json';
 
 export function paletteFixturePath(file: string): string {
   const path = join(PALETTE_FIXTURES, file);
   if (!existsSync(path)) {
-    throw new Error(`Palette fixture ${file} not found in ${PALETTE_FIXTURES}: the tests need ../shared/fixtures/palette beside the repository`);
+    throw new Error(
+      `Palette fixture ${file} not found in ${PALETTE_FIXTURES}: the tests need ../shared/fixtures/palette beside the repository`,
+    );
   }
   return path;
 }

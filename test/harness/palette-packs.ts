@@ -30,7 +30,10 @@ export function writeFixturePack(pack: string, dir: string): string {
     if (existsSync(fixtureFile(pack, file))) copyFileSync(fixtureFile(pack, file), join(dir, file));
   }
   if (!existsSync(join(dir, 'values.yaml'))) writeFileSync(join(dir, 'values.yaml'), 'pack:\n  namespace: default\n');
-  const json = JSON.parse(readFileSync(join(dir, 'pack.json'), 'utf8')) as { charts?: string[]; kubeManifests?: string[] };
+  const json = JSON.parse(readFileSync(join(dir, 'pack.json'), 'utf8')) as {
+    charts?: string[];
+    kubeManifests?: string[];
+  };
   const version = (JSON.parse(readFileSync(join(dir, 'pack.json'), 'utf8')) as { version: string }).version;
   for (const chart of json.charts ?? []) {
     // helm names a package <name>-<version>.tgz (the version starts at the first "-<digit>"); a bare
@@ -42,7 +45,10 @@ export function writeFixturePack(pack: string, dir: string): string {
   }
   for (const manifest of json.kubeManifests ?? []) {
     mkdirSync(join(dir, dirname(manifest)), { recursive: true });
-    writeFileSync(join(dir, manifest), `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${basename(manifest, '.yaml')}\ndata:\n  hello: universe\n`);
+    writeFileSync(
+      join(dir, manifest),
+      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${basename(manifest, '.yaml')}\ndata:\n  hello: universe\n`,
+    );
   }
   return dir;
 }

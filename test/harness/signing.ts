@@ -30,8 +30,16 @@ export async function cosignKeyPair(): Promise<CosignKeyPair> {
  */
 export async function cosignSign(ref: string, key: CosignKeyPair, where: 'tag' | 'bundle'): Promise<void> {
   await cosign([
-    'sign', '--key', key.keyPath, '--yes', '--tlog-upload=false', '--allow-http-registry', '--allow-insecure-registry',
-    ...(where === 'bundle' ? ['--new-bundle-format=true', '--use-signing-config=false'] : ['--new-bundle-format=false']),
+    'sign',
+    '--key',
+    key.keyPath,
+    '--yes',
+    '--tlog-upload=false',
+    '--allow-http-registry',
+    '--allow-insecure-registry',
+    ...(where === 'bundle'
+      ? ['--new-bundle-format=true', '--use-signing-config=false']
+      : ['--new-bundle-format=false']),
     ref,
   ]);
 }
@@ -42,7 +50,14 @@ export async function cosign(args: string[], cwd?: string): Promise<string> {
   try {
     const { stdout } = await run(toolPath('cosign'), args, {
       cwd,
-      env: { ...process.env, HOME: home, COSIGN_PASSWORD: '', COSIGN_YES: 'true', TUF_ROOT: join(home, 'tuf'), DOCKER_CONFIG: join(home, 'docker') },
+      env: {
+        ...process.env,
+        HOME: home,
+        COSIGN_PASSWORD: '',
+        COSIGN_YES: 'true',
+        TUF_ROOT: join(home, 'tuf'),
+        DOCKER_CONFIG: join(home, 'docker'),
+      },
       maxBuffer: 16 * 1024 * 1024,
     });
     return stdout;
@@ -67,22 +82,45 @@ export interface GpgKey {
  * A throwaway RSA signing key in its own GNUPGHOME, with no passphrase. `expired`: made three days
  * ago to expire a day later, so it signs today after its expiry.
  */
-export async function gpgKey(name = 'Packyard Test Signer <signer@packyard.test>', opts: { expired?: boolean } = {}): Promise<GpgKey> {
+export async function gpgKey(
+  name = 'Packyard Test Signer <signer@packyard.test>',
+  opts: { expired?: boolean } = {},
+): Promise<GpgKey> {
   const home = mkdtempSync(join(tmpdir(), 'packyard-gnupg-'));
-  const past = new Date(Date.now() - 3 * 86_400_000).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, '');
-  await gpg(home, [...(opts.expired ? ['--faked-system-time', `${past}!`] : []), '--quick-gen-key', name, 'rsa2048', 'sign', opts.expired ? '1d' : 'never']);
-  const fingerprint = (await gpg(home, ['--with-colons', '--list-keys', name])).split('\n').find((l) => l.startsWith('fpr:'))!.split(':')[9]!;
+  const past = new Date(Date.now() - 3 * 86_400_000)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}Z$/, '');
+  await gpg(home, [
+    ...(opts.expired ? ['--faked-system-time', `${past}!`] : []),
+    '--quick-gen-key',
+    name,
+    'rsa2048',
+    'sign',
+    opts.expired ? '1d' : 'never',
+  ]);
+  const fingerprint = (await gpg(home, ['--with-colons', '--list-keys', name]))
+    .split('\n')
+    .find((l) => l.startsWith('fpr:'))!
+    .split(':')[9]!;
   const secring = join(home, 'secring.gpg');
   writeFileSync(secring, await gpgBinary(home, ['--export-secret-keys', fingerprint]));
   return { home, name, secring, pubring: await gpgBinary(home, ['--export', fingerprint]), fingerprint };
 }
 
 async function gpg(home: string, args: string[]): Promise<string> {
-  const { stdout } = await run('gpg', ['--homedir', home, '--batch', '--pinentry-mode', 'loopback', '--passphrase', '', ...args], { maxBuffer: 8 * 1024 * 1024 });
+  const { stdout } = await run(
+    'gpg',
+    ['--homedir', home, '--batch', '--pinentry-mode', 'loopback', '--passphrase', '', ...args],
+    { maxBuffer: 8 * 1024 * 1024 },
+  );
   return stdout;
 }
 
 async function gpgBinary(home: string, args: string[]): Promise<Buffer> {
-  const { stdout } = await run('gpg', ['--homedir', home, '--batch', ...args], { encoding: 'buffer', maxBuffer: 8 * 1024 * 1024 });
+  const { stdout } = await run('gpg', ['--homedir', home, '--batch', ...args], {
+    encoding: 'buffer',
+    maxBuffer: 8 * 1024 * 1024,
+  });
   return stdout;
 }

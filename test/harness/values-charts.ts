@@ -63,7 +63,8 @@ export function webChart(version: string): ChartSpec {
       { name: 'cache', version: '0.1.0', alias: 'redis' },
     ],
     files: {
-      'values.yaml': 'replicaCount: 1\nimage:\n  repository: nginx\n  tag: "1.25"\nservice:\n  port: 80\ndb:\n  enabled: true\n',
+      'values.yaml':
+        'replicaCount: 1\nimage:\n  repository: nginx\n  tag: "1.25"\nservice:\n  port: 80\ndb:\n  enabled: true\n',
       'values.schema.json': JSON.stringify(WEB_SCHEMA, null, 2),
       'charts/db/Chart.yaml': 'apiVersion: v2\nname: db\nversion: 1.0.0\n',
       'charts/db/values.yaml': 'storage: 10Gi\nusers: [admin]\n',

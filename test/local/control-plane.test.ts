@@ -25,31 +25,35 @@ describe('shared test control plane', () => {
 });
 
 describe('startControlPlane', () => {
-  it('restarts kube-apiserver on the same etcd, then stops without leftovers', async () => {
-    const cp = await startControlPlane({ log: () => undefined });
-    try {
-      const kc = new KubeConfig();
-      kc.loadFromFile(cp.kubeconfigPath);
-      const core = kc.makeApiClient(CoreV1Api);
-      await core.createNamespacedConfigMap({
-        namespace: 'default',
-        body: { metadata: { name: 'survives-restart' }, data: { answer: '42' } },
-      });
+  it(
+    'restarts kube-apiserver on the same etcd, then stops without leftovers',
+    async () => {
+      const cp = await startControlPlane({ log: () => undefined });
+      try {
+        const kc = new KubeConfig();
+        kc.loadFromFile(cp.kubeconfigPath);
+        const core = kc.makeApiClient(CoreV1Api);
+        await core.createNamespacedConfigMap({
+          namespace: 'default',
+          body: { metadata: { name: 'survives-restart' }, data: { answer: '42' } },
+        });
 
-      const firstApiserver = cp.pids.apiserver;
-      await cp.stopApiserver();
-      expect(cp.pids.apiserver).toBeUndefined();
-      expect(isAlive(firstApiserver!)).toBe(false);
-      await expect(core.listNamespace()).rejects.toThrow();
+        const firstApiserver = cp.pids.apiserver;
+        await cp.stopApiserver();
+        expect(cp.pids.apiserver).toBeUndefined();
+        expect(isAlive(firstApiserver!)).toBe(false);
+        await expect(core.listNamespace()).rejects.toThrow();
 
-      await cp.startApiserver();
-      const cm = await core.readNamespacedConfigMap({ namespace: 'default', name: 'survives-restart' });
-      expect(cm.data).toEqual({ answer: '42' });
-    } finally {
-      const { etcd, apiserver } = cp.pids;
-      await cp.stop();
-      expect([etcd, apiserver].filter((pid) => pid !== undefined && isAlive(pid))).toEqual([]);
-      expect(existsSync(cp.dir)).toBe(false);
-    }
-  }, TIMEOUT);
+        await cp.startApiserver();
+        const cm = await core.readNamespacedConfigMap({ namespace: 'default', name: 'survives-restart' });
+        expect(cm.data).toEqual({ answer: '42' });
+      } finally {
+        const { etcd, apiserver } = cp.pids;
+        await cp.stop();
+        expect([etcd, apiserver].filter((pid) => pid !== undefined && isAlive(pid))).toEqual([]);
+        expect(existsSync(cp.dir)).toBe(false);
+      }
+    },
+    TIMEOUT,
+  );
 });

@@ -36,16 +36,33 @@ describe('the demo signer', () => {
 
     const pub = join(dir, 'verify.pub');
     writeFileSync(pub, keys.publicKeyPem);
-    const out = await cosign(['verify', '--key', pub, '--insecure-ignore-tlog=true', '--allow-http-registry', '--allow-insecure-registry', '-o', 'json', `${registry.host}/${repository}@${digest}`]);
+    const out = await cosign([
+      'verify',
+      '--key',
+      pub,
+      '--insecure-ignore-tlog=true',
+      '--allow-http-registry',
+      '--allow-insecure-registry',
+      '-o',
+      'json',
+      `${registry.host}/${repository}@${digest}`,
+    ]);
     expect(JSON.parse(out)[0].critical.image['docker-manifest-digest']).toBe(digest);
 
     const result = await new OciRegistrySource().sync(
       syncRequest(
-        { url: `oci://${registry.host}`, oci: { content: 'pack' }, verify: { provider: 'cosign', secretRef: { name: 'k' } } },
+        {
+          url: `oci://${registry.host}`,
+          oci: { content: 'pack' },
+          verify: { provider: 'cosign', secretRef: { name: 'k' } },
+        },
         { verify: { provider: 'cosign', entries: { 'cosign.pub': Buffer.from(keys.publicKeyPem) }, source: 'test' } },
       ),
     );
     if (!result.changed) throw new Error('expected a catalogue');
-    expect(result.packs[0]!.versions.map((v) => [v.version, v.verification?.state])).toEqual([['3.27.3', 'Verified'], ['3.26.4', 'Unsigned']]);
+    expect(result.packs[0]!.versions.map((v) => [v.version, v.verification?.state])).toEqual([
+      ['3.27.3', 'Verified'],
+      ['3.26.4', 'Unsigned'],
+    ]);
   });
 });

@@ -40,7 +40,12 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 /** Waits until none of `procs` runs; returns how long that took. */
 async function allGone(procs: ProcessRef[], limitMs: number, what: string): Promise<number> {
   const t0 = Date.now();
-  await waitFor(`${what}: still running ${describeProcesses(procs.filter(isRunning))}`, () => !procs.some(isRunning), limitMs, 50).catch((err) => {
+  await waitFor(
+    `${what}: still running ${describeProcesses(procs.filter(isRunning))}`,
+    () => !procs.some(isRunning),
+    limitMs,
+    50,
+  ).catch((err) => {
     for (const p of procs.filter(isRunning)) process.kill(p.pid, 'SIGKILL'); // leave nothing for the next test
     throw new Error(`${(err as Error).message}; left: ${describeProcesses(procs.filter(isRunning))}`);
   });
@@ -87,41 +92,51 @@ async function startRunner(): Promise<Runner> {
 }
 
 describe('make run (hack/run.sh)', () => {
-  it('stops everything it started within 20 s of a Ctrl-C to its process group, and starts again', async () => {
-    const first = await startRunner();
-    const procs = processTree(first.child.pid!);
-    expectChildren(procs, ['node', 'etcd', 'kube-apiserver', 'registry']);
-    expect(await apiserverAnswers(join(env.PACKYARD_DEV_DIR!, 'kubeconfig'))).toBe(true);
-    // It serves `packyard ui` too, and prints its URL (with the token).
-    const ui = /run: packyard ui .*?:\s+(http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(first.output())?.[1];
-    expect(ui).toBeDefined();
-    expect((await fetch(ui!)).status).toBe(200);
-    expect((await fetch(new URL('/', ui!))).status).toBe(401);
+  it(
+    'stops everything it started within 20 s of a Ctrl-C to its process group, and starts again',
+    async () => {
+      const first = await startRunner();
+      const procs = processTree(first.child.pid!);
+      expectChildren(procs, ['node', 'etcd', 'kube-apiserver', 'registry']);
+      expect(await apiserverAnswers(join(env.PACKYARD_DEV_DIR!, 'kubeconfig'))).toBe(true);
+      // It serves `packyard ui` too, and prints its URL (with the token).
+      const ui = /run: packyard ui .*?:\s+(http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(first.output())?.[1];
+      expect(ui).toBeDefined();
+      expect((await fetch(ui!)).status).toBe(200);
+      expect((await fetch(new URL('/', ui!))).status).toBe(401);
 
-    const t0 = Date.now();
-    process.kill(-first.child.pid!, 'SIGINT'); // what a terminal's Ctrl-C does: the whole foreground group
-    const took = await allGone(procs, STOP_LIMIT_MS, 'after Ctrl-C');
-    expect(await first.exited).toBe(0);
-    expect(first.output()).toContain('run: stopped');
-    process.stderr.write(`[shutdown] make run: Ctrl-C to no process left in ${Date.now() - t0} ms (${took} ms of polling)\n`);
+      const t0 = Date.now();
+      process.kill(-first.child.pid!, 'SIGINT'); // what a terminal's Ctrl-C does: the whole foreground group
+      const took = await allGone(procs, STOP_LIMIT_MS, 'after Ctrl-C');
+      expect(await first.exited).toBe(0);
+      expect(first.output()).toContain('run: stopped');
+      process.stderr.write(
+        `[shutdown] make run: Ctrl-C to no process left in ${Date.now() - t0} ms (${took} ms of polling)\n`,
+      );
 
-    // The next run reuses .dev (charts, pushed packs) and must start cleanly.
-    const second = await startRunner();
-    const again = processTree(second.child.pid!);
-    expect(await apiserverAnswers(join(env.PACKYARD_DEV_DIR!, 'kubeconfig'))).toBe(true);
-    process.kill(-second.child.pid!, 'SIGINT');
-    await allGone(again, STOP_LIMIT_MS, 'after the second Ctrl-C');
-  }, 2 * START_LIMIT_MS + 60_000);
+      // The next run reuses .dev (charts, pushed packs) and must start cleanly.
+      const second = await startRunner();
+      const again = processTree(second.child.pid!);
+      expect(await apiserverAnswers(join(env.PACKYARD_DEV_DIR!, 'kubeconfig'))).toBe(true);
+      process.kill(-second.child.pid!, 'SIGINT');
+      await allGone(again, STOP_LIMIT_MS, 'after the second Ctrl-C');
+    },
+    2 * START_LIMIT_MS + 60_000,
+  );
 
-  it('leaves nothing running within 10 s when the runner itself is SIGKILLed', async () => {
-    const runner = await startRunner();
-    const procs = processTree(runner.child.pid!);
-    expectChildren(procs, ['etcd', 'kube-apiserver', 'registry']);
-    const t0 = Date.now();
-    process.kill(runner.child.pid!, 'SIGKILL'); // the runner only: its children must not outlive it
-    await allGone(procs, WATCHDOG_LIMIT_MS, 'after SIGKILL of the runner');
-    process.stderr.write(`[shutdown] make run: SIGKILL to no process left in ${Date.now() - t0} ms\n`);
-  }, START_LIMIT_MS + 60_000);
+  it(
+    'leaves nothing running within 10 s when the runner itself is SIGKILLed',
+    async () => {
+      const runner = await startRunner();
+      const procs = processTree(runner.child.pid!);
+      expectChildren(procs, ['etcd', 'kube-apiserver', 'registry']);
+      const t0 = Date.now();
+      process.kill(runner.child.pid!, 'SIGKILL'); // the runner only: its children must not outlive it
+      await allGone(procs, WATCHDOG_LIMIT_MS, 'after SIGKILL of the runner');
+      process.stderr.write(`[shutdown] make run: SIGKILL to no process left in ${Date.now() - t0} ms\n`);
+    },
+    START_LIMIT_MS + 60_000,
+  );
 });
 
 describe('make dev-cluster / dev-cluster-down (hack/dev-cluster.sh)', () => {
@@ -137,24 +152,28 @@ describe('make dev-cluster / dev-cluster-down (hack/dev-cluster.sh)', () => {
     return procs;
   }
 
-  it('down, Ctrl-C and SIGKILL each leave nothing running, and up works after each', async () => {
-    let procs = await up();
-    await devCluster('down');
-    await allGone(procs, STOP_LIMIT_MS, 'after down');
+  it(
+    'down, Ctrl-C and SIGKILL each leave nothing running, and up works after each',
+    async () => {
+      let procs = await up();
+      await devCluster('down');
+      await allGone(procs, STOP_LIMIT_MS, 'after down');
 
-    procs = await up();
-    process.kill(-procs[0]!.pid, 'SIGINT'); // the dev cluster is a session of its own: its group leader is the node process
-    await allGone(procs, STOP_LIMIT_MS, 'after Ctrl-C');
-    expect(existsSync(pidfile())).toBe(false);
+      procs = await up();
+      process.kill(-procs[0]!.pid, 'SIGINT'); // the dev cluster is a session of its own: its group leader is the node process
+      await allGone(procs, STOP_LIMIT_MS, 'after Ctrl-C');
+      expect(existsSync(pidfile())).toBe(false);
 
-    procs = await up();
-    process.kill(procs[0]!.pid, 'SIGKILL');
-    await allGone(procs, WATCHDOG_LIMIT_MS, 'after SIGKILL');
-    expect((await devCluster('down')).stdout).toContain('not running');
-    await expect(devCluster('status')).rejects.toThrow();
+      procs = await up();
+      process.kill(procs[0]!.pid, 'SIGKILL');
+      await allGone(procs, WATCHDOG_LIMIT_MS, 'after SIGKILL');
+      expect((await devCluster('down')).stdout).toContain('not running');
+      await expect(devCluster('status')).rejects.toThrow();
 
-    procs = await up();
-    await devCluster('down');
-    await allGone(procs, STOP_LIMIT_MS, 'after the last down');
-  }, 4 * 60_000);
+      procs = await up();
+      await devCluster('down');
+      await allGone(procs, STOP_LIMIT_MS, 'after the last down');
+    },
+    4 * 60_000,
+  );
 });

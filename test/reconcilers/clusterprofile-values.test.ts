@@ -20,7 +20,8 @@ import { waitFor } from '../harness/wait.js';
 
 type Profile = ClusterProfile & KubernetesObject;
 const NS = 'default';
-const hello = (file: string) => readFileSync(paletteFixturePath(`spectrocloud__pack-central__packs__hello-universe-1.3.1__${file}`));
+const hello = (file: string) =>
+  readFileSync(paletteFixturePath(`spectrocloud__pack-central__packs__hello-universe-1.3.1__${file}`));
 
 let cluster: TestCluster;
 let client: KubeClient;
@@ -31,14 +32,29 @@ let manager: Manager;
 
 const getProfile = (name: string) => client.get<Profile>(CLUSTERPROFILE, name, NS);
 const ready = (p: Profile) => p.status?.conditions?.find((c) => c.type === 'Ready');
-async function waitForProfile(name: string, reason: string, extra: (p: Profile) => boolean = () => true): Promise<Profile> {
-  return waitFor(`${name} ${reason}`, async () => {
-    const p = await getProfile(name);
-    return p.status?.observedGeneration === p.metadata?.generation && ready(p)?.reason === reason && extra(p) ? p : undefined;
-  }, 60_000);
+async function waitForProfile(
+  name: string,
+  reason: string,
+  extra: (p: Profile) => boolean = () => true,
+): Promise<Profile> {
+  return waitFor(
+    `${name} ${reason}`,
+    async () => {
+      const p = await getProfile(name);
+      return p.status?.observedGeneration === p.metadata?.generation && ready(p)?.reason === reason && extra(p)
+        ? p
+        : undefined;
+    },
+    60_000,
+  );
 }
 async function createProfile(name: string, packs: Record<string, unknown>[]): Promise<void> {
-  await client.create(CLUSTERPROFILE, { apiVersion: 'packyard.io/v1alpha1', kind: 'ClusterProfile', metadata: { name, namespace: NS }, spec: { type: 'add-on', packs } } as never);
+  await client.create(CLUSTERPROFILE, {
+    apiVersion: 'packyard.io/v1alpha1',
+    kind: 'ClusterProfile',
+    metadata: { name, namespace: NS },
+    spec: { type: 'add-on', packs },
+  } as never);
 }
 async function setPacks(name: string, packs: Record<string, unknown>[]): Promise<void> {
   await client.mergePatch(CLUSTERPROFILE, name, NS, { spec: { packs } });
@@ -52,20 +68,39 @@ beforeAll(async () => {
   server = await startServer({ routes: { '/charts/': serveDirectory(repoDir, '/charts/') } });
   oci = await startOciRegistry({ auth: 'none' });
   await oci.pushPackFiles('spectro-packs/archive/hello-universe', '1.3.1', 'hello-universe', {
-    'pack.json': hello('pack.json'), 'values.yaml': hello('values.yaml'), 'presets.yaml': hello('presets.yaml'), 'schema.yaml': hello('schema.yaml'),
+    'pack.json': hello('pack.json'),
+    'values.yaml': hello('values.yaml'),
+    'presets.yaml': hello('presets.yaml'),
+    'schema.yaml': hello('schema.yaml'),
   });
   manager = await startOperator(cluster.kubeConfig, 'default');
   for (const spec of [
     { name: 'charts', spec: { type: 'helm', url: `${server.url}/charts` } },
-    { name: 'palette', spec: { type: 'oci', url: `oci://${oci.host}`, oci: { content: 'pack', repositories: ['spectro-packs/archive/hello-universe'] } } },
+    {
+      name: 'palette',
+      spec: {
+        type: 'oci',
+        url: `oci://${oci.host}`,
+        oci: { content: 'pack', repositories: ['spectro-packs/archive/hello-universe'] },
+      },
+    },
   ]) {
-    await client.create(PACKREGISTRY, { apiVersion: 'packyard.io/v1alpha1', kind: 'PackRegistry', metadata: { name: spec.name }, spec: spec.spec } as never);
+    await client.create(PACKREGISTRY, {
+      apiVersion: 'packyard.io/v1alpha1',
+      kind: 'PackRegistry',
+      metadata: { name: spec.name },
+      spec: spec.spec,
+    } as never);
   }
-  await waitFor('both registries synced', async () => {
-    const web = await client.get<Pack & KubernetesObject>(PACK, 'charts.web').catch(() => undefined);
-    const hu = await client.get<Pack & KubernetesObject>(PACK, 'palette.hello-universe').catch(() => undefined);
-    return web && hu;
-  }, 90_000);
+  await waitFor(
+    'both registries synced',
+    async () => {
+      const web = await client.get<Pack & KubernetesObject>(PACK, 'charts.web').catch(() => undefined);
+      const hu = await client.get<Pack & KubernetesObject>(PACK, 'palette.hello-universe').catch(() => undefined);
+      return web && hu;
+    },
+    90_000,
+  );
 }, 240_000);
 
 afterAll(async () => {
@@ -87,14 +122,20 @@ describe('values in the operator', () => {
 
     // Same version, other values: a new digest and revision.
     await setPacks('web', [{ ...web, values: 'replicaCount: 3\n' }]);
-    const changed = await waitForProfile('web', 'Resolved', (p) => p.status?.resolved?.[0]?.valuesDigest !== entry.valuesDigest);
+    const changed = await waitForProfile(
+      'web',
+      'Resolved',
+      (p) => p.status?.resolved?.[0]?.valuesDigest !== entry.valuesDigest,
+    );
     expect(changed.status!.resolved![0]!.version).toBe('1.0.0');
     expect(changed.status!.revision).not.toBe(good.status!.revision);
 
     // A subchart's schema, under its alias: InvalidValues naming pack, path and rule; the lock stays.
     await setPacks('web', [{ ...web, values: 'replicaCount: 3\nredis:\n  maxMemory: 8\n' }]);
     const bad = await waitForProfile('web', 'InvalidValues');
-    expect(ready(bad)?.message).toMatch(/values of pack web \(web 1\.0\.0\): \.redis\.maxMemory: must be >= 16 \(values\.schema\.json of cache: properties\.maxMemory\.minimum\)/);
+    expect(ready(bad)?.message).toMatch(
+      /values of pack web \(web 1\.0\.0\): \.redis\.maxMemory: must be >= 16 \(values\.schema\.json of cache: properties\.maxMemory\.minimum\)/,
+    );
     expect(bad.status!.resolved).toEqual(changed.status!.resolved);
     expect(bad.status!.revision).toBe(changed.status!.revision);
     // Three resolutions of one digest: one download.
@@ -113,15 +154,35 @@ describe('values in the operator', () => {
 
     await setPacks('hello', [{ ...hu, values: 'manifests:\n  hello-universe:\n    port: eighty\n' }]);
     const port = await waitForProfile('hello', 'InvalidValues', (p) => /port/.test(ready(p)?.message ?? ''));
-    expect(ready(port)?.message).toMatch(/\.manifests\.hello-universe\.port: must be a number .*\(schema\.yaml: format \$\{number\}\)/);
+    expect(ready(port)?.message).toMatch(
+      /\.manifests\.hello-universe\.port: must be a number .*\(schema\.yaml: format \$\{number\}\)/,
+    );
     expect(port.status!.resolved).toEqual(good.status!.resolved);
   });
 
   it('refuses two equal preset names at admission', async () => {
-    const err = await client.create(CLUSTERPROFILE, {
-      apiVersion: 'packyard.io/v1alpha1', kind: 'ClusterProfile', metadata: { name: 'dup', namespace: NS },
-      spec: { type: 'add-on', packs: [{ name: 'hello-universe', layer: 'addon', registry: 'palette', version: '1.3.1', presets: ['enable-api', 'enable-api'] }] },
-    } as never).then(() => undefined, (e: unknown) => e as Error);
+    const err = await client
+      .create(CLUSTERPROFILE, {
+        apiVersion: 'packyard.io/v1alpha1',
+        kind: 'ClusterProfile',
+        metadata: { name: 'dup', namespace: NS },
+        spec: {
+          type: 'add-on',
+          packs: [
+            {
+              name: 'hello-universe',
+              layer: 'addon',
+              registry: 'palette',
+              version: '1.3.1',
+              presets: ['enable-api', 'enable-api'],
+            },
+          ],
+        },
+      } as never)
+      .then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
     expect(err?.message).toMatch(/Duplicate value/);
   });
 });

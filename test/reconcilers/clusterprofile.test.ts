@@ -46,15 +46,23 @@ async function createProfile(name: string, spec: Record<string, unknown>): Promi
 }
 const getProfile = (name: string) => client.get<Profile>(CLUSTERPROFILE, name, NS);
 const ready = (p: Profile) => p.status?.conditions?.find((c) => c.type === 'Ready');
-async function waitForProfile(name: string, reason: string, extra: (p: Profile) => boolean = () => true): Promise<Profile> {
+async function waitForProfile(
+  name: string,
+  reason: string,
+  extra: (p: Profile) => boolean = () => true,
+): Promise<Profile> {
   return waitFor(`${name} ${reason}`, async () => {
     const p = await getProfile(name);
-    return p.status?.observedGeneration === p.metadata?.generation && ready(p)?.reason === reason && extra(p) ? p : undefined;
+    return p.status?.observedGeneration === p.metadata?.generation && ready(p)?.reason === reason && extra(p)
+      ? p
+      : undefined;
   });
 }
 const lockOf = (p: Profile) => Object.fromEntries((p.status?.resolved ?? []).map((r) => [r.name, r.version]));
 async function syncRegistry(value: string) {
-  await client.mergePatch(PACKREGISTRY, 'charts', undefined, { metadata: { annotations: { 'packyard.io/sync-requested-at': value } } });
+  await client.mergePatch(PACKREGISTRY, 'charts', undefined, {
+    metadata: { annotations: { 'packyard.io/sync-requested-at': value } },
+  });
 }
 
 beforeAll(async () => {
@@ -63,8 +71,14 @@ beforeAll(async () => {
   repoDir = makeHelmRepository(charts);
   server = await startServer({ routes: { '/charts/': serveDirectory(repoDir, '/charts/'), '/down/': status(503) } });
   manager = await startOperator(cluster.kubeConfig, 'default');
-  await client.create(PACKREGISTRY, packRegistry('charts', { type: 'helm', url: `${server.url}/charts`, default: true }));
-  await waitFor('the registry synced', async () => (await client.get<Pack & KubernetesObject>(PACK, 'charts.cilium').catch(() => undefined)) !== undefined);
+  await client.create(
+    PACKREGISTRY,
+    packRegistry('charts', { type: 'helm', url: `${server.url}/charts`, default: true }),
+  );
+  await waitFor(
+    'the registry synced',
+    async () => (await client.get<Pack & KubernetesObject>(PACK, 'charts.cilium').catch(() => undefined)) !== undefined,
+  );
 }, 120_000);
 
 afterAll(async () => {
@@ -80,13 +94,21 @@ describe('ClusterProfile resolution', () => {
     const p = await waitForProfile('edge', 'Resolved');
     expect(lockOf(p)).toEqual({ ubuntu: '24.4.1', kubernetes: '1.30.2', cilium: '1.15.3' });
     const cilium = p.status!.resolved!.find((r) => r.name === 'cilium')!;
-    expect(cilium).toMatchObject({ layer: 'cni', registry: 'charts', chart: 'cilium', appVersion: '1.15.3', url: `${server.url}/charts/cilium-1.15.3.tgz` });
+    expect(cilium).toMatchObject({
+      layer: 'cni',
+      registry: 'charts',
+      chart: 'cilium',
+      appVersion: '1.15.3',
+      url: `${server.url}/charts/cilium-1.15.3.tgz`,
+    });
     expect(cilium.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(p.status?.revision).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(p.status?.conditions?.find((c) => c.type === 'Resolved')?.status).toBe('True');
     // Events are recorded after the status write: wait for it rather than race it.
     await waitFor('the LockChanged event', async () => {
-      const events = await client.list<KubernetesObject & { reason: string; regarding: { name: string } }>(EVENT_TYPE, { namespace: NS });
+      const events = await client.list<KubernetesObject & { reason: string; regarding: { name: string } }>(EVENT_TYPE, {
+        namespace: NS,
+      });
       return events.items.some((e) => e.regarding.name === 'edge' && e.reason === 'LockChanged');
     });
   });
@@ -103,7 +125,9 @@ describe('ClusterProfile resolution', () => {
     expect(lockOf(manual).cilium).toBe('1.15.3');
     expect(manual.status?.updatesAvailable).toEqual([{ name: 'cilium', current: '1.15.3', available: '1.15.4' }]);
 
-    await client.mergePatch(CLUSTERPROFILE, 'manual', NS, { metadata: { annotations: { 'packyard.io/update-requested-at': 'now' } } });
+    await client.mergePatch(CLUSTERPROFILE, 'manual', NS, {
+      metadata: { annotations: { 'packyard.io/update-requested-at': 'now' } },
+    });
     const updated = await waitForProfile('manual', 'Resolved', (p) => lockOf(p).cilium === '1.15.4');
     expect(updated.status?.lastHandledUpdateRequest).toBe('now');
     expect(updated.status?.updatesAvailable).toBeUndefined();
@@ -122,14 +146,49 @@ describe('ClusterProfile resolution', () => {
   });
 
   it.each([
-    ['PackNotFound', { type: 'add-on', packs: [{ name: 'cilum', layer: 'addon', version: '1.x' }] }, 'pack cilum not found in registry charts; it offers: cilium'],
-    ['IncompatibleKubeVersion', { type: 'full', packs: [...infraPacks().slice(0, 1), { name: 'kubernetes', layer: 'k8s', version: '1.29.x' }, infraPacks()[2], { name: 'podinfo', layer: 'addon', version: '6.5.0' }] }, '>=1.30.0-0'],
-    ['InvalidValues', { type: 'add-on', packs: [{ name: 'podinfo', layer: 'addon', version: 'latest', values: '- not\n- a map\n' }] }, 'values of pack podinfo'],
-    ['InvalidValues', { type: 'add-on', packs: [{ name: 'podinfo', layer: 'addon', version: 'latest', valuesFrom: [{ kind: 'ConfigMap', name: 'absent' }] }] }, 'ConfigMap default/absent'],
-    ['RegistryNotReady', { type: 'add-on', packs: [{ name: 'podinfo', layer: 'addon', registry: 'down', version: 'latest' }] }, 'down'],
+    [
+      'PackNotFound',
+      { type: 'add-on', packs: [{ name: 'cilum', layer: 'addon', version: '1.x' }] },
+      'pack cilum not found in registry charts; it offers: cilium',
+    ],
+    [
+      'IncompatibleKubeVersion',
+      {
+        type: 'full',
+        packs: [
+          ...infraPacks().slice(0, 1),
+          { name: 'kubernetes', layer: 'k8s', version: '1.29.x' },
+          infraPacks()[2],
+          { name: 'podinfo', layer: 'addon', version: '6.5.0' },
+        ],
+      },
+      '>=1.30.0-0',
+    ],
+    [
+      'InvalidValues',
+      { type: 'add-on', packs: [{ name: 'podinfo', layer: 'addon', version: 'latest', values: '- not\n- a map\n' }] },
+      'values of pack podinfo',
+    ],
+    [
+      'InvalidValues',
+      {
+        type: 'add-on',
+        packs: [
+          { name: 'podinfo', layer: 'addon', version: 'latest', valuesFrom: [{ kind: 'ConfigMap', name: 'absent' }] },
+        ],
+      },
+      'ConfigMap default/absent',
+    ],
+    [
+      'RegistryNotReady',
+      { type: 'add-on', packs: [{ name: 'podinfo', layer: 'addon', registry: 'down', version: 'latest' }] },
+      'down',
+    ],
   ])('reports %s with a message naming the pack', async (reason, spec, fragment) => {
     if (reason === 'RegistryNotReady') {
-      await client.create(PACKREGISTRY, packRegistry('down', { type: 'helm', url: `${server.url}/down` })).catch(() => {});
+      await client
+        .create(PACKREGISTRY, packRegistry('down', { type: 'helm', url: `${server.url}/down` }))
+        .catch(() => {});
     }
     const name = `bad-${reason.toLowerCase()}-${Math.random().toString(36).slice(2, 7)}`;
     await createProfile(name, spec);
@@ -139,15 +198,33 @@ describe('ClusterProfile resolution', () => {
   });
 
   it('resolves once a missing valuesFrom ConfigMap appears and the profile is touched', async () => {
-    await createProfile('with-values', { type: 'add-on', packs: [{ name: 'podinfo', layer: 'addon', version: 'latest', valuesFrom: [{ kind: 'ConfigMap', name: 'podinfo-values' }] }] });
+    await createProfile('with-values', {
+      type: 'add-on',
+      packs: [
+        {
+          name: 'podinfo',
+          layer: 'addon',
+          version: 'latest',
+          valuesFrom: [{ kind: 'ConfigMap', name: 'podinfo-values' }],
+        },
+      ],
+    });
     await waitForProfile('with-values', 'InvalidValues');
-    await client.create(CONFIGMAP, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'podinfo-values', namespace: NS }, data: { 'values.yaml': 'replicaCount: 3\n' } } as never);
+    await client.create(CONFIGMAP, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'podinfo-values', namespace: NS },
+      data: { 'values.yaml': 'replicaCount: 3\n' },
+    } as never);
     await client.mergePatch(CLUSTERPROFILE, 'with-values', NS, { metadata: { annotations: { touch: '1' } } });
     await waitForProfile('with-values', 'Resolved');
   });
 
   it('fails profiles that rely on the default registry when two registries claim it', async () => {
-    await client.create(PACKREGISTRY, packRegistry('second-default', { type: 'helm', url: `${server.url}/charts`, default: true }));
+    await client.create(
+      PACKREGISTRY,
+      packRegistry('second-default', { type: 'helm', url: `${server.url}/charts`, default: true }),
+    );
     const p = await waitForProfile('edge', 'DefaultRegistryAmbiguous');
     expect(ready(p)?.message).toMatch(/charts.*second-default/);
     await client.delete(PACKREGISTRY, 'second-default');
@@ -155,7 +232,8 @@ describe('ClusterProfile resolution', () => {
   });
 
   it('re-resolves only the profiles that reference a changed pack', async () => {
-    const reconciles = () => metricValue(manager, 'controller_runtime_reconcile_total', { controller: 'clusterprofile' });
+    const reconciles = () =>
+      metricValue(manager, 'controller_runtime_reconcile_total', { controller: 'clusterprofile' });
     const quiet = async () => {
       let last = await reconciles();
       for (;;) {
@@ -166,14 +244,19 @@ describe('ClusterProfile resolution', () => {
       }
     };
     const profiles = (await client.list<Profile>(CLUSTERPROFILE)).items;
-    const referencing = profiles.filter((p) => p.spec.packs.some((pk) => (pk.chart ?? pk.name) === 'podinfo' && (pk.registry ?? 'charts') === 'charts'));
+    const referencing = profiles.filter((p) =>
+      p.spec.packs.some((pk) => (pk.chart ?? pk.name) === 'podinfo' && (pk.registry ?? 'charts') === 'charts'),
+    );
     expect(referencing.length).toBeGreaterThan(0);
     expect(referencing.length).toBeLessThan(profiles.length);
     const before = await quiet();
     const versionsBefore = new Map(profiles.map((p) => [p.metadata!.name!, p.metadata!.resourceVersion]));
     publishChart({ name: 'podinfo', version: '6.6.0' }, repoDir);
     await syncRegistry('fan-out');
-    await waitFor('podinfo 6.6.0 in the catalogue', async () => (await client.get<Pack & KubernetesObject>(PACK, 'charts.podinfo')).spec.latest === '6.6.0');
+    await waitFor(
+      'podinfo 6.6.0 in the catalogue',
+      async () => (await client.get<Pack & KubernetesObject>(PACK, 'charts.podinfo')).spec.latest === '6.6.0',
+    );
     const reconciled = (await quiet()) - before;
     // Each referencing profile is reconciled; a late echo of its own status write may wake it once more.
     expect(reconciled).toBeGreaterThanOrEqual(referencing.length);
@@ -181,7 +264,9 @@ describe('ClusterProfile resolution', () => {
     // What matters to users: no profile that does not reference the pack was written (a referencing
     // one whose resolution fails for another reason keeps its status, so it is not written either).
     const after = (await client.list<Profile>(CLUSTERPROFILE)).items;
-    const rewritten = after.filter((p) => p.metadata!.resourceVersion !== versionsBefore.get(p.metadata!.name!)).map((p) => p.metadata!.name!);
+    const rewritten = after
+      .filter((p) => p.metadata!.resourceVersion !== versionsBefore.get(p.metadata!.name!))
+      .map((p) => p.metadata!.name!);
     expect(rewritten.length).toBeGreaterThan(0);
     expect(referencing.map((p) => p.metadata!.name!)).toEqual(expect.arrayContaining(rewritten));
   });

@@ -11,7 +11,16 @@ import { KubeClient } from '../../src/controller/kube-client.js';
 import type { Manager } from '../../src/controller/manager.js';
 import { startTestCluster, type TestCluster } from '../harness/own-cluster.js';
 import { makeHelmRepository, publishChart, type ChartSpec } from '../harness/helm-charts.js';
-import { basicAuth, content, hang, serveDirectory, startServer, status, truncate, type TestServer } from '../harness/http-server.js';
+import {
+  basicAuth,
+  content,
+  hang,
+  serveDirectory,
+  startServer,
+  status,
+  truncate,
+  type TestServer,
+} from '../harness/http-server.js';
 import { createTestPki, type TestPki } from '../harness/tls.js';
 import { startOperator } from '../harness/operator.js';
 import { waitFor } from '../harness/wait.js';
@@ -34,21 +43,35 @@ async function getRegistry(name: string): Promise<Registry> {
   return client.get<Registry>(PACKREGISTRY, name);
 }
 const ready = (r: Registry) => r.status?.conditions?.find((c) => c.type === 'Ready');
-async function waitForReady(name: string, reason: string, status: 'True' | 'False' = reason === 'Synced' ? 'True' : 'False', timeoutMs = 30_000) {
-  return waitFor(`${name} Ready=${status} ${reason}`, async () => {
-    const r = await getRegistry(name);
-    const c = ready(r);
-    return c?.status === status && c.reason === reason && r.status?.observedGeneration === r.metadata?.generation ? r : undefined;
-  }, timeoutMs);
+async function waitForReady(
+  name: string,
+  reason: string,
+  status: 'True' | 'False' = reason === 'Synced' ? 'True' : 'False',
+  timeoutMs = 30_000,
+) {
+  return waitFor(
+    `${name} Ready=${status} ${reason}`,
+    async () => {
+      const r = await getRegistry(name);
+      const c = ready(r);
+      return c?.status === status && c.reason === reason && r.status?.observedGeneration === r.metadata?.generation
+        ? r
+        : undefined;
+    },
+    timeoutMs,
+  );
 }
 async function packsOf(registry: string): Promise<Pack[]> {
-  return (await client.list<Pack & KubernetesObject>(PACK, { labelSelector: `packyard.io/registry=${registry}` })).items;
+  return (await client.list<Pack & KubernetesObject>(PACK, { labelSelector: `packyard.io/registry=${registry}` }))
+    .items;
 }
 async function createRegistry(name: string, spec: Record<string, unknown>): Promise<Registry> {
   return client.create(PACKREGISTRY, packRegistry(name, spec));
 }
 async function requestSync(name: string, value: string) {
-  await client.mergePatch(PACKREGISTRY, name, undefined, { metadata: { annotations: { 'packyard.io/sync-requested-at': value } } });
+  await client.mergePatch(PACKREGISTRY, name, undefined, {
+    metadata: { annotations: { 'packyard.io/sync-requested-at': value } },
+  });
 }
 async function putSecret(name: string, stringData: Record<string, string>) {
   const data = Object.fromEntries(Object.entries(stringData).map(([k, v]) => [k, Buffer.from(v).toString('base64')]));
@@ -70,7 +93,9 @@ describe('PackRegistry of type helm', () => {
     repoDir = makeHelmRepository(charts);
     server = await startServer({
       tls: { cert: pki.server.cert, key: pki.server.key },
-      routes: { '/charts/': (req, res, s) => basicAuth('packyard', password, serveDirectory(repoDir, '/charts/'))(req, res, s) },
+      routes: {
+        '/charts/': (req, res, s) => basicAuth('packyard', password, serveDirectory(repoDir, '/charts/'))(req, res, s),
+      },
     });
     await client.request('POST', '/api/v1/namespaces', { body: { metadata: { name: NAMESPACE } } }).catch(() => {});
     await putSecret('helm-auth', { username: 'packyard', password });
@@ -99,15 +124,32 @@ describe('PackRegistry of type helm', () => {
 
     const packs = await packsOf('demo');
     const podinfo = packs.find((p) => p.metadata.name === 'demo.podinfo')!;
-    expect(podinfo.spec).toMatchObject({ registry: 'demo', name: 'podinfo', layer: 'addon', latest: '6.6.0', versionCount: 2 });
+    expect(podinfo.spec).toMatchObject({
+      registry: 'demo',
+      name: 'podinfo',
+      layer: 'addon',
+      latest: '6.6.0',
+      versionCount: 2,
+    });
     expect(podinfo.spec.versions.map((v) => v.version)).toEqual(['6.6.0', '6.5.0']);
-    expect(podinfo.spec.versions[0]).toMatchObject({ kubeVersion: '>=1.23.0-0', urls: [`${server.url}/charts/podinfo-6.6.0.tgz`] });
+    expect(podinfo.spec.versions[0]).toMatchObject({
+      kubeVersion: '>=1.23.0-0',
+      urls: [`${server.url}/charts/podinfo-6.6.0.tgz`],
+    });
     expect(podinfo.spec.versions[0]!.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
-    expect((podinfo.metadata as KubernetesObject['metadata'])?.ownerReferences?.[0]).toMatchObject({ kind: 'PackRegistry', name: 'demo', uid: created.metadata?.uid, controller: true });
+    expect((podinfo.metadata as KubernetesObject['metadata'])?.ownerReferences?.[0]).toMatchObject({
+      kind: 'PackRegistry',
+      name: 'demo',
+      uid: created.metadata?.uid,
+      controller: true,
+    });
     const cilium = packs.find((p) => p.metadata.name === 'demo.cilium')!;
     // The prerelease is listed and flagged, so a profile can pin it; latest stays the newest stable version.
     expect(cilium.spec).toMatchObject({ layer: 'cni', latest: '1.15.0' });
-    expect(cilium.spec.versions.map((v) => [v.version, v.prerelease])).toEqual([['1.16.0-rc.1', true], ['1.15.0', undefined]]);
+    expect(cilium.spec.versions.map((v) => [v.version, v.prerelease])).toEqual([
+      ['1.16.0-rc.1', true],
+      ['1.15.0', undefined],
+    ]);
   });
 
   it('re-syncs an unchanged repository with a conditional GET and writes no Pack', async () => {
@@ -127,10 +169,15 @@ describe('PackRegistry of type helm', () => {
   });
 
   it('picks up a newly published version on request, rewriting only the pack that changed', async () => {
-    const before = Object.fromEntries((await packsOf('demo')).map((p) => [p.metadata.name, p.metadata.resourceVersion]));
+    const before = Object.fromEntries(
+      (await packsOf('demo')).map((p) => [p.metadata.name, p.metadata.resourceVersion]),
+    );
     publishChart({ name: 'podinfo', version: '6.7.0', appVersion: '6.7.0' }, repoDir);
     await requestSync('demo', 'second');
-    await waitFor('podinfo 6.7.0', async () => (await client.get<Pack & KubernetesObject>(PACK, 'demo.podinfo')).spec.latest === '6.7.0');
+    await waitFor(
+      'podinfo 6.7.0',
+      async () => (await client.get<Pack & KubernetesObject>(PACK, 'demo.podinfo')).spec.latest === '6.7.0',
+    );
     const after = Object.fromEntries((await packsOf('demo')).map((p) => [p.metadata.name, p.metadata.resourceVersion]));
     expect(after['demo.cilium']).toBe(before['demo.cilium']);
     expect(after['demo.podinfo']).not.toBe(before['demo.podinfo']);
@@ -145,7 +192,9 @@ describe('PackRegistry of type helm', () => {
     expect(JSON.stringify(failed.status)).not.toContain('s3cret-pa55');
     expect(failed.status?.conditions?.find((c) => c.type === 'Stalled')?.status).toBe('True');
     expect(failed.status?.packCount).toBe(2);
-    expect((await packsOf('demo')).map((p) => p.metadata.resourceVersion)).toEqual(packsBefore.map((p) => p.metadata.resourceVersion));
+    expect((await packsOf('demo')).map((p) => p.metadata.resourceVersion)).toEqual(
+      packsBefore.map((p) => p.metadata.resourceVersion),
+    );
 
     await putSecret('helm-auth', { username: 'packyard', password: 'rotated-pa55' }); // the Secret watch re-syncs it
     const healed = await waitForReady('demo', 'Synced');
@@ -157,7 +206,10 @@ describe('PackRegistry of type helm', () => {
     // Fail a few times in a row, so the backoff before the next attempt is long.
     for (const attempt of ['fail-1', 'fail-2', 'fail-3', 'fail-4', 'fail-5']) {
       await requestSync('demo', attempt);
-      await waitFor(`attempt ${attempt}`, async () => (await getRegistry('demo')).status?.lastHandledSyncRequest === attempt);
+      await waitFor(
+        `attempt ${attempt}`,
+        async () => (await getRegistry('demo')).status?.lastHandledSyncRequest === attempt,
+      );
     }
     const failing = await waitForReady('demo', 'AuthenticationFailed');
     expect(Date.parse(failing.status!.nextSyncTime!) - Date.now()).toBeGreaterThan(20_000);
@@ -172,7 +224,10 @@ describe('PackRegistry of type helm', () => {
     password = 'fourth-pa55';
     for (const attempt of ['again-1', 'again-2', 'again-3', 'again-4', 'again-5']) {
       await requestSync('demo', attempt);
-      await waitFor(`attempt ${attempt}`, async () => (await getRegistry('demo')).status?.lastHandledSyncRequest === attempt);
+      await waitFor(
+        `attempt ${attempt}`,
+        async () => (await getRegistry('demo')).status?.lastHandledSyncRequest === attempt,
+      );
     }
     const failing = await waitForReady('demo', 'AuthenticationFailed');
     expect(Date.parse(failing.status!.nextSyncTime!) - Date.now()).toBeGreaterThan(20_000);
@@ -186,7 +241,10 @@ describe('PackRegistry of type helm', () => {
   it('reports InvalidIndex for a page that is not an index and keeps every Pack', async () => {
     const packsBefore = (await packsOf('demo')).map((p) => p.metadata.name);
     const spec = { type: 'helm', url: `${server.url}/broken`, tls: { caSecretRef: { name: 'helm-ca' } } };
-    server.route('/broken/index.yaml', content('<html><body>Service Unavailable</body></html>', { contentType: 'text/html' }));
+    server.route(
+      '/broken/index.yaml',
+      content('<html><body>Service Unavailable</body></html>', { contentType: 'text/html' }),
+    );
     await createRegistry('broken', spec);
     const broken = await waitForReady('broken', 'InvalidIndex');
     expect(ready(broken)?.message).toMatch(/HTML/);
@@ -196,13 +254,25 @@ describe('PackRegistry of type helm', () => {
   it('reads a real public index as Helm reads it, then keeps that catalogue while the index is one Helm refuses', async () => {
     const fixtures = join(REPO_ROOT, '../shared/fixtures/helm-index');
     const file = join(fixtures, 'aws__eks-charts__index.yaml');
-    const loader = execFileSync(join(REPO_ROOT, 'hack/build-tool.sh'), ['helm-index-loader'], { encoding: 'utf8' }).trim();
+    const loader = execFileSync(join(REPO_ROOT, 'hack/build-tool.sh'), ['helm-index-loader'], {
+      encoding: 'utf8',
+    }).trim();
     type Chart = { count: number; newestStable: string; distinct: string[] };
-    const [helm] = JSON.parse(execFileSync(loader, ['--read', file], { encoding: 'utf8', maxBuffer: 1 << 26 })) as { versions: number; perChart: Record<string, Chart> }[];
+    const [helm] = JSON.parse(execFileSync(loader, ['--read', file], { encoding: 'utf8', maxBuffer: 1 << 26 })) as {
+      versions: number;
+      perChart: Record<string, Chart>;
+    }[];
     server.route('/real/index.yaml', content(readFileSync(file)));
-    await createRegistry('real', { type: 'helm', url: `${server.url}/real`, tls: { caSecretRef: { name: 'helm-ca' } } });
+    await createRegistry('real', {
+      type: 'helm',
+      url: `${server.url}/real`,
+      tls: { caSecretRef: { name: 'helm-ca' } },
+    });
     const synced = await waitForReady('real', 'Synced', 'True', 60_000);
-    expect(synced.status).toMatchObject({ packCount: Object.keys(helm!.perChart).length, versionCount: helm!.versions });
+    expect(synced.status).toMatchObject({
+      packCount: Object.keys(helm!.perChart).length,
+      versionCount: helm!.versions,
+    });
     const packs = new Map((await packsOf('real')).map((p) => [p.spec.name, p.spec]));
     for (const [name, chart] of Object.entries(helm!.perChart)) {
       const pack = packs.get(name);
@@ -215,13 +285,20 @@ describe('PackRegistry of type helm', () => {
     const broken = readFileSync(file, 'utf8').replace('appVersion: v0.5.20', 'appVersion: 1.4');
     const brokenFile = join(tempDir('helm-broken-'), 'index.yaml');
     writeFileSync(brokenFile, broken);
-    const [helmBroken] = JSON.parse(execFileSync(loader, ['--read', brokenFile], { encoding: 'utf8' })) as { error?: string }[];
+    const [helmBroken] = JSON.parse(execFileSync(loader, ['--read', brokenFile], { encoding: 'utf8' })) as {
+      error?: string;
+    }[];
     expect(helmBroken?.error).toMatch(/cannot unmarshal number into Go struct field .*appVersion of type string/);
     server.route('/real/index.yaml', content(broken));
     await requestSync('real', 'broken');
     const refused = await waitForReady('real', 'InvalidIndex');
-    expect(ready(refused)?.message).toMatch(/line \d+: entries\.aws-efa-k8s-device-plugin\[\d+\]\.appVersion: Helm's loader expects a string, got the number 1\.4/);
-    expect(refused.status).toMatchObject({ packCount: synced.status?.packCount, versionCount: synced.status?.versionCount });
+    expect(ready(refused)?.message).toMatch(
+      /line \d+: entries\.aws-efa-k8s-device-plugin\[\d+\]\.appVersion: Helm's loader expects a string, got the number 1\.4/,
+    );
+    expect(refused.status).toMatchObject({
+      packCount: synced.status?.packCount,
+      versionCount: synced.status?.versionCount,
+    });
     expect((await packsOf('real')).map((p) => [p.metadata.name, p.metadata.resourceVersion])).toEqual(before);
 
     // A real index committed with merge-conflict markers (Azure/brigade-charts): refused, nothing lost.
@@ -246,7 +323,12 @@ describe('PackRegistry of type helm', () => {
   ] as const)('reports %s precisely', async (reason, path, handler, extra) => {
     if (handler) server.route(`${path}/index.yaml`, handler);
     const name = `fault-${path.slice(1)}`;
-    await createRegistry(name, { type: 'helm', url: `${server.url}${path}`, tls: { caSecretRef: { name: 'helm-ca' } }, ...extra });
+    await createRegistry(name, {
+      type: 'helm',
+      url: `${server.url}${path}`,
+      tls: { caSecretRef: { name: 'helm-ca' } },
+      ...extra,
+    });
     const r = await waitForReady(name, reason);
     expect(r.status?.lastSyncTime).toBeUndefined();
     if (reason === 'RateLimited') {
@@ -258,15 +340,29 @@ describe('PackRegistry of type helm', () => {
 
   it('writes status even when a step fails unexpectedly (the apiserver refusing a Pack), then heals', async () => {
     // A ValidatingAdmissionPolicy makes the apiserver refuse this registry's Packs with a 422 no step expects.
-    const policyType = { group: 'admissionregistration.k8s.io', version: 'v1', kind: 'ValidatingAdmissionPolicy', plural: 'validatingadmissionpolicies', namespaced: false };
-    const bindingType = { ...policyType, kind: 'ValidatingAdmissionPolicyBinding', plural: 'validatingadmissionpolicybindings' };
+    const policyType = {
+      group: 'admissionregistration.k8s.io',
+      version: 'v1',
+      kind: 'ValidatingAdmissionPolicy',
+      plural: 'validatingadmissionpolicies',
+      namespaced: false,
+    };
+    const bindingType = {
+      ...policyType,
+      kind: 'ValidatingAdmissionPolicyBinding',
+      plural: 'validatingadmissionpolicybindings',
+    };
     await client.create(policyType, {
       apiVersion: 'admissionregistration.k8s.io/v1',
       kind: 'ValidatingAdmissionPolicy',
       metadata: { name: 'refuse-packs' },
       spec: {
         failurePolicy: 'Fail',
-        matchConstraints: { resourceRules: [{ apiGroups: ['packyard.io'], apiVersions: ['*'], operations: ['CREATE'], resources: ['packs'] }] },
+        matchConstraints: {
+          resourceRules: [
+            { apiGroups: ['packyard.io'], apiVersions: ['*'], operations: ['CREATE'], resources: ['packs'] },
+          ],
+        },
         validations: [{ expression: "object.spec.registry != 'refused'", message: 'this test refuses the Pack' }],
       },
     } as never);
@@ -276,19 +372,35 @@ describe('PackRegistry of type helm', () => {
       metadata: { name: 'refuse-packs' },
       spec: { policyName: 'refuse-packs', validationActions: ['Deny'] },
     } as never);
-    const probe = { apiVersion: 'packyard.io/v1alpha1', kind: 'Pack', metadata: { name: 'refused.probe' }, spec: { registry: 'refused', name: 'probe', layer: 'addon', versions: [] } };
+    const probe = {
+      apiVersion: 'packyard.io/v1alpha1',
+      kind: 'Pack',
+      metadata: { name: 'refused.probe' },
+      spec: { registry: 'refused', name: 'probe', layer: 'addon', versions: [] },
+    };
     await waitFor('the policy in force', () =>
-      client.request('POST', '/apis/packyard.io/v1alpha1/packs', { query: { dryRun: 'All' }, body: probe }).then(() => false, (err) => /refuses the Pack/.test(String(err?.message))),
+      client.request('POST', '/apis/packyard.io/v1alpha1/packs', { query: { dryRun: 'All' }, body: probe }).then(
+        () => false,
+        (err) => /refuses the Pack/.test(String(err?.message)),
+      ),
     );
 
-    await createRegistry('refused', { type: 'helm', url: `${server.url}/charts`, secretRef: { name: 'helm-auth' }, tls: { caSecretRef: { name: 'helm-ca' } } });
+    await createRegistry('refused', {
+      type: 'helm',
+      url: `${server.url}/charts`,
+      secretRef: { name: 'helm-auth' },
+      tls: { caSecretRef: { name: 'helm-ca' } },
+    });
     const failed = await waitForReady('refused', 'ReconciliationFailed');
     expect(ready(failed)?.message).toMatch(/^reconcile failed: .*this test refuses the Pack/);
     // Retried with backoff, not stalled.
     expect(failed.status?.conditions?.find((c) => c.type === 'Reconciling')).toMatchObject({ status: 'True' });
     expect(failed.status?.lastSyncTime).toBeUndefined();
 
-    await client.request('DELETE', '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings/refuse-packs');
+    await client.request(
+      'DELETE',
+      '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings/refuse-packs',
+    );
     await client.request('DELETE', '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies/refuse-packs');
     const healed = await waitForReady('refused', 'Synced', 'True', 60_000);
     expect(healed.status?.packCount).toBe(2);
@@ -303,8 +415,13 @@ describe('PackRegistry of type helm', () => {
 
   it('applies a filter change at once and deletes Packs the catalogue no longer holds', async () => {
     const current = await getRegistry('demo');
-    await client.update(PACKREGISTRY, { ...current, spec: { ...current.spec, filter: { include: ['podinfo'] } } } as never);
-    await waitFor('demo.cilium deleted', async () => (await packsOf('demo')).every((p) => p.metadata.name !== 'demo.cilium'));
+    await client.update(PACKREGISTRY, {
+      ...current,
+      spec: { ...current.spec, filter: { include: ['podinfo'] } },
+    } as never);
+    await waitFor('demo.cilium deleted', async () =>
+      (await packsOf('demo')).every((p) => p.metadata.name !== 'demo.cilium'),
+    );
     const r = await waitForReady('demo', 'Synced');
     expect(r.status?.packCount).toBe(1);
   });

@@ -25,27 +25,48 @@ const getRegistry = (name: string) => client.get<Registry>(PACKREGISTRY, name);
 const ready = (r: Registry) => r.status?.conditions?.find((c) => c.type === 'Ready');
 async function waitForReady(name: string, reason: string, opts: { after?: string } = {}) {
   const status = reason === 'Synced' ? 'True' : 'False';
-  return waitFor(`${name} Ready=${status} ${reason}`, async () => {
-    const r = await getRegistry(name);
-    const c = ready(r);
-    if (opts.after !== undefined && !(Date.parse(r.status?.lastSyncTime ?? '') >= Date.parse(opts.after))) return undefined;
-    return c?.status === status && c.reason === reason && r.status?.observedGeneration === r.metadata?.generation ? r : undefined;
-  }, 120_000);
+  return waitFor(
+    `${name} Ready=${status} ${reason}`,
+    async () => {
+      const r = await getRegistry(name);
+      const c = ready(r);
+      if (opts.after !== undefined && !(Date.parse(r.status?.lastSyncTime ?? '') >= Date.parse(opts.after)))
+        return undefined;
+      return c?.status === status && c.reason === reason && r.status?.observedGeneration === r.metadata?.generation
+        ? r
+        : undefined;
+    },
+    120_000,
+  );
 }
 async function packsOf(registry: string): Promise<(Pack & KubernetesObject)[]> {
-  const items = (await client.list<Pack & KubernetesObject>(PACK, { labelSelector: `packyard.io/registry=${registry}` })).items;
+  const items = (
+    await client.list<Pack & KubernetesObject>(PACK, { labelSelector: `packyard.io/registry=${registry}` })
+  ).items;
   return items.sort((a, b) => a.metadata!.name!.localeCompare(b.metadata!.name!));
 }
-const snapshot = async (registry: string) => (await packsOf(registry)).map((p) => `${p.metadata!.name}@${p.metadata!.resourceVersion}`);
+const snapshot = async (registry: string) =>
+  (await packsOf(registry)).map((p) => `${p.metadata!.name}@${p.metadata!.resourceVersion}`);
 async function createRegistry(name: string, spec: Record<string, unknown>): Promise<Registry> {
-  return client.create(PACKREGISTRY, { apiVersion: 'packyard.io/v1alpha1', kind: 'PackRegistry', metadata: { name }, spec } as never);
+  return client.create(PACKREGISTRY, {
+    apiVersion: 'packyard.io/v1alpha1',
+    kind: 'PackRegistry',
+    metadata: { name },
+    spec,
+  } as never);
 }
 async function requestSync(name: string, value: string): Promise<Registry> {
-  await client.mergePatch(PACKREGISTRY, name, undefined, { metadata: { annotations: { 'packyard.io/sync-requested-at': value } } });
-  return waitFor(`${name} to handle sync request ${value}`, async () => {
-    const r = await getRegistry(name);
-    return r.status?.lastHandledSyncRequest === value ? r : undefined;
-  }, 120_000);
+  await client.mergePatch(PACKREGISTRY, name, undefined, {
+    metadata: { annotations: { 'packyard.io/sync-requested-at': value } },
+  });
+  return waitFor(
+    `${name} to handle sync request ${value}`,
+    async () => {
+      const r = await getRegistry(name);
+      return r.status?.lastHandledSyncRequest === value ? r : undefined;
+    },
+    120_000,
+  );
 }
 /**
  * Requests syncs until one fails: a token issued just before the fault may still be cached (for
@@ -53,10 +74,14 @@ async function requestSync(name: string, value: string): Promise<Registry> {
  */
 let attempts = 0;
 async function syncUntilFailed(name: string, what: string): Promise<Registry> {
-  return waitFor(`${name} to fail (${what})`, async () => {
-    const r = await requestSync(name, `${what}-${++attempts}`);
-    return ready(r)?.status === 'False' ? r : undefined;
-  }, 120_000);
+  return waitFor(
+    `${name} to fail (${what})`,
+    async () => {
+      const r = await requestSync(name, `${what}-${++attempts}`);
+      return ready(r)?.status === 'False' ? r : undefined;
+    },
+    120_000,
+  );
 }
 async function putSecret(name: string, stringData: Record<string, string>) {
   const data = Object.fromEntries(Object.entries(stringData).map(([k, v]) => [k, Buffer.from(v).toString('base64')]));
@@ -84,23 +109,43 @@ describe('OCI registry faults, each against the real registry', () => {
     tokenRegistry = await startOciRegistry({
       auth: 'token',
       tokenExpiresInS: 2,
-      wrapTokenService: (next) => (req, res, s) => (realmFault ? void res.writeHead(realmFault, { 'content-type': 'text/plain' }).end('token service trouble') : next(req, res, s)),
+      wrapTokenService: (next) => (req, res, s) =>
+        realmFault
+          ? void res.writeHead(realmFault, { 'content-type': 'text/plain' }).end('token service trouble')
+          : next(req, res, s),
     });
-    await tokenRegistry.seedCharts('charts/podinfo', [{ name: 'podinfo', version: '6.5.0' }, { name: 'podinfo', version: '6.6.0' }]);
+    await tokenRegistry.seedCharts('charts/podinfo', [
+      { name: 'podinfo', version: '6.5.0' },
+      { name: 'podinfo', version: '6.6.0' },
+    ]);
     basicRegistry = await startOciRegistry({ auth: 'htpasswd' });
     await basicRegistry.seedCharts('charts/podinfo', [{ name: 'podinfo', version: '6.5.0' }]);
-    const slowBlobs = (next: Handler): Handler => async (req, res, s) => {
-      if (blobDelayMs > 0 && /\/blobs\/sha256:/.test(req.url ?? '')) await new Promise((r) => setTimeout(r, blobDelayMs));
-      return next(req, res, s);
-    };
+    const slowBlobs =
+      (next: Handler): Handler =>
+      async (req, res, s) => {
+        if (blobDelayMs > 0 && /\/blobs\/sha256:/.test(req.url ?? ''))
+          await new Promise((r) => setTimeout(r, blobDelayMs));
+        return next(req, res, s);
+      };
     proxy = await startServer({ routes: { '/': slowBlobs(reverseProxy(basicRegistry.url)) } });
 
     await client.request('POST', '/api/v1/namespaces', { body: { metadata: { name: NAMESPACE } } }).catch(() => {});
     await putSecret('token-auth', { username: tokenRegistry.username, password: tokenRegistry.password });
     await putSecret('basic-auth', { username: basicRegistry.username, password: basicRegistry.password });
     manager = await startOperator(cluster.kubeConfig, NAMESPACE);
-    await createRegistry('tok', { type: 'oci', url: `oci://${tokenRegistry.host}/charts`, secretRef: { name: 'token-auth' }, interval: '1h' });
-    await createRegistry('basic', { type: 'oci', url: `oci://${new URL(proxy.url).host}/charts`, secretRef: { name: 'basic-auth' }, interval: '1h', timeout: '3s' });
+    await createRegistry('tok', {
+      type: 'oci',
+      url: `oci://${tokenRegistry.host}/charts`,
+      secretRef: { name: 'token-auth' },
+      interval: '1h',
+    });
+    await createRegistry('basic', {
+      type: 'oci',
+      url: `oci://${new URL(proxy.url).host}/charts`,
+      secretRef: { name: 'basic-auth' },
+      interval: '1h',
+      timeout: '3s',
+    });
     await waitForReady('tok', 'Synced');
     await waitForReady('basic', 'Synced');
   }, 180_000);
@@ -124,7 +169,11 @@ describe('OCI registry faults, each against the real registry', () => {
       realmFault = undefined;
     }
     expect(ready(failed)).toMatchObject({ status: 'False', reason: 'FetchFailed' });
-    expect(ready(failed)?.message).toMatch(new RegExp(`^token service http://127\\.0\\.0\\.1:\\d+/token: GET .*: HTTP 500 Internal Server Error: token service trouble \\(after 3 retries\\)$`));
+    expect(ready(failed)?.message).toMatch(
+      new RegExp(
+        `^token service http://127\\.0\\.0\\.1:\\d+/token: GET .*: HTTP 500 Internal Server Error: token service trouble \\(after 3 retries\\)$`,
+      ),
+    );
     expect(failed.status).toMatchObject({ packCount: 1, versionCount: 2 });
     expect(await snapshot('tok')).toEqual(before);
     // No sync request from here on: the backoff brings it back.
@@ -138,7 +187,9 @@ describe('OCI registry faults, each against the real registry', () => {
     tokenRegistry.setPassword(tokenRegistry.username, 'rotated-at-the-realm');
     const failed = await syncUntilFailed('tok', 'realm-rotated');
     expect(ready(failed)).toMatchObject({ status: 'False', reason: 'AuthenticationFailed' });
-    expect(ready(failed)?.message).toMatch(/^token service http:\/\/127\.0\.0\.1:\d+\/token rejected the credentials from secretRef \(HTTP 401 Unauthorized\)$/);
+    expect(ready(failed)?.message).toMatch(
+      /^token service http:\/\/127\.0\.0\.1:\d+\/token rejected the credentials from secretRef \(HTTP 401 Unauthorized\)$/,
+    );
     expect(JSON.stringify(failed.status)).not.toContain('rotated-at-the-realm');
     expect(await snapshot('tok')).toEqual(before);
 
@@ -154,7 +205,9 @@ describe('OCI registry faults, each against the real registry', () => {
     basicRegistry.setPassword(basicRegistry.username, 'rotated-in-htpasswd');
     const failed = await requestSync('basic', 'htpasswd-rotated');
     expect(ready(failed)).toMatchObject({ status: 'False', reason: 'AuthenticationFailed' });
-    expect(ready(failed)?.message).toMatch(/HTTP 401 Unauthorized \(the registry rejected the credentials from secretRef \(basic auth\)\)/);
+    expect(ready(failed)?.message).toMatch(
+      /HTTP 401 Unauthorized \(the registry rejected the credentials from secretRef \(basic auth\)\)/,
+    );
     expect(await snapshot('basic')).toEqual(before);
 
     const rotatedAt = thisSecond();
@@ -172,7 +225,9 @@ describe('OCI registry faults, each against the real registry', () => {
     let failed: Registry;
     try {
       // A new version: its config blob must be fetched (the old one's is cached by digest).
-      await basicRegistry.seedCharts('charts/podinfo', [{ name: 'podinfo', version: '6.7.0', appVersion: 'slow-to-fetch' }]);
+      await basicRegistry.seedCharts('charts/podinfo', [
+        { name: 'podinfo', version: '6.7.0', appVersion: 'slow-to-fetch' },
+      ]);
       failed = await requestSync('basic', 'slow-blobs');
     } finally {
       blobDelayMs = 0;
@@ -182,7 +237,11 @@ describe('OCI registry faults, each against the real registry', () => {
     expect(failed.status).toMatchObject({ packCount: 1, versionCount: 1 });
     expect(await snapshot('basic')).toEqual(before);
 
-    await waitFor('podinfo 6.7.0 in the Pack', async () => (await packsOf('basic'))[0]?.spec.versions.some((v) => v.version === '6.7.0'), 120_000);
+    await waitFor(
+      'podinfo 6.7.0 in the Pack',
+      async () => (await packsOf('basic'))[0]?.spec.versions.some((v) => v.version === '6.7.0'),
+      120_000,
+    );
     const healed = await waitForReady('basic', 'Synced');
     expect(healed.status).toMatchObject({ versionCount: 2, lastHandledSyncRequest: 'slow-blobs' });
   }, 180_000); // several syncs and a backoff: minutes on a loaded machine

@@ -56,7 +56,10 @@ afterAll(async () => {
 const shardLabels = (shard: 'a' | 'main') => (shard === 'a' ? { labels: { [SHARD_LABEL]: 'a' } } : {});
 
 async function createRegistry(name: string, shard: 'a' | 'main') {
-  await cluster.client.create(PACKREGISTRY, packRegistry(name, { type: 'helm', url: `${server.url}/charts` }, shardLabels(shard)));
+  await cluster.client.create(
+    PACKREGISTRY,
+    packRegistry(name, { type: 'helm', url: `${server.url}/charts` }, shardLabels(shard)),
+  );
 }
 
 async function createProfile(name: string, shard: 'a' | 'main', registry: string, chart: string) {
@@ -70,7 +73,9 @@ const readyReason = (o: { status?: { conditions?: { type: string; reason: string
 /** The instances that recorded events about an object: who reconciled it. */
 async function reporters(kind: string, name: string): Promise<Set<string>> {
   const { items: events } = await cluster.client.list<Event>(EVENT_TYPE, { namespace: 'default' });
-  return new Set(events.filter((e) => e.regarding?.kind === kind && e.regarding.name === name).map((e) => e.reportingInstance ?? ''));
+  return new Set(
+    events.filter((e) => e.regarding?.kind === kind && e.regarding.name === name).map((e) => e.reportingInstance ?? ''),
+  );
 }
 
 describe('sharding with --watch-label-selector', () => {
@@ -96,29 +101,44 @@ describe('sharding with --watch-label-selector', () => {
     await createProfile('prof-main', 'main', 'reg-a', 'alpha');
 
     for (const name of ['reg-a', 'reg-main']) {
-      await waitFor(`${name} synced`, async () => readyReason(await cluster.client.get<PackRegistry>(PACKREGISTRY, name)) === 'Synced');
+      await waitFor(
+        `${name} synced`,
+        async () => readyReason(await cluster.client.get<PackRegistry>(PACKREGISTRY, name)) === 'Synced',
+      );
     }
     const resolved = async (name: string) => {
       const p = await cluster.client.get<Profile>(CLUSTERPROFILE, name, 'default');
-      return readyReason(p) === 'Resolved' ? p.status?.resolved?.map((r) => `${r.registry}/${r.chart}=${r.version}`) : undefined;
+      return readyReason(p) === 'Resolved'
+        ? p.status?.resolved?.map((r) => `${r.registry}/${r.chart}=${r.version}`)
+        : undefined;
     };
     expect(await waitFor('prof-a resolved', () => resolved('prof-a'))).toEqual(['reg-main/beta=2.0.0']);
     expect(await waitFor('prof-main resolved', () => resolved('prof-main'))).toEqual(['reg-a/alpha=1.1.0']);
 
     // Exactly one reporter per object, and it is the shard the object's labels name.
-    expect(await waitFor('reg-a events', () => reporters('PackRegistry', 'reg-a').then((s) => s.size && s))).toEqual(new Set([a.identity]));
-    expect(await waitFor('reg-main events', () => reporters('PackRegistry', 'reg-main').then((s) => s.size && s))).toEqual(new Set([main.identity]));
-    expect(await waitFor('prof-a events', () => reporters('ClusterProfile', 'prof-a').then((s) => s.size && s))).toEqual(new Set([a.identity]));
-    expect(await waitFor('prof-main events', () => reporters('ClusterProfile', 'prof-main').then((s) => s.size && s))).toEqual(new Set([main.identity]));
+    expect(await waitFor('reg-a events', () => reporters('PackRegistry', 'reg-a').then((s) => s.size && s))).toEqual(
+      new Set([a.identity]),
+    );
+    expect(
+      await waitFor('reg-main events', () => reporters('PackRegistry', 'reg-main').then((s) => s.size && s)),
+    ).toEqual(new Set([main.identity]));
+    expect(
+      await waitFor('prof-a events', () => reporters('ClusterProfile', 'prof-a').then((s) => s.size && s)),
+    ).toEqual(new Set([a.identity]));
+    expect(
+      await waitFor('prof-main events', () => reporters('ClusterProfile', 'prof-main').then((s) => s.size && s)),
+    ).toEqual(new Set([main.identity]));
 
     // A profile moving shards is picked up by its new shard (the old one drops it from its cache).
     await cluster.client.mergePatch(CLUSTERPROFILE, 'prof-main', 'default', {
       metadata: { labels: { [SHARD_LABEL]: 'a' } },
       spec: { packs: [{ name: 'alpha', layer: 'addon', registry: 'reg-a', version: '1.0.x' }] },
     });
-    expect(await waitFor('prof-main re-resolved by shard a', () => resolved('prof-main').then((r) => r?.[0]?.endsWith('1.0.0') && r))).toEqual([
-      'reg-a/alpha=1.0.0',
-    ]);
+    expect(
+      await waitFor('prof-main re-resolved by shard a', () =>
+        resolved('prof-main').then((r) => r?.[0]?.endsWith('1.0.0') && r),
+      ),
+    ).toEqual(['reg-a/alpha=1.0.0']);
     const movedReporters = await waitFor('a LockChanged from shard a', async () => {
       const s = await reporters('ClusterProfile', 'prof-main');
       return s.has(a.identity) && s;

@@ -31,11 +31,17 @@ let signer: GpgKey;
 let stranger: GpgKey;
 
 async function putKeys(pubring: Buffer) {
-  const obj = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'chart-keys', namespace: NS }, data: { 'pubring.gpg': pubring.toString('base64') } };
+  const obj = {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'chart-keys', namespace: NS },
+    data: { 'pubring.gpg': pubring.toString('base64') },
+  };
   await client.create(SECRET, obj as never).catch(() => client.update(SECRET, obj as never));
 }
 const getProfile = (name: string) => client.get<Profile>(CLUSTERPROFILE, name, 'default');
-const ready = (o: { status?: { conditions?: { type: string; status: string; reason: string; message: string }[] } }) => o.status?.conditions?.find((c) => c.type === 'Ready');
+const ready = (o: { status?: { conditions?: { type: string; status: string; reason: string; message: string }[] } }) =>
+  o.status?.conditions?.find((c) => c.type === 'Ready');
 
 beforeAll(async () => {
   cluster = await startTestCluster();
@@ -64,30 +70,50 @@ describe('verification end to end', () => {
       apiVersion: 'packyard.io/v1alpha1',
       kind: 'PackRegistry',
       metadata: { name: 'signed' },
-      spec: { type: 'helm', url: `${server.url}/charts`, default: true, verify: { provider: 'helm', secretRef: { name: 'chart-keys' } } },
+      spec: {
+        type: 'helm',
+        url: `${server.url}/charts`,
+        default: true,
+        verify: { provider: 'helm', secretRef: { name: 'chart-keys' } },
+      },
     } as never);
     const registry = await waitFor('the registry synced', async () => {
       const r = await client.get<Registry>(PACKREGISTRY, 'signed');
       return ready(r)?.reason === 'Synced' ? r : undefined;
     });
-    expect(ready(registry)!.message).toBe(`synced 1 pack (2 versions) from ${server.url}/charts; signatures: 1 verified, 1 unsigned, 0 failed`);
+    expect(ready(registry)!.message).toBe(
+      `synced 1 pack (2 versions) from ${server.url}/charts; signatures: 1 verified, 1 unsigned, 0 failed`,
+    );
     expect(registry.status?.verification).toEqual({ verified: 1, unsigned: 1, failed: 0 });
     const pack = await client.get<Pack & KubernetesObject>(PACK, 'signed.podinfo');
-    expect(pack.spec.versions.map((v) => [v.version, v.verification?.state])).toEqual([['6.6.0', 'Unsigned'], ['6.5.0', 'Verified']]);
+    expect(pack.spec.versions.map((v) => [v.version, v.verification?.state])).toEqual([
+      ['6.6.0', 'Unsigned'],
+      ['6.5.0', 'Verified'],
+    ]);
 
-    for (const [name, verification] of [['strict', 'Required'], ['lenient', undefined]] as const) {
+    for (const [name, verification] of [
+      ['strict', 'Required'],
+      ['lenient', undefined],
+    ] as const) {
       await client.create(CLUSTERPROFILE, {
         apiVersion: 'packyard.io/v1alpha1',
         kind: 'ClusterProfile',
         metadata: { name, namespace: 'default' },
-        spec: { type: 'add-on', packs: [{ name: 'podinfo', layer: 'addon', version: '^6.5' }], ...(verification && { verification }) },
+        spec: {
+          type: 'add-on',
+          packs: [{ name: 'podinfo', layer: 'addon', version: '^6.5' }],
+          ...(verification && { verification }),
+        },
       } as never);
     }
     const strict = await waitFor('strict resolved', async () => {
       const p = await getProfile('strict');
       return ready(p)?.reason === 'Resolved' ? p : undefined;
     });
-    expect(strict.status?.resolved?.[0]).toMatchObject({ version: '6.5.0', verification: { state: 'Verified', method: 'helm-prov' } });
+    expect(strict.status?.resolved?.[0]).toMatchObject({
+      version: '6.5.0',
+      verification: { state: 'Verified', method: 'helm-prov' },
+    });
     expect(strict.status!.resolved![0]!.verification!.signer).toContain('Packyard Test Signer');
     const lenient = await waitFor('lenient resolved', async () => {
       const p = await getProfile('lenient');
@@ -102,7 +128,9 @@ describe('verification end to end', () => {
       const p = await getProfile('strict');
       return ready(p)?.reason === 'VerificationFailed' ? p : undefined;
     });
-    expect(ready(strict)!.message).toMatch(/^podinfo \^6\.5: no matching version is verified \(verification Required\): 6\.6\.0 Unsigned \(no provenance file podinfo-6\.6\.0\.tgz\.prov\), 6\.5\.0 Failed \(podinfo-6\.5\.0\.tgz\.prov: signature by key [0-9a-f]{16} does not verify/);
+    expect(ready(strict)!.message).toMatch(
+      /^podinfo \^6\.5: no matching version is verified \(verification Required\): 6\.6\.0 Unsigned \(no provenance file podinfo-6\.6\.0\.tgz\.prov\), 6\.5\.0 Failed \(podinfo-6\.5\.0\.tgz\.prov: signature by key [0-9a-f]{16} does not verify/,
+    );
     expect(strict.status?.resolved?.[0]).toMatchObject({ version: '6.5.0', verification: { state: 'Verified' } });
     const registry = await client.get<Registry>(PACKREGISTRY, 'signed');
     expect(registry.status?.verification).toEqual({ verified: 0, unsigned: 1, failed: 1 });

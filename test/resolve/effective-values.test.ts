@@ -19,9 +19,15 @@ let web: PackFiles;
 const hello: PackFiles = {
   kind: 'palette',
   digest: 'sha256:hello',
-  files: Object.fromEntries(['values.yaml', 'presets.yaml', 'schema.yaml', 'pack.json'].map((f) => [f, readFileSync(paletteFixturePath(`spectrocloud__pack-central__packs__hello-universe-1.3.1__${f}`), 'utf8')])),
+  files: Object.fromEntries(
+    ['values.yaml', 'presets.yaml', 'schema.yaml', 'pack.json'].map((f) => [
+      f,
+      readFileSync(paletteFixturePath(`spectrocloud__pack-central__packs__hello-universe-1.3.1__${f}`), 'utf8'),
+    ]),
+  ),
 };
-const pack = (over: Partial<ProfilePack> = {}): ProfilePack => ({ name: 'p', layer: 'addon', version: '1.0.0', ...over }) as ProfilePack;
+const pack = (over: Partial<ProfilePack> = {}): ProfilePack =>
+  ({ name: 'p', layer: 'addon', version: '1.0.0', ...over }) as ProfilePack;
 const run = (content: PackFiles, over: Partial<ProfilePack>, sources: Record<string, string> = {}) =>
   packValues({ pack: pack(over), namespace: 'ns', lookup: (r) => sources[r.name], content, label: 'chart 1.0.0' });
 
@@ -30,7 +36,11 @@ function helmAccepts(values: string): { ok: boolean; out: string } {
   const file = join(dir, 'values-case.yaml');
   writeFileSync(file, values);
   try {
-    execFileSync(toolPath('helm'), ['template', 'rel', join(dir, 'web-1.0.0.tgz'), '-f', file], { encoding: 'utf8', stdio: 'pipe', env: { ...process.env, HELM_CONFIG_HOME: dir, HELM_CACHE_HOME: dir, HELM_DATA_HOME: dir } });
+    execFileSync(toolPath('helm'), ['template', 'rel', join(dir, 'web-1.0.0.tgz'), '-f', file], {
+      encoding: 'utf8',
+      stdio: 'pipe',
+      env: { ...process.env, HELM_CONFIG_HOME: dir, HELM_CACHE_HOME: dir, HELM_DATA_HOME: dir },
+    });
     return { ok: true, out: '' };
   } catch (e) {
     return { ok: false, out: String((e as { stderr?: string }).stderr) };
@@ -39,8 +49,17 @@ function helmAccepts(values: string): { ok: boolean; out: string } {
 
 beforeAll(async () => {
   dir = makeHelmRepository([webChart('1.0.0')]);
-  const files = await readArchive(readFileSync(join(dir, 'web-1.0.0.tgz')), SELECTIONS.helm, DEFAULT_ARCHIVE_LIMITS, 'web');
-  web = { kind: 'helm', digest: 'sha256:web', files: Object.fromEntries([...files].map(([k, v]) => [k, v.toString('utf8')])) };
+  const files = await readArchive(
+    readFileSync(join(dir, 'web-1.0.0.tgz')),
+    SELECTIONS.helm,
+    DEFAULT_ARCHIVE_LIMITS,
+    'web',
+  );
+  web = {
+    kind: 'helm',
+    digest: 'sha256:web',
+    files: Object.fromEntries([...files].map(([k, v]) => [k, v.toString('utf8')])),
+  };
 }, 120_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -48,34 +67,74 @@ describe('chart values against values.schema.json, as helm template judges them'
   const cases: [string, string, RegExp | undefined][] = [
     ['the chart defaults', '', undefined],
     ['a valid override', 'replicaCount: 3\nimage:\n  pullPolicy: Always\n', undefined],
-    ['a number below the minimum', 'replicaCount: 0\n', /\.replicaCount: must be >= 1 \(values\.schema\.json of web: properties\.replicaCount\.minimum\)/],
+    [
+      'a number below the minimum',
+      'replicaCount: 0\n',
+      /\.replicaCount: must be >= 1 \(values\.schema\.json of web: properties\.replicaCount\.minimum\)/,
+    ],
     ['a string where an integer belongs', 'replicaCount: "3"\n', /\.replicaCount: must be integer/],
-    ['a value outside an enum', 'image:\n  pullPolicy: Sometimes\n', /\.image\.pullPolicy: must be one of "Always", "IfNotPresent", "Never"/],
-    ['a draft-07 $ref to definitions', 'service:\n  port: 70000\n', /\.service\.port: must be <= 65535 \(values\.schema\.json of web: definitions\.port\.maximum\)/],
+    [
+      'a value outside an enum',
+      'image:\n  pullPolicy: Sometimes\n',
+      /\.image\.pullPolicy: must be one of "Always", "IfNotPresent", "Never"/,
+    ],
+    [
+      'a draft-07 $ref to definitions',
+      'service:\n  port: 70000\n',
+      /\.service\.port: must be <= 65535 \(values\.schema\.json of web: definitions\.port\.maximum\)/,
+    ],
     ['null deletes a required default', 'image: null\n', /\.image: is required/],
-    ['a subchart (directory) with a 2020-12 $ref to $defs', 'db:\n  storage: 10GB\n', /\.db\.storage: must match pattern "\^\[0-9\]\+Gi\$" \(values\.schema\.json of db: \$defs\.size\.pattern\)/],
+    [
+      'a subchart (directory) with a 2020-12 $ref to $defs',
+      'db:\n  storage: 10GB\n',
+      /\.db\.storage: must match pattern "\^\[0-9\]\+Gi\$" \(values\.schema\.json of db: \$defs\.size\.pattern\)/,
+    ],
     ['2020-12 prefixItems', 'db:\n  users: [root]\n', /\.db\.users\[0\]: must be equal to constant/],
-    ['2020-12 dependentRequired', 'db:\n  password: x\n', /\.db: must have property user when property password is present/],
-    ['an aliased subchart from a nested .tgz, under its alias', 'redis:\n  maxMemory: 8\n', /\.redis\.maxMemory: must be >= 16 \(values\.schema\.json of cache/],
+    [
+      '2020-12 dependentRequired',
+      'db:\n  password: x\n',
+      /\.db: must have property user when property password is present/,
+    ],
+    [
+      'an aliased subchart from a nested .tgz, under its alias',
+      'redis:\n  maxMemory: 8\n',
+      /\.redis\.maxMemory: must be >= 16 \(values\.schema\.json of cache/,
+    ],
     ['a subchart disabled by its condition is not validated', 'db:\n  enabled: false\n  storage: 10GB\n', undefined],
     ['globals are copied into subcharts', 'global:\n  region: eu\n', undefined],
   ];
   it.each(cases)('%s', (_name, values, expected) => {
     const result = run(web, { values });
     const helm = helmAccepts(values);
-    expect({ packyard: result.ok, helm: helm.ok }).toEqual({ packyard: expected === undefined, helm: expected === undefined });
+    expect({ packyard: result.ok, helm: helm.ok }).toEqual({
+      packyard: expected === undefined,
+      helm: expected === undefined,
+    });
     if (expected) expect(result.ok ? '' : result.problems.join('\n')).toMatch(expected);
   });
 
   it('subchart defaults and globals are part of the effective values, so of the digest', () => {
     const result = run(web, { values: 'global:\n  region: eu\n' });
     if (!result.ok) throw new Error(result.problems.join('\n'));
-    expect(result.values).toMatchObject({ db: { storage: '10Gi', global: { region: 'eu' } }, redis: { maxMemory: 64, global: { region: 'eu' } } });
+    expect(result.values).toMatchObject({
+      db: { storage: '10Gi', global: { region: 'eu' } },
+      redis: { maxMemory: 64, global: { region: 'eu' } },
+    });
     expect(result.digest).toBe(valuesDigest(result.values));
   });
 
   it('valuesFrom merge in order, then values on top; the digest changes with them and not with key order', () => {
-    const a = run(web, { valuesFrom: [{ kind: 'ConfigMap', name: 'one' }, { kind: 'ConfigMap', name: 'two' }] as never, values: 'replicaCount: 5\n' }, { one: 'replicaCount: 2\nimage:\n  tag: "1"\n', two: 'image:\n  tag: "2"\n' });
+    const a = run(
+      web,
+      {
+        valuesFrom: [
+          { kind: 'ConfigMap', name: 'one' },
+          { kind: 'ConfigMap', name: 'two' },
+        ] as never,
+        values: 'replicaCount: 5\n',
+      },
+      { one: 'replicaCount: 2\nimage:\n  tag: "1"\n', two: 'image:\n  tag: "2"\n' },
+    );
     if (!a.ok) throw new Error(a.problems.join('\n'));
     expect(a.values).toMatchObject({ replicaCount: 5, image: { repository: 'nginx', tag: '2' } });
     const b = run(web, { values: 'image:\n  tag: "2"\nreplicaCount: 5\n' });
@@ -91,7 +150,10 @@ describe('chart values against values.schema.json, as helm template judges them'
   });
 
   it('presets on a Helm chart are a problem', () => {
-    expect(run(web, { presets: ['x'] })).toEqual({ ok: false, problems: ['values of pack p (chart 1.0.0): presets x chosen, but a Helm chart has no presets'] });
+    expect(run(web, { presets: ['x'] })).toEqual({
+      ok: false,
+      problems: ['values of pack p (chart 1.0.0): presets x chosen, but a Helm chart has no presets'],
+    });
   });
 });
 
@@ -104,12 +166,25 @@ describe('Palette pack values: hello-universe presets and schema.yaml', () => {
   it('a preset applies its add (and remove) before the profile values', () => {
     const result = run(hello, { presets: ['enable-api'], values: 'manifests:\n  hello-universe:\n    replicas: 2\n' });
     if (!result.ok) throw new Error(result.problems.join('\n'));
-    expect(result.values).toMatchObject({ manifests: { 'hello-universe': { apiEnabled: true, replicas: 2, images: { hellouniverseapi: 'ghcr.io/spectrocloud/hello-universe-api:1.1.1' } } } });
+    expect(result.values).toMatchObject({
+      manifests: {
+        'hello-universe': {
+          apiEnabled: true,
+          replicas: 2,
+          images: { hellouniverseapi: 'ghcr.io/spectrocloud/hello-universe-api:1.1.1' },
+        },
+      },
+    });
   });
 
   it('only one preset per group', () => {
     const result = run(hello, { presets: ['enable-api', 'disable-api'] });
-    expect(result).toEqual({ ok: false, problems: ['values of pack p (chart 1.0.0): presets disable-api, enable-api are all of group Backend: choose one'] });
+    expect(result).toEqual({
+      ok: false,
+      problems: [
+        'values of pack p (chart 1.0.0): presets disable-api, enable-api are all of group Backend: choose one',
+      ],
+    });
   });
 
   it('an unknown preset names the ones there are', () => {
@@ -118,8 +193,16 @@ describe('Palette pack values: hello-universe presets and schema.yaml', () => {
   });
 
   it.each([
-    ['a number format', 'port: eighty', /\.manifests\.hello-universe\.port: must be a number \(Enter the cluster port number.*\) \(schema\.yaml: format \$\{number\}\)/],
-    ['a list format', 'ui:\n      tolerations:\n        effect: Sometimes', /\.manifests\.hello-universe\.ui\.tolerations\.effect: must be one of PreferNoSchedule, NoSchedule, NoExecute/],
+    [
+      'a number format',
+      'port: eighty',
+      /\.manifests\.hello-universe\.port: must be a number \(Enter the cluster port number.*\) \(schema\.yaml: format \$\{number\}\)/,
+    ],
+    [
+      'a list format',
+      'ui:\n      tolerations:\n        effect: Sometimes',
+      /\.manifests\.hello-universe\.ui\.tolerations\.effect: must be one of PreferNoSchedule, NoSchedule, NoExecute/,
+    ],
     ['a required value emptied', 'namespace: ""', /\.manifests\.hello-universe\.namespace: is required/],
     ['a boolean format', 'apiEnabled: "yes please"', /\.manifests\.hello-universe\.apiEnabled: must be true or false/],
   ])('%s', (_name, value, expected) => {

@@ -34,7 +34,14 @@ describe('explain', () => {
   });
 
   it('describes YAML values', () => {
-    expect([null, [], 'x', 1, true, {}].map(describeValue)).toEqual(['null', 'a list', 'a string', 'a number', 'a boolean', 'an object']);
+    expect([null, [], 'x', 1, true, {}].map(describeValue)).toEqual([
+      'null',
+      'a list',
+      'a string',
+      'a number',
+      'a boolean',
+      'an object',
+    ]);
   });
 
   it('truncates visibly', () => {

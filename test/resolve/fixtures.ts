@@ -15,7 +15,12 @@ export function version(v: string, extra: Partial<PackVersion> = {}): PackVersio
   };
 }
 
-export function packSpec(registry: string, name: string, versions: PackVersion[], extra: Partial<PackSpec> = {}): PackSpec {
+export function packSpec(
+  registry: string,
+  name: string,
+  versions: PackVersion[],
+  extra: Partial<PackSpec> = {},
+): PackSpec {
   return { registry, name, layer: 'addon', versions, ...extra };
 }
 
@@ -76,7 +81,10 @@ export function input(overrides: Partial<ResolveInput> & { packs?: ResolveInput[
   };
 }
 
-export function withPacks(packs: ProfilePack[], extra: Partial<ClusterProfileSpec> = {}): Pick<ResolveInput, 'profile'> {
+export function withPacks(
+  packs: ProfilePack[],
+  extra: Partial<ClusterProfileSpec> = {},
+): Pick<ResolveInput, 'profile'> {
   return { profile: { spec: spec(packs, extra), namespace: 'demo' } };
 }
 

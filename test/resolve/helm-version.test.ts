@@ -1,6 +1,11 @@
 // Versions read as Helm reads them (Masterminds/semver v3.5.0 NewVersion, coerce mode): the cases of
 // its own version_test.go that concern validity and order, and the odd ones real indexes publish.
-import { canonicalVersion, compareHelmVersions, readHelmVersion, type HelmVersion } from '../../src/resolve/helm-version.js';
+import {
+  canonicalVersion,
+  compareHelmVersions,
+  readHelmVersion,
+  type HelmVersion,
+} from '../../src/resolve/helm-version.js';
 
 const read = (text: string): HelmVersion => {
   const v = readHelmVersion(text);
@@ -55,11 +60,26 @@ describe('readHelmVersion', () => {
 describe('compareHelmVersions', () => {
   it('orders by precedence, as SemVer 2.0 says, with build metadata ignored', () => {
     const ordered = [
-      '1.0.0-alpha', '1.0.0-alpha.1', '1.0.0-alpha.beta', '1.0.0-beta', '1.0.0-beta.2', '1.0.0-beta.11',
-      '1.0.0-rc.1', '1.0.0', '1.0.1', '1.1', '1.10.0', '2', '18446744073709551615.0.0',
+      '1.0.0-alpha',
+      '1.0.0-alpha.1',
+      '1.0.0-alpha.beta',
+      '1.0.0-beta',
+      '1.0.0-beta.2',
+      '1.0.0-beta.11',
+      '1.0.0-rc.1',
+      '1.0.0',
+      '1.0.1',
+      '1.1',
+      '1.10.0',
+      '2',
+      '18446744073709551615.0.0',
     ];
     for (let i = 1; i < ordered.length; i++) {
-      expect([ordered[i - 1], ordered[i], compareHelmVersions(read(ordered[i - 1]!), read(ordered[i]!))]).toEqual([ordered[i - 1], ordered[i], -1]);
+      expect([ordered[i - 1], ordered[i], compareHelmVersions(read(ordered[i - 1]!), read(ordered[i]!))]).toEqual([
+        ordered[i - 1],
+        ordered[i],
+        -1,
+      ]);
       expect(compareHelmVersions(read(ordered[i]!), read(ordered[i - 1]!))).toBe(1);
     }
     expect(compareHelmVersions(read('1.2.3+a'), read('v1.2.3+b'))).toBe(0);

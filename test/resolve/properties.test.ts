@@ -2,7 +2,12 @@ import fc from 'fast-check';
 import { compare, parse } from 'semver';
 import type { PackVersion } from '../../src/api/pack.js';
 import { resolveProfile } from '../../src/resolve/resolve-profile.js';
-import { matches, newestMatch, parseVersionExpression, type VersionExpression } from '../../src/resolve/version-expression.js';
+import {
+  matches,
+  newestMatch,
+  parseVersionExpression,
+  type VersionExpression,
+} from '../../src/resolve/version-expression.js';
 import { catalogue, input, packSpec, REGISTRIES } from './fixtures.js';
 
 const small = fc.integer({ min: 0, max: 3 });
@@ -10,7 +15,11 @@ const preTag = fc.constantFrom('alpha', 'beta.0', 'rc.1', 'rc.2', '0');
 const core = fc.tuple(small, small, small).map(([a, b, c]) => `${a}.${b}.${c}`);
 
 const versionText = fc
-  .record({ core, pre: fc.option(preTag, { nil: undefined }), build: fc.option(fc.constantFrom('a', 'b', 'k3s1'), { nil: undefined }) })
+  .record({
+    core,
+    pre: fc.option(preTag, { nil: undefined }),
+    build: fc.option(fc.constantFrom('a', 'b', 'k3s1'), { nil: undefined }),
+  })
   .map(({ core, pre, build }) => `${core}${pre ? `-${pre}` : ''}${build ? `+${build}` : ''}`);
 
 // Optional keys are left out rather than set to undefined, as in objects read from the apiserver.
@@ -160,7 +169,15 @@ describe('resolveProfile properties', () => {
           const run = (vs: PackVersion[], regs = REGISTRIES) =>
             resolveProfile(
               input({
-                profile: { spec: { type: 'add-on', version: '1.0.0', updatePolicy: 'Auto', packs: [{ name: 'cilium', layer: 'addon', version: text }] }, namespace: 'demo' },
+                profile: {
+                  spec: {
+                    type: 'add-on',
+                    version: '1.0.0',
+                    updatePolicy: 'Auto',
+                    packs: [{ name: 'cilium', layer: 'addon', version: text }],
+                  },
+                  namespace: 'demo',
+                },
                 packs: catalogue().set('demo-helm/cilium', packSpec('demo-helm', 'cilium', vs)),
                 registries: regs,
               }),

@@ -51,11 +51,15 @@ describe('resolveProfile: a profile that resolves', () => {
   it('leaves unset fields out of the lock', () => {
     const packs = replacing(packSpec('demo-helm', 'nginx', [{ version: '4.10.0' }]));
     const result = ok(resolveProfile(input({ ...withPacks([addon('nginx', 'latest')]), packs })));
-    expect(result.resolved).toEqual([{ name: 'nginx', layer: 'addon', registry: 'demo-helm', chart: 'nginx', version: '4.10.0' }]);
+    expect(result.resolved).toEqual([
+      { name: 'nginx', layer: 'addon', registry: 'demo-helm', chart: 'nginx', version: '4.10.0' },
+    ]);
   });
 
   it('resolves a renamed pack by its chart, from the registry it names', () => {
-    const result = ok(resolveProfile(input(withPacks([addon('ingress', '4.x', { chart: 'nginx', registry: 'other' })]))));
+    const result = ok(
+      resolveProfile(input(withPacks([addon('ingress', '4.x', { chart: 'nginx', registry: 'other' })]))),
+    );
     expect(result.resolved).toEqual([
       expect.objectContaining({ name: 'ingress', registry: 'other', chart: 'nginx', version: '4.8.0' }),
     ]);
@@ -94,18 +98,26 @@ describe('resolveProfile: registries', () => {
 
   it('fails with DefaultRegistryMissing naming every pack that relies on it', () => {
     const registries = REGISTRIES.map((r) => ({ ...r, default: false }));
-    const packs = [addon('nginx', 'latest'), addon('named', 'latest', { registry: 'other', chart: 'nginx' }), addon('cert-manager', '^1')];
+    const packs = [
+      addon('nginx', 'latest'),
+      addon('named', 'latest', { registry: 'other', chart: 'nginx' }),
+      addon('cert-manager', '^1'),
+    ];
     const result = failed(resolveProfile(input({ ...withPacks(packs), registries })));
     expect(result.reason).toBe('DefaultRegistryMissing');
     expect(result.message).toBe('packs nginx, cert-manager name no registry and no PackRegistry is marked default');
-    expect(result.problems).toEqual([{ reason: 'DefaultRegistryMissing', packs: ['nginx', 'cert-manager'], message: result.message }]);
+    expect(result.problems).toEqual([
+      { reason: 'DefaultRegistryMissing', packs: ['nginx', 'cert-manager'], message: result.message },
+    ]);
   });
 
   it('fails with DefaultRegistryAmbiguous naming the registries that claim it', () => {
     const registries = REGISTRIES.map((r) => ({ ...r, default: true }));
     const result = failed(resolveProfile(input({ ...withPacks([addon('nginx', 'latest')]), registries })));
     expect(result.reason).toBe('DefaultRegistryAmbiguous');
-    expect(result.message).toBe('pack nginx names no registry and 2 PackRegistries are marked default: demo-helm, other');
+    expect(result.message).toBe(
+      'pack nginx names no registry and 2 PackRegistries are marked default: demo-helm, other',
+    );
   });
 
   it('fails with RegistryNotReady for a registry that does not exist', () => {
@@ -138,13 +150,17 @@ describe('resolveProfile: PackNotFound', () => {
   });
 
   it('names the chart of a renamed pack', () => {
-    const result = failed(resolveProfile(input(withPacks([addon('ingress', '^4', { chart: 'nginx-ingress', registry: 'other' })]))));
+    const result = failed(
+      resolveProfile(input(withPacks([addon('ingress', '^4', { chart: 'nginx-ingress', registry: 'other' })]))),
+    );
     expect(result.message).toBe('pack ingress (chart nginx-ingress) not found in registry other; it offers: nginx');
   });
 
   it('says when the registry offers nothing', () => {
     const registries = [...REGISTRIES, { name: 'empty', ready: true, default: false }];
-    const result = failed(resolveProfile(input({ ...withPacks([addon('nginx', '^4', { registry: 'empty' })]), registries })));
+    const result = failed(
+      resolveProfile(input({ ...withPacks([addon('nginx', '^4', { registry: 'empty' })]), registries })),
+    );
     expect(result.message).toBe('pack nginx not found in registry empty; it offers no packs');
   });
 });
@@ -192,7 +208,11 @@ describe('resolveProfile: NoMatchingVersion', () => {
 
 describe('resolveProfile: kubeVersion', () => {
   const on = (k8s: string, cni: string) =>
-    withPacks(infraPacks().map((p) => (p.layer === 'k8s' ? { ...p, version: k8s } : p.layer === 'cni' ? { ...p, version: cni } : p)));
+    withPacks(
+      infraPacks().map((p) =>
+        p.layer === 'k8s' ? { ...p, version: k8s } : p.layer === 'cni' ? { ...p, version: cni } : p,
+      ),
+    );
 
   it('checks every chart against the version the k8s layer resolved to, and names the newest match that fits', () => {
     const result = failed(resolveProfile(input(on('1.27.x', '^1.15'))));
@@ -211,7 +231,10 @@ describe('resolveProfile: kubeVersion', () => {
   });
 
   it('passes when the constraint holds', () => {
-    expect(versionsOf(resolveProfile(input(on('1.27.x', '~1.15.0'))))).toMatchObject({ kubernetes: '1.27.5', cilium: '1.15.3' });
+    expect(versionsOf(resolveProfile(input(on('1.27.x', '~1.15.0'))))).toMatchObject({
+      kubernetes: '1.27.5',
+      cilium: '1.15.3',
+    });
   });
 
   it('refuses a constraint that is not a range, as Helm does', () => {
@@ -225,7 +248,9 @@ describe('resolveProfile: kubeVersion', () => {
 
   it('is skipped for profiles without a k8s layer (add-on profiles)', () => {
     const packs = replacing(packSpec('demo-helm', 'nginx', [version('4.10.0', { kubeVersion: '>=9.0.0' })]));
-    expect(versionsOf(resolveProfile(input({ ...withPacks([addon('nginx', '4.x')]), packs })))).toEqual({ nginx: '4.10.0' });
+    expect(versionsOf(resolveProfile(input({ ...withPacks([addon('nginx', '4.x')]), packs })))).toEqual({
+      nginx: '4.10.0',
+    });
   });
 
   it('is skipped when the k8s pack itself does not resolve (its own problem is reported)', () => {
@@ -254,21 +279,30 @@ describe('resolveProfile: Palette dependencies', () => {
   it('requires a required pack to be present', () => {
     const result = failed(withDeps([{ packName: 'cert-manager', type: 'required', layer: 'addon' }]));
     expect(result.reason).toBe('DependencyNotMet');
-    expect(result.message).toBe('nginx 4.10.0 requires pack cert-manager (layer addon), which the profile does not include');
+    expect(result.message).toBe(
+      'nginx 4.10.0 requires pack cert-manager (layer addon), which the profile does not include',
+    );
   });
 
   it('requires a required pack within its bounds, inclusive', () => {
     ok(withDeps([{ packName: 'kubernetes', type: 'required', minVersion: '1.28.2', maxVersion: '1.28.2' }]));
-    const result = failed(withDeps([{ packName: 'kubernetes', type: 'required', minVersion: '1.29.0', maxVersion: '1.30' }]));
+    const result = failed(
+      withDeps([{ packName: 'kubernetes', type: 'required', minVersion: '1.29.0', maxVersion: '1.30' }]),
+    );
     expect(result.message).toBe('nginx 4.10.0 requires kubernetes >=1.29.0 <=1.30, but the profile has 1.28.2');
   });
 
   it('holds an optional pack to its bounds only when present', () => {
     ok(withDeps([{ packName: 'cert-manager', type: 'optional', maxVersion: '1.0.0' }]));
     const result = failed(
-      withDeps([{ packName: 'cert-manager', type: 'optional', maxVersion: '1.13.0' }], [addon('certs', '^1', { chart: 'cert-manager' })]),
+      withDeps(
+        [{ packName: 'cert-manager', type: 'optional', maxVersion: '1.13.0' }],
+        [addon('certs', '^1', { chart: 'cert-manager' })],
+      ),
     );
-    expect(result.message).toBe('nginx 4.10.0 supports only cert-manager <=1.13.0, but the profile has 1.14.4 (pack certs)');
+    expect(result.message).toBe(
+      'nginx 4.10.0 supports only cert-manager <=1.13.0, but the profile has 1.14.4 (pack certs)',
+    );
   });
 
   it('refuses a pack that is not supported alongside', () => {
@@ -346,7 +380,9 @@ describe('resolveProfile: values', () => {
   it('requires what valuesFrom points at to be a YAML map too, optional or not', () => {
     const sources = { 'ConfigMap/demo/base/values.yaml': '[1, 2]' };
     const result = failed(withValues({ valuesFrom: [ref('base', { optional: true })] }, sources).result);
-    expect(result.message).toBe('valuesFrom of pack nginx: ConfigMap demo/base key values.yaml: not a YAML map but a list');
+    expect(result.message).toBe(
+      'valuesFrom of pack nginx: ConfigMap demo/base key values.yaml: not a YAML map but a list',
+    );
   });
 
   it('checks values even when the pack does not resolve', () => {
@@ -377,8 +413,12 @@ describe('resolveProfile: atomic, every problem reported in a fixed order', () =
   });
 
   it('gives the same answer whatever the order of registries and versions', () => {
-    const shuffled = new Map([...catalogue()].reverse().map(([k, s]) => [k, { ...s, versions: [...s.versions].reverse() }]));
-    expect(resolveProfile(input({ packs: shuffled, registries: [...REGISTRIES].reverse() }))).toEqual(resolveProfile(input()));
+    const shuffled = new Map(
+      [...catalogue()].reverse().map(([k, s]) => [k, { ...s, versions: [...s.versions].reverse() }]),
+    );
+    expect(resolveProfile(input({ packs: shuffled, registries: [...REGISTRIES].reverse() }))).toEqual(
+      resolveProfile(input()),
+    );
   });
 });
 
@@ -416,7 +456,9 @@ describe('resolveProfile: update policy', () => {
   it('takes updatePolicy from the spec unless the input overrides it', () => {
     const fromSpec = withPacks(infraPacks(), { updatePolicy: 'Manual' });
     expect(versionsOf(resolveProfile(input({ ...fromSpec, lock: lock('1.15.0') }))).cilium).toBe('1.15.0');
-    expect(versionsOf(resolveProfile(input({ ...fromSpec, lock: lock('1.15.0'), updatePolicy: 'Auto' }))).cilium).toBe('1.16.0');
+    expect(versionsOf(resolveProfile(input({ ...fromSpec, lock: lock('1.15.0'), updatePolicy: 'Auto' }))).cilium).toBe(
+      '1.16.0',
+    );
   });
 
   it('Manual re-resolves when the spec no longer allows the locked version', () => {
@@ -451,7 +493,9 @@ describe('resolveProfile: update policy', () => {
 
 describe('profileReferences', () => {
   it('lists registry (when named) and chart of every pack, for indexing profiles', () => {
-    const refs = profileReferences(withPacks([addon('a', '1.x'), addon('b', '1.x', { registry: 'other', chart: 'c' })]).profile.spec);
+    const refs = profileReferences(
+      withPacks([addon('a', '1.x'), addon('b', '1.x', { registry: 'other', chart: 'c' })]).profile.spec,
+    );
     expect(refs).toEqual([
       { name: 'a', chart: 'a' },
       { name: 'b', registry: 'other', chart: 'c' },

@@ -7,20 +7,35 @@ import { failed, input, ok, packSpec, version, withPacks } from './fixtures.js';
 const KEY = `sha256:${'a'.repeat(64)}`;
 const verifiedBy: VersionVerification = { state: 'Verified', signer: KEY, method: 'cosign-tag' };
 const unsigned: VersionVerification = { state: 'Unsigned', reason: 'no cosign signature' };
-const wrongKey: VersionVerification = { state: 'Failed', method: 'cosign-tag', reason: 'does not verify with key sha256:aaaa' };
+const wrongKey: VersionVerification = {
+  state: 'Failed',
+  method: 'cosign-tag',
+  reason: 'does not verify with key sha256:aaaa',
+};
 
 /** nginx in demo-helm, newest first: 4.11.0 failed, 4.10.0 unsigned, 4.9.1 verified. */
-function signedCatalogue(versions: PackVersion[] = [
-  version('4.11.0', { verification: wrongKey }),
-  version('4.10.0', { verification: unsigned }),
-  version('4.9.1', { verification: verifiedBy }),
-]) {
+function signedCatalogue(
+  versions: PackVersion[] = [
+    version('4.11.0', { verification: wrongKey }),
+    version('4.10.0', { verification: unsigned }),
+    version('4.9.1', { verification: verifiedBy }),
+  ],
+) {
   const packs = new Map([['demo-helm/nginx', packSpec('demo-helm', 'nginx', versions)]]);
   return packs;
 }
 
-const resolveNginx = (verification: 'Required' | 'IfPresent' | 'Off' | undefined, versions?: PackVersion[], expr = '^4.9') =>
-  resolveProfile(input({ packs: signedCatalogue(versions), ...withPacks([{ name: 'nginx', layer: 'addon', version: expr }], verification ? { verification } : {}) }));
+const resolveNginx = (
+  verification: 'Required' | 'IfPresent' | 'Off' | undefined,
+  versions?: PackVersion[],
+  expr = '^4.9',
+) =>
+  resolveProfile(
+    input({
+      packs: signedCatalogue(versions),
+      ...withPacks([{ name: 'nginx', layer: 'addon', version: expr }], verification ? { verification } : {}),
+    }),
+  );
 
 describe('verification policy', () => {
   it('admits by state: Required only Verified, IfPresent all but Failed, Off everything', () => {
@@ -38,13 +53,19 @@ describe('verification policy', () => {
 
   it('Required locks the newest verified match and records how it was verified', () => {
     const lock = ok(resolveNginx('Required')).resolved[0]!;
-    expect(lock).toMatchObject({ version: '4.9.1', verification: { state: 'Verified', signer: KEY, method: 'cosign-tag' } });
+    expect(lock).toMatchObject({
+      version: '4.9.1',
+      verification: { state: 'Verified', signer: KEY, method: 'cosign-tag' },
+    });
     expect(lock.verification).not.toHaveProperty('reason');
   });
 
   it('IfPresent (the default) skips a failed signature but takes an unsigned version, marked unsigned', () => {
     for (const policy of ['IfPresent', undefined] as const) {
-      expect(ok(resolveNginx(policy)).resolved[0]).toMatchObject({ version: '4.10.0', verification: { state: 'Unsigned' } });
+      expect(ok(resolveNginx(policy)).resolved[0]).toMatchObject({
+        version: '4.10.0',
+        verification: { state: 'Unsigned' },
+      });
     }
   });
 
@@ -63,26 +84,46 @@ describe('verification policy', () => {
 
   it('says when the registry verifies nothing at all', () => {
     const result = failed(resolveNginx('Required', [version('4.10.0')], '^4.10'));
-    expect(result.message).toMatch(/4\.10\.0 not checked; registry demo-helm does not verify signatures \(spec\.verify unset\)$/);
+    expect(result.message).toMatch(
+      /4\.10\.0 not checked; registry demo-helm does not verify signatures \(spec\.verify unset\)$/,
+    );
   });
 
   it('ranks after NoMatchingVersion: a version that does not exist is the more fundamental problem', () => {
     const result = failed(
-      resolveProfile(input({
-        packs: signedCatalogue(),
-        ...withPacks([{ name: 'nginx', layer: 'addon', version: '^4.10' }, { name: 'ghost', layer: 'addon', version: '1.0.0', chart: 'nginx' }], { verification: 'Required' }),
-      })),
+      resolveProfile(
+        input({
+          packs: signedCatalogue(),
+          ...withPacks(
+            [
+              { name: 'nginx', layer: 'addon', version: '^4.10' },
+              { name: 'ghost', layer: 'addon', version: '1.0.0', chart: 'nginx' },
+            ],
+            { verification: 'Required' },
+          ),
+        }),
+      ),
     );
     expect(result.problems.map((p) => p.reason)).toEqual(['NoMatchingVersion', 'VerificationFailed']);
   });
 
   it('a Manual lock on a version whose signature now fails moves to an admitted one', () => {
-    const lock = ok(resolveNginx('IfPresent', [version('4.10.0', { verification: unsigned }), version('4.9.1', { verification: verifiedBy })])).resolved;
-    const result = resolveProfile(input({
-      packs: signedCatalogue([version('4.10.0', { verification: wrongKey }), version('4.9.1', { verification: verifiedBy })]),
-      ...withPacks([{ name: 'nginx', layer: 'addon', version: '^4.9' }], { updatePolicy: 'Manual' }),
-      lock,
-    }));
+    const lock = ok(
+      resolveNginx('IfPresent', [
+        version('4.10.0', { verification: unsigned }),
+        version('4.9.1', { verification: verifiedBy }),
+      ]),
+    ).resolved;
+    const result = resolveProfile(
+      input({
+        packs: signedCatalogue([
+          version('4.10.0', { verification: wrongKey }),
+          version('4.9.1', { verification: verifiedBy }),
+        ]),
+        ...withPacks([{ name: 'nginx', layer: 'addon', version: '^4.9' }], { updatePolicy: 'Manual' }),
+        lock,
+      }),
+    );
     expect(ok(result).resolved[0]!.version).toBe('4.9.1');
   });
 });

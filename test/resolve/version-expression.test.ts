@@ -57,12 +57,15 @@ describe('parseVersionExpression', () => {
     expect(expr('^1.15').text).toBe('^1.15');
   });
 
-  it.each(['', 'lastest', 'foo', '1.2.3.4', '>=banana', 'Latest', '^^1', '  ^1.15 ', '1.0.0-01'])('rejects %j with a message', (text) => {
-    expect(parseVersionExpression(text)).toEqual({
-      ok: false,
-      error: `version ${JSON.stringify(text)} must be an exact version (1.2.3, 22.04), a range (^1.2, >=1.0 <2), a train (1.27.x, 1.x) or latest`,
-    });
-  });
+  it.each(['', 'lastest', 'foo', '1.2.3.4', '>=banana', 'Latest', '^^1', '  ^1.15 ', '1.0.0-01'])(
+    'rejects %j with a message',
+    (text) => {
+      expect(parseVersionExpression(text)).toEqual({
+        ok: false,
+        error: `version ${JSON.stringify(text)} must be an exact version (1.2.3, 22.04), a range (^1.2, >=1.0 <2), a train (1.27.x, 1.x) or latest`,
+      });
+    },
+  );
 });
 
 describe('matches', () => {
@@ -144,7 +147,7 @@ describe('newestMatch', () => {
     expect(newestMatch(expr('1.3.0-beta.2'), versions)?.version).toBe('1.3.0-beta.2');
   });
 
-  it('chooses the version published as the expression itself first, as Helm\'s IndexFile.Get does', () => {
+  it("chooses the version published as the expression itself first, as Helm's IndexFile.Get does", () => {
     const versions = [v('22.04'), v('22.4.1'), v('22.10')];
     expect(newestMatch(expr('22.04'), versions)?.version).toBe('22.04');
     expect(newestMatch(expr('22.4'), versions)?.version).toBe('22.4.1');

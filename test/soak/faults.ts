@@ -32,7 +32,15 @@ export const DEFAULT_FAULT_MIX: FaultMix = {
  */
 export class FaultInjector {
   enabled = true;
-  readonly counts: Record<FaultKind | 'pass', number> = { pass: 0, latency: 0, reset: 0, truncate: 0, error5xx: 0, rateLimit: 0, hang: 0 };
+  readonly counts: Record<FaultKind | 'pass', number> = {
+    pass: 0,
+    latency: 0,
+    reset: 0,
+    truncate: 0,
+    error5xx: 0,
+    rateLimit: 0,
+    hang: 0,
+  };
 
   constructor(
     private readonly rng: Rng,
@@ -41,7 +49,8 @@ export class FaultInjector {
 
   wrap(next: Handler): Handler {
     return async (req, res, server) => {
-      const fault = this.enabled && this.rng.chance(this.mix.probability) ? this.rng.weighted(this.mix.weights) : undefined;
+      const fault =
+        this.enabled && this.rng.chance(this.mix.probability) ? this.rng.weighted(this.mix.weights) : undefined;
       this.counts[fault ?? 'pass']++;
       switch (fault) {
         case undefined:
@@ -55,9 +64,16 @@ export class FaultInjector {
           truncateBody(res);
           return next(req, res, server);
         case 'error5xx':
-          return void res.writeHead(this.rng.pick([500, 502, 504]), { 'content-type': 'text/plain' }).end('upstream trouble');
+          return void res
+            .writeHead(this.rng.pick([500, 502, 504]), { 'content-type': 'text/plain' })
+            .end('upstream trouble');
         case 'rateLimit':
-          return void res.writeHead(429, { 'retry-after': String(this.rng.int(...this.mix.retryAfterS)), 'content-type': 'text/plain' }).end('slow down');
+          return void res
+            .writeHead(429, {
+              'retry-after': String(this.rng.int(...this.mix.retryAfterS)),
+              'content-type': 'text/plain',
+            })
+            .end('slow down');
         case 'hang':
           return; // never answers; the client's timeout ends it
       }
@@ -113,7 +129,9 @@ export type RealmOutageKind = keyof typeof REALM_OUTAGES;
 export function realmOutageHandler(kind: RealmOutageKind): Handler {
   return (_req, res) => {
     if (kind === 'realm500') return void res.writeHead(500, { 'content-type': 'text/plain' }).end('token service down');
-    res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Basic realm="token"' }).end('{"details":"incorrect username or password"}');
+    res
+      .writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Basic realm="token"' })
+      .end('{"details":"incorrect username or password"}');
   };
 }
 
@@ -138,7 +156,9 @@ export function outageHandler(kind: OutageKind, next: Handler): Handler {
         truncateBody(res);
         return next(req, res, server);
       case 'invalidIndex':
-        return void res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body><h1>Maintenance</h1></body></html>');
+        return void res
+          .writeHead(200, { 'content-type': 'text/html' })
+          .end('<html><body><h1>Maintenance</h1></body></html>');
     }
   };
 }
@@ -152,7 +172,13 @@ export function reverseProxy(target: string): Handler {
   return (req: IncomingMessage, res: ServerResponse) =>
     new Promise<void>((resolve) => {
       const upstream = request(
-        { host: origin.hostname, port: origin.port, method: req.method, path: req.url, headers: { ...req.headers, host: origin.host } },
+        {
+          host: origin.hostname,
+          port: origin.port,
+          method: req.method,
+          path: req.url,
+          headers: { ...req.headers, host: origin.host },
+        },
         (up) => {
           const chunks: Buffer[] = [];
           up.on('data', (c: Buffer) => chunks.push(c));

@@ -34,7 +34,9 @@ let streamed = 0;
 /** An index that never ends (well, after 1 GiB): chunked, no Content-Length, as fast as it is read. */
 const endlessIndex: Handler = async (_req, res) => {
   res.writeHead(200, { 'content-type': 'application/x-yaml' });
-  const chunk = Buffer.from(`apiVersion: v1\nentries:\n${'  # padding padding padding padding padding padding padding padding\n'.repeat(1000)}`);
+  const chunk = Buffer.from(
+    `apiVersion: v1\nentries:\n${'  # padding padding padding padding padding padding padding padding\n'.repeat(1000)}`,
+  );
   let sent = 0;
   while (sent < GiB && !res.destroyed) {
     if (!res.write(chunk)) await drainedOrClosed(res);
@@ -56,7 +58,8 @@ function drainedOrClosed(res: ServerResponse): Promise<void> {
   });
 }
 
-const ready = async (name: string) => getCondition((await client.get<Registry>(PACKREGISTRY, name)).status?.conditions, 'Ready');
+const ready = async (name: string) =>
+  getCondition((await client.get<Registry>(PACKREGISTRY, name)).status?.conditions, 'Ready');
 const createRegistry = (name: string, path: string, extra: Record<string, unknown> = {}) =>
   client.create(PACKREGISTRY, {
     apiVersion: 'packyard.io/v1alpha1',
@@ -65,10 +68,15 @@ const createRegistry = (name: string, path: string, extra: Record<string, unknow
     spec: { type: 'helm', url: `${server.url}${path}`, timeout: '30s', ...extra },
   } as never);
 const waitForReady = (name: string, status: 'True' | 'False', reason: string, timeoutMs = 60_000) =>
-  waitFor(`${name} Ready=${status} ${reason}`, async () => {
-    const c = await ready(name);
-    return c?.status === status && c.reason === reason ? c : undefined;
-  }, timeoutMs, 100);
+  waitFor(
+    `${name} Ready=${status} ${reason}`,
+    async () => {
+      const c = await ready(name);
+      return c?.status === status && c.reason === reason ? c : undefined;
+    },
+    timeoutMs,
+    100,
+  );
 
 function profile(name: string, packs: { name: string; values?: string }[]): Profile {
   return {
@@ -79,20 +87,33 @@ function profile(name: string, packs: { name: string; values?: string }[]): Prof
       type: 'add-on',
       version: '1.0.0',
       updatePolicy: 'Auto',
-      packs: packs.map((p) => ({ name: p.name, layer: 'addon' as const, registry: 'ok', chart: 'podinfo', version: 'latest', ...(p.values && { values: p.values }) })),
+      packs: packs.map((p) => ({
+        name: p.name,
+        layer: 'addon' as const,
+        registry: 'ok',
+        chart: 'podinfo',
+        version: 'latest',
+        ...(p.values && { values: p.values }),
+      })),
     },
   } as Profile;
 }
 
 /** A values map of about `bytes` bytes. */
 const values = (bytes: number) => `blob: "${'v'.repeat(Math.max(0, bytes - 9))}"\n`;
-const packsOf = (n: number, bytes: number) => Array.from({ length: n }, (_, i) => ({ name: `addon-${i}`, values: values(bytes) }));
+const packsOf = (n: number, bytes: number) =>
+  Array.from({ length: n }, (_, i) => ({ name: `addon-${i}`, values: values(bytes) }));
 
 async function createError(obj: KubernetesObject): Promise<KubeApiError> {
-  const err = await client.create(CLUSTERPROFILE, obj as never).then(() => undefined, (e: unknown) => e);
+  const err = await client.create(CLUSTERPROFILE, obj as never).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   if (!(err instanceof KubeApiError)) {
     const cause = (err as { cause?: { code?: string; message?: string } } | undefined)?.cause;
-    throw new Error(`expected the apiserver to refuse it, got ${err ? `${String(err)} (${cause?.code} ${cause?.message})` : 'success'}`);
+    throw new Error(
+      `expected the apiserver to refuse it, got ${err ? `${String(err)} (${cause?.code} ${cause?.message})` : 'success'}`,
+    );
   }
   return err;
 }
@@ -141,8 +162,10 @@ describe('hostile registries, end to end', () => {
       await client.delete(PACKREGISTRY, 'huge');
     }
     const growthMiB = (peakKiB - baselineKiB) / 1024;
-    console.log(`1 GiB stream: the server sent ${(streamed / MiB).toFixed(0)} MiB before the operator hung up; ` +
-      `operator RSS ${(baselineKiB / 1024).toFixed(0)} MiB before, peak ${(peakKiB / 1024).toFixed(0)} MiB (+${growthMiB.toFixed(0)} MiB)`);
+    console.log(
+      `1 GiB stream: the server sent ${(streamed / MiB).toFixed(0)} MiB before the operator hung up; ` +
+        `operator RSS ${(baselineKiB / 1024).toFixed(0)} MiB before, peak ${(peakKiB / 1024).toFixed(0)} MiB (+${growthMiB.toFixed(0)} MiB)`,
+    );
     // Each attempt reads at most the limit, then closes the stream; retries back off.
     expect(streamed).toBeLessThan(GiB / 2);
     // 64 MiB of body held at most, plus what decoding and garbage cost: far from the 1 GiB offered.
@@ -153,11 +176,15 @@ describe('hostile registries, end to end', () => {
   it('a registry that redirects forever is Ready=False FetchFailed, naming the redirect loop', async () => {
     await createRegistry('loop', '/loop');
     const condition = await waitForReady('loop', 'False', 'FetchFailed');
-    expect(condition.message).toMatch(/^GET http:\/\/127\.0\.0\.1:\d+\/loop\/index\.yaml\?hop=5: too many redirects \(more than 5\)$/);
+    expect(condition.message).toMatch(
+      /^GET http:\/\/127\.0\.0\.1:\d+\/loop\/index\.yaml\?hop=5: too many redirects \(more than 5\)$/,
+    );
     const registry = await client.get<Registry>(PACKREGISTRY, 'loop');
     expect(getCondition(registry.status?.conditions, 'Reconciling')?.reason).toBe('ProgressingWithRetry');
     // Each attempt follows 5 redirects and stops: no request ever carries hop=6.
-    const hops = server.requests.filter((r) => r.url.startsWith('/loop/')).map((r) => Number(/hop=(\d+)/.exec(r.url)?.[1] ?? 0));
+    const hops = server.requests
+      .filter((r) => r.url.startsWith('/loop/'))
+      .map((r) => Number(/hop=(\d+)/.exec(r.url)?.[1] ?? 0));
     expect(Math.max(...hops)).toBe(5);
     await client.delete(PACKREGISTRY, 'loop');
   });
@@ -168,7 +195,10 @@ describe('ClusterProfiles at the apiserver size limit', () => {
     // Over the apiserver's 3 MB request limit: it answers 413 or, over HTTP/2, resets the stream
     // (ENHANCE_YOUR_CALM) before the body is in, which the client sees as one transport error or
     // another. Either way nothing is stored.
-    const err = await client.create(CLUSTERPROFILE, profile('huge', packsOf(64, 256 * 1024)) as never).then(() => undefined, (e: unknown) => e as Error);
+    const err = await client.create(CLUSTERPROFILE, profile('huge', packsOf(64, 256 * 1024)) as never).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
     expect(err).toBeDefined();
     if (err instanceof KubeApiError) expect(err.code).toBe(413);
     await expect(client.get(CLUSTERPROFILE, 'huge', NAMESPACE)).rejects.toMatchObject({ code: 404 });
@@ -189,23 +219,37 @@ describe('ClusterProfiles at the apiserver size limit', () => {
   it.each([
     ['5 packs of 256 KiB values (1.25 MiB)', 'max-values', packsOf(5, 256 * 1024)],
     ['64 packs of 18 KiB values (1.15 MiB)', 'max-packs', packsOf(64, 18 * 1024)],
-  ])('%s are accepted and resolved', async (_title, name, packs) => {
-    await client.create(CLUSTERPROFILE, profile(name, packs) as never);
-    const resolved = await waitFor(`${name} resolved`, async () => {
-      const p = await client.get<Profile>(CLUSTERPROFILE, name, NAMESPACE);
-      const c = getCondition(p.status?.conditions, 'Ready');
-      return c?.status === 'True' && p.status?.observedGeneration === p.metadata?.generation ? p : undefined;
-    }, 60_000, 200);
-    expect(resolved.status?.resolved).toHaveLength(packs.length);
-    expect(resolved.status?.resolved?.every((r) => r.version === '6.7.0')).toBe(true);
-  }, 90_000);
+  ])(
+    '%s are accepted and resolved',
+    async (_title, name, packs) => {
+      await client.create(CLUSTERPROFILE, profile(name, packs) as never);
+      const resolved = await waitFor(
+        `${name} resolved`,
+        async () => {
+          const p = await client.get<Profile>(CLUSTERPROFILE, name, NAMESPACE);
+          const c = getCondition(p.status?.conditions, 'Ready');
+          return c?.status === 'True' && p.status?.observedGeneration === p.metadata?.generation ? p : undefined;
+        },
+        60_000,
+        200,
+      );
+      expect(resolved.status?.resolved).toHaveLength(packs.length);
+      expect(resolved.status?.resolved?.every((r) => r.version === '6.7.0')).toBe(true);
+    },
+    90_000,
+  );
 
   it('after all that, the operator still reconciles a small change at once', async () => {
     await client.create(CLUSTERPROFILE, profile('small', [{ name: 'podinfo' }]) as never);
-    await waitFor('small resolved', async () => {
-      const p = await client.get<Profile>(CLUSTERPROFILE, 'small', NAMESPACE);
-      return getCondition(p.status?.conditions, 'Ready')?.status === 'True';
-    }, 30_000, 100);
+    await waitFor(
+      'small resolved',
+      async () => {
+        const p = await client.get<Profile>(CLUSTERPROFILE, 'small', NAMESPACE);
+        return getCondition(p.status?.conditions, 'Ready')?.status === 'True';
+      },
+      30_000,
+      100,
+    );
     const errors = operator.logs.filter((l) => l.level === 'error' || l.level === 'fatal');
     expect(errors).toEqual([]);
   });
@@ -219,10 +263,19 @@ describe('a chart with so many versions that its Pack cannot be stored', () => {
     const lines = ['apiVersion: v1', 'entries:', '  big:'];
     for (let i = 0; i < VERSIONS; i++) {
       const version = `${Math.floor(i / 1000)}.${Math.floor(i / 10) % 100}.${i % 10}`;
-      lines.push('  - name: big', `    version: ${version}`, '    created: "2024-01-01T00:00:00Z"', `    digest: ${'0123456789abcdef'.repeat(4)}`, `    urls: [big-${version}.tgz]`);
+      lines.push(
+        '  - name: big',
+        `    version: ${version}`,
+        '    created: "2024-01-01T00:00:00Z"',
+        `    digest: ${'0123456789abcdef'.repeat(4)}`,
+        `    urls: [big-${version}.tgz]`,
+      );
     }
     const body = Buffer.from(lines.join('\n'));
-    const handler: Handler = (_req, res) => void res.writeHead(200, { 'content-type': 'application/x-yaml', 'content-length': String(body.length) }).end(body);
+    const handler: Handler = (_req, res) =>
+      void res
+        .writeHead(200, { 'content-type': 'application/x-yaml', 'content-length': String(body.length) })
+        .end(body);
     server.route('/big/index.yaml', handler);
   });
 
@@ -245,7 +298,8 @@ describe('a chart with so many versions that its Pack cannot be stored', () => {
   it('says so in the registry status', async () => {
     await waitForReady('big', 'False', 'PackTooLarge', 15_000).catch(async () => {
       const c = await ready('big');
-      if (c?.status !== 'False' || !/too large|versions/i.test(c.message)) throw new Error(`no clear condition: ${JSON.stringify(c ?? null)}`);
+      if (c?.status !== 'False' || !/too large|versions/i.test(c.message))
+        throw new Error(`no clear condition: ${JSON.stringify(c ?? null)}`);
     });
   }, 30_000);
 });

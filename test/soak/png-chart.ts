@@ -38,8 +38,16 @@ export interface ChartOptions {
 }
 
 export const PALETTE: readonly Rgb[] = [
-  [31, 119, 180], [255, 127, 14], [44, 160, 44], [214, 39, 40], [148, 103, 189],
-  [140, 86, 75], [227, 119, 194], [127, 127, 127], [188, 189, 34], [23, 190, 207],
+  [31, 119, 180],
+  [255, 127, 14],
+  [44, 160, 44],
+  [214, 39, 40],
+  [148, 103, 189],
+  [140, 86, 75],
+  [227, 119, 194],
+  [127, 127, 127],
+  [188, 189, 34],
+  [23, 190, 207],
 ];
 
 const WHITE: Rgb = [255, 255, 255];
@@ -60,7 +68,10 @@ export function renderChartPng(panels: Panel[], opts: ChartOptions = {}): Buffer
 
   const left = 80;
   const right = width - 230;
-  const xs = panels.flatMap((p) => [...p.series.flatMap((s) => s.points.map(([x]) => x)), ...(p.markers ?? []).map((m) => m.x)]);
+  const xs = panels.flatMap((p) => [
+    ...p.series.flatMap((s) => s.points.map(([x]) => x)),
+    ...(p.markers ?? []).map((m) => m.x),
+  ]);
   const xMin = xs.length ? Math.min(...xs) : 0;
   const xMax = xs.length ? Math.max(...xs, xMin + 1) : 1;
   const xTicks = niceTicks(xMin, xMax, 10);
@@ -97,11 +108,15 @@ export function renderChartPng(panels: Panel[], opts: ChartOptions = {}): Buffer
         const [x1, y1] = s.points[k]!;
         img.line(sx(x0), sy(y0), sx(x1), sy(y1), s.color, 2);
       }
-      if (s.points.length === 1) img.fill(Math.round(sx(s.points[0]![0])) - 1, Math.round(sy(s.points[0]![1])) - 1, 3, 3, s.color);
+      if (s.points.length === 1)
+        img.fill(Math.round(sx(s.points[0]![0])) - 1, Math.round(sy(s.points[0]![1])) - 1, 3, 3, s.color);
     }
     // Legend: series, then the kinds of marker.
     let ly = top;
-    const legend = [...panel.series.map((s) => [s.label, s.color] as const), ...uniqueMarkers(panel.markers ?? []).map((m) => [m.label, m.color] as const)];
+    const legend = [
+      ...panel.series.map((s) => [s.label, s.color] as const),
+      ...uniqueMarkers(panel.markers ?? []).map((m) => [m.label, m.color] as const),
+    ];
     for (const [label, color] of legend.slice(0, 14)) {
       img.fill(right + 14, ly + 2, 14, 4, color);
       img.text(right + 34, ly, label.slice(0, 30), BLACK, 1);

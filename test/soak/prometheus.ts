@@ -44,11 +44,22 @@ export function percentile(values: readonly number[], p: number): number | undef
  * between two scrapes of one process (`before` undefined: since it started), as PromQL's
  * histogram_quantile reads buckets, without interpolation. Undefined when nothing was observed.
  */
-export function histogramQuantile(before: readonly Sample[] | undefined, after: readonly Sample[], name: string, q: number): number | undefined {
+export function histogramQuantile(
+  before: readonly Sample[] | undefined,
+  after: readonly Sample[],
+  name: string,
+  q: number,
+): number | undefined {
   const buckets = (samples: readonly Sample[] | undefined) =>
-    new Map((samples ?? []).filter((s) => s.name === `${name}_bucket`).map((s) => [s.labels.le === '+Inf' ? Infinity : Number(s.labels.le), s.value]));
+    new Map(
+      (samples ?? [])
+        .filter((s) => s.name === `${name}_bucket`)
+        .map((s) => [s.labels.le === '+Inf' ? Infinity : Number(s.labels.le), s.value]),
+    );
   const start = buckets(before);
-  const counts = [...buckets(after)].map(([le, n]) => [le, n - (start.get(le) ?? 0)] as const).sort(([a], [b]) => a - b);
+  const counts = [...buckets(after)]
+    .map(([le, n]) => [le, n - (start.get(le) ?? 0)] as const)
+    .sort(([a], [b]) => a - b);
   const total = counts.at(-1)?.[1] ?? 0;
   if (total <= 0) return undefined;
   return counts.find(([, n]) => n >= q * total)?.[0];

@@ -31,8 +31,18 @@ export interface ChartDef {
 }
 
 export const INFRA_CHARTS: ChartDef[] = [
-  { name: 'ubuntu', layer: 'os', initial: ['20.4.6', '22.4.3', '22.4.4'], expressions: ['latest', '22.4.x', '20.4.x', '^22.4', '>=20.4 <23'] },
-  { name: 'kubernetes', layer: 'k8s', initial: ['1.27.16', '1.28.13', '1.29.8', '1.30.4'], expressions: ['latest', '1.30.x', '1.29.x', '1.28.x', '1.27.x', '~1.29.0', '>=1.28 <1.31'] },
+  {
+    name: 'ubuntu',
+    layer: 'os',
+    initial: ['20.4.6', '22.4.3', '22.4.4'],
+    expressions: ['latest', '22.4.x', '20.4.x', '^22.4', '>=20.4 <23'],
+  },
+  {
+    name: 'kubernetes',
+    layer: 'k8s',
+    initial: ['1.27.16', '1.28.13', '1.29.8', '1.30.4'],
+    expressions: ['latest', '1.30.x', '1.29.x', '1.28.x', '1.27.x', '~1.29.0', '>=1.28 <1.31'],
+  },
   {
     name: 'calico',
     layer: 'cni',
@@ -42,16 +52,41 @@ export const INFRA_CHARTS: ChartDef[] = [
     kubeVersion: (v) => (compare(v, '3.27.0') >= 0 ? '>=1.28.0-0' : undefined),
   },
   { name: 'aws-ebs', layer: 'csi', initial: ['1.29.0', '1.30.0'], expressions: ['latest', '1.x', '1.30.x', '1.29.x'] },
-  { name: 'podinfo', layer: 'addon', initial: ['6.6.0', '6.7.0'], expressions: ['latest', '^6', '6.7.x', '6.6.0', '>=6.6 <7'] },
+  {
+    name: 'podinfo',
+    layer: 'addon',
+    initial: ['6.6.0', '6.7.0'],
+    expressions: ['latest', '^6', '6.7.x', '6.6.0', '>=6.6 <7'],
+  },
 ];
 
 export const ADDON_CHARTS: ChartDef[] = [
-  { name: 'podinfo', layer: 'addon', initial: ['6.6.0', '6.7.0'], expressions: ['latest', '^6', '6.7.x', '6.6.0', '>=6.6 <7'] },
-  { name: 'metrics-server', layer: 'addon', initial: ['3.11.0', '3.12.1'], expressions: ['latest', '^3', '3.12.x', '3.11.0'] },
+  {
+    name: 'podinfo',
+    layer: 'addon',
+    initial: ['6.6.0', '6.7.0'],
+    expressions: ['latest', '^6', '6.7.x', '6.6.0', '>=6.6 <7'],
+  },
+  {
+    name: 'metrics-server',
+    layer: 'addon',
+    initial: ['3.11.0', '3.12.1'],
+    expressions: ['latest', '^3', '3.12.x', '3.11.0'],
+  },
   { name: 'nginx', layer: 'addon', initial: ['4.10.0', '4.11.2'], expressions: ['latest', '^4', '4.11.x', '4.10.x'] },
-  { name: 'cert-manager', layer: 'addon', initial: ['1.14.5', '1.15.3'], expressions: ['latest', '1.x', '1.15.x', '1.14.x'] },
+  {
+    name: 'cert-manager',
+    layer: 'addon',
+    initial: ['1.14.5', '1.15.3'],
+    expressions: ['latest', '1.x', '1.15.x', '1.14.x'],
+  },
   // 9.9.9 never exists: those profiles stay NoMatchingVersion, a failure that must stay named.
-  { name: 'logging', layer: 'addon', initial: ['0.9.0', '1.0.0'], expressions: ['latest', '^1', '0.9.x', '1.0.0', '9.9.9'] },
+  {
+    name: 'logging',
+    layer: 'addon',
+    initial: ['0.9.0', '1.0.0'],
+    expressions: ['latest', '^1', '0.9.x', '1.0.0', '9.9.9'],
+  },
 ];
 
 export const CHARTS_BY_NAME = new Map([...INFRA_CHARTS, ...ADDON_CHARTS].map((c) => [c.name, c]));
@@ -140,7 +175,10 @@ export function makeProfiles(rng: Rng, count: number, registries: RegistryPlan[]
     profiles.push({
       apiVersion: 'packyard.io/v1alpha1',
       kind: 'ClusterProfile',
-      metadata: { name: `p-${String(i).padStart(5, '0')}`, namespace: PROFILE_NAMESPACES[i % PROFILE_NAMESPACES.length]! },
+      metadata: {
+        name: `p-${String(i).padStart(5, '0')}`,
+        namespace: PROFILE_NAMESPACES[i % PROFILE_NAMESPACES.length]!,
+      },
       spec,
     });
   }
@@ -151,7 +189,11 @@ export function makeProfiles(rng: Rng, count: number, registries: RegistryPlan[]
 export { registryState };
 
 /** What the profile's status must say, computed directly from the catalogue and registries given. */
-export function expectedResolution(profile: ProfileObject, catalog: PackCatalog, registries: readonly RegistryState[]): ResolveResult {
+export function expectedResolution(
+  profile: ProfileObject,
+  catalog: PackCatalog,
+  registries: readonly RegistryState[],
+): ResolveResult {
   const result = resolveProfile({
     profile: { spec: profile.spec, namespace: profile.metadata.namespace },
     packs: catalog,
@@ -163,8 +205,18 @@ export function expectedResolution(profile: ProfileObject, catalog: PackCatalog,
   });
   if (!result.ok) return result;
   // Every chart the soak publishes (Helm or OCI) ships the same values.yaml; the operator reads it.
-  const contents = new Map(result.resolved.map((r) => [r.name, { kind: 'helm' as const, digest: '', files: { 'values.yaml': SEEDED_CHART_VALUES } }]));
-  return withEffectiveValues(result, { spec: profile.spec, namespace: profile.metadata.namespace, valuesSources: () => undefined, contents });
+  const contents = new Map(
+    result.resolved.map((r) => [
+      r.name,
+      { kind: 'helm' as const, digest: '', files: { 'values.yaml': SEEDED_CHART_VALUES } },
+    ]),
+  );
+  return withEffectiveValues(result, {
+    spec: profile.spec,
+    namespace: profile.metadata.namespace,
+    valuesSources: () => undefined,
+    contents,
+  });
 }
 
 const json = (v: unknown) => JSON.parse(JSON.stringify(v ?? null));
@@ -173,19 +225,24 @@ const json = (v: unknown) => JSON.parse(JSON.stringify(v ?? null));
 export function statusMismatch(profile: ProfileObject, expected: ResolveResult): string | undefined {
   const s = profile.status;
   if (!s) return 'no status';
-  if (s.observedGeneration !== profile.metadata.generation) return `observedGeneration ${s.observedGeneration} != generation ${profile.metadata.generation}`;
+  if (s.observedGeneration !== profile.metadata.generation)
+    return `observedGeneration ${s.observedGeneration} != generation ${profile.metadata.generation}`;
   const ready = getCondition(s.conditions, 'Ready');
   if (expected.ok) {
-    if (ready?.status !== 'True') return `Ready=${ready?.status} ${ready?.reason}, expected True (resolved ${lockText(expected.resolved)})`;
+    if (ready?.status !== 'True')
+      return `Ready=${ready?.status} ${ready?.reason}, expected True (resolved ${lockText(expected.resolved)})`;
     if (s.revision !== expected.revision || !isDeepStrictEqual(json(s.resolved), json(expected.resolved))) {
       return `resolved ${lockText(s.resolved ?? [])}, expected ${lockText(expected.resolved)}`;
     }
-    if (!isDeepStrictEqual(json(s.updatesAvailable ?? []), json(expected.updatesAvailable))) return 'updatesAvailable differ';
+    if (!isDeepStrictEqual(json(s.updatesAvailable ?? []), json(expected.updatesAvailable)))
+      return 'updatesAvailable differ';
     return undefined;
   }
-  if (ready?.status !== 'False' || ready.reason !== expected.reason) return `Ready=${ready?.status} ${ready?.reason}, expected False ${expected.reason}`;
+  if (ready?.status !== 'False' || ready.reason !== expected.reason)
+    return `Ready=${ready?.status} ${ready?.reason}, expected False ${expected.reason}`;
   // "it offers: …" lists names in informer order, which two caches need not share.
-  if (expected.reason !== 'PackNotFound' && ready.message !== expected.message) return `message "${ready.message}", expected "${expected.message}"`;
+  if (expected.reason !== 'PackNotFound' && ready.message !== expected.message)
+    return `message "${ready.message}", expected "${expected.message}"`;
   return undefined;
 }
 
@@ -197,18 +254,24 @@ function lockText(resolved: readonly { name: string; version?: string }[]): stri
  * kstatus shape of a status: Ready present and current; Ready=True alone, or Ready=False with
  * exactly one of Stalled (same reason) and Reconciling. Returns what is wrong, if anything.
  */
-export function conditionShapeProblem(status: { observedGeneration?: number; conditions?: Condition[] } | undefined): string | undefined {
+export function conditionShapeProblem(
+  status: { observedGeneration?: number; conditions?: Condition[] } | undefined,
+): string | undefined {
   if (!status?.conditions) return undefined;
   const ready = getCondition(status.conditions, 'Ready');
   const stalled = getCondition(status.conditions, 'Stalled');
   const reconciling = getCondition(status.conditions, 'Reconciling');
   if (!ready) return 'conditions without Ready';
-  if (ready.observedGeneration !== status.observedGeneration) return `Ready.observedGeneration ${ready.observedGeneration} != status.observedGeneration ${status.observedGeneration}`;
+  if (ready.observedGeneration !== status.observedGeneration)
+    return `Ready.observedGeneration ${ready.observedGeneration} != status.observedGeneration ${status.observedGeneration}`;
   if (!ready.reason) return 'Ready without a reason';
-  if (ready.status === 'True' && (stalled || reconciling)) return `Ready=True alongside ${stalled ? 'Stalled' : 'Reconciling'}`;
+  if (ready.status === 'True' && (stalled || reconciling))
+    return `Ready=True alongside ${stalled ? 'Stalled' : 'Reconciling'}`;
   if (ready.status === 'False') {
-    if (!!stalled === !!reconciling) return `Ready=False ${ready.reason} with ${stalled ? 'both Stalled and Reconciling' : 'neither Stalled nor Reconciling'}`;
-    if (stalled && stalled.reason !== ready.reason) return `Stalled reason ${stalled.reason} != Ready reason ${ready.reason}`;
+    if (!!stalled === !!reconciling)
+      return `Ready=False ${ready.reason} with ${stalled ? 'both Stalled and Reconciling' : 'neither Stalled nor Reconciling'}`;
+    if (stalled && stalled.reason !== ready.reason)
+      return `Stalled reason ${stalled.reason} != Ready reason ${ready.reason}`;
   }
   return undefined;
 }

@@ -34,8 +34,18 @@ describe('soak (quick)', () => {
 
   it('injected every kind of event and measured the system recovering from each', () => {
     const { report } = outcome;
-    const kinds = ['publish', 'profileEdit', 'outage', 'rotateCredentials', 'recreateRegistry', 'apiserverRestart', 'leaderKill'];
-    expect(Object.fromEntries(kinds.map((k) => [k, (report.injected[k] ?? 0) > 0]))).toEqual(Object.fromEntries(kinds.map((k) => [k, true])));
+    const kinds = [
+      'publish',
+      'profileEdit',
+      'outage',
+      'rotateCredentials',
+      'recreateRegistry',
+      'apiserverRestart',
+      'leaderKill',
+    ];
+    expect(Object.fromEntries(kinds.map((k) => [k, (report.injected[k] ?? 0) > 0]))).toEqual(
+      Object.fromEntries(kinds.map((k) => [k, true])),
+    );
     expect(report.failoversMs).toHaveLength(1);
     expect(report.convergence.leaderKill).toHaveLength(1);
     expect(report.convergence.apiserverRestart).toHaveLength(1);

@@ -76,60 +76,137 @@ export function formatReport(r: SoakReport): string {
   const out = (line = '') => lines.push(line);
   const cfg = r.config;
   out(`Packyard soak report, ${new Date().toISOString()}`);
-  out(`seed ${r.seed}; ran ${s(r.durationMs)} of faults (configured ${s(Number(cfg.durationMs))}); ` +
-    `lease ${cfg.leaseDuration}/${cfg.renewDeadline}/${cfg.retryPeriod}; registry interval ${cfg.registryInterval}`);
-  out(`verdict: ${r.violations.length === 0 ? 'PASS (every invariant held)' : `FAIL (${Object.entries(r.violationCounts).map(([k, n]) => `${k} ${n}`).join(', ')})`}`);
+  out(
+    `seed ${r.seed}; ran ${s(r.durationMs)} of faults (configured ${s(Number(cfg.durationMs))}); ` +
+      `lease ${cfg.leaseDuration}/${cfg.renewDeadline}/${cfg.retryPeriod}; registry interval ${cfg.registryInterval}`,
+  );
+  out(
+    `verdict: ${
+      r.violations.length === 0
+        ? 'PASS (every invariant held)'
+        : `FAIL (${Object.entries(r.violationCounts)
+            .map(([k, n]) => `${k} ${n}`)
+            .join(', ')})`
+    }`,
+  );
   out();
   out('== Objects');
   const o = r.objects;
-  out(`registries: ${o.helmRegistries} helm + ${o.ociRegistries} oci; ${o.withAuth} with basic auth from Secrets, ${o.behindFaults} behind the fault layer, ${o.tls} over TLS`);
+  out(
+    `registries: ${o.helmRegistries} helm + ${o.ociRegistries} oci; ${o.withAuth} with basic auth from Secrets, ${o.behindFaults} behind the fault layer, ${o.tls} over TLS`,
+  );
   out(`profiles: ${o.profiles}; Packs at the end: ${o.packs} holding ${o.versions} versions`);
-  out(`Kubernetes Events at the end: ${o.events} (${Object.entries(o.eventsByReason).map(([k, n]) => `${k} ${n}`).join(', ')})`);
+  out(
+    `Kubernetes Events at the end: ${o.events} (${Object.entries(o.eventsByReason)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ')})`,
+  );
   out();
   out('== Events injected (per kind; skipped = target busy or too many in flight)');
-  for (const [kind, n] of Object.entries(r.injected).sort()) out(`${kind.padEnd(20)} ${String(n).padStart(6)}${r.skipped[kind] ? `   skipped ${r.skipped[kind]}` : ''}`);
-  const faultTotal = Object.entries(r.faults).filter(([k]) => k !== 'pass').reduce((n, [, v]) => n + v, 0);
-  out(`requests through the fault layer: ${faultTotal + (r.faults.pass ?? 0)}, faults ${faultTotal}: ${Object.entries(r.faults).filter(([k]) => k !== 'pass').map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  for (const [kind, n] of Object.entries(r.injected).sort())
+    out(`${kind.padEnd(20)} ${String(n).padStart(6)}${r.skipped[kind] ? `   skipped ${r.skipped[kind]}` : ''}`);
+  const faultTotal = Object.entries(r.faults)
+    .filter(([k]) => k !== 'pass')
+    .reduce((n, [, v]) => n + v, 0);
+  out(
+    `requests through the fault layer: ${faultTotal + (r.faults.pass ?? 0)}, faults ${faultTotal}: ${Object.entries(
+      r.faults,
+    )
+      .filter(([k]) => k !== 'pass')
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  );
   out();
   out('== Convergence after each event kind (event → what it changes is reflected in status)');
-  out(`${'kind'.padEnd(20)} ${'n'.padStart(5)} ${'p50'.padStart(8)} ${'p90'.padStart(8)} ${'p99'.padStart(8)} ${'max'.padStart(8)}  not converged in 10 min`);
+  out(
+    `${'kind'.padEnd(20)} ${'n'.padStart(5)} ${'p50'.padStart(8)} ${'p90'.padStart(8)} ${'p99'.padStart(8)} ${'max'.padStart(8)}  not converged in 10 min`,
+  );
   for (const [kind, values] of Object.entries(r.convergence).sort()) {
-    out(`${kind.padEnd(20)} ${String(values.length).padStart(5)} ${s(percentile(values, 50)).padStart(8)} ${s(percentile(values, 90)).padStart(8)} ${s(percentile(values, 99)).padStart(8)} ${s(Math.max(...values)).padStart(8)}  ${r.unconverged[kind] ?? 0}`);
+    out(
+      `${kind.padEnd(20)} ${String(values.length).padStart(5)} ${s(percentile(values, 50)).padStart(8)} ${s(percentile(values, 90)).padStart(8)} ${s(percentile(values, 99)).padStart(8)} ${s(Math.max(...values)).padStart(8)}  ${r.unconverged[kind] ?? 0}`,
+    );
   }
-  for (const [kind, n] of Object.entries(r.unconverged)) if (!r.convergence[kind]) out(`${kind.padEnd(20)} ${'0'.padStart(5)}  not converged: ${n}`);
-  for (const [kind, n] of Object.entries(r.superseded)) out(`${kind}: ${n} not measured, superseded (the registry was re-created meanwhile)`);
-  out('publish: a sync request after helm package/push until the Pack lists the version and every profile using it matches the resolver;');
-  out('profileEdit: until observedGeneration and status match; outage: from its end; rotateCredentials: from the Secret update (no sync request);');
-  out('recreateRegistry: from the re-create; apiserverRestart: from the apiserver being ready, leaderKill: from the kill, each to a canary edit reflected.');
-  out(`initial convergence (all registries synced, all profiles resolved): ${s(r.initialConvergenceMs)}; final, after faults stop: ${s(r.finalConvergenceMs)}`);
+  for (const [kind, n] of Object.entries(r.unconverged))
+    if (!r.convergence[kind]) out(`${kind.padEnd(20)} ${'0'.padStart(5)}  not converged: ${n}`);
+  for (const [kind, n] of Object.entries(r.superseded))
+    out(`${kind}: ${n} not measured, superseded (the registry was re-created meanwhile)`);
+  out(
+    'publish: a sync request after helm package/push until the Pack lists the version and every profile using it matches the resolver;',
+  );
+  out(
+    'profileEdit: until observedGeneration and status match; outage: from its end; rotateCredentials: from the Secret update (no sync request);',
+  );
+  out(
+    'recreateRegistry: from the re-create; apiserverRestart: from the apiserver being ready, leaderKill: from the kill, each to a canary edit reflected.',
+  );
+  out(
+    `initial convergence (all registries synced, all profiles resolved): ${s(r.initialConvergenceMs)}; final, after faults stop: ${s(r.finalConvergenceMs)}`,
+  );
   out();
   out('== Failover after kill -9 of the leader (until another live process holds the lease)');
-  out(r.failoversMs.length ? `${r.failoversMs.map(s).join(', ')}; p50 ${s(percentile(r.failoversMs, 50))}, max ${s(Math.max(...r.failoversMs))}` : 'none');
+  out(
+    r.failoversMs.length
+      ? `${r.failoversMs.map(s).join(', ')}; p50 ${s(percentile(r.failoversMs, 50))}, max ${s(Math.max(...r.failoversMs))}`
+      : 'none',
+  );
   out(`apiserver restarts, downtime each: ${r.apiserverDowntimesMs.map(s).join(', ') || 'none'}`);
   out();
   out('== Memory (RSS)');
-  out(`leader after initial convergence: ${mib(r.rss.startKiB)} (process #${r.rss.startProc}); peak of any process: ${mib(r.rss.peakKiB)}; leader after the final settle: ${mib(r.rss.endKiB)} (process #${r.rss.endProc})`);
-  for (const sv of r.rss.survivors) out(`process #${sv.proc} lived through the whole run: ${mib(sv.runStartKiB)} when the faults started, ${mib(sv.endKiB)} at the end`);
-  out(`${'process'.padEnd(8)} ${'pid'.padStart(7)} ${'lived'.padStart(9)} ${'first'.padStart(8)} ${'peak'.padStart(8)} ${'last'.padStart(8)} ${'log'.padStart(6)} ${'warn'.padStart(5)} ${'error'.padStart(5)}  exit`);
+  out(
+    `leader after initial convergence: ${mib(r.rss.startKiB)} (process #${r.rss.startProc}); peak of any process: ${mib(r.rss.peakKiB)}; leader after the final settle: ${mib(r.rss.endKiB)} (process #${r.rss.endProc})`,
+  );
+  for (const sv of r.rss.survivors)
+    out(
+      `process #${sv.proc} lived through the whole run: ${mib(sv.runStartKiB)} when the faults started, ${mib(sv.endKiB)} at the end`,
+    );
+  out(
+    `${'process'.padEnd(8)} ${'pid'.padStart(7)} ${'lived'.padStart(9)} ${'first'.padStart(8)} ${'peak'.padStart(8)} ${'last'.padStart(8)} ${'log'.padStart(6)} ${'warn'.padStart(5)} ${'error'.padStart(5)}  exit`,
+  );
   for (const p of r.processes) {
-    out(`#${String(p.idx).padEnd(7)} ${String(p.pid).padStart(7)} ${`${p.livedS.toFixed(0)}s`.padStart(9)} ${mib(p.rssFirstKiB).padStart(8)} ${mib(p.rssPeakKiB).padStart(8)} ${mib(p.rssLastKiB).padStart(8)} ${String(p.logLines).padStart(6)} ${String(p.warnLines).padStart(5)} ${String(p.errorLines).padStart(5)}  ${p.exit}`);
+    out(
+      `#${String(p.idx).padEnd(7)} ${String(p.pid).padStart(7)} ${`${p.livedS.toFixed(0)}s`.padStart(9)} ${mib(p.rssFirstKiB).padStart(8)} ${mib(p.rssPeakKiB).padStart(8)} ${mib(p.rssLastKiB).padStart(8)} ${String(p.logLines).padStart(6)} ${String(p.warnLines).padStart(5)} ${String(p.errorLines).padStart(5)}  ${p.exit}`,
+    );
   }
   out();
-  out('== API requests per reconcile (rest_client_requests_total without WATCH / controller_runtime_reconcile_total, all processes)');
+  out(
+    '== API requests per reconcile (rest_client_requests_total without WATCH / controller_runtime_reconcile_total, all processes)',
+  );
   const requests = Object.values(r.requestsByMethod).reduce((n, v) => n + v, 0);
   const reconciles = r.reconciles.packregistry + r.reconciles.clusterprofile;
-  out(`requests ${requests} (${Object.entries(r.requestsByMethod).map(([k, v]) => `${k} ${v}`).join(', ')}); reconciles ${reconciles} (packregistry ${r.reconciles.packregistry}, clusterprofile ${r.reconciles.clusterprofile}); errors ${r.reconcileErrors}`);
-  const writes = Object.entries(r.requestsByMethod).filter(([k]) => k !== 'GET').reduce((n, [, v]) => n + v, 0);
-  out(`requests per reconcile: ${(requests / Math.max(1, reconciles)).toFixed(2)}; writes (POST/PUT/PATCH/DELETE) per reconcile: ${(writes / Math.max(1, reconciles)).toFixed(2)}`);
-  out('(GETs include lease renewals and informer LISTs of every process; lost samples of killed processes make the totals a lower bound)');
+  out(
+    `requests ${requests} (${Object.entries(r.requestsByMethod)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(
+        ', ',
+      )}); reconciles ${reconciles} (packregistry ${r.reconciles.packregistry}, clusterprofile ${r.reconciles.clusterprofile}); errors ${r.reconcileErrors}`,
+  );
+  const writes = Object.entries(r.requestsByMethod)
+    .filter(([k]) => k !== 'GET')
+    .reduce((n, [, v]) => n + v, 0);
+  out(
+    `requests per reconcile: ${(requests / Math.max(1, reconciles)).toFixed(2)}; writes (POST/PUT/PATCH/DELETE) per reconcile: ${(writes / Math.max(1, reconciles)).toFixed(2)}`,
+  );
+  out(
+    '(GETs include lease renewals and informer LISTs of every process; lost samples of killed processes make the totals a lower bound)',
+  );
   out(`informer restarts: ${r.informerRestarts}`);
   out();
   out('== Invariants');
-  out(`condition reason checks while a registry was failing on purpose: ${r.conditionChecks.passed} passed, ${r.conditionChecks.failed} failed`);
-  out(`Pack deletions outside a registry's delete/re-create window: ${r.violationCounts['pack-disappeared'] ?? 0} (inside: ${r.packDeletionsDuringGc}, done by the soak as the garbage collector would)`);
-  out(`longest time a profile's status differed from the resolver while the run went on: ${s(r.staleness.maxMs)} (${r.staleness.maxWhat || '-'}); most profiles stale beyond ${s(Number(r.config.staleAfterMs))} at once: ${r.staleness.staleProfiles}`);
-  out(`secret material (${r.secretsWatched} passwords and auth headers) in logs, Events or statuses: ${r.violationCounts.secret ?? 0}`);
-  out(`work queue drained at the end: ${r.violationCounts.queue ? 'NO' : 'yes'}; RSS growth within bounds: ${r.violationCounts.rss ? 'NO' : 'yes'}; crashes: ${r.violationCounts.crash ?? 0}`);
+  out(
+    `condition reason checks while a registry was failing on purpose: ${r.conditionChecks.passed} passed, ${r.conditionChecks.failed} failed`,
+  );
+  out(
+    `Pack deletions outside a registry's delete/re-create window: ${r.violationCounts['pack-disappeared'] ?? 0} (inside: ${r.packDeletionsDuringGc}, done by the soak as the garbage collector would)`,
+  );
+  out(
+    `longest time a profile's status differed from the resolver while the run went on: ${s(r.staleness.maxMs)} (${r.staleness.maxWhat || '-'}); most profiles stale beyond ${s(Number(r.config.staleAfterMs))} at once: ${r.staleness.staleProfiles}`,
+  );
+  out(
+    `secret material (${r.secretsWatched} passwords and auth headers) in logs, Events or statuses: ${r.violationCounts.secret ?? 0}`,
+  );
+  out(
+    `work queue drained at the end: ${r.violationCounts.queue ? 'NO' : 'yes'}; RSS growth within bounds: ${r.violationCounts.rss ? 'NO' : 'yes'}; crashes: ${r.violationCounts.crash ?? 0}`,
+  );
   if (r.violations.length) {
     out();
     out('== Violations (first 20 of each kind)');
@@ -138,7 +215,10 @@ export function formatReport(r: SoakReport): string {
   return `${lines.join('\n')}\n`;
 }
 
-export function chartPanels(series: readonly SeriesPoint[], markers: readonly { t: number; kind: MarkerKind }[]): Panel[] {
+export function chartPanels(
+  series: readonly SeriesPoint[],
+  markers: readonly { t: number; kind: MarkerKind }[],
+): Panel[] {
   const procs = [...new Set(series.flatMap((p) => Object.keys(p.rssMiB)))];
   const rss: Series[] = procs.map((key, i) => ({
     label: `RSS process ${key}`,
@@ -174,9 +254,17 @@ export function chartPanels(series: readonly SeriesPoint[], markers: readonly { 
   ];
 }
 
-export function writeReport(dir: string, report: SoakReport, series: readonly SeriesPoint[], markers: readonly { t: number; kind: MarkerKind }[]): void {
+export function writeReport(
+  dir: string,
+  report: SoakReport,
+  series: readonly SeriesPoint[],
+  markers: readonly { t: number; kind: MarkerKind }[],
+): void {
   writeFileSync(join(dir, 'report.txt'), formatReport(report));
   writeFileSync(join(dir, 'report.json'), `${JSON.stringify({ report, series, markers }, null, 1)}\n`);
   const title = `Packyard soak, seed ${report.seed}: ${report.objects.helmRegistries + report.objects.ociRegistries} registries, ${report.objects.profiles} profiles`;
-  writeFileSync(join(dir, 'report.png'), renderChartPng(chartPanels(series, markers), { title, xLabel: 'seconds since start' }));
+  writeFileSync(
+    join(dir, 'report.png'),
+    renderChartPng(chartPanels(series, markers), { title, xLabel: 'seconds since start' }),
+  );
 }

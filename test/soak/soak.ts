@@ -25,14 +25,30 @@ import { packObjectName } from '../../src/reconcilers/pack-name.js';
 import type { RegistryState } from '../../src/resolve/registries.js';
 import type { PackCatalog } from '../../src/resolve/resolve-profile.js';
 import { makeHelmRepository, type ChartSpec } from '../harness/helm-charts.js';
-import { basicAuth, serveDirectory, startServer, status, type Handler, type TestServer } from '../harness/http-server.js';
+import {
+  basicAuth,
+  serveDirectory,
+  startServer,
+  status,
+  type Handler,
+  type TestServer,
+} from '../harness/http-server.js';
 import { SEEDED_CHART_VALUES, startOciRegistry, type OciRegistry } from '../harness/oci-registry.js';
 import { startOperatorProcess, type OperatorProcess } from '../harness/operator-process.js';
 import { startTestCluster, type TestCluster } from '../harness/own-cluster.js';
 import { createTestPki } from '../harness/tls.js';
 import { toolPath } from '../harness/tools.js';
 import {
-  DEFAULT_FAULT_MIX, FaultInjector, OUTAGES, outageHandler, REALM_OUTAGES, realmOutageHandler, reverseProxy, type FaultKind, type OutageKind, type RealmOutageKind,
+  DEFAULT_FAULT_MIX,
+  FaultInjector,
+  OUTAGES,
+  outageHandler,
+  REALM_OUTAGES,
+  realmOutageHandler,
+  reverseProxy,
+  type FaultKind,
+  type OutageKind,
+  type RealmOutageKind,
 } from './faults.js';
 import { histogramQuantile, scrape, sumOf, type Sample } from './prometheus.js';
 import { Rng } from './rng.js';
@@ -138,9 +154,16 @@ export function soakConfig(overrides: Partial<SoakConfig> = {}): SoakConfig {
   };
 }
 
-export type EventKind = 'publish' | 'profileEdit' | 'outage' | 'rotateCredentials' | 'recreateRegistry' | 'apiserverRestart' | 'leaderKill';
+export type EventKind =
+  'publish' | 'profileEdit' | 'outage' | 'rotateCredentials' | 'recreateRegistry' | 'apiserverRestart' | 'leaderKill';
 export type MarkerKind = 'apiserverRestart' | 'leaderKill' | 'faultsStart' | 'faultsEnd';
-const SCHEDULED_WEIGHTS: Partial<Record<EventKind, number>> = { publish: 30, profileEdit: 30, outage: 10, rotateCredentials: 8, recreateRegistry: 5 };
+const SCHEDULED_WEIGHTS: Partial<Record<EventKind, number>> = {
+  publish: 30,
+  profileEdit: 30,
+  outage: 10,
+  rotateCredentials: 8,
+  recreateRegistry: 5,
+};
 /**
  * Tokens of the soak's token-auth OCI registry: announced for 3 s (cached 2.7 s), taken by the
  * registry for 2-3 s (its exp has second resolution), so syncs keep asking the realm and meet
@@ -300,13 +323,19 @@ class Soak {
 
   async run(): Promise<SoakOutcome> {
     const { cfg } = this;
-    this.log(`seed ${cfg.seed}: ${cfg.registries} helm + ${cfg.ociRegistries} oci registries, ${cfg.profiles} profiles, ${cfg.durationMs / 1000}s; results in ${this.reportDir}`);
+    this.log(
+      `seed ${cfg.seed}: ${cfg.registries} helm + ${cfg.ociRegistries} oci registries, ${cfg.profiles} profiles, ${cfg.durationMs / 1000}s; results in ${this.reportDir}`,
+    );
     await this.setUp();
     this.phaseTimes.setupDone = Date.now();
     this.startSupervisor();
     await this.waitFor('two operator processes', () => this.live().length === 2, 120_000);
     const initialStart = Date.now();
-    const loopBefore = new Map(await Promise.all(this.live().map(async (p) => [p.idx, await scrape(p.op.metricsPort).catch(() => undefined)] as const)));
+    const loopBefore = new Map(
+      await Promise.all(
+        this.live().map(async (p) => [p.idx, await scrape(p.op.metricsPort).catch(() => undefined)] as const),
+      ),
+    );
     const sampler = this.loop(cfg.sampleMs, () => this.sample());
     const prober = this.loop(500, () => this.evaluateProbes());
     await this.converge('initial');
@@ -322,7 +351,10 @@ class Soak {
     for (const p of this.live()) this.rssAtRunStart.set(p.idx, p.op.rssKiB());
     const invariants = this.loop(cfg.invariantMs, () => this.sampleInvariants());
     const scans = this.loop(30_000, () => this.scanCluster());
-    await Promise.all([this.scheduleEvents(runStart + cfg.durationMs), this.scheduleDisruptions(runStart, runStart + cfg.durationMs)]);
+    await Promise.all([
+      this.scheduleEvents(runStart + cfg.durationMs),
+      this.scheduleDisruptions(runStart, runStart + cfg.durationMs),
+    ]);
     this.log(`schedule done; waiting for ${this.tasks.size} event tasks`);
     await Promise.all([...this.tasks]);
     this.phaseTimes.runEnd = Date.now();
@@ -366,7 +398,10 @@ class Soak {
 
     for (let i = 0; i < cfg.servers; i++) {
       const tls = i >= cfg.servers / 2;
-      const injector = i % 2 === 1 ? new FaultInjector(rng.fork(), { ...DEFAULT_FAULT_MIX, probability: cfg.faultProbability }) : undefined;
+      const injector =
+        i % 2 === 1
+          ? new FaultInjector(rng.fork(), { ...DEFAULT_FAULT_MIX, probability: cfg.faultProbability })
+          : undefined;
       const entry: HelmServer = { index: i, tls, injector, server: undefined as unknown as TestServer };
       entry.server = await startServer({
         ...(tls && { tls: { cert: pki.server.cert, key: pki.server.key } }),
@@ -378,7 +413,10 @@ class Soak {
     // Every chart version once through `helm package`, then one repository per flavour indexed by
     // `helm repo index`, copied for each registry: a hundred registries cost two index runs.
     const flavourDirs = new Map<string, string>();
-    for (const [flavour, charts] of [['infra', INFRA_CHARTS], ['addon', ADDON_CHARTS]] as const) {
+    for (const [flavour, charts] of [
+      ['infra', INFRA_CHARTS],
+      ['addon', ADDON_CHARTS],
+    ] as const) {
       const dir = makeHelmRepository(charts.flatMap((def) => def.initial.map((v) => chartSpec(def, v))));
       this.tmpDirs.push(dir);
       flavourDirs.set(flavour, dir);
@@ -387,7 +425,12 @@ class Soak {
     for (let i = 0; i < cfg.registries; i++) {
       const name = `r${String(i).padStart(3, '0')}`;
       const flavour = i % 2 === 0 ? 'infra' : 'addon';
-      const plan: RegistryPlan = { name, flavour, charts: flavour === 'infra' ? INFRA_CHARTS : ADDON_CHARTS, isDefault: i === 0 };
+      const plan: RegistryPlan = {
+        name,
+        flavour,
+        charts: flavour === 'infra' ? INFRA_CHARTS : ADDON_CHARTS,
+        isDefault: i === 0,
+      };
       plans.push(plan);
       const server = this.servers[i % this.servers.length]!;
       const dir = mkdtempSync(join(tmpdir(), `packyard-soak-${name}-`));
@@ -406,8 +449,16 @@ class Soak {
         ...(server.tls && { tls: { caSecretRef: { name: 'soak-ca' } } }),
       };
       this.repos.set(name, {
-        name, type: 'helm', plan, spec, dir, server, faulty: !!server.injector, auth,
-        versions: new Map(plan.charts.map((c) => [c.name, [...c.initial]])), publishing: Promise.resolve(),
+        name,
+        type: 'helm',
+        plan,
+        spec,
+        dir,
+        server,
+        faulty: !!server.injector,
+        auth,
+        versions: new Map(plan.charts.map((c) => [c.name, [...c.initial]])),
+        publishing: Promise.resolve(),
       });
     }
     // The default registry must not be a faulty one: it sits on server 0.
@@ -420,13 +471,27 @@ class Soak {
       apiVersion: 'packyard.io/v1alpha1',
       kind: 'ClusterProfile',
       metadata: { name: 'canary', namespace: 'soak-a' },
-      spec: { type: 'add-on', version: '1.0.0', updatePolicy: 'Auto', packs: [{ name: 'podinfo', layer: 'addon', registry: 'r000', version: '6.6.0' }] },
+      spec: {
+        type: 'add-on',
+        version: '1.0.0',
+        updatePolicy: 'Auto',
+        packs: [{ name: 'podinfo', layer: 'addon', registry: 'r000', version: '6.6.0' }],
+      },
     });
     for (const p of profiles) this.profileSpecs.set(objectKey(p), p);
 
     this.startInformers();
-    await runLimited([...this.repos.values()].map((r) => () => this.createRegistry(r)), 8);
-    await runLimited(profiles.map((p) => () => this.api('create profile', () => this.client.create(CLUSTERPROFILE, p as never)).then(() => undefined)), 8);
+    await runLimited(
+      [...this.repos.values()].map((r) => () => this.createRegistry(r)),
+      8,
+    );
+    await runLimited(
+      profiles.map(
+        (p) => () =>
+          this.api('create profile', () => this.client.create(CLUSTERPROFILE, p as never)).then(() => undefined),
+      ),
+      8,
+    );
     await Promise.all([this.registries, this.packs, this.profiles].map((i) => i.waitForSync()));
     this.log(`created ${this.repos.size} registries and ${profiles.length} profiles`);
   }
@@ -443,7 +508,10 @@ class Soak {
     const password = this.newPassword();
     this.oci = await startOciRegistry({ auth: 'htpasswd', username: 'soak', password });
     this.ociToken = await startOciRegistry({
-      auth: 'token', username: 'soak', password, tokenExpiresInS: OCI_TOKEN_EXPIRES_S,
+      auth: 'token',
+      username: 'soak',
+      password,
+      tokenExpiresInS: OCI_TOKEN_EXPIRES_S,
       wrapTokenService: (next) => (req, res, server) => this.realmRoute(req.url ?? '/', next)(req, res, server),
     });
     this.ociInjector = new FaultInjector(rng.fork(), { ...DEFAULT_FAULT_MIX, probability: cfg.ociFaultProbability });
@@ -455,7 +523,8 @@ class Soak {
         const handler: Handler = async (req, res, server) => {
           const name = /^\/v2\/([^/]+)\//.exec(req.url ?? '')?.[1];
           const repo = name ? this.repos.get(name) : undefined;
-          if (repo?.outage && repo.outage in OUTAGES) return outageHandler(repo.outage as OutageKind, forward)(req, res, server);
+          if (repo?.outage && repo.outage in OUTAGES)
+            return outageHandler(repo.outage as OutageKind, forward)(req, res, server);
           // An outage's reason is checked exactly: no random fault on its way (its ping included).
           const inOutage = repo ? !!repo.outage : [...this.repos.values()].some((r) => r.outage && r.oci === registry);
           if (!faulty || inOutage || !this.ociInjector!.enabled) return forward(req, res, server);
@@ -478,7 +547,11 @@ class Soak {
       const proxy = proxies.get(`${registry.url} ${faulty}`)!;
       const plan: RegistryPlan = { name, flavour: 'addon', charts: ADDON_CHARTS, isDefault: false };
       plans.push(plan);
-      for (const def of plan.charts) await registry.seedCharts(`${name}/${def.name}`, def.initial.map((v) => chartSpec(def, v)));
+      for (const def of plan.charts)
+        await registry.seedCharts(
+          `${name}/${def.name}`,
+          def.initial.map((v) => chartSpec(def, v)),
+        );
       const auth = { username: name, password: this.newPassword() };
       registry.setPassword(auth.username, auth.password);
       await this.putSecret(`${name}-auth`, auth);
@@ -531,7 +604,9 @@ class Soak {
     this.profiles = make<ProfileObject>(CLUSTERPROFILE);
     this.packs.addIndex('by-name', (p) => [`${p.spec.registry}/${p.spec.name}`]);
     this.packs.addIndex('by-registry', (p) => [p.metadata?.labels?.[REGISTRY_LABEL] ?? '']);
-    this.profiles.addIndex('by-reference', (p) => p.spec.packs.map((k) => `${k.registry ?? '*default*'}/${k.chart ?? k.name}`));
+    this.profiles.addIndex('by-reference', (p) =>
+      p.spec.packs.map((k) => `${k.registry ?? '*default*'}/${k.chart ?? k.name}`),
+    );
     this.packs.on({ onDelete: (p) => this.onPackDeleted(p) });
     for (const i of [this.registries, this.packs, this.profiles]) i.start();
   }
@@ -558,7 +633,9 @@ class Soak {
         // A Deployment's kubelet restarts a dead pod after a short backoff.
         if (this.live().length < 2 && !this.startingProcess && Date.now() - lastExit > 1_000) {
           this.startingProcess = true;
-          await this.startProcess().catch((err: Error) => this.log(`operator process did not start: ${err.message.split('\n')[0]}`));
+          await this.startProcess().catch((err: Error) =>
+            this.log(`operator process did not start: ${err.message.split('\n')[0]}`),
+          );
           this.startingProcess = false;
         }
         await sleep(250);
@@ -579,8 +656,19 @@ class Soak {
     ]);
     const idx = this.procs.length;
     const proc: Proc = {
-      idx, op, identity: op.identity, pid: op.child.pid!, startedAt: Date.now(), killedByUs: false, lostLeadership: false,
-      rssPeakKiB: 0, logFile: join(this.reportDir, `operator-${idx}.log`), stderrTail: [], logLines: 0, warnLines: 0, errorLines: 0,
+      idx,
+      op,
+      identity: op.identity,
+      pid: op.child.pid!,
+      startedAt: Date.now(),
+      killedByUs: false,
+      lostLeadership: false,
+      rssPeakKiB: 0,
+      logFile: join(this.reportDir, `operator-${idx}.log`),
+      stderrTail: [],
+      logLines: 0,
+      warnLines: 0,
+      errorLines: 0,
     };
     this.procs.push(proc);
     op.child.stderr?.on('data', (chunk: Buffer) => {
@@ -627,7 +715,9 @@ class Soak {
   }
 
   private async leaderIdentity(): Promise<string | undefined> {
-    const lease = await this.client.get<KubernetesObject & { spec?: { holderIdentity?: string } }>(LEASE_TYPE, LEASE_NAME, OPERATOR_NAMESPACE).catch(() => undefined);
+    const lease = await this.client
+      .get<KubernetesObject & { spec?: { holderIdentity?: string } }>(LEASE_TYPE, LEASE_NAME, OPERATOR_NAMESPACE)
+      .catch(() => undefined);
     return lease?.spec?.holderIdentity || undefined;
   }
 
@@ -650,7 +740,9 @@ class Soak {
       const le = histogramQuantile(before.get(leader.idx), after, 'packyard_event_loop_delay_seconds', q);
       return le === undefined ? '?' : `≤ ${Math.round(le * 1000)} ms`;
     };
-    this.log(`event-loop delay of the leader (#${leader.idx}) during initial convergence: p50 ${ms(0.5)}, p99 ${ms(0.99)}, max ${ms(1)}`);
+    this.log(
+      `event-loop delay of the leader (#${leader.idx}) during initial convergence: p50 ${ms(0.5)}, p99 ${ms(0.99)}, max ${ms(1)}`,
+    );
   }
 
   private leaderProc(): Proc | undefined {
@@ -663,24 +755,29 @@ class Soak {
     this.drainLogs();
     const t = (Date.now() - this.startedAt) / 1000;
     const point: SeriesPoint = { t, rssMiB: {}, depth: {}, reconciles: {} };
-    await Promise.all(this.live().map(async (proc) => {
-      try {
-        const rss = proc.op.rssKiB();
-        proc.rssFirstKiB ??= rss;
-        proc.rssPeakKiB = Math.max(proc.rssPeakKiB, rss);
-        proc.rssLastKiB = rss;
-        point.rssMiB[`#${proc.idx}`] = rss / 1024;
-      } catch {
-        // exited between the check and the read
-      }
-      try {
-        proc.samples = await scrape(proc.op.metricsPort);
-      } catch {
-        // a process that is going away
-      }
-    }));
+    await Promise.all(
+      this.live().map(async (proc) => {
+        try {
+          const rss = proc.op.rssKiB();
+          proc.rssFirstKiB ??= rss;
+          proc.rssPeakKiB = Math.max(proc.rssPeakKiB, rss);
+          proc.rssLastKiB = rss;
+          point.rssMiB[`#${proc.idx}`] = rss / 1024;
+        } catch {
+          // exited between the check and the read
+        }
+        try {
+          proc.samples = await scrape(proc.op.metricsPort);
+        } catch {
+          // a process that is going away
+        }
+      }),
+    );
     for (const controller of ['packregistry', 'clusterprofile']) {
-      point.reconciles[controller] = this.procs.reduce((n, p) => n + (p.samples ? sumOf(p.samples, 'controller_runtime_reconcile_total', { controller }) : 0), 0);
+      point.reconciles[controller] = this.procs.reduce(
+        (n, p) => n + (p.samples ? sumOf(p.samples, 'controller_runtime_reconcile_total', { controller }) : 0),
+        0,
+      );
       const leader = this.leaderProc();
       if (leader?.samples) point.depth[controller] = sumOf(leader.samples, 'workqueue_depth', { controller });
     }
@@ -754,14 +851,20 @@ class Soak {
   /** What a stale profile and the registries it uses looked like, to tell a missed trigger from a skipped write. */
   private staleDetail(profile: ProfileObject): string {
     const ready = getCondition(profile.status?.conditions, 'Ready');
-    const names = new Set(profile.spec.packs.map((p) => p.registry ?? this.registries.list().find((r) => r.spec.default)?.metadata.name ?? '?'));
+    const names = new Set(
+      profile.spec.packs.map(
+        (p) => p.registry ?? this.registries.list().find((r) => r.spec.default)?.metadata.name ?? '?',
+      ),
+    );
     const regs = [...names].map((n) => {
       const r = this.registries.get(n);
       const c = getCondition(r?.status?.conditions, 'Ready');
       return `${n} (created ${r?.metadata.creationTimestamp}, Ready=${c?.status} ${c?.reason} since ${c?.lastTransitionTime}, lastSyncTime ${r?.status?.lastSyncTime})`;
     });
-    return `profile rv ${profile.metadata.resourceVersion}, generation ${profile.metadata.generation}/${profile.status?.observedGeneration}, ` +
-      `Ready=${ready?.status} ${ready?.reason} since ${ready?.lastTransitionTime} ("${ready?.message}"); registries: ${regs.join('; ')}; leader #${this.leaderProc()?.idx}`;
+    return (
+      `profile rv ${profile.metadata.resourceVersion}, generation ${profile.metadata.generation}/${profile.status?.observedGeneration}, ` +
+      `Ready=${ready?.status} ${ready?.reason} since ${ready?.lastTransitionTime} ("${ready?.message}"); registries: ${regs.join('; ')}; leader #${this.leaderProc()?.idx}`
+    );
   }
 
   private sampleInvariants(): void {
@@ -783,7 +886,10 @@ class Soak {
           stale++;
           if (!this.staleReported.has(key)) {
             this.staleReported.add(key);
-            this.violation('stale-profile', `${key} out of date for ${Math.round((now - since) / 1000)}s: ${problem}; ${this.staleDetail(profile)}`);
+            this.violation(
+              'stale-profile',
+              `${key} out of date for ${Math.round((now - since) / 1000)}s: ${problem}; ${this.staleDetail(profile)}`,
+            );
           }
         }
       } else {
@@ -807,13 +913,24 @@ class Soak {
       return;
     }
     const repo = this.repos.get(registry);
-    const state = repo ? (repo.outage ? `in an outage (${repo.outage})` : repo.busy ? `during ${repo.busy}` : 'healthy') : 'unknown';
-    this.violation('pack-disappeared', `Pack ${pack.metadata?.name} of registry ${registry} was deleted while the registry was ${state}`);
+    const state = repo
+      ? repo.outage
+        ? `in an outage (${repo.outage})`
+        : repo.busy
+          ? `during ${repo.busy}`
+          : 'healthy'
+      : 'unknown';
+    this.violation(
+      'pack-disappeared',
+      `Pack ${pack.metadata?.name} of registry ${registry} was deleted while the registry was ${state}`,
+    );
   }
 
   /** Secret material in statuses (from the caches) and in every Event. */
   private async scanCluster(): Promise<void> {
-    const statuses = [...this.registries.list(), ...this.profiles.list(), ...this.packs.list()].map((o) => JSON.stringify(o)).join('\n');
+    const statuses = [...this.registries.list(), ...this.profiles.list(), ...this.packs.list()]
+      .map((o) => JSON.stringify(o))
+      .join('\n');
     this.scanText(statuses, 'an object status or Pack');
     const events = await this.client.list<KubernetesObject & { reason?: string }>(EVENT_TYPE).catch(() => undefined);
     if (events) {
@@ -827,11 +944,27 @@ class Soak {
   // ---------------------------------------------------------------- probes (convergence after an event)
 
   private probe(
-    kind: EventKind, what: string, check: () => boolean,
-    opts: { superseded?: () => boolean; onDone?: (converged: boolean) => void; timeoutMs?: number; label?: string } = {},
+    kind: EventKind,
+    what: string,
+    check: () => boolean,
+    opts: {
+      superseded?: () => boolean;
+      onDone?: (converged: boolean) => void;
+      timeoutMs?: number;
+      label?: string;
+    } = {},
   ): void {
     const startedAt = Date.now();
-    this.probes.add({ kind, what, startedAt, deadline: startedAt + (opts.timeoutMs ?? 10 * 60_000), check, superseded: opts.superseded, onDone: opts.onDone, label: opts.label });
+    this.probes.add({
+      kind,
+      what,
+      startedAt,
+      deadline: startedAt + (opts.timeoutMs ?? 10 * 60_000),
+      check,
+      superseded: opts.superseded,
+      onDone: opts.onDone,
+      label: opts.label,
+    });
   }
 
   private async evaluateProbes(): Promise<void> {
@@ -886,7 +1019,9 @@ class Soak {
   /** Every profile that uses chart `chart` of `registry` (directly, or through the default registry). */
   private profilesUsing(registry: string, chart: string): ProfileObject[] {
     const direct = this.profiles.byIndex('by-reference', `${registry}/${chart}`);
-    return this.repos.get(registry)?.plan.isDefault ? [...direct, ...this.profiles.byIndex('by-reference', `*default*/${chart}`)] : direct;
+    return this.repos.get(registry)?.plan.isDefault
+      ? [...direct, ...this.profiles.byIndex('by-reference', `*default*/${chart}`)]
+      : direct;
   }
 
   // ---------------------------------------------------------------- the schedule
@@ -944,7 +1079,11 @@ class Soak {
         const pack = profile.spec.packs[i]!;
         const def = [...INFRA_CHARTS, ...ADDON_CHARTS].find((c) => c.name === (pack.chart ?? pack.name))!;
         const packs = profile.spec.packs.map((p, j) =>
-          j !== i ? p : rng.chance(0.15) ? { ...p, values: `replicaCount: ${rng.int(1, 9)}\n` } : { ...p, version: rng.pick(def.expressions.filter((e) => e !== p.version)) },
+          j !== i
+            ? p
+            : rng.chance(0.15)
+              ? { ...p, values: `replicaCount: ${rng.int(1, 9)}\n` }
+              : { ...p, version: rng.pick(def.expressions.filter((e) => e !== p.version)) },
         );
         profile.spec = { ...profile.spec, packs };
         return () => this.editProfile(key, packs);
@@ -955,7 +1094,9 @@ class Soak {
         const repo = rng.pick(eligible);
         // A token-auth OCI registry loses its realm instead of its registry half the time.
         const realm = !!repo.oci && repo.oci === this.ociToken && rng.chance(0.5);
-        const outage = rng.pick((realm ? Object.keys(REALM_OUTAGES) : Object.keys(OUTAGES)) as (OutageKind | RealmOutageKind)[]);
+        const outage = rng.pick(
+          (realm ? Object.keys(REALM_OUTAGES) : Object.keys(OUTAGES)) as (OutageKind | RealmOutageKind)[],
+        );
         const holdMs = rng.int(1_000, 6_000);
         return () => this.outage(repo, outage, holdMs);
       }
@@ -1011,7 +1152,9 @@ class Soak {
 
   private async requestSync(name: string, token: string): Promise<void> {
     await this.api(`request a sync of ${name}`, () =>
-      this.client.mergePatch(PACKREGISTRY, name, undefined, { metadata: { annotations: { [SYNC_REQUESTED_ANNOTATION]: token } } }),
+      this.client.mergePatch(PACKREGISTRY, name, undefined, {
+        metadata: { annotations: { [SYNC_REQUESTED_ANNOTATION]: token } },
+      }),
     ).catch((err) => {
       if (!isNotFound(err)) throw err;
     });
@@ -1022,7 +1165,11 @@ class Soak {
     if (!r?.status || (opts.uid && r.metadata.uid !== opts.uid)) return false;
     if (r.status.observedGeneration !== r.metadata.generation) return false;
     if (opts.handled !== undefined && !handledAtLeast(r.status.lastHandledSyncRequest, opts.handled)) return false;
-    if (opts.syncedAfter !== undefined && !(Date.parse(r.status.lastSyncTime ?? '') >= Math.floor(opts.syncedAfter / 1000) * 1000)) return false;
+    if (
+      opts.syncedAfter !== undefined &&
+      !(Date.parse(r.status.lastSyncTime ?? '') >= Math.floor(opts.syncedAfter / 1000) * 1000)
+    )
+      return false;
     return getCondition(r.status.conditions, 'Ready')?.status === 'True';
   }
 
@@ -1060,9 +1207,13 @@ class Soak {
 
   private async editProfile(key: string, packs: ProfileObject['spec']['packs']): Promise<void> {
     const [namespace, name] = key.split('/') as [string, string];
-    const edit = (this.editChains.get(key) ?? Promise.resolve()).catch(() => {}).then(() =>
-      this.api(`edit profile ${key}`, () => this.client.mergePatch<ProfileObject>(CLUSTERPROFILE, name, namespace, { spec: { packs } })),
-    );
+    const edit = (this.editChains.get(key) ?? Promise.resolve())
+      .catch(() => {})
+      .then(() =>
+        this.api(`edit profile ${key}`, () =>
+          this.client.mergePatch<ProfileObject>(CLUSTERPROFILE, name, namespace, { spec: { packs } }),
+        ),
+      );
     this.editChains.set(key, edit);
     const edited = await edit;
     if (this.editChains.get(key) === edit) this.editChains.delete(key);
@@ -1075,7 +1226,9 @@ class Soak {
     const canary = this.profileSpecs.get(CANARY)!;
     const version = canary.spec.packs[0]!.version === '6.6.0' ? '6.7.0' : '6.6.0';
     canary.spec = { ...canary.spec, packs: [{ ...canary.spec.packs[0]!, version }] };
-    const edited = await this.api('edit the canary', () => this.client.mergePatch<ProfileObject>(CLUSTERPROFILE, 'canary', 'soak-a', { spec: { packs: canary.spec.packs } }));
+    const edited = await this.api('edit the canary', () =>
+      this.client.mergePatch<ProfileObject>(CLUSTERPROFILE, 'canary', 'soak-a', { spec: { packs: canary.spec.packs } }),
+    );
     const generation = edited.metadata.generation ?? 0;
     const probeStart = Date.now();
     this.probe(kind, `canary after ${kind}`, () => this.profileConverged(CANARY, generation), {
@@ -1105,14 +1258,25 @@ class Soak {
       if (outage in REALM_OUTAGES) await sleep(OCI_TOKEN_EXPIRES_S * 1000);
       const token = this.token(`outage-${outage}`);
       await this.requestSync(repo.name, token);
-      const handled = await this.waitFor(`${repo.name} to handle ${token}`, () => handledAtLeast(this.registries.get(repo.name)?.status?.lastHandledSyncRequest, token), 60_000).then(() => true, () => false);
+      const handled = await this.waitFor(
+        `${repo.name} to handle ${token}`,
+        () => handledAtLeast(this.registries.get(repo.name)?.status?.lastHandledSyncRequest, token),
+        60_000,
+      ).then(
+        () => true,
+        () => false,
+      );
       if (handled && repo.outage === outage) {
         const ready = getCondition(this.registries.get(repo.name)?.status?.conditions, 'Ready');
-        const expected = outage in REALM_OUTAGES ? REALM_OUTAGES[outage as RealmOutageKind] : OUTAGES[outage as OutageKind];
+        const expected =
+          outage in REALM_OUTAGES ? REALM_OUTAGES[outage as RealmOutageKind] : OUTAGES[outage as OutageKind];
         if (ready?.status === 'False' && ready.reason === expected) this.conditionChecks.passed++;
         else {
           this.conditionChecks.failed++;
-          this.violation('condition-reason', `${repo.name} in an outage (${outage}): Ready=${ready?.status} ${ready?.reason}, expected False ${expected}`);
+          this.violation(
+            'condition-reason',
+            `${repo.name} in an outage (${outage}): Ready=${ready?.status} ${ready?.reason}, expected False ${expected}`,
+          );
         }
       }
       await sleep(holdMs);
@@ -1122,10 +1286,15 @@ class Soak {
     const t1 = Date.now();
     const token = this.token('outage-over');
     await this.requestSync(repo.name, token);
-    this.probe('outage', `${repo.name} after ${outage}`, () => this.registryReady(repo.name, { handled: token, syncedAfter: t1 }), {
-      label: `outage.${repo.type}`,
-      onDone: () => (repo.busy = undefined),
-    });
+    this.probe(
+      'outage',
+      `${repo.name} after ${outage}`,
+      () => this.registryReady(repo.name, { handled: token, syncedAfter: t1 }),
+      {
+        label: `outage.${repo.type}`,
+        onDone: () => (repo.busy = undefined),
+      },
+    );
   }
 
   private async rotate(repo: Repo, password: string, delayMs: number): Promise<void> {
@@ -1139,15 +1308,27 @@ class Soak {
     }
     const token = this.token('rotate');
     await this.requestSync(repo.name, token);
-    const handled = await this.waitFor(`${repo.name} to handle ${token}`, () => handledAtLeast(this.registries.get(repo.name)?.status?.lastHandledSyncRequest, token), 60_000).then(() => true, () => false);
+    const handled = await this.waitFor(
+      `${repo.name} to handle ${token}`,
+      () => handledAtLeast(this.registries.get(repo.name)?.status?.lastHandledSyncRequest, token),
+      60_000,
+    ).then(
+      () => true,
+      () => false,
+    );
     if (handled) {
       const ready = getCondition(this.registries.get(repo.name)?.status?.conditions, 'Ready');
       // Behind the fault layer the request may have met a fault before the password check.
-      const allowed = repo.faulty ? ['AuthenticationFailed', 'FetchFailed', 'RateLimited', 'Timeout'] : ['AuthenticationFailed'];
+      const allowed = repo.faulty
+        ? ['AuthenticationFailed', 'FetchFailed', 'RateLimited', 'Timeout']
+        : ['AuthenticationFailed'];
       if (ready?.status === 'False' && allowed.includes(ready.reason)) this.conditionChecks.passed++;
       else {
         this.conditionChecks.failed++;
-        this.violation('condition-reason', `${repo.name} with a rotated server password: Ready=${ready?.status} ${ready?.reason}, expected False ${allowed.join('|')}`);
+        this.violation(
+          'condition-reason',
+          `${repo.name} with a rotated server password: Ready=${ready?.status} ${ready?.reason}, expected False ${allowed.join('|')}`,
+        );
       }
     }
     await sleep(delayMs);
@@ -1165,27 +1346,38 @@ class Soak {
     let first: string | undefined;
     const label = `rotateCredentials.${repo.type}`;
     // No sync request: the Secret changing is all the operator gets.
-    this.probe('rotateCredentials', repo.name, () => {
-      const r = this.registries.get(repo.name);
-      if (first === undefined && r && r.metadata.resourceVersion !== rvAtUpdate) {
-        const c = getCondition(r.status?.conditions, 'Ready');
-        record(this.convergence, `${label}.firstStatus`, Date.now() - t1);
-        first = `after ${((Date.now() - t1) / 1000).toFixed(1)}s: Ready=${c?.status} ${c?.reason}`;
-      }
-      return this.registryReady(repo.name, { syncedAfter: t1 });
-    }, {
-      label,
-      onDone: (converged) => {
-        const ms = Date.now() - updated;
-        if (!converged || ms > 3_000) {
-          const during = this.markers.slice(markersBefore).map((m) => m.kind).join(', ') || 'none';
-          this.log(`slow rotation of ${repo.name} (${repo.type}${repo.faulty ? ', behind faults' : ''}): ${(ms / 1000).toFixed(1)}s ` +
-            `after the Secret update returned (which took ${((updated - t1) / 1000).toFixed(1)}s); first status write ${first ?? 'none'} ` +
-            `from the update's start; disruptions meanwhile: ${during}; leader's queue at the update: ${queue}`);
+    this.probe(
+      'rotateCredentials',
+      repo.name,
+      () => {
+        const r = this.registries.get(repo.name);
+        if (first === undefined && r && r.metadata.resourceVersion !== rvAtUpdate) {
+          const c = getCondition(r.status?.conditions, 'Ready');
+          record(this.convergence, `${label}.firstStatus`, Date.now() - t1);
+          first = `after ${((Date.now() - t1) / 1000).toFixed(1)}s: Ready=${c?.status} ${c?.reason}`;
         }
-        repo.busy = undefined;
+        return this.registryReady(repo.name, { syncedAfter: t1 });
       },
-    });
+      {
+        label,
+        onDone: (converged) => {
+          const ms = Date.now() - updated;
+          if (!converged || ms > 3_000) {
+            const during =
+              this.markers
+                .slice(markersBefore)
+                .map((m) => m.kind)
+                .join(', ') || 'none';
+            this.log(
+              `slow rotation of ${repo.name} (${repo.type}${repo.faulty ? ', behind faults' : ''}): ${(ms / 1000).toFixed(1)}s ` +
+                `after the Secret update returned (which took ${((updated - t1) / 1000).toFixed(1)}s); first status write ${first ?? 'none'} ` +
+                `from the update's start; disruptions meanwhile: ${during}; leader's queue at the update: ${queue}`,
+            );
+          }
+          repo.busy = undefined;
+        },
+      },
+    );
   }
 
   private async recreate(repo: Repo, gapMs: number): Promise<void> {
@@ -1211,7 +1403,11 @@ class Soak {
     this.probe(
       'recreateRegistry',
       repo.name,
-      () => this.registryReady(repo.name, { uid }) && repo.plan.charts.every((c) => this.profilesUsing(repo.name, c.name).every((p) => this.profileProblem(p) === undefined)),
+      () =>
+        this.registryReady(repo.name, { uid }) &&
+        repo.plan.charts.every((c) =>
+          this.profilesUsing(repo.name, c.name).every((p) => this.profileProblem(p) === undefined),
+        ),
       {
         onDone: () => {
           this.gcWindow.delete(repo.name);
@@ -1222,7 +1418,9 @@ class Soak {
   }
 
   private async collectGarbage(registry: string): Promise<void> {
-    const packs = await this.api('list Packs', () => this.client.list<PackObject>(PACK, { labelSelector: `${REGISTRY_LABEL}=${registry}` }));
+    const packs = await this.api('list Packs', () =>
+      this.client.list<PackObject>(PACK, { labelSelector: `${REGISTRY_LABEL}=${registry}` }),
+    );
     for (const p of packs.items) {
       await this.api(`delete ${p.metadata?.name}`, () => this.client.delete(PACK, p.metadata!.name!)).catch((err) => {
         if (!isNotFound(err)) throw err;
@@ -1244,10 +1442,15 @@ class Soak {
   private async killLeader(): Promise<void> {
     // Right after a restart the lease may still name a process that has just exited: wait for a live holder.
     let holder: string | undefined;
-    await this.waitFor('a live leader', async () => {
-      holder = await this.leaderIdentity();
-      return this.live().some((p) => p.identity === holder);
-    }, 60_000, 250).catch(() => {});
+    await this.waitFor(
+      'a live leader',
+      async () => {
+        holder = await this.leaderIdentity();
+        return this.live().some((p) => p.identity === holder);
+      },
+      60_000,
+      250,
+    ).catch(() => {});
     const leader = this.live().find((p) => p.identity === holder);
     if (!leader) {
       this.log(`leader kill skipped: the lease holder ${holder} is not a live process`);
@@ -1259,10 +1462,15 @@ class Soak {
     const t0 = Date.now();
     await leader.op.stop('SIGKILL');
     await this.canaryEdit('leaderKill', t0);
-    await this.waitFor('a new leader', async () => {
-      const now = await this.leaderIdentity();
-      return !!now && now !== leader.identity && this.live().some((p) => p.identity === now);
-    }, 120_000, 100);
+    await this.waitFor(
+      'a new leader',
+      async () => {
+        const now = await this.leaderIdentity();
+        return !!now && now !== leader.identity && this.live().some((p) => p.identity === now);
+      },
+      120_000,
+      100,
+    );
     this.failovers.push(Date.now() - t0);
     this.log(`failover after ${((Date.now() - t0) / 1000).toFixed(1)}s`);
   }
@@ -1289,24 +1497,52 @@ class Soak {
       await this.waitFor('two operator processes', () => this.live().length === 2, 120_000);
     }
     const token = this.token(phase);
-    await runLimited([...this.repos.keys()].map((name) => () => this.requestSync(name, token)), 8);
+    await runLimited(
+      [...this.repos.keys()].map((name) => () => this.requestSync(name, token)),
+      8,
+    );
     const deadline = Date.now() + cfg.settleTimeoutMs;
     let lastProblem = '';
-    const ready = await this.waitFor(`every registry to sync (${phase})`, () => {
-      const notReady = [...this.repos.keys()].filter((n) => !this.registryReady(n, { handled: token }));
-      lastProblem = notReady.length ? `${notReady.length} registries not synced, e.g. ${notReady.slice(0, 3).map((n) => `${n}: ${JSON.stringify(getCondition(this.registries.get(n)?.status?.conditions, 'Ready') ?? null)}`).join('; ')}` : '';
-      return notReady.length === 0;
-    }, deadline - Date.now(), 500).then(() => true, () => false);
+    const ready = await this.waitFor(
+      `every registry to sync (${phase})`,
+      () => {
+        const notReady = [...this.repos.keys()].filter((n) => !this.registryReady(n, { handled: token }));
+        lastProblem = notReady.length
+          ? `${notReady.length} registries not synced, e.g. ${notReady
+              .slice(0, 3)
+              .map(
+                (n) =>
+                  `${n}: ${JSON.stringify(getCondition(this.registries.get(n)?.status?.conditions, 'Ready') ?? null)}`,
+              )
+              .join('; ')}`
+          : '';
+        return notReady.length === 0;
+      },
+      deadline - Date.now(),
+      500,
+    ).then(
+      () => true,
+      () => false,
+    );
     if (!ready) this.violation('convergence', `${phase}: ${lastProblem}`);
 
     // Read everything back from the apiserver (not the driver's caches) and compare.
     let problems: string[] = [];
-    const converged = await this.waitFor(`every profile to converge (${phase})`, async () => {
-      problems = await this.checkAgainstCluster();
-      return problems.length === 0;
-    }, Math.max(30_000, deadline - Date.now()), 3_000).then(() => true, () => false);
+    const converged = await this.waitFor(
+      `every profile to converge (${phase})`,
+      async () => {
+        problems = await this.checkAgainstCluster();
+        return problems.length === 0;
+      },
+      Math.max(30_000, deadline - Date.now()),
+      3_000,
+    ).then(
+      () => true,
+      () => false,
+    );
     if (!converged) for (const p of problems.slice(0, 10)) this.violation('convergence', `${phase}: ${p}`);
-    if (!converged && problems.length > 10) this.violation('convergence', `${phase}: … ${problems.length} problems in all`);
+    if (!converged && problems.length > 10)
+      this.violation('convergence', `${phase}: … ${problems.length} problems in all`);
   }
 
   private async checkAgainstCluster(): Promise<string[]> {
@@ -1319,12 +1555,16 @@ class Soak {
     const byName = new Map(packs.items.map((p) => [`${p.spec.registry}/${p.spec.name}`, p.spec]));
     const catalog: PackCatalog = {
       get: (registry, chart) => byName.get(`${registry}/${chart}`),
-      names: (registry) => packs.items.filter((p) => p.metadata?.labels?.[REGISTRY_LABEL] === registry).map((p) => p.spec.name),
+      names: (registry) =>
+        packs.items.filter((p) => p.metadata?.labels?.[REGISTRY_LABEL] === registry).map((p) => p.spec.name),
     };
     for (const repo of this.repos.values()) {
       for (const [chart, versions] of repo.versions) {
         const want = [...versions].sort().join(','); // prereleases included: the catalogue keeps them by default
-        const have = (byName.get(`${repo.name}/${chart}`)?.versions ?? []).map((v) => v.version).sort().join(',');
+        const have = (byName.get(`${repo.name}/${chart}`)?.versions ?? [])
+          .map((v) => v.version)
+          .sort()
+          .join(',');
         if (want !== have) problems.push(`Pack ${repo.name}.${chart} lists [${have}], the repository holds [${want}]`);
       }
     }
@@ -1333,7 +1573,11 @@ class Soak {
       const problem = statusMismatch(profile, expectedResolution(profile, catalog, states));
       if (problem) problems.push(`profile ${objectKey(profile)}: ${problem}`);
       const wanted = this.profileSpecs.get(objectKey(profile));
-      if (wanted && JSON.stringify(wanted.spec.packs) !== JSON.stringify(profile.spec.packs.map((p) => stripDefaults(p, wanted.spec.packs)))) {
+      if (
+        wanted &&
+        JSON.stringify(wanted.spec.packs) !==
+          JSON.stringify(profile.spec.packs.map((p) => stripDefaults(p, wanted.spec.packs)))
+      ) {
         problems.push(`profile ${objectKey(profile)}: spec differs from the last edit the soak made`);
       }
     }
@@ -1342,13 +1586,21 @@ class Soak {
 
   private async waitQueueDrained(): Promise<void> {
     let zeroes = 0;
-    const drained = await this.waitFor('the work queues to drain', async () => {
-      await this.sample();
-      const leader = this.leaderProc();
-      const depth = leader?.samples ? sumOf(leader.samples, 'workqueue_depth') : Number.NaN;
-      zeroes = depth === 0 ? zeroes + 1 : 0;
-      return zeroes >= 3;
-    }, 120_000, 1_000).then(() => true, () => false);
+    const drained = await this.waitFor(
+      'the work queues to drain',
+      async () => {
+        await this.sample();
+        const leader = this.leaderProc();
+        const depth = leader?.samples ? sumOf(leader.samples, 'workqueue_depth') : Number.NaN;
+        zeroes = depth === 0 ? zeroes + 1 : 0;
+        return zeroes >= 3;
+      },
+      120_000,
+      1_000,
+    ).then(
+      () => true,
+      () => false,
+    );
     if (!drained) this.violation('queue', 'workqueue_depth of the leader did not stay at 0 after the run');
   }
 
@@ -1364,23 +1616,29 @@ class Soak {
     if (!this.rssStart || !this.rssEnd) return;
     const limit = this.rssStart.kib * cfg.rssGrowthFactor + cfg.rssSlackMiB * 1024;
     if (this.rssEnd.kib > limit) {
-      this.violation('rss', `leader RSS grew from ${mib(this.rssStart.kib)} MiB to ${mib(this.rssEnd.kib)} MiB (limit ${mib(limit)} MiB)`);
+      this.violation(
+        'rss',
+        `leader RSS grew from ${mib(this.rssStart.kib)} MiB to ${mib(this.rssEnd.kib)} MiB (limit ${mib(limit)} MiB)`,
+      );
     }
   }
 
   private checkProcesses(): void {
-    for (const p of this.procs) if (p.exit?.startsWith('crashed')) this.violation('crash', `operator process ${p.idx}: ${p.exit}`);
+    for (const p of this.procs)
+      if (p.exit?.startsWith('crashed')) this.violation('crash', `operator process ${p.idx}: ${p.exit}`);
   }
 
   // ---------------------------------------------------------------- the report
 
   private buildReport(): SoakReport {
     const { cfg } = this;
-    const last = (name: string, labels: Record<string, string> = {}) => this.procs.reduce((n, p) => n + (p.samples ? sumOf(p.samples, name, labels) : 0), 0);
+    const last = (name: string, labels: Record<string, string> = {}) =>
+      this.procs.reduce((n, p) => n + (p.samples ? sumOf(p.samples, name, labels) : 0), 0);
     const requestsByMethod: Record<string, number> = {};
     for (const p of this.procs) {
       for (const s of p.samples ?? []) {
-        if (s.name === 'rest_client_requests_total' && s.labels.method !== 'WATCH') requestsByMethod[s.labels.method!] = (requestsByMethod[s.labels.method!] ?? 0) + s.value;
+        if (s.name === 'rest_client_requests_total' && s.labels.method !== 'WATCH')
+          requestsByMethod[s.labels.method!] = (requestsByMethod[s.labels.method!] ?? 0) + s.value;
       }
     }
     const faults: Record<string, number> = {};
@@ -1404,7 +1662,10 @@ class Soak {
         events: this.eventsSeen.total,
         eventsByReason: Object.fromEntries([...this.eventsSeen.byReason].sort((a, b) => b[1] - a[1])),
       },
-      injected: { ...Object.fromEntries(this.injected), ...(this.slowBlobs > 0 && { 'slowBlob (oci)': this.slowBlobs }) },
+      injected: {
+        ...Object.fromEntries(this.injected),
+        ...(this.slowBlobs > 0 && { 'slowBlob (oci)': this.slowBlobs }),
+      },
       skipped: Object.fromEntries(this.skipped),
       faults: faults as Record<FaultKind | 'pass', number>,
       convergence: Object.fromEntries(this.convergence),
@@ -1423,13 +1684,27 @@ class Soak {
         endKiB: this.rssEnd?.kib ?? 0,
         endProc: this.rssEnd?.proc ?? -1,
         peakKiB: Math.max(0, ...this.procs.map((p) => p.rssPeakKiB)),
-        survivors: this.live().filter((p) => this.rssAtRunStart.has(p.idx)).map((p) => ({ proc: p.idx, runStartKiB: this.rssAtRunStart.get(p.idx)!, endKiB: p.rssLastKiB ?? 0 })),
+        survivors: this.live()
+          .filter((p) => this.rssAtRunStart.has(p.idx))
+          .map((p) => ({ proc: p.idx, runStartKiB: this.rssAtRunStart.get(p.idx)!, endKiB: p.rssLastKiB ?? 0 })),
       },
       processes: this.procs.map((p) => ({
-        idx: p.idx, pid: p.pid, identity: p.identity, livedS: ((p.exitedAt ?? Date.now()) - p.startedAt) / 1000, exit: p.exit ?? 'running at the end',
-        rssFirstKiB: p.rssFirstKiB ?? 0, rssPeakKiB: p.rssPeakKiB, rssLastKiB: p.rssLastKiB ?? 0, logLines: p.logLines, warnLines: p.warnLines, errorLines: p.errorLines,
+        idx: p.idx,
+        pid: p.pid,
+        identity: p.identity,
+        livedS: ((p.exitedAt ?? Date.now()) - p.startedAt) / 1000,
+        exit: p.exit ?? 'running at the end',
+        rssFirstKiB: p.rssFirstKiB ?? 0,
+        rssPeakKiB: p.rssPeakKiB,
+        rssLastKiB: p.rssLastKiB ?? 0,
+        logLines: p.logLines,
+        warnLines: p.warnLines,
+        errorLines: p.errorLines,
       })),
-      reconciles: { packregistry: last('controller_runtime_reconcile_total', { controller: 'packregistry' }), clusterprofile: last('controller_runtime_reconcile_total', { controller: 'clusterprofile' }) },
+      reconciles: {
+        packregistry: last('controller_runtime_reconcile_total', { controller: 'packregistry' }),
+        clusterprofile: last('controller_runtime_reconcile_total', { controller: 'clusterprofile' }),
+      },
       reconcileErrors: last('controller_runtime_reconcile_errors_total'),
       informerRestarts: last('packyard_informer_restarts_total'),
       requestsByMethod,
@@ -1443,7 +1718,12 @@ class Soak {
 
   private async createRegistry(repo: Repo): Promise<void> {
     await this.api(`create ${repo.name}`, () =>
-      this.client.create(PACKREGISTRY, { apiVersion: 'packyard.io/v1alpha1', kind: 'PackRegistry', metadata: { name: repo.name }, spec: repo.spec } as never),
+      this.client.create(PACKREGISTRY, {
+        apiVersion: 'packyard.io/v1alpha1',
+        kind: 'PackRegistry',
+        metadata: { name: repo.name },
+        spec: repo.spec,
+      } as never),
     );
   }
 
@@ -1475,7 +1755,12 @@ class Soak {
     }
   }
 
-  private async waitFor(what: string, probe: () => boolean | Promise<boolean>, timeoutMs: number, intervalMs = 200): Promise<void> {
+  private async waitFor(
+    what: string,
+    probe: () => boolean | Promise<boolean>,
+    timeoutMs: number,
+    intervalMs = 200,
+  ): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (await Promise.resolve(probe()).catch(() => false)) return;
@@ -1500,7 +1785,10 @@ class Soak {
 }
 
 /** The apiserver fills in defaults (values, chart, …): compare against what the soak wrote. */
-function stripDefaults(pack: Record<string, unknown>, wanted: readonly Record<string, unknown>[]): Record<string, unknown> {
+function stripDefaults(
+  pack: Record<string, unknown>,
+  wanted: readonly Record<string, unknown>[],
+): Record<string, unknown> {
   const mine = wanted.find((w) => w.name === pack.name);
   if (!mine) return pack;
   return Object.fromEntries(Object.keys(mine).map((k) => [k, pack[k]]));
@@ -1514,9 +1802,15 @@ export async function publishChartAsync(chart: ChartSpec, dir: string): Promise<
   const env = { ...process.env, HELM_CONFIG_HOME: home, HELM_CACHE_HOME: home, HELM_DATA_HOME: home };
   try {
     mkdirSync(join(src, 'templates'));
-    writeFileSync(join(src, 'Chart.yaml'), dump({ apiVersion: 'v2', type: 'application', description: `The ${chart.name} chart`, ...chart }));
+    writeFileSync(
+      join(src, 'Chart.yaml'),
+      dump({ apiVersion: 'v2', type: 'application', description: `The ${chart.name} chart`, ...chart }),
+    );
     writeFileSync(join(src, 'values.yaml'), SEEDED_CHART_VALUES);
-    writeFileSync(join(src, 'templates', 'configmap.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n');
+    writeFileSync(
+      join(src, 'templates', 'configmap.yaml'),
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n',
+    );
     await execFileAsync(toolPath('helm'), ['package', src, '--destination', staging], { env });
     await execFileAsync(toolPath('helm'), ['repo', 'index', staging, '--merge', join(dir, 'index.yaml')], { env });
     const tgz = join(staging, `${chart.name}-${chart.version}.tgz`);

@@ -3,7 +3,8 @@ import { credentialsFromSecret, tlsFromSecrets, type SecretData } from '../../sr
 import { SourceError } from '../../src/sources/source-error.js';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
-const secret = (plain: Record<string, string>): SecretData => Object.fromEntries(Object.entries(plain).map(([k, v]) => [k, b64(v)]));
+const secret = (plain: Record<string, string>): SecretData =>
+  Object.fromEntries(Object.entries(plain).map(([k, v]) => [k, b64(v)]));
 const dockerconfig = (auths: Record<string, unknown>) => secret({ '.dockerconfigjson': JSON.stringify({ auths }) });
 const PEM = (what: string) => `-----BEGIN ${what}-----\nMIIB\n-----END ${what}-----\n`;
 
@@ -19,7 +20,9 @@ function failure(fn: () => unknown): SourceError {
 
 describe('credentialsFromSecret', () => {
   it('reads username/password and token', () => {
-    expect(credentialsFromSecret(secret({ username: 'u', password: 'p:w' }), 'h')).toEqual({ auth: { username: 'u', password: 'p:w' } });
+    expect(credentialsFromSecret(secret({ username: 'u', password: 'p:w' }), 'h')).toEqual({
+      auth: { username: 'u', password: 'p:w' },
+    });
     expect(credentialsFromSecret(secret({ token: 't0k' }), 'h')).toEqual({ auth: { token: 't0k' } });
   });
 
@@ -28,8 +31,9 @@ describe('credentialsFromSecret', () => {
     expect(e.reason).toBe('SecretNotFound');
     expect(e.message).toBe('Secret packyard-system/repo-creds has key username but no key password');
     expect(failure(() => credentialsFromSecret(secret({ password: 'sekrit' }), 'h')).message).not.toContain('sekrit');
-    expect(failure(() => credentialsFromSecret({}, 'h', 's')).message)
-      .toBe('Secret s has none of the keys username/password, token or .dockerconfigjson');
+    expect(failure(() => credentialsFromSecret({}, 'h', 's')).message).toBe(
+      'Secret s has none of the keys username/password, token or .dockerconfigjson',
+    );
   });
 
   it('picks the .dockerconfigjson entry for the host in any of the usual spellings', () => {
@@ -45,61 +49,87 @@ describe('credentialsFromSecret', () => {
       ['https://index.docker.io/v1/', 'registry-1.docker.io'],
     ];
     for (const [key, host] of cases) {
-      expect(credentialsFromSecret(dockerconfig({ 'other.io': { auth: b64('x:y') }, [key]: { auth } }), host))
-        .toEqual({ auth: { username: 'robot$ci', password: 'pa:ss' } });
+      expect(credentialsFromSecret(dockerconfig({ 'other.io': { auth: b64('x:y') }, [key]: { auth } }), host)).toEqual({
+        auth: { username: 'robot$ci', password: 'pa:ss' },
+      });
     }
   });
 
   it('prefers the exact host:port entry and does not cross ports', () => {
-    const s = dockerconfig({ 'reg.local': { auth: b64('any:1') }, 'reg.local:5000': { auth: b64('five:2') }, 'reg.local:6000': { auth: b64('six:3') } });
+    const s = dockerconfig({
+      'reg.local': { auth: b64('any:1') },
+      'reg.local:5000': { auth: b64('five:2') },
+      'reg.local:6000': { auth: b64('six:3') },
+    });
     expect(credentialsFromSecret(s, 'reg.local:5000').auth).toEqual({ username: 'five', password: '2' });
     expect(credentialsFromSecret(s, 'reg.local:7000').auth).toEqual({ username: 'any', password: '1' });
-    expect(credentialsFromSecret(dockerconfig({ 'reg.local:6000': { auth: b64('six:3') } }), 'reg.local').auth)
-      .toEqual({ username: 'six', password: '3' });
-    expect(failure(() => credentialsFromSecret(dockerconfig({ 'reg.local:6000': { auth: b64('six:3') } }), 'reg.local:5000')).message)
-      .toContain('has no auths entry for reg.local:5000 (entries: reg.local:6000)');
+    expect(credentialsFromSecret(dockerconfig({ 'reg.local:6000': { auth: b64('six:3') } }), 'reg.local').auth).toEqual(
+      { username: 'six', password: '3' },
+    );
+    expect(
+      failure(() => credentialsFromSecret(dockerconfig({ 'reg.local:6000': { auth: b64('six:3') } }), 'reg.local:5000'))
+        .message,
+    ).toContain('has no auths entry for reg.local:5000 (entries: reg.local:6000)');
   });
 
   it('reads username/password fields, registrytoken and identitytoken', () => {
-    expect(credentialsFromSecret(dockerconfig({ h: { username: 'u', password: 'p' } }), 'h')).toEqual({ auth: { username: 'u', password: 'p' } });
+    expect(credentialsFromSecret(dockerconfig({ h: { username: 'u', password: 'p' } }), 'h')).toEqual({
+      auth: { username: 'u', password: 'p' },
+    });
     expect(credentialsFromSecret(dockerconfig({ h: { registrytoken: 'rt' } }), 'h')).toEqual({ auth: { token: 'rt' } });
     // ACR/ECR style: a placeholder user with an empty password and a refresh token.
-    expect(credentialsFromSecret(dockerconfig({ h: { auth: b64('00000000-0000-0000-0000-000000000000:'), identitytoken: 'it' } }), 'h'))
-      .toEqual({ identityToken: 'it' });
+    expect(
+      credentialsFromSecret(
+        dockerconfig({ h: { auth: b64('00000000-0000-0000-0000-000000000000:'), identitytoken: 'it' } }),
+        'h',
+      ),
+    ).toEqual({ identityToken: 'it' });
   });
 
   it('fails clearly on a broken .dockerconfigjson without quoting it', () => {
     const bad = secret({ '.dockerconfigjson': '{"auths": {"h": {"auth": "c2VjcmV0LXZhbHVl"' });
     const e = failure(() => credentialsFromSecret(bad, 'h', 's'));
-    expect(e).toMatchObject({ reason: 'SecretNotFound', message: 'Secret s key .dockerconfigjson is not a JSON object with "auths"' });
-    expect(failure(() => credentialsFromSecret(dockerconfig({ h: {} }), 'h')).message).toContain('has no auth, username/password');
-    expect(failure(() => credentialsFromSecret(dockerconfig({ h: { auth: b64('nocolon') } }), 'h')).message).toContain('not base64 of user:password');
+    expect(e).toMatchObject({
+      reason: 'SecretNotFound',
+      message: 'Secret s key .dockerconfigjson is not a JSON object with "auths"',
+    });
+    expect(failure(() => credentialsFromSecret(dockerconfig({ h: {} }), 'h')).message).toContain(
+      'has no auth, username/password',
+    );
+    expect(failure(() => credentialsFromSecret(dockerconfig({ h: { auth: b64('nocolon') } }), 'h')).message).toContain(
+      'not base64 of user:password',
+    );
   });
 
   it('never puts a secret value in a message (property)', () => {
     const secretText = fc.string({ minLength: 6 }).filter((s) => /^[\x21-\x7e]+$/.test(s) && !/[{}":,\\]/.test(s));
-    fc.assert(fc.property(secretText, fc.constantFrom('h', 'other:5000'), (value, host) => {
-      const inputs: SecretData[] = [
-        secret({ username: value }),
-        secret({ password: value }),
-        dockerconfig({ 'elsewhere.io': { auth: b64(`u:${value}`), password: value } }),
-        dockerconfig({ h: { auth: b64(value.replace(/:/g, '')) } }),
-        secret({ '.dockerconfigjson': `{"auths": ${value}` }),
-        secret({ 'ca.crt': value }),
-      ];
-      for (const data of inputs) {
-        try {
-          credentialsFromSecret(data, host, 'ns/s');
-        } catch (e) {
-          expect(e).toBeInstanceOf(SourceError);
-          expect((e as Error).message).not.toContain(value);
+    fc.assert(
+      fc.property(secretText, fc.constantFrom('h', 'other:5000'), (value, host) => {
+        const inputs: SecretData[] = [
+          secret({ username: value }),
+          secret({ password: value }),
+          dockerconfig({ 'elsewhere.io': { auth: b64(`u:${value}`), password: value } }),
+          dockerconfig({ h: { auth: b64(value.replace(/:/g, '')) } }),
+          secret({ '.dockerconfigjson': `{"auths": ${value}` }),
+          secret({ 'ca.crt': value }),
+        ];
+        for (const data of inputs) {
+          try {
+            credentialsFromSecret(data, host, 'ns/s');
+          } catch (e) {
+            expect(e).toBeInstanceOf(SourceError);
+            expect((e as Error).message).not.toContain(value);
+          }
         }
-      }
-    }));
+      }),
+    );
   });
 
   it('returns TLS material kept in the same Secret', () => {
-    expect(credentialsFromSecret(secret({ token: 't', 'ca.crt': PEM('CERTIFICATE') }), 'h')).toEqual({ auth: { token: 't' }, tls: { ca: PEM('CERTIFICATE') } });
+    expect(credentialsFromSecret(secret({ token: 't', 'ca.crt': PEM('CERTIFICATE') }), 'h')).toEqual({
+      auth: { token: 't' },
+      tls: { ca: PEM('CERTIFICATE') },
+    });
   });
 });
 
@@ -110,16 +140,29 @@ describe('tlsFromSecrets', () => {
 
   it('reads ca.crt, tls.crt and tls.key', () => {
     expect(tlsFromSecrets({ ca: secret({ 'ca.crt': ca }) })).toEqual({ ca });
-    expect(tlsFromSecrets({ ca: secret({ 'ca.crt': ca }), clientCert: secret({ 'tls.crt': cert, 'tls.key': key }) })).toEqual({ ca, cert, key });
+    expect(
+      tlsFromSecrets({ ca: secret({ 'ca.crt': ca }), clientCert: secret({ 'tls.crt': cert, 'tls.key': key }) }),
+    ).toEqual({ ca, cert, key });
     // cert-manager's layout: the issuing CA next to the client pair.
-    expect(tlsFromSecrets({ clientCert: secret({ 'tls.crt': cert, 'tls.key': key, 'ca.crt': ca }) })).toEqual({ ca, cert, key });
+    expect(tlsFromSecrets({ clientCert: secret({ 'tls.crt': cert, 'tls.key': key, 'ca.crt': ca }) })).toEqual({
+      ca,
+      cert,
+      key,
+    });
   });
 
   it('names the missing key and the Secret', () => {
     const names = { ca: 'ns/ca', clientCert: 'ns/client' };
-    expect(failure(() => tlsFromSecrets({ ca: secret({ 'tls.crt': ca }) }, names))).toMatchObject({ reason: 'SecretNotFound', message: 'Secret ns/ca has no key ca.crt' });
-    expect(failure(() => tlsFromSecrets({ clientCert: secret({ 'tls.crt': cert }) }, names)).message).toBe('Secret ns/client has no key tls.key');
-    expect(failure(() => tlsFromSecrets({ clientCert: secret({ 'tls.key': key }) }, names)).message).toBe('Secret ns/client has no key tls.crt');
+    expect(failure(() => tlsFromSecrets({ ca: secret({ 'tls.crt': ca }) }, names))).toMatchObject({
+      reason: 'SecretNotFound',
+      message: 'Secret ns/ca has no key ca.crt',
+    });
+    expect(failure(() => tlsFromSecrets({ clientCert: secret({ 'tls.crt': cert }) }, names)).message).toBe(
+      'Secret ns/client has no key tls.key',
+    );
+    expect(failure(() => tlsFromSecrets({ clientCert: secret({ 'tls.key': key }) }, names)).message).toBe(
+      'Secret ns/client has no key tls.crt',
+    );
   });
 
   it('rejects what is not PEM as a TLSError without echoing it', () => {

@@ -31,7 +31,8 @@ interface HelmReading {
 }
 
 const idx = (body: string) => `apiVersion: v1\nentries:\n${body}generated: "2024-01-01T00:00:00Z"\n`;
-const v = (version: string, extra = '') => `  - name: a\n    version: ${version}\n    urls: [a-${version}.tgz]\n${extra}`;
+const v = (version: string, extra = '') =>
+  `  - name: a\n    version: ${version}\n    urls: [a-${version}.tgz]\n${extra}`;
 
 /** Named odd cases: [name, index text, what our refusal must say (for those Helm refuses)]. */
 const ODD: [string, string, string?][] = [
@@ -46,14 +47,31 @@ const ODD: [string, string, string?][] = [
   ['unknown-entry-field', idx(`  a:\n${v('1.0.0', '    size: big\n')}`), 'line 7: entries.a[0].size'],
   ['unknown-top-level-field', `apiVersion: v1\nowner: me\nentries: {}\n`, 'line 2: owner'],
   ['duplicate-key', idx(`  a:\n${v('1.0.0', '    digest: x\n    digest: y\n')}`), 'line 8'],
-  ['merge-conflict-markers', `apiVersion: v1\nentries:\n  a:\n<<<<<<< HEAD\n${v('1.0.0')}=======\n${v('1.0.1')}>>>>>>> feature\n`, 'line 5'],
+  [
+    'merge-conflict-markers',
+    `apiVersion: v1\nentries:\n  a:\n<<<<<<< HEAD\n${v('1.0.0')}=======\n${v('1.0.1')}>>>>>>> feature\n`,
+    'line 5',
+  ],
   ['prerelease-leading-zero', idx(`  a:\n${v('1.0.0-01')}${v('1.0.0')}`)],
   ['identical-repeats', idx(`  a:\n${v('4.0.4-1')}${v('4.0.4-1')}${v('4.0.4-1')}${v('4.0.3')}`)],
   ['two-spellings', idx(`  a:\n${v('v1.2.3')}${v('1.2.3')}${v('1.02.3')}`)],
-  ['build-metadata-ties', idx(`  a:\n${v('1.0.0+b', '    created: "2024-01-02T00:00:00Z"\n')}${v('1.0.0+a', '    created: "2024-01-03T00:00:00Z"\n')}${v('0.9.0')}`)],
+  [
+    'build-metadata-ties',
+    idx(
+      `  a:\n${v('1.0.0+b', '    created: "2024-01-02T00:00:00Z"\n')}${v('1.0.0+a', '    created: "2024-01-03T00:00:00Z"\n')}${v('0.9.0')}`,
+    ),
+  ],
   ['null-entry', idx(`  a:\n  - null\n  -\n${v('1.0.0')}`)],
-  ['invalid-names-and-types', idx(`  a:\n${v('1.0.0')}  - name: a/b\n    version: 1.0.1\n  - version: 1.0.2\n  - name: ..\n    version: 1.0.3\n${v('1.0.4', '    type: widget\n')}${v('1.0.5', '    type: library\n')}`)],
-  ['json-index', '{"apiVersion":"v1","entries":{"a":[{"name":"a","version":"v1.0.0","urls":["a.tgz"],"extra":1}],"b":[{"name":"b","version":"0.1.0-rc.1"}]}}'],
+  [
+    'invalid-names-and-types',
+    idx(
+      `  a:\n${v('1.0.0')}  - name: a/b\n    version: 1.0.1\n  - version: 1.0.2\n  - name: ..\n    version: 1.0.3\n${v('1.0.4', '    type: widget\n')}${v('1.0.5', '    type: library\n')}`,
+    ),
+  ],
+  [
+    'json-index',
+    '{"apiVersion":"v1","entries":{"a":[{"name":"a","version":"v1.0.0","urls":["a.tgz"],"extra":1}],"b":[{"name":"b","version":"0.1.0-rc.1"}]}}',
+  ],
   ['json-number-version', '{"apiVersion":"v1","entries":{"a":[{"name":"a","version":1.5}]}}', 'entries.a[0].version'],
   ['empty-file', '', 'empty'],
   ['whitespace-only', '  \n\n', 'empty'],
@@ -61,25 +79,46 @@ const ODD: [string, string, string?][] = [
   ['quoted-boolean', idx(`  a:\n${v('1.0.0', '    deprecated: "true"\n')}`), 'line 7: entries.a[0].deprecated'],
   ['yaml11-boolean', idx(`  a:\n${v('1.0.0', '    deprecated: yes\n')}${v('1.1.0', '    deprecated: off\n')}`)],
   ['date-only-created', idx(`  a:\n${v('1.0.0', '    created: 2018-12-05\n')}`), 'line 7: entries.a[0].created'],
-  ['number-digest-and-url-converted', idx(`  a:\n${v('1.0.0', '    digest: 1.4\n')}  - name: a\n    version: 1.0.1\n    urls: [1]\n`)],
+  [
+    'number-digest-and-url-converted',
+    idx(`  a:\n${v('1.0.0', '    digest: 1.4\n')}  - name: a\n    version: 1.0.1\n    urls: [1]\n`),
+  ],
   ['key-in-other-case', idx(`  a:\n  - name: a\n    Version: 2.0.0\n    version: 1.0.0\n`)],
   ['second-document-ignored', `${idx(`  a:\n${v('1.0.0')}`)}---\napiVersion: v1\nentries:\n  b:\n${v('1.0.0')}`],
-  ['annotation-number', idx(`  a:\n${v('1.0.0', '    annotations:\n      foo: 1\n')}`), 'line 8: entries.a[0].annotations.foo'],
+  [
+    'annotation-number',
+    idx(`  a:\n${v('1.0.0', '    annotations:\n      foo: 1\n')}`),
+    'line 8: entries.a[0].annotations.foo',
+  ],
   ['annotation-number-named-like-a-field', idx(`  a:\n${v('1.0.0', '    annotations:\n      name: 1\n')}`)],
   ['index-annotation-number', `apiVersion: v1\nannotations:\n  a: 1\nentries:\n  a:\n${v('1.0.0')}`],
   ['server-info', `apiVersion: v1\nserverInfo:\n  contextPath: /charts\n  n: 3\nentries:\n  a:\n${v('1.0.0')}`],
   ['server-info-nan', `apiVersion: v1\nserverInfo:\n  ratio: .nan\nentries: {}\n`, 'line 3: serverInfo.ratio'],
-  ['yaml11-key', `apiVersion: v1\nentries:\n  yes:\n  - name: a\n    version: 1.0.0\n  1.50:\n  - name: b\n    version: 1.0.0\n`],
+  [
+    'yaml11-key',
+    `apiVersion: v1\nentries:\n  yes:\n  - name: a\n    version: 1.0.0\n  1.50:\n  - name: b\n    version: 1.0.0\n`,
+  ],
   ['generated-number', `apiVersion: v1\ngenerated: 12\nentries: {}\n`, 'line 2: generated'],
-  ['null-maintainer-and-bad-alias', idx(`  a:\n${v('1.0.0', '    maintainers:\n    - null\n')}${v('1.0.1', '    dependencies:\n    - name: x\n      alias: "bad alias"\n')}${v('1.0.2', '    dependencies:\n    - name: x\n    - name: x\n')}${v('1.0.3')}`)],
-  ['anchors-and-aliases', `apiVersion: v1\nentries:\n  a:\n  - &one\n    name: a\n    version: 1.0.0\n  - *one\n  b: &list\n  - name: b\n    version: 2.0.0\n  c: *list\n`],
+  [
+    'null-maintainer-and-bad-alias',
+    idx(
+      `  a:\n${v('1.0.0', '    maintainers:\n    - null\n')}${v('1.0.1', '    dependencies:\n    - name: x\n      alias: "bad alias"\n')}${v('1.0.2', '    dependencies:\n    - name: x\n    - name: x\n')}${v('1.0.3')}`,
+    ),
+  ],
+  [
+    'anchors-and-aliases',
+    `apiVersion: v1\nentries:\n  a:\n  - &one\n    name: a\n    version: 1.0.0\n  - *one\n  b: &list\n  - name: b\n    version: 2.0.0\n  c: *list\n`,
+  ],
   ['version-with-space', idx(`  a:\n${v('"1.0.0 "')}${v('1.0.1')}`)],
   ['empty-and-null-charts', idx(`  a: []\n  b:\n  c:\n${v('1.0.0')}`)],
   ['apiversion-number', 'apiVersion: 1\nentries: {}\n'],
   ['entries-not-a-map', 'apiVersion: v1\nentries: [1, 2]\n', 'line 2: entries'],
 ];
 
-const loader = execFileSync(join(REPO_ROOT, 'hack/build-tool.sh'), ['helm-index-loader'], { encoding: 'utf8', timeout: 900_000 }).trim();
+const loader = execFileSync(join(REPO_ROOT, 'hack/build-tool.sh'), ['helm-index-loader'], {
+  encoding: 'utf8',
+  timeout: 900_000,
+}).trim();
 
 function helmReads(files: string[], ordered: boolean): HelmReading[] {
   const args = ['--read', ...(ordered ? ['--ordered'] : []), ...files];
@@ -108,7 +147,12 @@ function differences(helm: HelmReading, result: HelmIndexResult | SourceError): 
   const packs = new Map(result.packs.map((p) => [p.name, p]));
   const charts = Object.entries(helm.perChart).filter(([, c]) => c.count > 0);
   if (JSON.stringify(charts.map(([n]) => n).sort()) !== JSON.stringify([...packs.keys()].sort())) {
-    out.push(`charts: Helm ${charts.map(([n]) => n).sort().join(',')}; ours ${[...packs.keys()].sort().join(',')}`);
+    out.push(
+      `charts: Helm ${charts
+        .map(([n]) => n)
+        .sort()
+        .join(',')}; ours ${[...packs.keys()].sort().join(',')}`,
+    );
   }
   for (const [name, c] of charts) {
     const p = packs.get(name);
@@ -140,7 +184,9 @@ function differences(helm: HelmReading, result: HelmIndexResult | SourceError): 
 }
 
 describe("the fixture indexes: Helm's own loader, run now, and parseHelmIndex read the same catalogue", () => {
-  const files = readdirSync(FIXTURES).filter((f) => /\.(ya?ml|json)$/.test(f) && f !== 'expected.json').map((f) => join(FIXTURES, f));
+  const files = readdirSync(FIXTURES)
+    .filter((f) => /\.(ya?ml|json)$/.test(f) && f !== 'expected.json')
+    .map((f) => join(FIXTURES, f));
   const readings = helmReads(files, true);
 
   it('finds the fixtures, and the loader reads them as expected.json recorded', () => {
@@ -162,7 +208,10 @@ describe("the fixture indexes: Helm's own loader, run now, and parseHelmIndex re
 describe("named odd cases: Helm's own loader and parseHelmIndex agree", () => {
   const dir = tempDir('helm-index-odd-');
   for (const [name, text] of ODD) writeFileSync(join(dir, `${name}.yaml`), text);
-  const readings = helmReads(ODD.map(([name]) => join(dir, `${name}.yaml`)), true);
+  const readings = helmReads(
+    ODD.map(([name]) => join(dir, `${name}.yaml`)),
+    true,
+  );
 
   it.each(ODD.map(([name, , says]) => [name, says] as const))('%s', (name, says) => {
     const helm = readings.find((r) => r.file === `${name}.yaml`)!;

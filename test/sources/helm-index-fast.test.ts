@@ -120,7 +120,10 @@ describe('the fast Helm index path', () => {
     const taken = { all: 0, bailed: 0 };
     const text = fc.oneof(
       fc.string({ maxLength: 40 }),
-      fc.string({ unit: fc.constantFrom('a', ' ', ':', '#', "'", '"', '\\', '-', '1', '.', 'é', '\n', 'y', '~'), maxLength: 30 }),
+      fc.string({
+        unit: fc.constantFrom('a', ' ', ':', '#', "'", '"', '\\', '-', '1', '.', 'é', '\n', 'y', '~'),
+        maxLength: 30,
+      }),
       fc.constantFrom('1.0', 'yes', '~', 'null', '', '0x1F', '2024-01-01', '-', '- a', 'a: b', '#x', '|', '>'),
     );
     const version = fc.record(
@@ -139,7 +142,12 @@ describe('the fast Helm index path', () => {
     fc.assert(
       fc.property(
         fc.array(version, { minLength: 1, maxLength: 3 }),
-        fc.record({ seqNoIndent: fc.boolean(), lineWidth: fc.constantFrom(20, 40, 80), quotingType: fc.constantFrom("'" as const, '"' as const), forceQuotes: fc.boolean() }),
+        fc.record({
+          seqNoIndent: fc.boolean(),
+          lineWidth: fc.constantFrom(20, 40, 80),
+          quotingType: fc.constantFrom("'" as const, '"' as const),
+          forceQuotes: fc.boolean(),
+        }),
         (versions, style) => {
           const index = dump({ apiVersion: 'v1', entries: { demo: versions } }, style);
           for (const chart of chartsOf(index)) {

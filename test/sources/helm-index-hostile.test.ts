@@ -35,7 +35,11 @@ describe('alias bombs', () => {
 
   it('do not stop the modest aliases a hand-written index may use', () => {
     const team = '&team\n    - name: Platform\n      email: p@example.com';
-    const charts = Array.from({ length: 50 }, (_, i) => `  c${i}:\n  - name: c${i}\n    version: 1.0.${i}\n    maintainers: ${i ? '*team' : team}\n    urls: [c.tgz]`);
+    const charts = Array.from(
+      { length: 50 },
+      (_, i) =>
+        `  c${i}:\n  - name: c${i}\n    version: 1.0.${i}\n    maintainers: ${i ? '*team' : team}\n    urls: [c.tgz]`,
+    );
     const body = `apiVersion: v1\nentries:\n${charts.join('\n')}\n`;
     expect(parse(body).packs).toHaveLength(50);
   });
@@ -45,12 +49,17 @@ describe('deep nesting', () => {
   it.each([
     ['flow sequences', `apiVersion: v1\nentries: {}\nx: ${'['.repeat(10_000)}${']'.repeat(10_000)}\n`],
     ['flow maps', `apiVersion: v1\nentries: {}\nx: ${'{a: '.repeat(10_000)}1${'}'.repeat(10_000)}\n`],
-    ['block maps', `apiVersion: v1\nentries: {}\n${Array.from({ length: 10_000 }, (_, i) => `${' '.repeat(i)}k:`).join('\n')}\n`],
+    [
+      'block maps',
+      `apiVersion: v1\nentries: {}\n${Array.from({ length: 10_000 }, (_, i) => `${' '.repeat(i)}k:`).join('\n')}\n`,
+    ],
     ['block sequences', `apiVersion: v1\nentries: {}\nx:\n${'- '.repeat(10_000)}x\n`],
   ])('of 10k %s fails fast', (_kind, body) => {
     const { result: error, ms } = timed(() => parseError(body));
     expect(error.reason).toBe('InvalidIndex');
-    expect(error.message).toMatch(/^expected a Helm repository index .*, got YAML that cannot be read: nesting exceeded maxDepth \(64\)/);
+    expect(error.message).toMatch(
+      /^expected a Helm repository index .*, got YAML that cannot be read: nesting exceeded maxDepth \(64\)/,
+    );
     expect(ms).toBeLessThan(2000);
   });
 
@@ -79,21 +88,44 @@ describe('bytes that are not UTF-8 text', () => {
   });
 
   it('while UTF-8 with a byte order mark is read', () => {
-    const body = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(indexYaml({ a: [entry('1.0.0', { description: 'Café ☕' })] }))]);
+    const body = Buffer.concat([
+      Buffer.from([0xef, 0xbb, 0xbf]),
+      Buffer.from(indexYaml({ a: [entry('1.0.0', { description: 'Café ☕' })] })),
+    ]);
     expect(parse(body).packs[0]?.description).toBe('Café ☕');
   });
 });
 
 describe('documents that are something else', () => {
   it.each([
-    ['an HTML error page', '<!DOCTYPE html>\n<html><head><title>404 Not Found</title></head><body>nope</body></html>', `${EXPECTED} an HTML document ("404 Not Found")`],
+    [
+      'an HTML error page',
+      '<!DOCTYPE html>\n<html><head><title>404 Not Found</title></head><body>nope</body></html>',
+      `${EXPECTED} an HTML document ("404 Not Found")`,
+    ],
     ['an HTML page without a title', '\n  <html><body>Sign in</body></html>', `${EXPECTED} an HTML document`],
     ['an XML error', '<?xml version="1.0"?><Error><Code>AccessDenied</Code></Error>', `${EXPECTED} HTML or XML markup`],
-    ['JSON that is not an index', '{"name": "nginx", "version": "1.0.0"}', `${EXPECTED} no apiVersion (Helm: "no API version specified")`],
-    ['a JSON list', '[{"apiVersion": "v1"}]', "line 1: the index: expected a map (IndexFile), got a list"],
-    ['a JSON index whose entries are a list', '{"apiVersion": "v1", "entries": []}', "entries: Helm's loader expects a map, got a list"],
-    ['a Chart.yaml', 'apiVersion: v2\nname: nginx\nversion: 1.0.0\n', 'line 2: name: Helm\'s loader refuses the unknown field "name" (of IndexFile)'],
-    ['a Kubernetes manifest', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n', 'line 2: kind: Helm\'s loader refuses the unknown field "kind" (of IndexFile)'],
+    [
+      'JSON that is not an index',
+      '{"name": "nginx", "version": "1.0.0"}',
+      `${EXPECTED} no apiVersion (Helm: "no API version specified")`,
+    ],
+    ['a JSON list', '[{"apiVersion": "v1"}]', 'line 1: the index: expected a map (IndexFile), got a list'],
+    [
+      'a JSON index whose entries are a list',
+      '{"apiVersion": "v1", "entries": []}',
+      "entries: Helm's loader expects a map, got a list",
+    ],
+    [
+      'a Chart.yaml',
+      'apiVersion: v2\nname: nginx\nversion: 1.0.0\n',
+      'line 2: name: Helm\'s loader refuses the unknown field "name" (of IndexFile)',
+    ],
+    [
+      'a Kubernetes manifest',
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n',
+      'line 2: kind: Helm\'s loader refuses the unknown field "kind" (of IndexFile)',
+    ],
   ])('%s', (_title, body, message) => {
     const error = parseError(body);
     expect(error.reason).toBe('InvalidIndex');
@@ -101,7 +133,9 @@ describe('documents that are something else', () => {
   });
 
   it('a chart called __proto__ is just a chart', () => {
-    const result = parse('apiVersion: v1\nentries:\n  __proto__:\n  - name: x\n    version: 1.0.0\n    urls: [x.tgz]\n');
+    const result = parse(
+      'apiVersion: v1\nentries:\n  __proto__:\n  - name: x\n    version: 1.0.0\n    urls: [x.tgz]\n',
+    );
     expect(result.packs.map((p) => p.name)).toEqual(['__proto__']);
     expect(({} as Record<string, unknown>).version).toBeUndefined();
   });

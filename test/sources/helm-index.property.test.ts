@@ -7,29 +7,37 @@ import { indexYaml, parse } from './helm-index-support.js';
 
 /** Versions as they appear in the wild: mostly SemVer, some with `v` or missing parts, some junk. */
 const rawVersion = fc.oneof(
-  { weight: 8, arbitrary: fc
-    .tuple(
-      fc.constantFrom('', 'v'),
-      fc.nat(3),
-      fc.option(fc.nat(3), { nil: undefined }),
-      fc.option(fc.nat(3), { nil: undefined }),
-      fc.option(fc.constantFrom('rc.1', 'rc.2', 'alpha', 'beta.10', '0'), { nil: undefined }),
-      fc.option(fc.constantFrom('b1', 'b2', '001'), { nil: undefined }),
-    )
-    .map(([v, a, b, c, pre, build]) =>
-      `${v}${a}${b === undefined ? '' : `.${b}`}${b === undefined || c === undefined ? '' : `.${c}`}${pre ? `-${pre}` : ''}${build ? `+${build}` : ''}`,
-    ) },
+  {
+    weight: 8,
+    arbitrary: fc
+      .tuple(
+        fc.constantFrom('', 'v'),
+        fc.nat(3),
+        fc.option(fc.nat(3), { nil: undefined }),
+        fc.option(fc.nat(3), { nil: undefined }),
+        fc.option(fc.constantFrom('rc.1', 'rc.2', 'alpha', 'beta.10', '0'), { nil: undefined }),
+        fc.option(fc.constantFrom('b1', 'b2', '001'), { nil: undefined }),
+      )
+      .map(
+        ([v, a, b, c, pre, build]) =>
+          `${v}${a}${b === undefined ? '' : `.${b}`}${b === undefined || c === undefined ? '' : `.${c}`}${pre ? `-${pre}` : ''}${build ? `+${build}` : ''}`,
+      ),
+  },
   { weight: 1, arbitrary: fc.constantFrom('latest', '1.2.3.4', '01.0.0', '') },
 );
 
 const created = fc.option(
-  fc.integer({ min: Date.UTC(2020, 0, 1), max: Date.UTC(2020, 0, 3) }).map((ms) => new Date(ms - (ms % 3_600_000)).toISOString()),
+  fc
+    .integer({ min: Date.UTC(2020, 0, 1), max: Date.UTC(2020, 0, 3) })
+    .map((ms) => new Date(ms - (ms % 3_600_000)).toISOString()),
   { nil: undefined },
 );
 
 const chartVersion = fc.record({ version: rawVersion, created, description: fc.constantFrom('a', 'b') });
 
-const entries = fc.dictionary(fc.stringMatching(/^[a-d]{1,3}$/), fc.array(chartVersion, { maxLength: 12 }), { maxKeys: 6 });
+const entries = fc.dictionary(fc.stringMatching(/^[a-d]{1,3}$/), fc.array(chartVersion, { maxLength: 12 }), {
+  maxKeys: 6,
+});
 
 const filter: fc.Arbitrary<PackFilter> = fc.record(
   {
@@ -51,7 +59,11 @@ function clean(e: Entries) {
   return Object.fromEntries(
     Object.entries(e).map(([name, vs]) => [
       name,
-      vs.map((v) => Object.fromEntries(Object.entries({ ...v, urls: [`${name}-${v.version}.tgz`] }).filter(([, x]) => x !== undefined))),
+      vs.map((v) =>
+        Object.fromEntries(
+          Object.entries({ ...v, urls: [`${name}-${v.version}.tgz`] }).filter(([, x]) => x !== undefined),
+        ),
+      ),
     ]),
   );
 }
@@ -91,7 +103,9 @@ describe('parseHelmIndex properties', () => {
   it('gives the same packs whatever the order of charts and versions', () => {
     fc.assert(
       fc.property(entries, fc.nat(), filter, (e, seed, f) => {
-        const shuffled = Object.fromEntries(shuffle(Object.entries(e), seed).map(([n, vs]) => [n, shuffle(vs, seed + 1)]));
+        const shuffled = Object.fromEntries(
+          shuffle(Object.entries(e), seed).map(([n, vs]) => [n, shuffle(vs, seed + 1)]),
+        );
         expect(parse(toYaml(shuffled), { filter: f })).toEqual(parse(toYaml(e), { filter: f }));
       }),
     );
@@ -124,11 +138,14 @@ describe('parseHelmIndex properties', () => {
       fc.property(entries, filter, (e, f) => {
         const { packs } = parse(toYaml(e), { filter: f });
         const excluded = (n: string) =>
-          (f.exclude ?? []).some((g) => (g.startsWith('*') ? n.endsWith(g.slice(1)) : g.endsWith('*') ? n.startsWith(g.slice(0, -1)) : n === g));
+          (f.exclude ?? []).some((g) =>
+            g.startsWith('*') ? n.endsWith(g.slice(1)) : g.endsWith('*') ? n.startsWith(g.slice(0, -1)) : n === g,
+          );
         for (const p of packs) {
           expect(excluded(p.name)).toBe(false);
           if (f.maxVersionsPerPack) expect(p.versions.length).toBeLessThanOrEqual(f.maxVersionsPerPack);
-          if (!f.prereleases) expect(p.versions.filter((v) => parseSemVer(v.version)!.prerelease.length > 0)).toEqual([]);
+          if (!f.prereleases)
+            expect(p.versions.filter((v) => parseSemVer(v.version)!.prerelease.length > 0)).toEqual([]);
         }
       }),
     );

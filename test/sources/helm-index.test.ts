@@ -3,7 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { splitCharts } from '../../src/sources/helm-index.js';
 import { REPO_URL, entry, indexYaml, parse, parseError } from './helm-index-support.js';
 
-const FIXTURE = readFileSync(fileURLToPath(new URL('../../../test/sources/fixtures/helm-index-small.yaml', import.meta.url)));
+const FIXTURE = readFileSync(
+  fileURLToPath(new URL('../../../test/sources/fixtures/helm-index-small.yaml', import.meta.url)),
+);
 const HEX = 'ab'.repeat(32);
 
 function versionsOf(entries: Record<string, unknown>, opts = {}): string[] {
@@ -118,7 +120,11 @@ describe('a realistic index', () => {
 
   it('leaves prereleases out when the filter says prereleases: false', () => {
     const [certManager] = parse(FIXTURE, { filter: { prereleases: false } }).packs;
-    expect(certManager).toMatchObject({ latest: 'v1.14.4', versionCount: 2, description: 'A Helm chart for cert-manager' });
+    expect(certManager).toMatchObject({
+      latest: 'v1.14.4',
+      versionCount: 2,
+      description: 'A Helm chart for cert-manager',
+    });
     expect(certManager?.versions.map((v) => v.version)).toEqual(['v1.14.4', 'v1.13.0']);
   });
 
@@ -152,21 +158,31 @@ describe('chart by chart', () => {
   });
 
   it('reads CRLF line endings and comments between charts', () => {
-    const body = 'apiVersion: v1\r\nentries:\r\n# first\r\n  a:\r\n  - {name: a, version: 1.0.0}\r\n\r\n  # second\r\n  b:\r\n  - {name: b, version: 2.0.0}\r\n';
+    const body =
+      'apiVersion: v1\r\nentries:\r\n# first\r\n  a:\r\n  - {name: a, version: 1.0.0}\r\n\r\n  # second\r\n  b:\r\n  - {name: b, version: 2.0.0}\r\n';
     expect(splitCharts(body)?.charts).toHaveLength(2);
-    expect(parse(body).packs.map((p) => [p.name, p.latest])).toEqual([['a', '1.0.0'], ['b', '2.0.0']]);
+    expect(parse(body).packs.map((p) => [p.name, p.latest])).toEqual([
+      ['a', '1.0.0'],
+      ['b', '2.0.0'],
+    ]);
   });
 
   it('falls back to the whole document for an alias from one chart to another', () => {
     const body = 'apiVersion: v1\nentries:\n  a:\n  - &v {name: a, version: 1.0.0, urls: [a.tgz]}\n  b:\n  - *v\n';
-    expect(parse(body).packs.map((p) => [p.name, p.latest])).toEqual([['a', '1.0.0'], ['b', '1.0.0']]);
+    expect(parse(body).packs.map((p) => [p.name, p.latest])).toEqual([
+      ['a', '1.0.0'],
+      ['b', '1.0.0'],
+    ]);
   });
 
   it('reports errors of one chart at their line in the whole document', () => {
-    const body = 'apiVersion: v1\nentries:\n  a:\n  - version: 1.0.0\n  b:\n  - version: "1.0.0\n  c:\n  - version: 1.0.0\n';
+    const body =
+      'apiVersion: v1\nentries:\n  a:\n  - version: 1.0.0\n  b:\n  - version: "1.0.0\n  c:\n  - version: 1.0.0\n';
     expect(parseError(body).message).toMatch(/got YAML that cannot be read: .* \(line 7, column 3\)$/);
     const twice = 'apiVersion: v1\nentries:\n  a:\n  - version: 1.0.0\n  a:\n  - version: 2.0.0\n';
-    expect(parseError(twice).message).toMatch(/got YAML that cannot be read: duplicated mapping key \(line 5, column 3\)$/);
+    expect(parseError(twice).message).toMatch(
+      /got YAML that cannot be read: duplicated mapping key \(line 5, column 3\)$/,
+    );
   });
 });
 
@@ -179,17 +195,37 @@ describe('what is not an index (Helm refuses each of these too: see helm-index-d
     ['a plain string', 'Not Found', 'line 1: the index: expected a map (IndexFile), got "Not Found"'],
     ['a list', '- a\n- b\n', 'line 1: the index: expected a map (IndexFile), got a list'],
     ['an empty map', '{}', `${expected} no apiVersion`],
-    ['a map with an unknown field', 'apiVersion: v1\ngenerated: now\n', 'line 2: generated: Helm\'s loader expects an RFC 3339 time'],
+    [
+      'a map with an unknown field',
+      'apiVersion: v1\ngenerated: now\n',
+      "line 2: generated: Helm's loader expects an RFC 3339 time",
+    ],
     ['entries as a list', 'apiVersion: v1\nentries: [a, b]\n', 'line 2: entries: expected a map, got a list'],
     ['entries as text', 'apiVersion: v1\nentries: nginx\n', 'line 2: entries: expected a map, got "nginx"'],
     ['no apiVersion', 'entries: {}\n', `${expected} no apiVersion`],
     ['an empty apiVersion', 'apiVersion: ""\nentries: {}\n', `${expected} no apiVersion`],
-    ['broken YAML', 'apiVersion: v1\nentries: {a: [1, 2}\n', `${expected} YAML that cannot be read: missed comma between flow collection entries (line 2, column 19)`],
-    ['truncated YAML', 'apiVersion: v1\nentries: {a: [1,', `${expected} YAML that cannot be read: unexpected end of the stream within a flow collection (line 2, column 17)`],
+    [
+      'broken YAML',
+      'apiVersion: v1\nentries: {a: [1, 2}\n',
+      `${expected} YAML that cannot be read: missed comma between flow collection entries (line 2, column 19)`,
+    ],
+    [
+      'truncated YAML',
+      'apiVersion: v1\nentries: {a: [1,',
+      `${expected} YAML that cannot be read: unexpected end of the stream within a flow collection (line 2, column 17)`,
+    ],
     ['a tab-indented map', 'apiVersion: v1\nentries:\n\tnginx: []\n', `${expected} YAML that cannot be read:`],
-    ['a duplicated key', 'apiVersion: v1\nentries: {}\nentries: {}\n', `${expected} YAML that cannot be read: duplicated mapping key (line 3, column 1)`],
+    [
+      'a duplicated key',
+      'apiVersion: v1\nentries: {}\nentries: {}\n',
+      `${expected} YAML that cannot be read: duplicated mapping key (line 3, column 1)`,
+    ],
     ['an unknown tag', 'apiVersion: v1\nentries: !!js/function "x"\n', 'line 2: entries: expected a map, got "x"'],
-    ['a merge key', 'apiVersion: v1\nbase: &b {apiVersion: v1}\n<<: *b\nentries: {}\n', 'line 2: base: Helm\'s loader refuses the unknown field'],
+    [
+      'a merge key',
+      'apiVersion: v1\nbase: &b {apiVersion: v1}\n<<: *b\nentries: {}\n',
+      "line 2: base: Helm's loader refuses the unknown field",
+    ],
   ])('%s', (_title, body, message) => {
     const error = parseError(body);
     expect(error.reason).toBe('InvalidIndex');
@@ -204,12 +240,42 @@ describe('what is not an index (Helm refuses each of these too: see helm-index-d
   it.each([
     ['a chart that is not a list', { nginx: 'latest' }, 'entries.nginx', 'expected a list, got "latest"'],
     ['a chart that is a map', { nginx: { version: '1.0.0' } }, 'entries.nginx', 'expected a list, got a map'],
-    ['a version that is not a map', { nginx: [entry('1.0.0'), '1.0.1'] }, 'entries.nginx[1]', 'expected a map (ChartVersion), got "1.0.1"'],
-    ['urls that are not a list', { nginx: [entry('1.0.0', { urls: { a: 'b' } })] }, 'entries.nginx[0].urls', 'expected a list, got a map'],
-    ['a url that is not a string', { nginx: [entry('1.0.0', { urls: [['x']] })] }, 'entries.nginx[0].urls[0]', 'expected a string, got a list'],
-    ['annotations that are not a map', { nginx: [entry('1.0.0', { annotations: ['x'] })] }, 'entries.nginx[0].annotations', 'expected a map, got a list'],
-    ['a description that is a map', { nginx: [entry('1.0.0', { description: { a: 1 } })] }, 'entries.nginx[0].description', 'expected a string, got a map'],
-    ['an unquoted number as appVersion', { nginx: [entry('1.0.0', { appVersion: 1.4 })] }, 'entries.nginx[0].appVersion', 'Helm\'s loader expects a string, got the number 1.4 (quote it: "1.4")'],
+    [
+      'a version that is not a map',
+      { nginx: [entry('1.0.0'), '1.0.1'] },
+      'entries.nginx[1]',
+      'expected a map (ChartVersion), got "1.0.1"',
+    ],
+    [
+      'urls that are not a list',
+      { nginx: [entry('1.0.0', { urls: { a: 'b' } })] },
+      'entries.nginx[0].urls',
+      'expected a list, got a map',
+    ],
+    [
+      'a url that is not a string',
+      { nginx: [entry('1.0.0', { urls: [['x']] })] },
+      'entries.nginx[0].urls[0]',
+      'expected a string, got a list',
+    ],
+    [
+      'annotations that are not a map',
+      { nginx: [entry('1.0.0', { annotations: ['x'] })] },
+      'entries.nginx[0].annotations',
+      'expected a map, got a list',
+    ],
+    [
+      'a description that is a map',
+      { nginx: [entry('1.0.0', { description: { a: 1 } })] },
+      'entries.nginx[0].description',
+      'expected a string, got a map',
+    ],
+    [
+      'an unquoted number as appVersion',
+      { nginx: [entry('1.0.0', { appVersion: 1.4 })] },
+      'entries.nginx[0].appVersion',
+      'Helm\'s loader expects a string, got the number 1.4 (quote it: "1.4")',
+    ],
   ])('%s is named by its line and path', (_title, entries, path, what) => {
     const text = indexYaml(entries);
     const m = /^line (\d+): (\S+): (.*)$/.exec(parseError(text).message);
@@ -223,16 +289,26 @@ describe('what is not an index (Helm refuses each of these too: see helm-index-d
 });
 
 describe('versions', () => {
-  it.each(['1.2.3', 'v1.2.3', '1.2', 'v2', '1.2-rc.1', '1.0.0-rc.1+build.5', '1.0.0+20240101', '01.2.3', '1.02.3', '3.5.0079'])(
-    '%s is a version to Helm, kept as published',
-    (raw) => {
-      expect(versionsOf({ a: [entry(raw)] })).toEqual([raw]);
-    },
-  );
+  it.each([
+    '1.2.3',
+    'v1.2.3',
+    '1.2',
+    'v2',
+    '1.2-rc.1',
+    '1.0.0-rc.1+build.5',
+    '1.0.0+20240101',
+    '01.2.3',
+    '1.02.3',
+    '3.5.0079',
+  ])('%s is a version to Helm, kept as published', (raw) => {
+    expect(versionsOf({ a: [entry(raw)] })).toEqual([raw]);
+  });
 
   it('refuses an unquoted YAML number as a version, as Helm does (1.10 would be the number 1.1)', () => {
     const body = 'apiVersion: v1\nentries:\n  a:\n  - name: a\n    version: 1.10\n    urls: [a.tgz]\n';
-    expect(parseError(body).message).toMatch(/^line 5: entries\.a\[0\]\.version: Helm's loader expects a string, got the number 1\.10/);
+    expect(parseError(body).message).toMatch(
+      /^line 5: entries\.a\[0\]\.version: Helm's loader expects a string, got the number 1\.10/,
+    );
   });
 
   it.each(['latest', 'nightly', '1.2.3.4', '1.0.0-', '1.0.0-01', 'v', '', ' 1.2.3', '=1.2.3', 'V1.2.3'])(
@@ -245,7 +321,17 @@ describe('versions', () => {
   );
 
   it('skips and counts entries without a version, and empty entries as Helm does', () => {
-    const result = parse(indexYaml({ a: [entry('1.0.0'), { name: 'a', urls: ['x'] }, null, entry('1.1.0', { version: null }), entry('1.2.0', { name: null })] }));
+    const result = parse(
+      indexYaml({
+        a: [
+          entry('1.0.0'),
+          { name: 'a', urls: ['x'] },
+          null,
+          entry('1.1.0', { version: null }),
+          entry('1.2.0', { name: null }),
+        ],
+      }),
+    );
     expect(result.skippedVersions).toBe(4);
     expect(result.packs[0]?.versionCount).toBe(1);
   });
@@ -309,7 +395,11 @@ describe('versions', () => {
   it('sets latest to the newest release, and none when all are prereleases (Helm\'s Get(name, "") finds none)', () => {
     const mixed = parse(indexYaml({ a: [entry('1.0.0'), entry('2.0.0-rc.1'), entry('0.9.0')] }));
     expect(mixed.packs[0]).toMatchObject({ latest: '1.0.0', versionCount: 3 });
-    expect(mixed.packs[0]?.versions.map((v) => [v.version, v.prerelease])).toEqual([['2.0.0-rc.1', true], ['1.0.0', undefined], ['0.9.0', undefined]]);
+    expect(mixed.packs[0]?.versions.map((v) => [v.version, v.prerelease])).toEqual([
+      ['2.0.0-rc.1', true],
+      ['1.0.0', undefined],
+      ['0.9.0', undefined],
+    ]);
     const pre = parse(indexYaml({ a: [entry('1.0.0-alpha.1'), entry('1.0.0-beta.1')] }));
     expect(pre.packs[0]).toMatchObject({ versionCount: 2 });
     expect(pre.packs[0]?.latest).toBeUndefined();
@@ -361,9 +451,11 @@ describe('fields', () => {
   });
 
   it.each(['yesterday', '2024-03-05', '2024-13-05T12:04:43Z', '2024-03-05 12:04:43Z', '2023-02-29T00:00:00Z'])(
-    'created %s fails the index, as Helm\'s loader fails it',
+    "created %s fails the index, as Helm's loader fails it",
     (created) => {
-      expect(parseError(indexYaml({ a: [entry('1.0.0', { created })] })).message).toMatch(/^line \d+: entries\.a\[0\]\.created: /);
+      expect(parseError(indexYaml({ a: [entry('1.0.0', { created })] })).message).toMatch(
+        /^line \d+: entries\.a\[0\]\.created: /,
+      );
     },
   );
 
@@ -393,8 +485,16 @@ describe('fields', () => {
     const pack = parse(
       indexYaml({
         'my-chart': [
-          entry('1.0.0', { description: 'old', icon: 'old.svg', annotations: { 'packyard.io/layer': 'csi', 'packyard.io/display-name': 'Old' } }),
-          entry('2.0.0', { description: 'new', icon: 'new.svg', annotations: { 'packyard.io/layer': 'cni', 'packyard.io/display-name': 'New' } }),
+          entry('1.0.0', {
+            description: 'old',
+            icon: 'old.svg',
+            annotations: { 'packyard.io/layer': 'csi', 'packyard.io/display-name': 'Old' },
+          }),
+          entry('2.0.0', {
+            description: 'new',
+            icon: 'new.svg',
+            annotations: { 'packyard.io/layer': 'cni', 'packyard.io/display-name': 'New' },
+          }),
           entry('3.0.0-rc.1', { description: 'next', icon: 'next.svg', annotations: { 'packyard.io/layer': 'os' } }),
         ],
       }),
@@ -412,14 +512,17 @@ describe('fields', () => {
   });
 
   it('skips charts whose name no Pack can hold, counting their versions', () => {
-    const result = parse(indexYaml({ '': [entry('1.0.0')], ['x'.repeat(254)]: [entry('1.0.0'), entry('2.0.0')], ok: [entry('1.0.0')] }));
+    const result = parse(
+      indexYaml({ '': [entry('1.0.0')], ['x'.repeat(254)]: [entry('1.0.0'), entry('2.0.0')], ok: [entry('1.0.0')] }),
+    );
     expect(result.packs.map((p) => p.name)).toEqual(['ok']);
     expect(result.skippedVersions).toBe(3);
   });
 
   it('sorts packs by name', () => {
-    const names = parse(indexYaml({ zeta: [entry('1.0.0')], Alpha: [entry('1.0.0')], alpha: [entry('1.0.0')], beta: [entry('1.0.0')] }))
-      .packs.map((p) => p.name);
+    const names = parse(
+      indexYaml({ zeta: [entry('1.0.0')], Alpha: [entry('1.0.0')], alpha: [entry('1.0.0')], beta: [entry('1.0.0')] }),
+    ).packs.map((p) => p.name);
     expect(names).toEqual(['Alpha', 'alpha', 'beta', 'zeta']);
   });
 });
@@ -440,7 +543,12 @@ describe('filter', () => {
   });
 
   it('keeps prereleases by default; prereleases: false drops them, and a pack left without versions', () => {
-    expect(parse(indexYaml(entries)).packs.map((p) => p.name)).toEqual(['cert-manager', 'cert-manager-csi', 'cilium', 'nginx']);
+    expect(parse(indexYaml(entries)).packs.map((p) => p.name)).toEqual([
+      'cert-manager',
+      'cert-manager-csi',
+      'cilium',
+      'nginx',
+    ]);
     const result = parse(indexYaml(entries), { filter: { prereleases: false } });
     expect(result.packs.map((p) => p.name)).toEqual(['cert-manager', 'cert-manager-csi', 'cilium']);
     expect(result.packs[0]?.versions.map((v) => v.version)).toEqual(['1.0.0', '0.9.0', '0.8.0']);

@@ -4,8 +4,22 @@ import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { closeHttpAgents, httpGet, type HttpGetOptions, type HttpResponse } from '../../src/sources/http-client.js';
 import { SourceError, type SyncFailureReason } from '../../src/sources/source-error.js';
 import {
-  basicAuth, bearerAuth, content, gzipOfZeros, gzipped, hang, redirect, redirectLoop, reset, sequence,
-  startConnectProxy, startServer, status, stream, truncate, type TestServer,
+  basicAuth,
+  bearerAuth,
+  content,
+  gzipOfZeros,
+  gzipped,
+  hang,
+  redirect,
+  redirectLoop,
+  reset,
+  sequence,
+  startConnectProxy,
+  startServer,
+  status,
+  stream,
+  truncate,
+  type TestServer,
 } from '../harness/http-server.js';
 import { createTestPki, type TestPki } from '../harness/tls.js';
 
@@ -22,9 +36,11 @@ async function failure(p: Promise<unknown>, reason: SyncFailureReason): Promise<
   } catch (e) {
     err = e;
   }
-  if (!(err instanceof SourceError)) throw new Error(`expected a SourceError ${reason}, got ${err instanceof Error ? err.stack : String(err)}`);
+  if (!(err instanceof SourceError))
+    throw new Error(`expected a SourceError ${reason}, got ${err instanceof Error ? err.stack : String(err)}`);
   expect({ reason: err.reason, message: err.message }).toEqual({ reason, message: expect.any(String) });
-  for (const secret of [PASSWORD, TOKEN, Buffer.from(`alice:${PASSWORD}`).toString('base64')]) expect(err.message).not.toContain(secret);
+  for (const secret of [PASSWORD, TOKEN, Buffer.from(`alice:${PASSWORD}`).toString('base64')])
+    expect(err.message).not.toContain(secret);
   return err;
 }
 
@@ -105,8 +121,13 @@ describe('httpGet over HTTP', () => {
   });
 
   it('classifies 401 and 403 as AuthenticationFailed, saying whether credentials were sent', async () => {
-    const wrong = await failure(get('/basic', { auth: { username: 'alice', password: 'nope' } }), 'AuthenticationFailed');
-    expect(wrong.message).toBe(`GET ${srv.url}/basic: HTTP 401 Unauthorized (basic credentials were rejected): unauthorized`);
+    const wrong = await failure(
+      get('/basic', { auth: { username: 'alice', password: 'nope' } }),
+      'AuthenticationFailed',
+    );
+    expect(wrong.message).toBe(
+      `GET ${srv.url}/basic: HTTP 401 Unauthorized (basic credentials were rejected): unauthorized`,
+    );
     const none = await failure(get('/bearer'), 'AuthenticationFailed');
     expect(none.message).toContain('no credentials were configured');
     await failure(get('/bearer', { auth: { token: 'wrong' } }), 'AuthenticationFailed');
@@ -137,7 +158,9 @@ describe('httpGet over HTTP', () => {
 
   it('classifies other errors as FetchFailed with a short one-line excerpt of the body', async () => {
     const e = await failure(get('/broken'), 'FetchFailed');
-    expect(e.message).toBe(`GET ${srv.url}/broken: HTTP 500 Internal Server Error: stack trace: NullPointerException at line 3 more`);
+    expect(e.message).toBe(
+      `GET ${srv.url}/broken: HTTP 500 Internal Server Error: stack trace: NullPointerException at line 3 more`,
+    );
   });
 
   it('never puts credentials in messages, even when the server echoes them', async () => {
@@ -146,7 +169,9 @@ describe('httpGet over HTTP', () => {
     const t = await failure(get('/echo-secret', { auth: { token: TOKEN } }), 'FetchFailed');
     expect(t.message).toContain('you sent Bearer *** (***)');
     const inUrl = await failure(httpGet(`http://alice:${PASSWORD}@127.0.0.1:${srv.port}/basic`), 'FetchFailed');
-    expect(inUrl.message).toBe(`http://127.0.0.1:${srv.port}/basic: credentials in the URL are not supported; use a Secret`);
+    expect(inUrl.message).toBe(
+      `http://127.0.0.1:${srv.port}/basic: credentials in the URL are not supported; use a Secret`,
+    );
   });
 
   it('times out a server that never answers within timeoutMs', async () => {
@@ -173,7 +198,10 @@ describe('httpGet over HTTP', () => {
 
   it('sends a read once more after a dropped connection, and fails when the second one drops too', async () => {
     srv.route('/drop-once', sequence(reset(), content('second time lucky')));
-    expect((await get('/drop-once')) as { body: Buffer }).toMatchObject({ status: 200, body: Buffer.from('second time lucky') });
+    expect((await get('/drop-once')) as { body: Buffer }).toMatchObject({
+      status: 200,
+      body: Buffer.from('second time lucky'),
+    });
     expect(srv.count('/drop-once')).toBe(2);
     srv.route('/cut-once', sequence(truncate('x'.repeat(1000), 10, 'close'), content('whole')));
     expect(((await get('/cut-once')) as { body: Buffer }).body.toString()).toBe('whole');
@@ -195,7 +223,9 @@ describe('httpGet over HTTP', () => {
 
   it('refuses a Content-Length above maxBytes before reading the body', async () => {
     const e = await failure(get('/big', { maxBytes: MiB }), 'IndexTooLarge');
-    expect(e.message).toBe(`GET ${srv.url}/big: response is larger than the limit of 1 MiB (Content-Length is ${2 * MiB} bytes)`);
+    expect(e.message).toBe(
+      `GET ${srv.url}/big: response is larger than the limit of 1 MiB (Content-Length is ${2 * MiB} bytes)`,
+    );
   });
 
   it('stops a chunked body as soon as it passes maxBytes, and accepts one exactly at it', async () => {
@@ -210,7 +240,9 @@ describe('httpGet over HTTP', () => {
     expect(srv.requests.at(-1)!.headers['accept-encoding']).toBe('gzip');
     expect(r.headers['content-encoding']).toBe('gzip');
     expect(body(r)).toBe('name: gzipped\n'.repeat(1000));
-    expect(r.notModified === false && r.sha256).toBe(createHash('sha256').update('name: gzipped\n'.repeat(1000)).digest('hex'));
+    expect(r.notModified === false && r.sha256).toBe(
+      createHash('sha256').update('name: gzipped\n'.repeat(1000)).digest('hex'),
+    );
     const e = await failure(get('/corrupt-gzip'), 'FetchFailed');
     expect(e.message).toContain('gzip body is corrupt or truncated');
   });
@@ -289,8 +321,14 @@ describe('httpGet over HTTPS', () => {
 
   beforeAll(async () => {
     pki = await createTestPki();
-    srv = await startServer({ tls: pki.server, routes: { '/doc': doc, '/to-http': redirect('http://127.0.0.1:1/doc') } });
-    mtls = await startServer({ tls: { ...pki.server, ca: pki.ca.cert, requireClientCert: true }, routes: { '/doc': doc } });
+    srv = await startServer({
+      tls: pki.server,
+      routes: { '/doc': doc, '/to-http': redirect('http://127.0.0.1:1/doc') },
+    });
+    mtls = await startServer({
+      tls: { ...pki.server, ca: pki.ca.cert, requireClientCert: true },
+      routes: { '/doc': doc },
+    });
   });
   afterAll(() => Promise.all([srv.close(), mtls.close()]));
 
@@ -300,14 +338,19 @@ describe('httpGet over HTTPS', () => {
 
   it('fails with TLSError without the CA, and succeeds with insecureSkipVerify', async () => {
     const e = await failure(httpGet(`${srv.url}/doc`), 'TLSError');
-    expect(e.message).toMatch(/server certificate is not signed by a trusted CA \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\)/);
+    expect(e.message).toMatch(
+      /server certificate is not signed by a trusted CA \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\)/,
+    );
     const other = await createTestPki('another-ca');
     await failure(httpGet(`${srv.url}/doc`, { tls: { ca: other.ca.cert } }), 'TLSError');
     expect(body(await httpGet(`${srv.url}/doc`, { tls: { insecureSkipVerify: true } }))).toBe('secure');
   });
 
   it('fails with TLSError when the certificate names another host', async () => {
-    const wrongName = await startServer({ tls: await pki.issue({ cn: 'other.example', usage: 'server', sans: ['DNS:other.example'] }), routes: { '/doc': doc } });
+    const wrongName = await startServer({
+      tls: await pki.issue({ cn: 'other.example', usage: 'server', sans: ['DNS:other.example'] }),
+      routes: { '/doc': doc },
+    });
     try {
       const e = await failure(httpGet(`${wrongName.url}/doc`, { tls: { ca: pki.ca.cert } }), 'TLSError');
       expect(e.message).toContain('server certificate does not match the host');
@@ -374,7 +417,15 @@ describe('httpGet over HTTPS', () => {
 
   it('reuses keep-alive connections for the same TLS configuration', async () => {
     const conns = new Set<unknown>();
-    const counting = await startServer({ tls: pki.server, routes: { '/doc': (req, res, s) => { conns.add(req.socket); return doc(req, res, s); } } });
+    const counting = await startServer({
+      tls: pki.server,
+      routes: {
+        '/doc': (req, res, s) => {
+          conns.add(req.socket);
+          return doc(req, res, s);
+        },
+      },
+    });
     try {
       for (let i = 0; i < 10; i++) await httpGet(`${counting.url}/doc`, { tls: { ca: pki.ca.cert } });
       // undici's pool sees the first connection still busy for a tick after the body ends, so
@@ -388,7 +439,9 @@ describe('httpGet over HTTPS', () => {
 
 describe('sequence handler', () => {
   it('serves a 429 then the content (the shape of later retry tests)', async () => {
-    const srv = await startServer({ routes: { '/x': sequence(status(429, { headers: { 'retry-after': '1' } }), content('ok')) } });
+    const srv = await startServer({
+      routes: { '/x': sequence(status(429, { headers: { 'retry-after': '1' } }), content('ok')) },
+    });
     try {
       await failure(httpGet(`${srv.url}/x`), 'RateLimited');
       expect(body(await httpGet(`${srv.url}/x`))).toBe('ok');

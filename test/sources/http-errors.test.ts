@@ -1,4 +1,11 @@
-import { bodyExcerpt, formatBytes, MAX_RETRY_AFTER_MS, parseRetryAfter, redact, safeUrl } from '../../src/sources/http-errors.js';
+import {
+  bodyExcerpt,
+  formatBytes,
+  MAX_RETRY_AFTER_MS,
+  parseRetryAfter,
+  redact,
+  safeUrl,
+} from '../../src/sources/http-errors.js';
 
 describe('parseRetryAfter', () => {
   const now = Date.parse('2025-01-01T00:00:00Z');

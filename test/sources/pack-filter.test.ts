@@ -1,7 +1,16 @@
 import fc from 'fast-check';
 import { isPrerelease, packNameMatcher, selectVersions, type PackFilter } from '../../src/sources/pack-filter.js';
 
-const NAMES = ['cert-manager', 'cert-manager-csi', 'cilium', 'nginx', 'ingress-nginx', '.hidden', 'charts/nginx', 'Nginx'];
+const NAMES = [
+  'cert-manager',
+  'cert-manager-csi',
+  'cilium',
+  'nginx',
+  'ingress-nginx',
+  '.hidden',
+  'charts/nginx',
+  'Nginx',
+];
 
 function kept(filter?: PackFilter): string[] {
   const matches = packNameMatcher(filter);
@@ -26,7 +35,13 @@ describe('packNameMatcher', () => {
   it('applies exclude after include, and exclude alone drops from everything', () => {
     expect(kept({ include: ['cert-*'], exclude: ['*-csi'] })).toEqual(['cert-manager']);
     expect(kept({ include: ['cilium'], exclude: ['cilium'] })).toEqual([]);
-    expect(kept({ exclude: ['*nginx*', '.*'] })).toEqual(['cert-manager', 'cert-manager-csi', 'cilium', 'charts/nginx', 'Nginx']);
+    expect(kept({ exclude: ['*nginx*', '.*'] })).toEqual([
+      'cert-manager',
+      'cert-manager-csi',
+      'cilium',
+      'charts/nginx',
+      'Nginx',
+    ]);
   });
 
   it('is case-sensitive, lets * match a leading dot but not a slash, and ** cross slashes', () => {
@@ -47,7 +62,9 @@ describe('selectVersions', () => {
   });
 
   it('keeps the newest maxVersionsPerPack after dropping prereleases', () => {
-    expect(selectVersions(newestFirst, { prereleases: false, maxVersionsPerPack: 2 })).toEqual(v('1.1.0', '1.0.0+build-1'));
+    expect(selectVersions(newestFirst, { prereleases: false, maxVersionsPerPack: 2 })).toEqual(
+      v('1.1.0', '1.0.0+build-1'),
+    );
     expect(selectVersions(newestFirst, { maxVersionsPerPack: 2 })).toEqual(v('2.0.0-rc.1', '1.1.0'));
     expect(selectVersions(newestFirst, { prereleases: true, maxVersionsPerPack: 1 })).toEqual(v('2.0.0-rc.1'));
     expect(selectVersions(newestFirst, { prereleases: true, maxVersionsPerPack: 99 })).toEqual(newestFirst);
@@ -73,12 +90,30 @@ describe('selectVersions', () => {
 describe('properties', () => {
   const name = fc.stringMatching(/^[a-c][a-c-]{0,5}$/);
   const semver = fc
-    .tuple(fc.nat(3), fc.nat(3), fc.nat(3), fc.option(fc.constantFrom('rc.1', 'alpha', '0'), { nil: undefined }), fc.option(fc.constantFrom('b-1', 'x'), { nil: undefined }))
+    .tuple(
+      fc.nat(3),
+      fc.nat(3),
+      fc.nat(3),
+      fc.option(fc.constantFrom('rc.1', 'alpha', '0'), { nil: undefined }),
+      fc.option(fc.constantFrom('b-1', 'x'), { nil: undefined }),
+    )
     .map(([a, b, c, pre, build]) => `${a}.${b}.${c}${pre ? `-${pre}` : ''}${build ? `+${build}` : ''}`);
   const filter = fc.record(
     {
-      include: fc.array(fc.oneof(name, name.map((n) => `${n}*`)), { maxLength: 3 }),
-      exclude: fc.array(fc.oneof(name, name.map((n) => `${n}*`)), { maxLength: 3 }),
+      include: fc.array(
+        fc.oneof(
+          name,
+          name.map((n) => `${n}*`),
+        ),
+        { maxLength: 3 },
+      ),
+      exclude: fc.array(
+        fc.oneof(
+          name,
+          name.map((n) => `${n}*`),
+        ),
+        { maxLength: 3 },
+      ),
       prereleases: fc.boolean(),
       maxVersionsPerPack: fc.integer({ min: 1, max: 5 }),
     },

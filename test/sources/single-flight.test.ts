@@ -58,7 +58,9 @@ describe('credentialKey', () => {
     expect(k).not.toContain('pa55word');
     expect(k).not.toBe(credentialKey({ username: 'u', password: 'other' }));
     expect(k).not.toBe(credentialKey({ token: 'pa55word' }));
-    expect(credentialKey({ token: 't' }, { cert: 'A', key: 'B' })).not.toBe(credentialKey({ token: 't' }, { cert: 'C', key: 'D' }));
+    expect(credentialKey({ token: 't' }, { cert: 'A', key: 'B' })).not.toBe(
+      credentialKey({ token: 't' }, { cert: 'C', key: 'D' }),
+    );
     expect(credentialKey(undefined)).toBe('anonymous');
   });
 });

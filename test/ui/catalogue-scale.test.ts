@@ -77,7 +77,17 @@ function bigPack(i: number) {
       kubeVersion: '>=1.27.0-0',
       ...(n < 3 && { deprecated: true }),
       addonType: ADDON_TYPES[i % ADDON_TYPES.length],
-      ...(i % 4 === 0 && { dependencies: [{ packName: 'kubernetes', type: 'required' as const, layer: 'k8s' as const, minVersion: '1.27', maxVersion: '' }] }),
+      ...(i % 4 === 0 && {
+        dependencies: [
+          {
+            packName: 'kubernetes',
+            type: 'required' as const,
+            layer: 'k8s' as const,
+            minVersion: '1.27',
+            maxVersion: '',
+          },
+        ],
+      }),
     };
   });
   return {
@@ -99,7 +109,8 @@ function bigPack(i: number) {
 beforeAll(async () => {
   cluster = await startTestCluster();
   const all = Array.from({ length: PACKS }, (_, i) => bigPack(i));
-  for (let i = 0; i < all.length; i += 10) await Promise.all(all.slice(i, i + 10).map((p) => cluster.client.create(PACK, p as never)));
+  for (let i = 0; i < all.length; i += 10)
+    await Promise.all(all.slice(i, i + 10).map((p) => cluster.client.create(PACK, p as never)));
   ui = new UiServer({ kubeConfig: cluster.kubeConfig });
   await ui.start();
   browser = await launchBrowser();
@@ -116,34 +127,54 @@ it(`loads ${PACKS} packs × ${VERSIONS} versions in ≤ 300 KB and filters them 
   page.setDefaultTimeout(120_000);
   const transfers = await recordTransfer(page);
   await page.goto(`${ui.url}#/catalogue`);
-  await page.waitForFunction(`document.getElementById('catalogue-count')?.textContent === '${PACKS} of ${PACKS} packs'`, undefined, { polling: 'raf' });
+  await page.waitForFunction(
+    `document.getElementById('catalogue-count')?.textContent === '${PACKS} of ${PACKS} packs'`,
+    undefined,
+    { polling: 'raf' },
+  );
   const firstRenderMs = (await page.evaluate('performance.now()')) as number;
   // The first rows render at once, the rest as the list scrolls into view.
   expect(await page.locator('.packs > li').count()).toBe(100);
   expect(await page.getByRole('button', { name: 'Show 100 more' }).count()).toBe(1);
-  await waitFor('every pack, scrolling down', async () => {
-    await page.keyboard.press('End');
-    return (await page.locator('.packs > li').count()) === PACKS;
-  }, 120_000, 250);
+  await waitFor(
+    'every pack, scrolling down',
+    async () => {
+      await page.keyboard.press('End');
+      return (await page.locator('.packs > li').count()) === PACKS;
+    },
+    120_000,
+    250,
+  );
   await page.locator('.conn.live').waitFor();
   const requests = transfers();
   const firstLoadBytes = requests.reduce((sum, r) => sum + r.bytes, 0);
 
   // Each keystroke: input event → the list and its count updated, and the next frame painted.
   const timeFilter = (selector: string, value: string, expected: string) =>
-    page.evaluate(`(${IN_PAGE.timeFilter})(${JSON.stringify(selector)}, ${JSON.stringify(value)}, ${JSON.stringify(expected)})`) as Promise<number>;
+    page.evaluate(
+      `(${IN_PAGE.timeFilter})(${JSON.stringify(selector)}, ${JSON.stringify(value)}, ${JSON.stringify(expected)})`,
+    ) as Promise<number>;
   const search = 'input[name=q]';
   const keystrokes: number[] = [];
   const typed = 'cilium-12';
-  const matching = (q: string) => Array.from({ length: PACKS }, (_, i) => bigPack(i).spec.name).filter((n) => n.includes(q)).length;
+  const matching = (q: string) =>
+    Array.from({ length: PACKS }, (_, i) => bigPack(i).spec.name).filter((n) => n.includes(q)).length;
   for (let k = 1; k <= typed.length; k++) {
     const q = typed.slice(0, k);
     keystrokes.push(await timeFilter(search, q, `${matching(q)} of ${PACKS} packs`));
   }
   const clearMs = await timeFilter(search, '', `${PACKS} of ${PACKS} packs`);
-  const layerMs = await timeFilter('select[name=layer]', 'cni', `${Array.from({ length: PACKS }, (_, i) => i).filter((i) => LAYERS[i % LAYERS.length] === 'cni').length} of ${PACKS} packs`);
+  const layerMs = await timeFilter(
+    'select[name=layer]',
+    'cni',
+    `${Array.from({ length: PACKS }, (_, i) => i).filter((i) => LAYERS[i % LAYERS.length] === 'cni').length} of ${PACKS} packs`,
+  );
   await timeFilter('select[name=layer]', '', `${PACKS} of ${PACKS} packs`);
-  const typeMs = await timeFilter('select[name=addonType]', 'security', `${PACKS / ADDON_TYPES.length} of ${PACKS} packs`);
+  const typeMs = await timeFilter(
+    'select[name=addonType]',
+    'security',
+    `${PACKS / ADDON_TYPES.length} of ${PACKS} packs`,
+  );
 
   const openMs = (await page.evaluate(`(${IN_PAGE.openFirstPack})(${VERSIONS})`)) as number;
 
@@ -154,7 +185,9 @@ it(`loads ${PACKS} packs × ${VERSIONS} versions in ≤ 300 KB and filters them 
   const first = page.locator('[data-pack="big.cilium-000"] table tbody tr').first();
   await first.waitFor();
   expect((await first.locator('th').textContent())!).toBe('4.9.0-rc.1prerelease');
-  expect((await first.locator('td').nth(2).textContent())!.replace(/\s+/g, ' ').trim()).toBe('required kubernetes ≥1.27');
+  expect((await first.locator('td').nth(2).textContent())!.replace(/\s+/g, ' ').trim()).toBe(
+    'required kubernetes ≥1.27',
+  );
   const last = page.locator('[data-pack="big.cilium-000"] table tbody tr').last();
   expect(await last.locator('th .badge').textContent()).toBe('deprecated');
 
@@ -165,7 +198,11 @@ it(`loads ${PACKS} packs × ${VERSIONS} versions in ≤ 300 KB and filters them 
     firstLoadBytes,
     firstLoadRequests: requests.map((r) => ({ url: r.url.replace(/token=[^&]+/, 'token=…'), bytes: r.bytes })),
     firstRenderMs: Math.round(firstRenderMs),
-    keystrokeMs: { median: round(sorted[Math.floor(sorted.length / 2)]!), max: round(sorted[sorted.length - 1]!), all: keystrokes.map(round) },
+    keystrokeMs: {
+      median: round(sorted[Math.floor(sorted.length / 2)]!),
+      max: round(sorted[sorted.length - 1]!),
+      all: keystrokes.map(round),
+    },
     clearFilterMs: round(clearMs),
     layerFilterMs: round(layerMs),
     addonTypeFilterMs: round(typeMs),
@@ -173,7 +210,9 @@ it(`loads ${PACKS} packs × ${VERSIONS} versions in ≤ 300 KB and filters them 
   };
   mkdirSync(join(REPO_ROOT, 'test-results'), { recursive: true });
   writeFileSync(join(REPO_ROOT, 'test-results/ui-metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
-  process.stderr.write(`ui catalogue ${PACKS}×${VERSIONS}: ${JSON.stringify({ ...metrics, firstLoadRequests: undefined })}\n`);
+  process.stderr.write(
+    `ui catalogue ${PACKS}×${VERSIONS}: ${JSON.stringify({ ...metrics, firstLoadRequests: undefined })}\n`,
+  );
 
   expect(firstLoadBytes).toBeGreaterThan(0);
   expect(firstLoadBytes).toBeLessThanOrEqual(BUDGET_BYTES);

@@ -13,7 +13,9 @@ describe('the UI token', () => {
   it('is read from the query, a bearer header or the page cookie of this port only', () => {
     expect(presentedTokens(request('/?token=q'), 'packyard-ui-1')).toEqual(['q']);
     expect(presentedTokens(request('/', { authorization: 'Bearer b' }), 'packyard-ui-1')).toEqual(['b']);
-    expect(presentedTokens(request('/', { cookie: 'other=x; packyard-ui-1=c=d; packyard-ui-2=e' }), 'packyard-ui-1')).toEqual(['c=d']);
+    expect(
+      presentedTokens(request('/', { cookie: 'other=x; packyard-ui-1=c=d; packyard-ui-2=e' }), 'packyard-ui-1'),
+    ).toEqual(['c=d']);
     expect(presentedTokens(request('/'), 'packyard-ui-1')).toEqual([]);
   });
 

@@ -7,8 +7,20 @@ import type { KubeClient, ResourceType } from '../../src/controller/kube-client.
 import { REPO_ROOT } from '../cli/cli-harness.js';
 import { waitFor } from '../harness/wait.js';
 
-const SERVICE_ACCOUNT: ResourceType = { group: '', version: 'v1', plural: 'serviceaccounts', kind: 'ServiceAccount', namespaced: true };
-const CLUSTER_ROLE: ResourceType = { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'clusterroles', kind: 'ClusterRole', namespaced: false };
+const SERVICE_ACCOUNT: ResourceType = {
+  group: '',
+  version: 'v1',
+  plural: 'serviceaccounts',
+  kind: 'ServiceAccount',
+  namespaced: true,
+};
+const CLUSTER_ROLE: ResourceType = {
+  group: 'rbac.authorization.k8s.io',
+  version: 'v1',
+  plural: 'clusterroles',
+  kind: 'ClusterRole',
+  namespaced: false,
+};
 const CLUSTER_ROLE_BINDING: ResourceType = {
   group: 'rbac.authorization.k8s.io',
   version: 'v1',
@@ -21,14 +33,28 @@ const CLUSTER_ROLE_BINDING: ResourceType = {
  * A kubeconfig for a ServiceAccount that may read Packyard's objects and nothing else: the person
  * without RBAC for writes. Its token comes from the TokenRequest API.
  */
-export async function viewerKubeConfig(admin: KubeClient, adminConfig: KubeConfig, dir: string): Promise<{ path: string; user: string }> {
+export async function viewerKubeConfig(
+  admin: KubeClient,
+  adminConfig: KubeConfig,
+  dir: string,
+): Promise<{ path: string; user: string }> {
   const name = 'packyard-viewer';
-  await admin.create(SERVICE_ACCOUNT, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace: 'default' } } as never);
+  await admin.create(SERVICE_ACCOUNT, {
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: { name, namespace: 'default' },
+  } as never);
   await admin.create(CLUSTER_ROLE, {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'ClusterRole',
     metadata: { name },
-    rules: [{ apiGroups: ['packyard.io'], resources: ['packregistries', 'packs', 'clusterprofiles'], verbs: ['get', 'list', 'watch'] }],
+    rules: [
+      {
+        apiGroups: ['packyard.io'],
+        resources: ['packregistries', 'packs', 'clusterprofiles'],
+        verbs: ['get', 'list', 'watch'],
+      },
+    ],
   } as never);
   await admin.create(CLUSTER_ROLE_BINDING, {
     apiVersion: 'rbac.authorization.k8s.io/v1',
@@ -37,9 +63,13 @@ export async function viewerKubeConfig(admin: KubeClient, adminConfig: KubeConfi
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
     subjects: [{ kind: 'ServiceAccount', name, namespace: 'default' }],
   } as never);
-  const review = await admin.request<{ status: { token: string } }>('POST', `/api/v1/namespaces/default/serviceaccounts/${name}/token`, {
-    body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } },
-  });
+  const review = await admin.request<{ status: { token: string } }>(
+    'POST',
+    `/api/v1/namespaces/default/serviceaccounts/${name}/token`,
+    {
+      body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } },
+    },
+  );
   const current = adminConfig.getCurrentCluster()!;
   const config = new KubeConfig();
   config.loadFromOptions({
@@ -61,9 +91,18 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 }
 
 /** The trimmed text of every element matching `selector`, once `ready` holds for it. */
-export async function textsWhen(page: Page, selector: string, ready: (texts: string[]) => boolean, what: string): Promise<string[]> {
-  return waitFor(what, async () => {
-    const texts = (await page.locator(selector).allTextContents()).map((t) => t.replace(/\s+/g, ' ').trim());
-    return ready(texts) ? texts : undefined;
-  }, 60_000);
+export async function textsWhen(
+  page: Page,
+  selector: string,
+  ready: (texts: string[]) => boolean,
+  what: string,
+): Promise<string[]> {
+  return waitFor(
+    what,
+    async () => {
+      const texts = (await page.locator(selector).allTextContents()).map((t) => t.replace(/\s+/g, ' ').trim());
+      return ready(texts) ? texts : undefined;
+    },
+    60_000,
+  );
 }

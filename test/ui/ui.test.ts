@@ -28,10 +28,22 @@ import { screenshot, textsWhen, viewerKubeConfig } from './ui-harness.js';
 
 type Profile = ClusterProfile & KubernetesObject;
 type Registry = PackRegistry & KubernetesObject;
-const NAMESPACE: ResourceType = { group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false };
+const NAMESPACE: ResourceType = {
+  group: '',
+  version: 'v1',
+  plural: 'namespaces',
+  kind: 'Namespace',
+  namespaced: false,
+};
 const layer = (l: string) => ({ 'packyard.io/layer': l });
 const CHARTS: ChartSpec[] = [
-  { name: 'ubuntu', version: '22.4.4', appVersion: '22.04', annotations: layer('os'), description: 'Ubuntu for edge nodes' },
+  {
+    name: 'ubuntu',
+    version: '22.4.4',
+    appVersion: '22.04',
+    annotations: layer('os'),
+    description: 'Ubuntu for edge nodes',
+  },
   { name: 'ubuntu', version: '24.4.1', appVersion: '24.04', annotations: layer('os') },
   { name: 'kubernetes', version: '1.29.5', annotations: layer('k8s') },
   { name: 'kubernetes', version: '1.30.4', annotations: layer('k8s') },
@@ -55,7 +67,11 @@ const PROFILES = [
       { name: 'podinfo', layer: 'addon', version: '^6' },
     ],
   }),
-  objects.profile('pinned', { type: 'add-on', updatePolicy: 'Manual', packs: [{ name: 'podinfo', layer: 'addon', version: '^6' }] }, 'team-a'),
+  objects.profile(
+    'pinned',
+    { type: 'add-on', updatePolicy: 'Manual', packs: [{ name: 'podinfo', layer: 'addon', version: '^6' }] },
+    'team-a',
+  ),
 ];
 
 let cluster: TestCluster;
@@ -76,10 +92,15 @@ beforeAll(async () => {
   repoDir = makeHelmRepository(CHARTS);
   dirs.push(repoDir);
   server = await startServer({ routes: { '/charts/': serveDirectory(repoDir, '/charts/') } });
-  for (const ns of ['packyard-system', 'team-a']) await client.create(NAMESPACE, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } } as never);
+  for (const ns of ['packyard-system', 'team-a'])
+    await client.create(NAMESPACE, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } } as never);
   manager = await startOperator(cluster.kubeConfig, 'packyard-system');
   await client.create(PACKREGISTRY, objects.registry('charts', `${server.url}/charts`, { default: true }) as never);
-  await waitFor('the registry synced', async () => (await client.list<Pack & KubernetesObject>(PACK)).items.length === 7, 60_000);
+  await waitFor(
+    'the registry synced',
+    async () => (await client.list<Pack & KubernetesObject>(PACK)).items.length === 7,
+    60_000,
+  );
   for (const p of PROFILES) await client.create(CLUSTERPROFILE, p as never);
   for (const p of PROFILES) await resolvedProfile(p.metadata.namespace, p.metadata.name);
 
@@ -107,12 +128,22 @@ afterAll(async () => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-async function resolvedProfile(namespace: string, name: string, when: (p: Profile) => boolean = () => true): Promise<Profile> {
-  return waitFor(`${namespace}/${name} resolved`, async () => {
-    const p = await client.get<Profile>(CLUSTERPROFILE, name, namespace);
-    const ready = p.status?.conditions?.find((c) => c.type === 'Ready');
-    return ready?.status === 'True' && p.status?.observedGeneration === p.metadata?.generation && when(p) ? p : undefined;
-  }, 60_000);
+async function resolvedProfile(
+  namespace: string,
+  name: string,
+  when: (p: Profile) => boolean = () => true,
+): Promise<Profile> {
+  return waitFor(
+    `${namespace}/${name} resolved`,
+    async () => {
+      const p = await client.get<Profile>(CLUSTERPROFILE, name, namespace);
+      const ready = p.status?.conditions?.find((c) => c.type === 'Ready');
+      return ready?.status === 'True' && p.status?.observedGeneration === p.metadata?.generation && when(p)
+        ? p
+        : undefined;
+    },
+    60_000,
+  );
 }
 
 /** fetch cannot set Host (a forbidden header), node:http can. */
@@ -143,248 +174,388 @@ const SLOW = 180_000;
 afterEach(() => expect(pageErrors.splice(0)).toEqual([]));
 
 describe('packyard ui', () => {
-  it('answers nothing without the token (401), on 127.0.0.1 only, and the CLI prints a URL that works', async () => {
-    const paths = ['/', '/assets/app.js', '/assets/vendor/preact.mjs', '/api/events', '/api/access', `/api/packs/charts.podinfo`];
-    for (const path of paths) {
-      expect([path, (await fetch(`${ui.origin}${path}`)).status]).toEqual([path, 401]);
-      expect([path, (await fetch(`${ui.origin}${path}?token=${'x'.repeat(ui.token.length)}`)).status]).toEqual([path, 401]);
-    }
-    const post = await fetch(`${ui.origin}/api/registries/charts/sync`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
-    expect(post.status).toBe(401);
-    expect((await fetch(ui.url)).status).toBe(200);
-    expect((await fetch(`${ui.origin}/api/packs/charts.podinfo`, { headers: { Authorization: `Bearer ${ui.token}` } })).status).toBe(200);
-    // The cookie the page is given opens the rest, as the page's own module imports and event stream need.
-    const cookie = (await fetch(ui.url)).headers.get('set-cookie')!.split(';')[0]!;
-    expect((await fetch(`${ui.origin}/assets/app.js`, { headers: { Cookie: cookie } })).status).toBe(200);
-    // Another Host (DNS rebinding) is refused even with the token.
-    expect(await statusWithHost(ui.url, `evil.example:${new URL(ui.origin).port}`)).toBe(421);
-    expect(await statusWithHost(ui.url, `localhost:${new URL(ui.origin).port}`)).toBe(200);
-
-    const child = spawn(process.execPath, [CLI, 'ui', '--kubeconfig', cluster.kubeconfigPath], { stdio: ['ignore', 'pipe', 'pipe'] });
-    try {
-      const url = await new Promise<string>((resolve, reject) => {
-        createInterface(child.stdout!).once('line', resolve);
-        child.once('exit', (code) => reject(new Error(`packyard ui exited ${code}`)));
+  it(
+    'answers nothing without the token (401), on 127.0.0.1 only, and the CLI prints a URL that works',
+    async () => {
+      const paths = [
+        '/',
+        '/assets/app.js',
+        '/assets/vendor/preact.mjs',
+        '/api/events',
+        '/api/access',
+        `/api/packs/charts.podinfo`,
+      ];
+      for (const path of paths) {
+        expect([path, (await fetch(`${ui.origin}${path}`)).status]).toEqual([path, 401]);
+        expect([path, (await fetch(`${ui.origin}${path}?token=${'x'.repeat(ui.token.length)}`)).status]).toEqual([
+          path,
+          401,
+        ]);
+      }
+      const post = await fetch(`${ui.origin}/api/registries/charts/sync`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: '{}',
       });
-      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{43}$/);
-      expect((await fetch(url)).status).toBe(200);
-      expect((await fetch(new URL('/', url))).status).toBe(401);
-    } finally {
-      child.kill('SIGINT');
-      await new Promise((resolve) => child.once('exit', resolve));
-    }
-    expect(child.exitCode).toBe(0);
-  }, SLOW);
+      expect(post.status).toBe(401);
+      expect((await fetch(ui.url)).status).toBe(200);
+      expect(
+        (await fetch(`${ui.origin}/api/packs/charts.podinfo`, { headers: { Authorization: `Bearer ${ui.token}` } }))
+          .status,
+      ).toBe(200);
+      // The cookie the page is given opens the rest, as the page's own module imports and event stream need.
+      const cookie = (await fetch(ui.url)).headers.get('set-cookie')!.split(';')[0]!;
+      expect((await fetch(`${ui.origin}/assets/app.js`, { headers: { Cookie: cookie } })).status).toBe(200);
+      // Another Host (DNS rebinding) is refused even with the token.
+      expect(await statusWithHost(ui.url, `evil.example:${new URL(ui.origin).port}`)).toBe(421);
+      expect(await statusWithHost(ui.url, `localhost:${new URL(ui.origin).port}`)).toBe(200);
 
-  it('Registries: type, URL, Ready with reason and message, last sync and counts, as the API holds them', async () => {
-    const registry = await client.get<Registry>(PACKREGISTRY, 'charts');
-    const page = await open(ui.url, '#/registries');
-    const row = page.locator('tr[data-registry=charts]');
-    await row.waitFor();
-    const ready = registry.status!.conditions!.find((c) => c.type === 'Ready')!;
-    expect(await row.locator('td').nth(0).textContent()).toBe('helm');
-    expect(await row.locator('td').nth(1).textContent()).toBe(registry.spec.url);
-    expect((await row.locator('td.ready').textContent())!.replace(/\s+/g, ' ')).toContain(`True ${ready.reason}${ready.message}`.replace(/\s+/g, ' '));
-    expect(await row.locator('td.count-packs').textContent()).toBe(String(registry.status!.packCount));
-    expect(await row.locator('td.count-versions').textContent()).toBe(String(registry.status!.versionCount));
-    expect(await row.locator('td.count-skipped').textContent()).toBe(String(registry.status!.skippedVersions));
-    expect(await row.locator('time').getAttribute('datetime')).toBe(registry.status!.lastSyncTime);
-    expect(await row.getByRole('button', { name: 'Sync charts now' }).isEnabled()).toBe(true);
-    await screenshot(page, 'registries');
-    await page.context().close();
-  }, SLOW);
+      const child = spawn(process.execPath, [CLI, 'ui', '--kubeconfig', cluster.kubeconfigPath], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      try {
+        const url = await new Promise<string>((resolve, reject) => {
+          createInterface(child.stdout!).once('line', resolve);
+          child.once('exit', (code) => reject(new Error(`packyard ui exited ${code}`)));
+        });
+        expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{43}$/);
+        expect((await fetch(url)).status).toBe(200);
+        expect((await fetch(new URL('/', url))).status).toBe(401);
+      } finally {
+        child.kill('SIGINT');
+        await new Promise((resolve) => child.once('exit', resolve));
+      }
+      expect(child.exitCode).toBe(0);
+    },
+    SLOW,
+  );
 
-  it('Catalogue: every Pack, searchable and filterable, each with its versions newest first and badges', async () => {
-    const packs = (await client.list<Pack & KubernetesObject>(PACK)).items;
-    const page = await open(ui.url, '#/catalogue');
-    await textsWhen(page, '#catalogue-count', (t) => t[0] === `${packs.length} of ${packs.length} packs`, 'every pack listed');
-    const names = await page.locator('[data-pack] .pack-head .name').allTextContents();
-    expect(names).toEqual(packs.map((p) => p.spec.name).sort());
+  it(
+    'Registries: type, URL, Ready with reason and message, last sync and counts, as the API holds them',
+    async () => {
+      const registry = await client.get<Registry>(PACKREGISTRY, 'charts');
+      const page = await open(ui.url, '#/registries');
+      const row = page.locator('tr[data-registry=charts]');
+      await row.waitFor();
+      const ready = registry.status!.conditions!.find((c) => c.type === 'Ready')!;
+      expect(await row.locator('td').nth(0).textContent()).toBe('helm');
+      expect(await row.locator('td').nth(1).textContent()).toBe(registry.spec.url);
+      expect((await row.locator('td.ready').textContent())!.replace(/\s+/g, ' ')).toContain(
+        `True ${ready.reason}${ready.message}`.replace(/\s+/g, ' '),
+      );
+      expect(await row.locator('td.count-packs').textContent()).toBe(String(registry.status!.packCount));
+      expect(await row.locator('td.count-versions').textContent()).toBe(String(registry.status!.versionCount));
+      expect(await row.locator('td.count-skipped').textContent()).toBe(String(registry.status!.skippedVersions));
+      expect(await row.locator('time').getAttribute('datetime')).toBe(registry.status!.lastSyncTime);
+      expect(await row.getByRole('button', { name: 'Sync charts now' }).isEnabled()).toBe(true);
+      await screenshot(page, 'registries');
+      await page.context().close();
+    },
+    SLOW,
+  );
 
-    await page.getByLabel('Layer').selectOption('cni');
-    await textsWhen(page, '[data-pack] .pack-head .name', (t) => t.join() === 'calico,cilium', 'the cni packs');
-    await page.getByLabel('Layer').selectOption('');
-    await page.getByLabel('Search by name').fill('CIL');
-    await textsWhen(page, '#catalogue-count', (t) => t[0] === `1 of ${packs.length} packs`, 'the search to filter');
+  it(
+    'Catalogue: every Pack, searchable and filterable, each with its versions newest first and badges',
+    async () => {
+      const packs = (await client.list<Pack & KubernetesObject>(PACK)).items;
+      const page = await open(ui.url, '#/catalogue');
+      await textsWhen(
+        page,
+        '#catalogue-count',
+        (t) => t[0] === `${packs.length} of ${packs.length} packs`,
+        'every pack listed',
+      );
+      const names = await page.locator('[data-pack] .pack-head .name').allTextContents();
+      expect(names).toEqual(packs.map((p) => p.spec.name).sort());
 
-    // Opened by keyboard: Tab to the pack's button, Enter.
-    await page.locator('[data-pack="charts.cilium"] .pack-head').focus();
-    await page.keyboard.press('Enter');
-    const cilium = packs.find((p) => p.spec.name === 'cilium')!;
-    const versions = await textsWhen(page, '[data-pack="charts.cilium"] table tbody th', (t) => t.length === 2, "cilium's versions");
-    expect(versions).toEqual(cilium.spec.versions.map((v) => `${v.version}${v.prerelease ? 'prerelease' : ''}`));
-    expect(versions[0]).toBe('1.16.0-rc.1prerelease');
-    const digest = await page.locator('[data-pack="charts.cilium"] table tbody tr').nth(1).locator('td.mono[title]').getAttribute('title');
-    expect(digest).toBe(cilium.spec.versions[1]!.digest);
-    const link = await page.getByRole('link', { name: 'Download cilium 1.15.3' }).getAttribute('href');
-    expect(link).toBe(cilium.spec.versions[1]!.urls![0]);
+      await page.getByLabel('Layer').selectOption('cni');
+      await textsWhen(page, '[data-pack] .pack-head .name', (t) => t.join() === 'calico,cilium', 'the cni packs');
+      await page.getByLabel('Layer').selectOption('');
+      await page.getByLabel('Search by name').fill('CIL');
+      await textsWhen(page, '#catalogue-count', (t) => t[0] === `1 of ${packs.length} packs`, 'the search to filter');
 
-    await page.getByLabel('Search by name').fill('legacy');
-    await page.locator('[data-pack="charts.legacy-ingress"] .pack-head').click();
-    await page.locator('[data-pack="charts.legacy-ingress"] table .badge.bad').waitFor();
-    await page.getByLabel('Search by name').fill('');
-    await page.locator('[data-pack="charts.podinfo"] .pack-head').click();
-    await textsWhen(page, '[data-pack="charts.podinfo"] table tbody td:nth-child(3)', (t) => t.length === 2 && t.every((k) => k === '>=1.30.0-0'), 'kubeVersion');
-    await screenshot(page, 'catalogue');
-    await page.emulateMedia({ colorScheme: 'dark' });
-    await screenshot(page, 'catalogue-dark');
-    await page.context().close();
-  }, SLOW);
+      // Opened by keyboard: Tab to the pack's button, Enter.
+      await page.locator('[data-pack="charts.cilium"] .pack-head').focus();
+      await page.keyboard.press('Enter');
+      const cilium = packs.find((p) => p.spec.name === 'cilium')!;
+      const versions = await textsWhen(
+        page,
+        '[data-pack="charts.cilium"] table tbody th',
+        (t) => t.length === 2,
+        "cilium's versions",
+      );
+      expect(versions).toEqual(cilium.spec.versions.map((v) => `${v.version}${v.prerelease ? 'prerelease' : ''}`));
+      expect(versions[0]).toBe('1.16.0-rc.1prerelease');
+      const digest = await page
+        .locator('[data-pack="charts.cilium"] table tbody tr')
+        .nth(1)
+        .locator('td.mono[title]')
+        .getAttribute('title');
+      expect(digest).toBe(cilium.spec.versions[1]!.digest);
+      const link = await page.getByRole('link', { name: 'Download cilium 1.15.3' }).getAttribute('href');
+      expect(link).toBe(cilium.spec.versions[1]!.urls![0]);
 
-  it('Profile: the stack in layer order, each expression with its resolved version, and the conditions', async () => {
-    const edge = await resolvedProfile('default', 'edge');
-    const page = await open(ui.url, '#/profiles/default/edge');
-    const layers = await textsWhen(page, '.stack .layer .tag', (t) => t.length === 4, 'the stack');
-    expect(layers).toEqual(['OS', 'Kubernetes', 'CNI', 'Add-on']);
-    const rows = await page.locator('.stack .layer').evaluateAll((els) =>
-      els.map((el) => [el.getAttribute('data-pack'), el.querySelector('.expr')!.textContent, el.querySelector('.resolved')!.textContent]),
-    );
-    expect(rows).toEqual(edge.spec.packs.map((p) => [p.name, p.version, edge.status!.resolved!.find((r) => r.name === p.name)!.version]));
-    const ready = edge.status!.conditions!.find((c) => c.type === 'Ready')!;
-    const cells = await page.locator('tr[data-condition=Ready] td').allTextContents();
-    expect(cells.slice(0, 3)).toEqual([ready.status, ready.reason, ready.message]);
-    await screenshot(page, 'profile');
-    await page.context().close();
-  }, SLOW);
+      await page.getByLabel('Search by name').fill('legacy');
+      await page.locator('[data-pack="charts.legacy-ingress"] .pack-head').click();
+      await page.locator('[data-pack="charts.legacy-ingress"] table .badge.bad').waitFor();
+      await page.getByLabel('Search by name').fill('');
+      await page.locator('[data-pack="charts.podinfo"] .pack-head').click();
+      await textsWhen(
+        page,
+        '[data-pack="charts.podinfo"] table tbody td:nth-child(3)',
+        (t) => t.length === 2 && t.every((k) => k === '>=1.30.0-0'),
+        'kubeVersion',
+      );
+      await screenshot(page, 'catalogue');
+      await page.emulateMedia({ colorScheme: 'dark' });
+      await screenshot(page, 'catalogue-dark');
+      await page.context().close();
+    },
+    SLOW,
+  );
 
-  it('live: a sync after a new chart version updates the pages without a reload; Update now takes it for a Manual profile', async () => {
-    const page = await open(ui.url, '#/registries');
-    const before = (await client.get<Registry>(PACKREGISTRY, 'charts')).status!.versionCount!;
-    publishChart({ name: 'podinfo', version: '6.7.0', appVersion: '6.7.0', kubeVersion: '>=1.30.0-0' }, repoDir);
-    await page.getByRole('button', { name: 'Sync charts now' }).click();
-    await textsWhen(page, 'tr[data-registry=charts] td.count-versions', (t) => t[0] === String(before + 1), 'the new version count, live');
-    expect((await client.get<Registry>(PACKREGISTRY, 'charts')).metadata?.annotations?.['packyard.io/sync-requested-at']).toBeDefined();
+  it(
+    'Profile: the stack in layer order, each expression with its resolved version, and the conditions',
+    async () => {
+      const edge = await resolvedProfile('default', 'edge');
+      const page = await open(ui.url, '#/profiles/default/edge');
+      const layers = await textsWhen(page, '.stack .layer .tag', (t) => t.length === 4, 'the stack');
+      expect(layers).toEqual(['OS', 'Kubernetes', 'CNI', 'Add-on']);
+      const rows = await page
+        .locator('.stack .layer')
+        .evaluateAll((els) =>
+          els.map((el) => [
+            el.getAttribute('data-pack'),
+            el.querySelector('.expr')!.textContent,
+            el.querySelector('.resolved')!.textContent,
+          ]),
+        );
+      expect(rows).toEqual(
+        edge.spec.packs.map((p) => [p.name, p.version, edge.status!.resolved!.find((r) => r.name === p.name)!.version]),
+      );
+      const ready = edge.status!.conditions!.find((c) => c.type === 'Ready')!;
+      const cells = await page.locator('tr[data-condition=Ready] td').allTextContents();
+      expect(cells.slice(0, 3)).toEqual([ready.status, ready.reason, ready.message]);
+      await screenshot(page, 'profile');
+      await page.context().close();
+    },
+    SLOW,
+  );
 
-    await page.goto(`${ui.url}#/profiles/default/edge`);
-    await textsWhen(page, '[data-pack=podinfo] .update', (t) => t[0]?.includes('6.6.1 → 6.7.0') === true, 'the update, live');
-    await page.getByRole('button', { name: 'Take the updates of edge now' }).click();
-    await textsWhen(page, '[data-pack=podinfo] .resolved', (t) => t[0] === '6.7.0', 'the update taken, live');
-    const edge = await resolvedProfile('default', 'edge', (p) => p.status?.resolved?.some((r) => r.version === '6.7.0') === true);
-    expect(edge.metadata?.annotations?.['packyard.io/update-requested-at']).toBeDefined();
-    await page.context().close();
-  }, SLOW);
+  it(
+    'live: a sync after a new chart version updates the pages without a reload; Update now takes it for a Manual profile',
+    async () => {
+      const page = await open(ui.url, '#/registries');
+      const before = (await client.get<Registry>(PACKREGISTRY, 'charts')).status!.versionCount!;
+      publishChart({ name: 'podinfo', version: '6.7.0', appVersion: '6.7.0', kubeVersion: '>=1.30.0-0' }, repoDir);
+      await page.getByRole('button', { name: 'Sync charts now' }).click();
+      await textsWhen(
+        page,
+        'tr[data-registry=charts] td.count-versions',
+        (t) => t[0] === String(before + 1),
+        'the new version count, live',
+      );
+      expect(
+        (await client.get<Registry>(PACKREGISTRY, 'charts')).metadata?.annotations?.['packyard.io/sync-requested-at'],
+      ).toBeDefined();
 
-  it("Composer: the resolution equals `packyard resolve` for the same profile, problems shown where they occur, applied", async () => {
-    const page = await open(ui.url, '#/composer');
-    await page.getByLabel('Name', { exact: true }).fill('composed');
-    const pick = (l: string, value: string) => page.locator(`[data-row=${l}] select`).last().selectOption(value);
-    const version = (l: string, value: string) => page.locator(`[data-row=${l}] input[name=version]`).last().fill(value);
-    await pick('os', 'charts/ubuntu');
-    await version('os', '22.x');
-    await pick('k8s', 'charts/kubernetes');
-    await version('k8s', '~1.30');
-    await pick('cni', 'charts/cilium');
-    await version('cni', '>=1.16.0-rc.0');
-    await page.getByRole('button', { name: 'Add a pack of layer CSI' }).click();
-    await pick('csi', 'charts/csi-aws-ebs');
-    await page.getByRole('button', { name: 'Add a pack of layer Add-on' }).click();
-    await pick('addon', 'charts/podinfo');
-    await page.locator('[data-row=addon] summary').click();
-    await page.locator('[data-row=addon] textarea').fill('replicaCount: 2\n');
-    await textsWhen(page, '#resolution tbody th', (t) => t.length === 5, 'the resolution');
+      await page.goto(`${ui.url}#/profiles/default/edge`);
+      await textsWhen(
+        page,
+        '[data-pack=podinfo] .update',
+        (t) => t[0]?.includes('6.6.1 → 6.7.0') === true,
+        'the update, live',
+      );
+      await page.getByRole('button', { name: 'Take the updates of edge now' }).click();
+      await textsWhen(page, '[data-pack=podinfo] .resolved', (t) => t[0] === '6.7.0', 'the update taken, live');
+      const edge = await resolvedProfile(
+        'default',
+        'edge',
+        (p) => p.status?.resolved?.some((r) => r.version === '6.7.0') === true,
+      );
+      expect(edge.metadata?.annotations?.['packyard.io/update-requested-at']).toBeDefined();
+      await page.context().close();
+    },
+    SLOW,
+  );
 
-    const yaml = (await page.locator('pre.yaml').textContent())!;
-    const work = tempDir('packyard-ui-composer-');
-    dirs.push(work);
-    const file = join(work, 'composed.yaml');
-    writeYaml(file, []);
-    const { writeFileSync } = await import('node:fs');
-    writeFileSync(file, yaml);
-    const cli = await runCli(['resolve', file, '--from-cluster', '--kubeconfig', cluster.kubeconfigPath, '-o', 'json'], { cwd: work });
-    expect(cli.stderr).toBe('');
-    expect(cli.code).toBe(0);
-    const lock = JSON.parse(cli.stdout) as { revision: string; resolved: { name: string; layer: string; registry: string; version: string; digest: string }[] };
-    const shown = await page.locator('#resolution tbody tr').evaluateAll((trs) =>
-      trs.map((tr) => [tr.getAttribute('data-name'), tr.querySelector('.version')!.textContent, tr.querySelector('.digest')!.getAttribute('title')]),
-    );
-    expect(shown).toEqual(lock.resolved.map((r) => [r.name, r.version, r.digest]));
-    // The revision differs once the CLI's values step adds valuesDigest to the lock, which the composer does not run.
-    expect(await page.locator('#revision').textContent()).toMatch(/^sha256:[0-9a-f]{64}$/);
-    expect(lock.resolved.map((r) => r.version)).toEqual(['22.4.4', '1.30.4', '1.16.0-rc.1', '1.30.0', '6.7.0']);
-    await screenshot(page, 'composer');
+  it(
+    'Composer: the resolution equals `packyard resolve` for the same profile, problems shown where they occur, applied',
+    async () => {
+      const page = await open(ui.url, '#/composer');
+      await page.getByLabel('Name', { exact: true }).fill('composed');
+      const pick = (l: string, value: string) => page.locator(`[data-row=${l}] select`).last().selectOption(value);
+      const version = (l: string, value: string) =>
+        page.locator(`[data-row=${l}] input[name=version]`).last().fill(value);
+      await pick('os', 'charts/ubuntu');
+      await version('os', '22.x');
+      await pick('k8s', 'charts/kubernetes');
+      await version('k8s', '~1.30');
+      await pick('cni', 'charts/cilium');
+      await version('cni', '>=1.16.0-rc.0');
+      await page.getByRole('button', { name: 'Add a pack of layer CSI' }).click();
+      await pick('csi', 'charts/csi-aws-ebs');
+      await page.getByRole('button', { name: 'Add a pack of layer Add-on' }).click();
+      await pick('addon', 'charts/podinfo');
+      await page.locator('[data-row=addon] summary').click();
+      await page.locator('[data-row=addon] textarea').fill('replicaCount: 2\n');
+      await textsWhen(page, '#resolution tbody th', (t) => t.length === 5, 'the resolution');
 
-    // A version nothing matches: the problem sits at that pack, with the CLI's own message.
-    await version('cni', '9.x');
-    const problem = await textsWhen(page, '[data-row=cni] .problem-text', (t) => t.length === 1, 'the problem at the cni pack');
-    const bad = yaml.replace('version: ">=1.16.0-rc.0"', 'version: 9.x').replace("version: '>=1.16.0-rc.0'", 'version: 9.x');
-    expect(bad).not.toBe(yaml);
-    writeFileSync(file, bad);
-    const failed = await runCli(['resolve', file, '--from-cluster', '--kubeconfig', cluster.kubeconfigPath], { cwd: work });
-    expect(failed.code).toBe(1);
-    const message = /NoMatchingVersion: (.*)$/m.exec(failed.stderr)?.[1] ?? failed.stderr;
-    expect(problem[0]).toBe(`NoMatchingVersion: ${message}`);
-    expect(await page.locator('[data-row=os] .problem-text').count()).toBe(0);
-    await page.getByRole('button', { name: 'Apply to the cluster' }).isDisabled();
+      const yaml = (await page.locator('pre.yaml').textContent())!;
+      const work = tempDir('packyard-ui-composer-');
+      dirs.push(work);
+      const file = join(work, 'composed.yaml');
+      writeYaml(file, []);
+      const { writeFileSync } = await import('node:fs');
+      writeFileSync(file, yaml);
+      const cli = await runCli(
+        ['resolve', file, '--from-cluster', '--kubeconfig', cluster.kubeconfigPath, '-o', 'json'],
+        { cwd: work },
+      );
+      expect(cli.stderr).toBe('');
+      expect(cli.code).toBe(0);
+      const lock = JSON.parse(cli.stdout) as {
+        revision: string;
+        resolved: { name: string; layer: string; registry: string; version: string; digest: string }[];
+      };
+      const shown = await page
+        .locator('#resolution tbody tr')
+        .evaluateAll((trs) =>
+          trs.map((tr) => [
+            tr.getAttribute('data-name'),
+            tr.querySelector('.version')!.textContent,
+            tr.querySelector('.digest')!.getAttribute('title'),
+          ]),
+        );
+      expect(shown).toEqual(lock.resolved.map((r) => [r.name, r.version, r.digest]));
+      // The revision differs once the CLI's values step adds valuesDigest to the lock, which the composer does not run.
+      expect(await page.locator('#revision').textContent()).toMatch(/^sha256:[0-9a-f]{64}$/);
+      expect(lock.resolved.map((r) => r.version)).toEqual(['22.4.4', '1.30.4', '1.16.0-rc.1', '1.30.0', '6.7.0']);
+      await screenshot(page, 'composer');
 
-    await version('cni', '1.15.x');
-    await textsWhen(page, '#resolution tbody th', (t) => t.length === 5, 'resolved again');
-    await page.getByRole('button', { name: 'Apply to the cluster' }).click();
-    await page.getByText('Applied default/composed').waitFor();
-    const applied = await resolvedProfile('default', 'composed');
-    expect(applied.status!.resolved!.map((r) => r.version)).toEqual(['22.4.4', '1.30.4', '1.15.3', '1.30.0', '6.7.0']);
-    await page.context().close();
-  }, SLOW);
+      // A version nothing matches: the problem sits at that pack, with the CLI's own message.
+      await version('cni', '9.x');
+      const problem = await textsWhen(
+        page,
+        '[data-row=cni] .problem-text',
+        (t) => t.length === 1,
+        'the problem at the cni pack',
+      );
+      const bad = yaml
+        .replace('version: ">=1.16.0-rc.0"', 'version: 9.x')
+        .replace("version: '>=1.16.0-rc.0'", 'version: 9.x');
+      expect(bad).not.toBe(yaml);
+      writeFileSync(file, bad);
+      const failed = await runCli(['resolve', file, '--from-cluster', '--kubeconfig', cluster.kubeconfigPath], {
+        cwd: work,
+      });
+      expect(failed.code).toBe(1);
+      const message = /NoMatchingVersion: (.*)$/m.exec(failed.stderr)?.[1] ?? failed.stderr;
+      expect(problem[0]).toBe(`NoMatchingVersion: ${message}`);
+      expect(await page.locator('[data-row=os] .problem-text').count()).toBe(0);
+      await page.getByRole('button', { name: 'Apply to the cluster' }).isDisabled();
 
-  it('works from the keyboard, names every control for screen readers, and follows the OS light/dark setting', async () => {
-    const page = await open(ui.url, '#/registries');
-    const focused = () => page.evaluate('document.activeElement.textContent.trim()');
-    await page.keyboard.press('Tab');
-    expect(await focused()).toBe('Skip to content');
-    await page.keyboard.press('Tab');
-    await page.keyboard.press('Tab');
-    expect(await focused()).toBe('Catalogue');
-    await page.keyboard.press('Enter');
-    await page.locator('#catalogue-count').waitFor();
-    expect(new URL(page.url()).hash).toBe('#/catalogue');
-    expect(await page.locator('header nav a[aria-current=page]').textContent()).toBe('Catalogue');
+      await version('cni', '1.15.x');
+      await textsWhen(page, '#resolution tbody th', (t) => t.length === 5, 'resolved again');
+      await page.getByRole('button', { name: 'Apply to the cluster' }).click();
+      await page.getByText('Applied default/composed').waitFor();
+      const applied = await resolvedProfile('default', 'composed');
+      expect(applied.status!.resolved!.map((r) => r.version)).toEqual([
+        '22.4.4',
+        '1.30.4',
+        '1.15.3',
+        '1.30.0',
+        '6.7.0',
+      ]);
+      await page.context().close();
+    },
+    SLOW,
+  );
 
-    // Every control and link has an accessible name: a label, aria-label, or its text.
-    const unnamed = `[...document.querySelectorAll('input, select, textarea, button, a[href]')]
+  it(
+    'works from the keyboard, names every control for screen readers, and follows the OS light/dark setting',
+    async () => {
+      const page = await open(ui.url, '#/registries');
+      const focused = () => page.evaluate('document.activeElement.textContent.trim()');
+      await page.keyboard.press('Tab');
+      expect(await focused()).toBe('Skip to content');
+      await page.keyboard.press('Tab');
+      await page.keyboard.press('Tab');
+      expect(await focused()).toBe('Catalogue');
+      await page.keyboard.press('Enter');
+      await page.locator('#catalogue-count').waitFor();
+      expect(new URL(page.url()).hash).toBe('#/catalogue');
+      expect(await page.locator('header nav a[aria-current=page]').textContent()).toBe('Catalogue');
+
+      // Every control and link has an accessible name: a label, aria-label, or its text.
+      const unnamed = `[...document.querySelectorAll('input, select, textarea, button, a[href]')]
       .filter((el) => !((el.labels && el.labels.length) || el.getAttribute('aria-label') || el.textContent.trim()))
       .map((el) => el.outerHTML.slice(0, 100))`;
-    await page.locator('[data-pack="charts.podinfo"] .pack-head').click();
-    await page.locator('[data-pack="charts.podinfo"] table').waitFor();
-    for (const hash of ['#/registries', '#/catalogue', '#/profiles/default/edge', '#/composer']) {
-      await page.goto(`${ui.url}${hash}`);
-      await page.locator('main h1').waitFor();
-      await page.locator('.conn.live').waitFor();
-      expect([hash, await page.evaluate(unnamed)]).toEqual([hash, []]);
-    }
+      await page.locator('[data-pack="charts.podinfo"] .pack-head').click();
+      await page.locator('[data-pack="charts.podinfo"] table').waitFor();
+      for (const hash of ['#/registries', '#/catalogue', '#/profiles/default/edge', '#/composer']) {
+        await page.goto(`${ui.url}${hash}`);
+        await page.locator('main h1').waitFor();
+        await page.locator('.conn.live').waitFor();
+        expect([hash, await page.evaluate(unnamed)]).toEqual([hash, []]);
+      }
 
-    const background = () => page.evaluate('getComputedStyle(document.body).backgroundColor');
-    await page.emulateMedia({ colorScheme: 'light' });
-    expect(await background()).toBe('rgb(255, 255, 255)');
-    await page.emulateMedia({ colorScheme: 'dark' });
-    expect(await background()).toBe('rgb(13, 17, 23)');
-    await page.context().close();
-  }, SLOW);
+      const background = () => page.evaluate('getComputedStyle(document.body).backgroundColor');
+      await page.emulateMedia({ colorScheme: 'light' });
+      expect(await background()).toBe('rgb(255, 255, 255)');
+      await page.emulateMedia({ colorScheme: 'dark' });
+      expect(await background()).toBe('rgb(13, 17, 23)');
+      await page.context().close();
+    },
+    SLOW,
+  );
 
-  it('a person without RBAC for writes sees the write buttons disabled, with the reason', async () => {
-    const page = await open(viewerUi.url, '#/registries');
-    const sync = page.getByRole('button', { name: 'Sync charts now' });
-    await sync.waitFor();
-    await waitFor('the sync button disabled', () => sync.isDisabled());
-    expect(await page.locator('#sync-charts-why').textContent()).toBe(`RBAC: ${viewerUser} may not patch packregistries.packyard.io`);
-    expect(await sync.getAttribute('aria-describedby')).toBe('sync-charts-why');
+  it(
+    'a person without RBAC for writes sees the write buttons disabled, with the reason',
+    async () => {
+      const page = await open(viewerUi.url, '#/registries');
+      const sync = page.getByRole('button', { name: 'Sync charts now' });
+      await sync.waitFor();
+      await waitFor('the sync button disabled', () => sync.isDisabled());
+      expect(await page.locator('#sync-charts-why').textContent()).toBe(
+        `RBAC: ${viewerUser} may not patch packregistries.packyard.io`,
+      );
+      expect(await sync.getAttribute('aria-describedby')).toBe('sync-charts-why');
 
-    await page.goto(`${viewerUi.url}#/profiles/team-a/pinned`);
-    const update = page.getByRole('button', { name: 'Take the updates of pinned now' });
-    await update.waitFor();
-    await waitFor('the update button disabled', () => update.isDisabled());
-    expect(await page.locator('#update-team-a-pinned-why').textContent()).toBe(
-      `RBAC: ${viewerUser} may not patch clusterprofiles.packyard.io in namespace team-a`,
-    );
+      await page.goto(`${viewerUi.url}#/profiles/team-a/pinned`);
+      const update = page.getByRole('button', { name: 'Take the updates of pinned now' });
+      await update.waitFor();
+      await waitFor('the update button disabled', () => update.isDisabled());
+      expect(await page.locator('#update-team-a-pinned-why').textContent()).toBe(
+        `RBAC: ${viewerUser} may not patch clusterprofiles.packyard.io in namespace team-a`,
+      );
 
-    await page.goto(`${viewerUi.url}#/composer`);
-    await page.locator('[data-row=os] select').selectOption('charts/ubuntu');
-    await page.locator('[data-row=k8s] select').selectOption('charts/kubernetes');
-    await page.locator('[data-row=cni] select').selectOption('charts/calico');
-    await textsWhen(page, '#resolution tbody th', (t) => t.length === 3, 'the resolution');
-    await textsWhen(page, '#apply-why', (t) => t[0] === `RBAC: ${viewerUser} may not patch clusterprofiles.packyard.io in namespace default`, 'the reason');
-    expect(await page.getByRole('button', { name: 'Apply to the cluster' }).isDisabled()).toBe(true);
-    // The server refuses too: the apiserver decides, with the viewer's own credentials.
-    const refused = await page.evaluate(async () => (await fetch('/api/registries/charts/sync', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' })).status);
-    expect(refused).toBe(403);
-    await page.context().close();
-  }, SLOW);
+      await page.goto(`${viewerUi.url}#/composer`);
+      await page.locator('[data-row=os] select').selectOption('charts/ubuntu');
+      await page.locator('[data-row=k8s] select').selectOption('charts/kubernetes');
+      await page.locator('[data-row=cni] select').selectOption('charts/calico');
+      await textsWhen(page, '#resolution tbody th', (t) => t.length === 3, 'the resolution');
+      await textsWhen(
+        page,
+        '#apply-why',
+        (t) => t[0] === `RBAC: ${viewerUser} may not patch clusterprofiles.packyard.io in namespace default`,
+        'the reason',
+      );
+      expect(await page.getByRole('button', { name: 'Apply to the cluster' }).isDisabled()).toBe(true);
+      // The server refuses too: the apiserver decides, with the viewer's own credentials.
+      const refused = await page.evaluate(
+        async () =>
+          (
+            await fetch('/api/registries/charts/sync', {
+              method: 'POST',
+              headers: { 'Content-Type': 'application/json' },
+              body: '{}',
+            })
+          ).status,
+      );
+      expect(refused).toBe(403);
+      await page.context().close();
+    },
+    SLOW,
+  );
 });

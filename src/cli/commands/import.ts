@@ -15,7 +15,7 @@ export const importCommand: Command = {
     usage: 'palette EXPORT.json [--registry-map PALETTE=PACKYARD]... [flags]',
     description: [
       "Reads a Palette cluster-profile export (Palette's Export, or its API's JSON; `-` reads stdin) and prints",
-      'the ClusterProfile YAML: layers in order, each pack\'s tag (1.25.x) as its version expression (its exact',
+      "the ClusterProfile YAML: layers in order, each pack's tag (1.25.x) as its version expression (its exact",
       'version when it has no tag), values kept, manifest layers as manifest packs, Palette registries mapped',
       'to PackRegistries by name with --registry-map, the cloud type as an annotation.',
       '',
@@ -30,7 +30,8 @@ export const importCommand: Command = {
         type: 'string',
         multiple: true,
         value: 'PALETTE=PACKYARD',
-        description: 'Use PackRegistry PACKYARD for packs of the Palette registry named PALETTE (registry.metadata.name).',
+        description:
+          'Use PackRegistry PACKYARD for packs of the Palette registry named PALETTE (registry.metadata.name).',
       },
       ...HELP_OPTION,
     },
@@ -43,7 +44,8 @@ export const importCommand: Command = {
   async run(ctx, values, positionals) {
     const [source, path, ...extra] = positionals;
     if (source === undefined) throw new UsageError(`import needs a source (${SOURCES.join(', ')}) and an EXPORT file`);
-    if (!(SOURCES as readonly string[]).includes(source)) throw new UsageError(`unknown import source "${source}": only ${SOURCES.join(', ')}`);
+    if (!(SOURCES as readonly string[]).includes(source))
+      throw new UsageError(`unknown import source "${source}": only ${SOURCES.join(', ')}`);
     if (path === undefined) throw new UsageError('import palette needs an EXPORT file (- for stdin)');
     if (extra.length > 0) throw new UsageError(`import palette takes one EXPORT file, got ${positionals.length - 1}`);
     const registryMap = parseRegistryMap(listValue(values, 'registry-map'));
@@ -74,7 +76,8 @@ export const importCommand: Command = {
     for (const u of result.unmapped) ctx.err(line('', u));
     const packs = (result.profile.spec as { packs: { registry?: string }[] }).packs;
     const used = new Set(packs.map((p) => p.registry));
-    for (const [from, to] of registryMap) if (!used.has(to)) ctx.err(`${where}: note: --registry-map '${from}=${to}' matched no pack\n`);
+    for (const [from, to] of registryMap)
+      if (!used.has(to)) ctx.err(`${where}: note: --registry-map '${from}=${to}' matched no pack\n`);
     ctx.out(formatYaml(result.profile));
     if (result.unmapped.length > 0) {
       ctx.err(`${plural(result.unmapped.length, 'part')} of ${where} could not be mapped (listed above)\n`);
@@ -92,9 +95,12 @@ function parseRegistryMap(entries: readonly string[]): Map<string, string> {
     const from = entry.slice(0, at);
     const to = entry.slice(at + 1);
     if (at <= 0 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(to)) {
-      throw new UsageError(`--registry-map ${JSON.stringify(entry)}: expected PALETTE=PACKYARD, PACKYARD a PackRegistry name`);
+      throw new UsageError(
+        `--registry-map ${JSON.stringify(entry)}: expected PALETTE=PACKYARD, PACKYARD a PackRegistry name`,
+      );
     }
-    if (map.has(from) && map.get(from) !== to) throw new UsageError(`--registry-map maps ${JSON.stringify(from)} twice`);
+    if (map.has(from) && map.get(from) !== to)
+      throw new UsageError(`--registry-map maps ${JSON.stringify(from)} twice`);
     map.set(from, to);
   }
   return map;

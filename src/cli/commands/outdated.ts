@@ -42,11 +42,18 @@ export const outdatedCommand: Command = {
     ].join('\n'),
     options: {
       output: { type: 'string', short: 'o', value: 'FORMAT', description: 'table (default), yaml or json.' },
-      lock: { type: 'string', value: 'FILE', description: 'Take locked versions from this lock file (written by resolve --lock).' },
+      lock: {
+        type: 'string',
+        value: 'FILE',
+        description: 'Take locked versions from this lock file (written by resolve --lock).',
+      },
       ...REGISTRY_OPTIONS,
       ...HELP_OPTION,
     },
-    examples: ['outdated profiles/ -r registries/ --lock packyard.lock', 'kubectl get cprof -A -o yaml | packyard outdated - --from-cluster'],
+    examples: [
+      'outdated profiles/ -r registries/ --lock packyard.lock',
+      'kubectl get cprof -A -o yaml | packyard outdated - --from-cluster',
+    ],
   },
 
   async run(ctx, values, paths) {
@@ -60,7 +67,14 @@ export const outdatedCommand: Command = {
     }
     if (inputs.profiles.length === 0) throw new UsageError(`no ClusterProfile found in ${paths.join(', ')}`);
     const locks = lockPath !== undefined ? readLockFile(lockPath) : new Map<string, ProfileLock>();
-    const catalogue = await fetchCatalogue(inputs.registries, referencedRegistries(inputs.profiles.map((p) => p.spec), inputs.registries), ctx);
+    const catalogue = await fetchCatalogue(
+      inputs.registries,
+      referencedRegistries(
+        inputs.profiles.map((p) => p.spec),
+        inputs.registries,
+      ),
+      ctx,
+    );
     for (const f of catalogue.failures) ctx.err(`${formatFailure(f)}\n`);
 
     const codes: ExitCode[] = catalogue.failures.length > 0 ? [EXIT.REGISTRY_UNREACHABLE] : [];
@@ -97,7 +111,11 @@ export const outdatedCommand: Command = {
 };
 
 /** One row per pack; registry choice and expressions exactly as the resolver reads them. */
-function compare(profile: CliProfile, catalogue: Catalogue, lock: ProfileLock | undefined): { rows: Row[]; problems: ProblemSet } {
+function compare(
+  profile: CliProfile,
+  catalogue: Catalogue,
+  lock: ProfileLock | undefined,
+): { rows: Row[]; problems: ProblemSet } {
   const problems = new ProblemSet();
   const locked = lock?.resolved ?? profile.status?.resolved ?? [];
   const rows = profile.spec.packs.map((pack): Row => {

@@ -13,7 +13,7 @@ export const packBuildCommand: Command = {
     usage: 'DIR [-o FILE]',
     description: [
       "Lints DIR (as pack lint) and writes the archive Palette's tooling makes, tar czf <name>-<version>.tar.gz <name>/:",
-      'every file of the pack under a top directory named after pack.json\'s name. The same input gives the same bytes:',
+      "every file of the pack under a top directory named after pack.json's name. The same input gives the same bytes:",
       'entries in byte order of their paths, times fixed at 0, owner root (0/0, no names), modes 0644 or 0755 (files',
       'the owner may execute, and directories), and a gzip header without time or name.',
       '',
@@ -21,7 +21,12 @@ export const packBuildCommand: Command = {
       'Exit status: 0 built, 1 lint problems (printed) or the directory is refused, 2 usage error.',
     ].join('\n'),
     options: {
-      output: { type: 'string', short: 'o', value: 'FILE', description: 'Where to write the archive (default <name>-<version>.tar.gz here).' },
+      output: {
+        type: 'string',
+        short: 'o',
+        value: 'FILE',
+        description: 'Where to write the archive (default <name>-<version>.tar.gz here).',
+      },
       ...HELP_OPTION,
     },
     examples: ['pack build packs/hello-universe', 'pack build packs/hello-universe -o dist/hello-universe.tar.gz'],

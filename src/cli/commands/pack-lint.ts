@@ -15,7 +15,7 @@ export const packLintCommand: Command = {
       "Checks a pack directory: pack.json against Palette's own pack schema (pack-central's validator/pack-schema.json),",
       'then what the schema cannot say: the layer is one Packyard knows; the name and version can be an OCI repository',
       'and tag the registry sync reads; dependency minVersion/maxVersion parse as the resolver reads them; every chart',
-      "listed exists and is named <name>-<version>.tgz after its Chart.yaml; every manifest listed is Kubernetes YAML;",
+      'listed exists and is named <name>-<version>.tgz after its Chart.yaml; every manifest listed is Kubernetes YAML;',
       'values.yaml (required), presets.yaml and schema.yaml parse as YAML maps.',
       '',
       'A directory that cannot be a pack is refused with the reason: a symlink out of it, a file over 100 MiB,',
@@ -38,11 +38,22 @@ export const packLintCommand: Command = {
     const dir = positionals[0]!;
     const { diagnostics, pack, entries } = await lintPackDirectory(dir);
     if (format === 'json') {
-      ctx.out(formatJson({ valid: diagnostics.length === 0, ...(pack && { name: pack.name, version: pack.version }), files: entries.length, errors: diagnostics.map(diagnosticJson) }));
+      ctx.out(
+        formatJson({
+          valid: diagnostics.length === 0,
+          ...(pack && { name: pack.name, version: pack.version }),
+          files: entries.length,
+          errors: diagnostics.map(diagnosticJson),
+        }),
+      );
     } else {
       for (const d of diagnostics) ctx.out(`${formatDiagnostic(d)}\n`);
       const n = diagnostics.length;
-      ctx.err(n === 0 ? `valid: ${pack!.name} ${pack!.version} (${entries.length} files and directories)\n` : `${plural(n, 'problem')} in ${dir}\n`);
+      ctx.err(
+        n === 0
+          ? `valid: ${pack!.name} ${pack!.version} (${entries.length} files and directories)\n`
+          : `${plural(n, 'problem')} in ${dir}\n`,
+      );
     }
     return diagnostics.length === 0 ? EXIT.OK : EXIT.ERRORS;
   },

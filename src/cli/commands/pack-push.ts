@@ -8,7 +8,12 @@ import { SourceError } from '../../sources/source-error.js';
 import type { PackRegistrySpec } from '../../api/packregistry.js';
 import { HELP_OPTION, stringValue } from '../args.js';
 import type { Command } from '../context.js';
-import { credentialsFromDockerConfig, credentialsFromEnvironment, dockerConfigPath, envPrefix } from '../credentials.js';
+import {
+  credentialsFromDockerConfig,
+  credentialsFromEnvironment,
+  dockerConfigPath,
+  envPrefix,
+} from '../credentials.js';
 import { CliError, EXIT, UsageError } from '../exit-codes.js';
 import { buildPackDirectory, readPackArchive } from '../pack-input.js';
 import { plural } from '../../api/plural.js';
@@ -42,7 +47,11 @@ export const packPushCommand: Command = {
       'Exit status: 0 pushed, 1 lint problems or the input is refused, 2 usage error, 4 the registry failed or refused.',
     ].join('\n'),
     options: {
-      registry: { type: 'string', value: 'NAME', description: 'Read credentials from PACKYARD_REGISTRY_<NAME>_* first.' },
+      registry: {
+        type: 'string',
+        value: 'NAME',
+        description: 'Read credentials from PACKYARD_REGISTRY_<NAME>_* first.',
+      },
       'chunk-size': { type: 'string', value: 'BYTES', description: 'Upload blobs in PATCH chunks of this size.' },
       timeout: { type: 'string', value: 'DURATION', description: `The whole push (default ${DEFAULT_TIMEOUT}).` },
       ...HELP_OPTION,
@@ -65,13 +74,15 @@ export const packPushCommand: Command = {
     }
     const chunkText = stringValue(values, 'chunk-size');
     const chunkSize = chunkText === undefined ? undefined : Number(chunkText);
-    if (chunkSize !== undefined && !(Number.isSafeInteger(chunkSize) && chunkSize > 0)) throw new UsageError(`--chunk-size must be a positive number of bytes, not "${chunkText}"`);
+    if (chunkSize !== undefined && !(Number.isSafeInteger(chunkSize) && chunkSize > 0))
+      throw new UsageError(`--chunk-size must be a positive number of bytes, not "${chunkText}"`);
     const timeoutText = stringValue(values, 'timeout') ?? DEFAULT_TIMEOUT;
     const timeoutMs = parseDuration(timeoutText);
     const name = stringValue(values, 'registry');
-    const resolved = name === undefined
-      ? credentialsFromDockerConfig(target, ctx.env)
-      : credentialsFromEnvironment(name, { type: 'oci', url: target } as PackRegistrySpec, ctx.env);
+    const resolved =
+      name === undefined
+        ? credentialsFromDockerConfig(target, ctx.env)
+        : credentialsFromEnvironment(name, { type: 'oci', url: target } as PackRegistrySpec, ctx.env);
 
     const isDir = (await stat(input).catch(() => undefined))?.isDirectory();
     if (isDir === undefined) throw new UsageError(`${input}: no such file or directory`);
@@ -79,23 +90,37 @@ export const packPushCommand: Command = {
 
     const repository = packRepository(url.basePath, pack.name);
     const tag = versionTag(pack.version);
-    const where = [name && `${envPrefix(name)}*`, `the docker config ${dockerConfigPath(ctx.env)}`].filter(Boolean).join(' or ');
+    const where = [name && `${envPrefix(name)}*`, `the docker config ${dockerConfigPath(ctx.env)}`]
+      .filter(Boolean)
+      .join(' or ');
     const client = new OciClient({
       origin: url.origin,
-      credentials: { auth: resolved.credentials.auth, identityToken: (resolved.credentials as { identityToken?: string }).identityToken },
+      credentials: {
+        auth: resolved.credentials.auth,
+        identityToken: (resolved.credentials as { identityToken?: string }).identityToken,
+      },
       tls: resolved.credentials.tls,
       timeoutMs,
       signal: ctx.signal,
       tokens: new TokenService(),
-      credentialSource: { configured: `from ${resolved.origin ?? 'the environment'}`, missing: `none were found (in ${where})${resolved.hint ? `: ${resolved.hint}` : ''}` },
+      credentialSource: {
+        configured: `from ${resolved.origin ?? 'the environment'}`,
+        missing: `none were found (in ${where})${resolved.hint ? `: ${resolved.hint}` : ''}`,
+      },
     });
     try {
-      const result = await pushPackArchive(client, { repository, tag }, pack.archive, { chunkSize, created: sourceDateEpoch(ctx.env) });
+      const result = await pushPackArchive(client, { repository, tag }, pack.archive, {
+        chunkSize,
+        created: sourceDateEpoch(ctx.env),
+      });
       ctx.out(`${url.host}/${repository}:${tag}@${result.digest}\n`);
-      ctx.err(`pushed ${pack.name} ${pack.version}: ${plural(result.uploaded, 'blob')} uploaded, ${result.skipped} already in the registry\n`);
+      ctx.err(
+        `pushed ${pack.name} ${pack.version}: ${plural(result.uploaded, 'blob')} uploaded, ${result.skipped} already in the registry\n`,
+      );
       return EXIT.OK;
     } catch (e) {
-      if (e instanceof SourceError) throw new CliError(`push ${url.host}/${repository}:${tag}: ${e.message}`, EXIT.REGISTRY_UNREACHABLE);
+      if (e instanceof SourceError)
+        throw new CliError(`push ${url.host}/${repository}:${tag}: ${e.message}`, EXIT.REGISTRY_UNREACHABLE);
       throw e;
     }
   },

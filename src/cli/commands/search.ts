@@ -21,7 +21,7 @@ export const searchCommand: Command = {
     summary: 'List the versions the registries offer for a pack, newest first',
     usage: 'NAME (--registries FILE|DIR... | --from-cluster) [flags]',
     description: [
-      'Fetches the registries\' indexes (as the operator syncs them, filters included) and lists every version of',
+      "Fetches the registries' indexes (as the operator syncs them, filters included) and lists every version of",
       'the pack (chart) NAME, newest first across registries. NAME may be a glob (cert-*).',
       '',
       'Exit status: 0 found, 1 no such pack, 2 usage error, 4 a registry (or the cluster) could not be reached.',
@@ -32,7 +32,11 @@ export const searchCommand: Command = {
       ...REGISTRY_OPTIONS,
       ...HELP_OPTION,
     },
-    examples: ['search cilium --registries registries/', "search 'cert-*' -r registries.yaml -o json", 'search podinfo --from-cluster'],
+    examples: [
+      'search cilium --registries registries/',
+      "search 'cert-*' -r registries.yaml -o json",
+      'search podinfo --from-cluster',
+    ],
   },
 
   async run(ctx, values, positionals) {
@@ -56,18 +60,33 @@ export const searchCommand: Command = {
     const hits: Hit[] = [...catalogue.packs.values()]
       .filter((pack) => matches(pack.name))
       .flatMap((pack) => pack.versions.map((version) => ({ pack, version })))
-      .sort((a, b) => compareNewestFirst(a.version, b.version) || cmp(a.pack.registry, b.pack.registry) || cmp(a.pack.name, b.pack.name));
+      .sort(
+        (a, b) =>
+          compareNewestFirst(a.version, b.version) ||
+          cmp(a.pack.registry, b.pack.registry) ||
+          cmp(a.pack.name, b.pack.name),
+      );
 
     if (hits.length === 0) {
       const names = [...catalogue.packs.values()].map((p) => p.name);
       const near = glob ? [] : closestNames(name, names).slice(0, 5);
       const searched = catalogue.states.filter((s) => s.ready).map((s) => s.name);
-      ctx.err(`no pack ${glob ? 'matches' : 'named'} ${name} in ${searched.length > 0 ? `registries ${searched.join(', ')}` : 'any registry'}${near.length > 0 ? `; closest: ${formatList(near)}` : ''}\n`);
+      ctx.err(
+        `no pack ${glob ? 'matches' : 'named'} ${name} in ${searched.length > 0 ? `registries ${searched.join(', ')}` : 'any registry'}${near.length > 0 ? `; closest: ${formatList(near)}` : ''}\n`,
+      );
       return worstExit(catalogue.failures.length > 0 ? EXIT.REGISTRY_UNREACHABLE : EXIT.OK, EXIT.ERRORS);
     }
 
     if (format === 'table') {
-      const headers = ['REGISTRY', ...(glob ? ['CHART'] : []), 'VERSION', 'APPVERSION', 'LAYER', 'KUBEVERSION', 'DIGEST'];
+      const headers = [
+        'REGISTRY',
+        ...(glob ? ['CHART'] : []),
+        'VERSION',
+        'APPVERSION',
+        'LAYER',
+        'KUBEVERSION',
+        'DIGEST',
+      ];
       ctx.out(
         formatTable(
           headers,
@@ -83,7 +102,12 @@ export const searchCommand: Command = {
         ),
       );
     } else {
-      const list = hits.map(({ pack, version }) => ({ registry: pack.registry, chart: pack.name, layer: pack.layer, ...version }));
+      const list = hits.map(({ pack, version }) => ({
+        registry: pack.registry,
+        chart: pack.name,
+        layer: pack.layer,
+        ...version,
+      }));
       ctx.out(format === 'yaml' ? formatYaml(list) : formatJson(list));
     }
     return catalogue.failures.length > 0 ? EXIT.REGISTRY_UNREACHABLE : EXIT.OK;

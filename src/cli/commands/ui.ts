@@ -21,7 +21,11 @@ export const uiCommand: Command = {
     options: {
       port: { type: 'string', value: 'N', description: 'Port on 127.0.0.1 (default: any free port).' },
       open: { type: 'boolean', description: "Open the page in the desktop's browser." },
-      kubeconfig: { type: 'string', value: 'FILE', description: 'The kubeconfig to use (default $KUBECONFIG, ~/.kube/config).' },
+      kubeconfig: {
+        type: 'string',
+        value: 'FILE',
+        description: 'The kubeconfig to use (default $KUBECONFIG, ~/.kube/config).',
+      },
       context: { type: 'string', value: 'NAME', description: 'The kubeconfig context to use.' },
       ...HELP_OPTION,
     },
@@ -32,7 +36,8 @@ export const uiCommand: Command = {
     if (positionals.length > 0) throw new UsageError(`ui takes no arguments, got "${positionals.join(' ')}"`);
     const portText = stringValue(values, 'port') ?? '0';
     const port = Number(portText);
-    if (!/^\d+$/.test(portText) || port > 65535) throw new UsageError(`--port must be a port number (0 for any), not "${portText}"`);
+    if (!/^\d+$/.test(portText) || port > 65535)
+      throw new UsageError(`--port must be a port number (0 for any), not "${portText}"`);
     const client = connect({
       namespace: '',
       kubeconfig: stringValue(values, 'kubeconfig'),
@@ -58,7 +63,8 @@ export const uiCommand: Command = {
     }
     ctx.out(`${server.url}\n`);
     ctx.err('packyard ui: open the URL above (it holds the token); Ctrl-C stops\n');
-    if (values.open === true) (await import('../../ui/open-browser.js')).openBrowser(server.url, (m) => ctx.err(`warning: ${m}\n`));
+    if (values.open === true)
+      (await import('../../ui/open-browser.js')).openBrowser(server.url, (m) => ctx.err(`warning: ${m}\n`));
     if (!ctx.signal.aborted) await once(ctx.signal, 'abort');
     await server.close();
     return EXIT.OK;

@@ -51,7 +51,11 @@ export const validateCommand: Command = {
     const checked = objects.filter(isPackyardObject);
     const diagnostics: Diagnostic[] = [...errors, ...checked.flatMap(diagnoseObject)];
     let unreachable = false;
-    if (listValue(values, 'registries').length > 0 && diagnostics.length === 0 && checked.some((o) => o.kind === CLUSTERPROFILE_KIND)) {
+    if (
+      listValue(values, 'registries').length > 0 &&
+      diagnostics.length === 0 &&
+      checked.some((o) => o.kind === CLUSTERPROFILE_KIND)
+    ) {
       unreachable = await resolveWithValues(ctx, values, paths, diagnostics);
     }
     const count = (kind: string) => checked.filter((o) => o.kind === kind).length;
@@ -70,23 +74,37 @@ export const validateCommand: Command = {
       const what = `${plural(count(PACKREGISTRY_KIND), 'PackRegistry', 'PackRegistries')}, ${plural(count(CLUSTERPROFILE_KIND), 'ClusterProfile')}`;
       const others = checked.length - count(PACKREGISTRY_KIND) - count(CLUSTERPROFILE_KIND);
       const summary = `${what}${others > 0 ? `, ${plural(others, 'other packyard.io object')}` : ''} in ${plural(files.length, 'file')}`;
-      ctx.err(diagnostics.length === 0 ? `valid: ${summary}\n` : `${plural(diagnostics.length, 'problem')}: ${summary}\n`);
+      ctx.err(
+        diagnostics.length === 0 ? `valid: ${summary}\n` : `${plural(diagnostics.length, 'problem')}: ${summary}\n`,
+      );
     }
     return unreachable ? EXIT.REGISTRY_UNREACHABLE : diagnostics.length === 0 ? EXIT.OK : EXIT.ERRORS;
   },
 };
 
 /** The resolver's and the values step's problems, as resolve reports them; true when a registry failed. */
-async function resolveWithValues(ctx: CliContext, values: ParsedValues, paths: readonly string[], diagnostics: Diagnostic[]): Promise<boolean> {
+async function resolveWithValues(
+  ctx: CliContext,
+  values: ParsedValues,
+  paths: readonly string[],
+  diagnostics: Diagnostic[],
+): Promise<boolean> {
   const inputs = await loadInputs(ctx, values, paths);
   diagnostics.push(...inputs.diagnostics);
   if (inputs.diagnostics.length > 0) return false;
-  const catalogue = await fetchCatalogue(inputs.registries, referencedRegistries(inputs.profiles.map((p) => p.spec), inputs.registries), ctx);
+  const catalogue = await fetchCatalogue(
+    inputs.registries,
+    referencedRegistries(
+      inputs.profiles.map((p) => p.spec),
+      inputs.registries,
+    ),
+    ctx,
+  );
   for (const f of catalogue.failures) ctx.err(`${formatFailure(f)}\n`);
   const resolved = resolveProfiles(inputs.profiles, catalogue, inputs.valuesSources, new Map(), false);
   for (const outcome of await withValues(resolved, inputs.registries, inputs.valuesSources, ctx)) {
-    if (!outcome.result.ok) diagnostics.push(...outcome.result.problems.map((p) => problemDiagnostic(outcome.profile, p)));
+    if (!outcome.result.ok)
+      diagnostics.push(...outcome.result.problems.map((p) => problemDiagnostic(outcome.profile, p)));
   }
   return catalogue.failures.length > 0;
 }
-

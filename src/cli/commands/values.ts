@@ -23,18 +23,27 @@ export const valuesCommand: Command = {
       '(or the cluster) could not be reached.',
     ].join('\n'),
     options: {
-      registry: { type: 'string', value: 'NAME', description: 'The registry to read the pack from (default: the only one offering it, else the default one).' },
+      registry: {
+        type: 'string',
+        value: 'NAME',
+        description: 'The registry to read the pack from (default: the only one offering it, else the default one).',
+      },
       schema: { type: 'boolean', description: 'Print the values schema instead of the defaults.' },
       presets: { type: 'boolean', description: "Print the Palette pack's presets instead of the defaults." },
       ...REGISTRY_OPTIONS,
       ...HELP_OPTION,
     },
-    examples: ['values podinfo@6.7.0 -r registries/', 'values web@^1 -r registries/ --schema', 'values hello-universe -r registries/ --presets'],
+    examples: [
+      'values podinfo@6.7.0 -r registries/',
+      'values web@^1 -r registries/ --schema',
+      'values hello-universe -r registries/ --presets',
+    ],
   },
 
   async run(ctx, values, positionals) {
     if (positionals.length !== 1) throw new UsageError('values needs exactly one PACK[@VERSION]');
-    if (values.schema === true && values.presets === true) throw new UsageError('use either --schema or --presets, not both');
+    if (values.schema === true && values.presets === true)
+      throw new UsageError('use either --schema or --presets, not both');
     const [name, expression = 'latest'] = splitAt(positionals[0]!);
     const parsed = parseVersionExpression(expression);
     if (!parsed.ok) throw new UsageError(`${positionals[0]}: ${parsed.error}`);
@@ -44,34 +53,59 @@ export const valuesCommand: Command = {
       return EXIT.ERRORS;
     }
     const only = stringValue(values, 'registry');
-    if (only !== undefined && !inputs.registries.some((r) => r.name === only)) throw new UsageError(`no PackRegistry named ${only}`);
+    if (only !== undefined && !inputs.registries.some((r) => r.name === only))
+      throw new UsageError(`no PackRegistry named ${only}`);
     const registries = only !== undefined ? inputs.registries.filter((r) => r.name === only) : inputs.registries;
     const catalogue = await fetchCatalogue(registries, new Set(registries.map((r) => r.name)), ctx);
     for (const f of catalogue.failures) ctx.err(`${formatFailure(f)}\n`);
 
     const offering = [...catalogue.packs.values()].filter((p) => p.name === name);
-    const pack = offering.length === 1 ? offering[0] : offering.find((p) => registries.find((r) => r.name === p.registry)?.spec.default === true);
+    const pack =
+      offering.length === 1
+        ? offering[0]
+        : offering.find((p) => registries.find((r) => r.name === p.registry)?.spec.default === true);
     if (!pack) {
       if (catalogue.failures.length > 0) return EXIT.REGISTRY_UNREACHABLE;
-      if (offering.length > 1) throw new UsageError(`${name} is in ${formatList(offering.map((p) => p.registry))}: choose one with --registry`);
-      const close = closestNames(name, [...catalogue.packs.values()].map((p) => p.name));
+      if (offering.length > 1)
+        throw new UsageError(
+          `${name} is in ${formatList(offering.map((p) => p.registry))}: choose one with --registry`,
+        );
+      const close = closestNames(
+        name,
+        [...catalogue.packs.values()].map((p) => p.name),
+      );
       throw new CliError(`no pack ${name}${close.length ? `; did you mean ${formatList(close)}?` : ''}`);
     }
     const version = newestMatch(parsed.expression, pack.versions);
-    if (!version) throw new CliError(`${name} ${expression} matches none of ${formatList(pack.versions.map((v) => v.version))} in ${pack.registry}`);
+    if (!version)
+      throw new CliError(
+        `${name} ${expression} matches none of ${formatList(pack.versions.map((v) => v.version))} in ${pack.registry}`,
+      );
     const registry = registries.find((r) => r.name === pack.registry)!;
-    const files = await cliContentSource(ctx.env).files({
-      registry: { spec: registry.spec, credentials: registry.credentials().credentials },
-      chart: name,
-      version,
-      signal: ctx.signal,
-    }).catch((e: unknown) => {
-      throw new CliError(`${name} ${version.version}: ${(e as Error).message}`);
-    });
+    const files = await cliContentSource(ctx.env)
+      .files({
+        registry: { spec: registry.spec, credentials: registry.credentials().credentials },
+        chart: name,
+        version,
+        signal: ctx.signal,
+      })
+      .catch((e: unknown) => {
+        throw new CliError(`${name} ${version.version}: ${(e as Error).message}`);
+      });
     ctx.err(`${name} ${version.version} from ${pack.registry}\n`);
-    const text = values.schema === true ? schemaText(files.files, files.kind) : values.presets === true ? files.files['presets.yaml'] : files.files['values.yaml'];
+    const text =
+      values.schema === true
+        ? schemaText(files.files, files.kind)
+        : values.presets === true
+          ? files.files['presets.yaml']
+          : files.files['values.yaml'];
     if (text === undefined || text === '') {
-      const what = values.schema === true ? 'values schema' : values.presets === true ? 'presets (it is not a Palette pack with presets.yaml)' : 'values.yaml';
+      const what =
+        values.schema === true
+          ? 'values schema'
+          : values.presets === true
+            ? 'presets (it is not a Palette pack with presets.yaml)'
+            : 'values.yaml';
       ctx.err(`${name} ${version.version} has no ${what}\n`);
       return EXIT.ERRORS;
     }
@@ -89,9 +123,10 @@ function splitAt(arg: string): [string, string?] {
 /** A chart's values.schema.json, then each subchart's under a comment naming it; a pack's schema.yaml. */
 function schemaText(files: Readonly<Record<string, string>>, kind: 'helm' | 'palette'): string | undefined {
   if (kind === 'palette') return files['schema.yaml'];
-  const schemas = Object.keys(files).filter((p) => p.endsWith('values.schema.json')).sort((a, b) => a.split('/').length - b.split('/').length || (a < b ? -1 : 1));
+  const schemas = Object.keys(files)
+    .filter((p) => p.endsWith('values.schema.json'))
+    .sort((a, b) => a.split('/').length - b.split('/').length || (a < b ? -1 : 1));
   if (schemas.length === 0) return undefined;
   if (schemas.length === 1 && schemas[0] === 'values.schema.json') return files['values.schema.json'];
   return schemas.map((p) => `# ${p}\n${files[p]!.trimEnd()}\n`).join('');
 }
-

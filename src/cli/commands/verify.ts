@@ -39,7 +39,10 @@ export const verifyCommand: Command = {
   async run(ctx, values, positionals) {
     if (positionals.length !== 1) throw new UsageError('verify needs exactly one [REGISTRY/]PACK@VERSION');
     const ref = parseRef(positionals[0]!);
-    const format = stringValue(values, 'output') === undefined || stringValue(values, 'output') === 'text' ? 'text' : parseOutputFormat(stringValue(values, 'output'));
+    const format =
+      stringValue(values, 'output') === undefined || stringValue(values, 'output') === 'text'
+        ? 'text'
+        : parseOutputFormat(stringValue(values, 'output'));
     const inputs = await loadInputs(ctx, values, []);
     if (inputs.diagnostics.length > 0) {
       for (const d of inputs.diagnostics) ctx.err(`${formatDiagnostic(d)}\n`);
@@ -48,7 +51,9 @@ export const verifyCommand: Command = {
     if (ref.registry !== undefined && !inputs.registries.some((r) => r.name === ref.registry)) {
       throw new UsageError(`no PackRegistry named ${ref.registry}`);
     }
-    const candidates = inputs.registries.filter((r) => ref.registry === undefined || r.name === ref.registry).map((r) => narrowed(r, ref.pack));
+    const candidates = inputs.registries
+      .filter((r) => ref.registry === undefined || r.name === ref.registry)
+      .map((r) => narrowed(r, ref.pack));
     const catalogue = await fetchCatalogue(candidates, new Set(candidates.map((r) => r.name)), ctx);
     for (const f of catalogue.failures) ctx.err(`${formatFailure(f)}\n`);
     const offering = [...catalogue.packs.values()].filter((p) => p.name === ref.pack);
@@ -59,15 +64,23 @@ export const verifyCommand: Command = {
       return EXIT.ERRORS;
     }
     if (offering.length > 1) {
-      throw new UsageError(`pack ${ref.pack} is offered by ${formatList(offering.map((p) => p.registry))}: name one as REGISTRY/${ref.pack}@${ref.version}`);
+      throw new UsageError(
+        `pack ${ref.pack} is offered by ${formatList(offering.map((p) => p.registry))}: name one as REGISTRY/${ref.pack}@${ref.version}`,
+      );
     }
     const pack = offering[0]!;
     const version = pack.versions.find((v) => v.version === ref.version);
     if (!version) {
-      ctx.err(`error: ${pack.registry} lists no version ${ref.version} of ${pack.name}; it has ${formatList(pack.versions.slice(0, 10).map((v) => v.version))}\n`);
+      ctx.err(
+        `error: ${pack.registry} lists no version ${ref.version} of ${pack.name}; it has ${formatList(pack.versions.slice(0, 10).map((v) => v.version))}\n`,
+      );
       return EXIT.ERRORS;
     }
-    const report = reportOf(pack, version, inputs.registries.find((r) => r.name === pack.registry)!);
+    const report = reportOf(
+      pack,
+      version,
+      inputs.registries.find((r) => r.name === pack.registry)!,
+    );
     ctx.out(format === 'text' ? textOf(report) : format === 'json' ? formatJson(report) : formatYaml(report));
     return version.verification?.state === 'Verified' ? EXIT.OK : EXIT.ERRORS;
   },
@@ -109,7 +122,8 @@ function reportOf(pack: PackSpec, version: PackVersion, registry: CliRegistry): 
     state: check?.state ?? 'NotChecked',
     ...(check?.signer !== undefined && { signer: check.signer }),
     ...(check?.method !== undefined && { method: check.method }),
-    reason: check?.reason ?? (check ? undefined : `registry ${pack.registry} does not verify signatures (spec.verify unset)`),
+    reason:
+      check?.reason ?? (check ? undefined : `registry ${pack.registry} does not verify signatures (spec.verify unset)`),
   };
 }
 

@@ -55,43 +55,71 @@ export async function readArchive(
   return read(bytes, select, limits, { inflated: 0, entries: 0, kept: 0 }, what, 0);
 }
 
-async function read(bytes: Buffer, select: ArchiveSelection, limits: ArchiveLimits, budget: Budget, what: string, depth: number): Promise<Map<string, Buffer>> {
+async function read(
+  bytes: Buffer,
+  select: ArchiveSelection,
+  limits: ArchiveLimits,
+  budget: Budget,
+  what: string,
+  depth: number,
+): Promise<Map<string, Buffer>> {
   const raw = new Map<string, Buffer>();
   const gz = bytes[0] === 0x1f && bytes[1] === 0x8b;
   const count = new Transform({
     transform(chunk: Buffer, _enc, done) {
       budget.inflated += chunk.length;
       if (budget.inflated > limits.maxInflatedBytes) {
-        done(new ContentError(`${what} inflates to more than ${formatBytes(limits.maxInflatedBytes)} (the limit): a decompression bomb, or far more than a pack needs`));
+        done(
+          new ContentError(
+            `${what} inflates to more than ${formatBytes(limits.maxInflatedBytes)} (the limit): a decompression bomb, or far more than a pack needs`,
+          ),
+        );
       } else done(null, chunk);
     },
   });
   const untar = extract();
   const sink = untar as unknown as Writable;
   const source = Readable.from([bytes]);
-  const feed = (gz ? pipeline(source, createGunzip(), count, sink) : pipeline(source, count, sink)).then(() => undefined, (e: unknown) => e);
+  const feed = (gz ? pipeline(source, createGunzip(), count, sink) : pipeline(source, count, sink)).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   const invalid = (err: unknown) =>
-    err instanceof ContentError ? err : new ContentError(`${what} is not a valid ${gz ? 'gzipped ' : ''}tar archive: ${(err as Error).message}`);
+    err instanceof ContentError
+      ? err
+      : new ContentError(`${what} is not a valid ${gz ? 'gzipped ' : ''}tar archive: ${(err as Error).message}`);
   try {
     for await (const entry of untar) {
       const header = entry.header;
-      if (++budget.entries > limits.maxEntries) throw new ContentError(`${what} has more than ${limits.maxEntries} entries (the limit)`);
+      if (++budget.entries > limits.maxEntries)
+        throw new ContentError(`${what} has more than ${limits.maxEntries} entries (the limit)`);
       const path = entryPath(header.name);
-      if (path === undefined) throw new ContentError(`${what} contains ${JSON.stringify(header.name)}, a path outside the archive; refused`);
+      if (path === undefined)
+        throw new ContentError(`${what} contains ${JSON.stringify(header.name)}, a path outside the archive; refused`);
       if (header.type === 'symlink' || header.type === 'link') {
-        throw new ContentError(`${what} contains a link ${header.name} → ${header.linkname}; links are refused (they can point outside the pack)`);
+        throw new ContentError(
+          `${what} contains a link ${header.name} → ${header.linkname}; links are refused (they can point outside the pack)`,
+        );
       }
       if (header.type !== 'file' && header.type !== 'contiguous-file' && header.type !== 'directory') {
-        throw new ContentError(`${what} contains ${header.name}, a ${header.type}; only files and directories are read`);
+        throw new ContentError(
+          `${what} contains ${header.name}, a ${header.type}; only files and directories are read`,
+        );
       }
       // The top directory is known only once every entry is seen: select with and without it.
       const wants = (p: string) => select.keep(p) || !!select.nested?.(p);
-      const kept = header.type !== 'directory' && (wants(path) || (path.includes('/') && wants(path.slice(path.indexOf('/') + 1))));
+      const kept =
+        header.type !== 'directory' &&
+        (wants(path) || (path.includes('/') && wants(path.slice(path.indexOf('/') + 1))));
       if (kept && header.size > limits.maxFileBytes) {
-        throw new ContentError(`${what}: ${path} is ${formatBytes(header.size)}, more than the limit of ${formatBytes(limits.maxFileBytes)} for one file`);
+        throw new ContentError(
+          `${what}: ${path} is ${formatBytes(header.size)}, more than the limit of ${formatBytes(limits.maxFileBytes)} for one file`,
+        );
       }
       if (kept && (budget.kept += header.size) > limits.maxKeptBytes) {
-        throw new ContentError(`${what}: the files read from it pass ${formatBytes(limits.maxKeptBytes)} in all (the limit)`);
+        throw new ContentError(
+          `${what}: the files read from it pass ${formatBytes(limits.maxKeptBytes)} in all (the limit)`,
+        );
       }
       const chunks: Buffer[] = [];
       for await (const chunk of entry) if (kept) chunks.push(chunk as Buffer);
@@ -111,7 +139,8 @@ async function read(bytes: Buffer, select: ArchiveSelection, limits: ArchiveLimi
     const rel = tops.size === 1 && !tops.has('') ? path.slice(path.indexOf('/') + 1) : path;
     if (select.keep(rel)) files.set(rel, data);
     else if (select.nested?.(rel)) {
-      if (depth + 1 > limits.maxDepth) throw new ContentError(`${what}: archives nested more than ${limits.maxDepth} deep`);
+      if (depth + 1 > limits.maxDepth)
+        throw new ContentError(`${what}: archives nested more than ${limits.maxDepth} deep`);
       const inner = await read(data, select, limits, budget, `${what}: ${rel}`, depth + 1);
       const root = rel.slice(0, rel.lastIndexOf('/') + 1);
       const name = nestedName(inner);

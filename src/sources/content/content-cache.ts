@@ -79,6 +79,11 @@ export class ContentCache {
 function isPackFiles(v: unknown): v is PackFiles {
   if (!v || typeof v !== 'object') return false;
   const p = v as PackFiles;
-  return (p.kind === 'helm' || p.kind === 'palette') && typeof p.digest === 'string' && !!p.files && typeof p.files === 'object' &&
-    Object.values(p.files).every((f) => typeof f === 'string');
+  return (
+    (p.kind === 'helm' || p.kind === 'palette') &&
+    typeof p.digest === 'string' &&
+    !!p.files &&
+    typeof p.files === 'object' &&
+    Object.values(p.files).every((f) => typeof f === 'string')
+  );
 }

@@ -56,7 +56,8 @@ export class PackContentSource {
   }
 
   async files(req: ContentRequest): Promise<PackFiles> {
-    const kind: ContentKind = req.registry.spec.type === 'oci' && req.registry.spec.oci?.content === 'pack' ? 'palette' : 'helm';
+    const kind: ContentKind =
+      req.registry.spec.type === 'oci' && req.registry.spec.oci?.content === 'pack' ? 'palette' : 'helm';
     const digest = req.version.digest;
     const url = req.version.urls?.[0];
     if (!url) throw new ContentError(`${req.chart} ${req.version.version} lists no URL to download it from`);
@@ -70,7 +71,8 @@ export class PackContentSource {
       const raw = await readArchive(archive.bytes, SELECTIONS[kind], this.#limits, what);
       const files: PackFiles = { kind, digest: digest ?? archive.digest, files: {} };
       for (const [path, data] of raw) files.files[path] = data.toString('utf8');
-      if (kind === 'helm' && files.files['Chart.yaml'] === undefined) throw new ContentError(`${what}: the archive holds no Chart.yaml; not a Helm chart`);
+      if (kind === 'helm' && files.files['Chart.yaml'] === undefined)
+        throw new ContentError(`${what}: the archive holds no Chart.yaml; not a Helm chart`);
       await this.cache.set(key, files).catch(() => undefined); // a full or read-only volume costs a download later, nothing more
       return files;
     });
@@ -96,17 +98,32 @@ export class PackContentSource {
     if (res.notModified) throw new ContentError(`GET ${safeUrl(absolute.href)}: unexpected 304`);
     const actual = `sha256:${res.sha256}`;
     if (req.version.digest && req.version.digest !== actual) {
-      throw new ContentError(`GET ${safeUrl(absolute.href)}: the archive does not match the index's digest ${req.version.digest} (got ${actual})`);
+      throw new ContentError(
+        `GET ${safeUrl(absolute.href)}: the archive does not match the index's digest ${req.version.digest} (got ${actual})`,
+      );
     }
     return { bytes: res.body, digest: actual };
   }
 
-  async #ociLayer(req: ContentRequest, kind: ContentKind, url: string, tls: TlsOptions, maxBytes: number, timeoutMs: number) {
+  async #ociLayer(
+    req: ContentRequest,
+    kind: ContentKind,
+    url: string,
+    tls: TlsOptions,
+    maxBytes: number,
+    timeoutMs: number,
+  ) {
     const { spec, credentials } = req.registry;
     const m = /^oci:\/\/([^/]+)\/(.+?)(?::([^:/@]+))?(?:@(sha256:[a-f0-9]{64}))?$/.exec(url);
     if (!m) throw new ContentError(`${JSON.stringify(url)} is not an oci://host/repository:tag reference`);
     const [, host, repository, tag] = m as unknown as [string, string, string, string | undefined];
-    const secure = !!(spec.tls?.caSecretRef || spec.tls?.clientCertSecretRef || tls.insecureSkipVerify || tls.ca || tls.cert);
+    const secure = !!(
+      spec.tls?.caSecretRef ||
+      spec.tls?.clientCertSecretRef ||
+      tls.insecureSkipVerify ||
+      tls.ca ||
+      tls.cert
+    );
     const origin = parseOciUrl(`oci://${host}`, { tls: secure }).origin;
     const client = new OciClient({
       origin,
@@ -122,11 +139,14 @@ export class PackContentSource {
     const reference = req.version.digest ?? m[4] ?? tag;
     if (!reference) throw new ContentError(`${url} names no tag or digest`);
     const { manifest, digest } = await client.manifest(repository, reference);
-    const layer = kind === 'helm'
-      ? manifest.layers?.find((l) => l.mediaType === HELM_CHART_LAYER)
-      : packJsonLayer(manifest)?.descriptor;
+    const layer =
+      kind === 'helm'
+        ? manifest.layers?.find((l) => l.mediaType === HELM_CHART_LAYER)
+        : packJsonLayer(manifest)?.descriptor;
     if (!layer || (kind === 'palette' && !packJsonLayer(manifest)?.archive)) {
-      throw new ContentError(`${url}: the manifest has no ${kind === 'helm' ? 'Helm chart layer' : 'pack archive layer'}`);
+      throw new ContentError(
+        `${url}: the manifest has no ${kind === 'helm' ? 'Helm chart layer' : 'pack archive layer'}`,
+      );
     }
     const bytes = await client.blob(repository, layer, maxBytes);
     return { bytes, digest: digest ?? `sha256:${createHash('sha256').update(bytes).digest('hex')}` };

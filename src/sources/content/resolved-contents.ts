@@ -58,5 +58,10 @@ export interface ValuesCheckInput {
 export async function checkResolvedValues(result: ResolveResult, input: ValuesCheckInput): Promise<ResolveResult> {
   if (!result.ok) return result;
   const contents = await readResolvedContents(result.resolved, input.registries, input.source, input.signal);
-  return withEffectiveValues(result, { spec: input.spec, namespace: input.namespace, valuesSources: input.valuesSources, contents });
+  return withEffectiveValues(result, {
+    spec: input.spec,
+    namespace: input.namespace,
+    valuesSources: input.valuesSources,
+    contents,
+  });
 }

@@ -23,8 +23,14 @@ export interface ResolvedVersion {
  * Newest first by SemVer precedence, then by `created`, then by repository and tag: the same order
  * rules as the Helm index (helm-index.ts), so a pack sorts alike whichever registry type serves it.
  */
-export function newestFirst(a: Omit<ResolvedVersion, 'digest' | 'meta'> & { meta?: VersionMetadata }, b: typeof a): number {
-  const dated = (v: typeof a) => ({ helm: v.helm, createdMs: v.meta?.created ? Date.parse(v.meta.created) : Number.NEGATIVE_INFINITY });
+export function newestFirst(
+  a: Omit<ResolvedVersion, 'digest' | 'meta'> & { meta?: VersionMetadata },
+  b: typeof a,
+): number {
+  const dated = (v: typeof a) => ({
+    helm: v.helm,
+    createdMs: v.meta?.created ? Date.parse(v.meta.created) : Number.NEGATIVE_INFINITY,
+  });
   return newerFirst(dated(a), dated(b)) || compareStrings(a.repository, b.repository) || compareStrings(a.tag, b.tag);
 }
 
@@ -72,4 +78,3 @@ function packVersion(host: string, v: ResolvedVersion): PackVersion {
     verification: v.verification,
   });
 }
-

@@ -3,7 +3,11 @@
  * rejects at once and stops handing out further items (calls in flight finish, unobserved), so a
  * failing registry is not hammered with the rest of a thousand requests.
  */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   let failed = false;

@@ -103,7 +103,10 @@ export class OciClient {
 
   /** The manifest digest of a tag, from a HEAD's `Docker-Content-Digest`; a GET when a registry omits it. */
   async manifestDigest(repository: string, reference: string): Promise<string> {
-    const res = await this.#send(this.#manifestUrl(repository, reference), pullScope(repository), { method: 'HEAD', accept: MANIFEST_ACCEPT });
+    const res = await this.#send(this.#manifestUrl(repository, reference), pullScope(repository), {
+      method: 'HEAD',
+      accept: MANIFEST_ACCEPT,
+    });
     const digest = res.headers['docker-content-digest']?.trim();
     if (digest && DIGEST.test(digest)) return digest;
     return (await this.manifest(repository, reference)).digest;
@@ -116,7 +119,10 @@ export class OciClient {
     const digest = `sha256:${res.sha256}`;
     const claimed = DIGEST.test(reference) ? reference : res.headers['docker-content-digest']?.trim();
     if (claimed?.startsWith('sha256:') && claimed !== digest) {
-      throw new SourceError('InvalidIndex', `GET ${safeUrl(url)}: manifest content does not match digest ${claimed} (got ${digest})`);
+      throw new SourceError(
+        'InvalidIndex',
+        `GET ${safeUrl(url)}: manifest content does not match digest ${claimed} (got ${digest})`,
+      );
     }
     const manifest = parseJson(res.body, `GET ${safeUrl(url)}`) as Manifest;
     if (typeof manifest !== 'object' || manifest === null || Array.isArray(manifest)) {
@@ -132,9 +138,14 @@ export class OciClient {
    * instead (the tag schema fallback). One listing, never followed further, so a loop cannot form.
    */
   async referrers(repository: string, digest: string): Promise<Descriptor[]> {
-    if (!DIGEST.test(digest)) throw new SourceError('InvalidIndex', `${repository}: ${JSON.stringify(digest)} is not a digest`);
+    if (!DIGEST.test(digest))
+      throw new SourceError('InvalidIndex', `${repository}: ${JSON.stringify(digest)} is not a digest`);
     const url = `${this.origin}/v2/${repository}/referrers/${digest}`;
-    const res = await this.#send(url, pullScope(repository), { accept: OCI_INDEX, maxBytes: MAX_MANIFEST_BYTES, allowStatus: [400, 404, 405] });
+    const res = await this.#send(url, pullScope(repository), {
+      accept: OCI_INDEX,
+      maxBytes: MAX_MANIFEST_BYTES,
+      allowStatus: [400, 404, 405],
+    });
     let index: Manifest | undefined;
     if (res.status >= 200 && res.status < 300) {
       index = parseJson(res.body, `GET ${safeUrl(url)}`) as Manifest;
@@ -148,27 +159,43 @@ export class OciClient {
     }
     const list = typeof index === 'object' && index !== null ? index.manifests : undefined;
     if (list === undefined) return [];
-    if (!Array.isArray(list) || !list.every((d) => typeof d === 'object' && d !== null && typeof d.digest === 'string')) {
+    if (
+      !Array.isArray(list) ||
+      !list.every((d) => typeof d === 'object' && d !== null && typeof d.digest === 'string')
+    ) {
       throw new SourceError('InvalidIndex', `${repository}: the referrers of ${digest} are not a list of descriptors`);
     }
     return list;
   }
 
   /** A blob, refused above `maxBytes` before download, and verified against its digest and size. */
-  async blob(repository: string, descriptor: Pick<Descriptor, 'digest' | 'size'>, maxBytes = this.#o.maxBytes): Promise<Buffer> {
+  async blob(
+    repository: string,
+    descriptor: Pick<Descriptor, 'digest' | 'size'>,
+    maxBytes = this.#o.maxBytes,
+  ): Promise<Buffer> {
     const { digest, size } = descriptor;
     const url = `${this.origin}/v2/${repository}/blobs/${digest}`;
     if (typeof digest !== 'string' || !DIGEST.test(digest)) {
-      throw new SourceError('InvalidIndex', `${repository}: unsupported or malformed blob digest ${JSON.stringify(digest)}`);
+      throw new SourceError(
+        'InvalidIndex',
+        `${repository}: unsupported or malformed blob digest ${JSON.stringify(digest)}`,
+      );
     }
     if (maxBytes !== undefined && size > maxBytes) {
-      throw new SourceError('IndexTooLarge', `${repository}@${digest}: blob of ${size} bytes is larger than the limit of ${maxBytes} bytes`);
+      throw new SourceError(
+        'IndexTooLarge',
+        `${repository}@${digest}: blob of ${size} bytes is larger than the limit of ${maxBytes} bytes`,
+      );
     }
     const res = await this.#send(url, pullScope(repository), { maxBytes });
     const [algorithm] = digest.split(':') as ['sha256' | 'sha512'];
     const actual = `${algorithm}:${algorithm === 'sha256' ? res.sha256 : createHash(algorithm).update(res.body).digest('hex')}`;
     if (actual !== digest || (Number.isSafeInteger(size) && size >= 0 && res.body.length !== size)) {
-      throw new SourceError('InvalidIndex', `GET ${safeUrl(url)}: blob content does not match its descriptor (expected ${digest}, ${size} bytes; got ${actual}, ${res.body.length} bytes)`);
+      throw new SourceError(
+        'InvalidIndex',
+        `GET ${safeUrl(url)}: blob content does not match its descriptor (expected ${digest}, ${size} bytes; got ${actual}, ${res.body.length} bytes)`,
+      );
     }
     return res.body;
   }
@@ -188,7 +215,11 @@ export class OciClient {
   async pushBlob(repository: string, blob: Buffer, opts: BlobUploadOptions = {}): Promise<string> {
     const digest = `sha256:${createHash('sha256').update(blob).digest('hex')}`;
     const start = async () => {
-      const res = await this.#send(`${this.origin}/v2/${repository}/blobs/uploads/`, pushScope(repository), { method: 'POST', body: Buffer.alloc(0), allowStatus: [413] });
+      const res = await this.#send(`${this.origin}/v2/${repository}/blobs/uploads/`, pushScope(repository), {
+        method: 'POST',
+        body: Buffer.alloc(0),
+        allowStatus: [413],
+      });
       if (res.status === 413) throw tooLarge('POST', res.finalUrl, blob.length, undefined, res);
       const min = Number(res.headers['oci-chunk-min-length']);
       return { location: this.#uploadLocation(res), minChunk: Number.isSafeInteger(min) && min > 0 ? min : undefined };
@@ -208,11 +239,18 @@ export class OciClient {
       const res = await this.#send(location, pushScope(repository), {
         method: 'PATCH',
         body: chunk,
-        headers: { 'content-type': 'application/octet-stream', 'content-range': `${offset}-${offset + chunk.length - 1}` },
+        headers: {
+          'content-type': 'application/octet-stream',
+          'content-range': `${offset}-${offset + chunk.length - 1}`,
+        },
         allowStatus: [413, 416],
       });
       if (res.status === 413) throw tooLarge('PATCH', location, blob.length, chunk.length, res);
-      if (res.status === 416) throw new SourceError('FetchFailed', `PATCH ${safeUrl(location)}: HTTP 416: the registry lost track of the upload (${bodyExcerpt(res.body)})`);
+      if (res.status === 416)
+        throw new SourceError(
+          'FetchFailed',
+          `PATCH ${safeUrl(location)}: HTTP 416: the registry lost track of the upload (${bodyExcerpt(res.body)})`,
+        );
       location = this.#uploadLocation(res);
     }
     return this.#checkDigest(await this.#finishUpload(repository, location, digest, Buffer.alloc(0), []), digest);
@@ -222,25 +260,48 @@ export class OciClient {
   async putManifest(repository: string, reference: string, manifest: Buffer, mediaType: string): Promise<string> {
     const url = this.#manifestUrl(repository, reference);
     const digest = `sha256:${createHash('sha256').update(manifest).digest('hex')}`;
-    const res = await this.#send(url, pushScope(repository), { method: 'PUT', body: manifest, headers: { 'content-type': mediaType }, allowStatus: [413] });
+    const res = await this.#send(url, pushScope(repository), {
+      method: 'PUT',
+      body: manifest,
+      headers: { 'content-type': mediaType },
+      allowStatus: [413],
+    });
     if (res.status === 413) throw tooLarge('PUT', url, manifest.length, undefined, res);
     return this.#checkDigest(res, digest);
   }
 
   /** The PUT that closes an upload session with the blob's digest (and the last bytes, if any). */
-  #finishUpload(repository: string, location: string, digest: string, body: Buffer, allowStatus: number[]): Promise<Body> {
+  #finishUpload(
+    repository: string,
+    location: string,
+    digest: string,
+    body: Buffer,
+    allowStatus: number[],
+  ): Promise<Body> {
     const url = new URL(location);
     url.searchParams.set('digest', digest);
-    return this.#send(url.href, pushScope(repository), { method: 'PUT', body, headers: { 'content-type': 'application/octet-stream' }, allowStatus });
+    return this.#send(url.href, pushScope(repository), {
+      method: 'PUT',
+      body,
+      headers: { 'content-type': 'application/octet-stream' },
+      allowStatus,
+    });
   }
 
   /** The upload session's next URL, from Location (relative or absolute); never another host, which would get our credentials. */
   #uploadLocation(res: Body): string {
     const location = res.headers.location;
-    if (!location) throw new SourceError('FetchFailed', `${safeUrl(res.finalUrl)}: the registry started an upload without a Location`);
+    if (!location)
+      throw new SourceError(
+        'FetchFailed',
+        `${safeUrl(res.finalUrl)}: the registry started an upload without a Location`,
+      );
     const url = new URL(location, res.finalUrl);
     if (url.origin !== this.origin) {
-      throw new SourceError('FetchFailed', `${safeUrl(res.finalUrl)}: the registry sends the upload to another host (${url.origin}); not supported`);
+      throw new SourceError(
+        'FetchFailed',
+        `${safeUrl(res.finalUrl)}: the registry sends the upload to another host (${url.origin}); not supported`,
+      );
     }
     return url.href;
   }
@@ -248,13 +309,17 @@ export class OciClient {
   #checkDigest(res: Body, digest: string): string {
     const stored = res.headers['docker-content-digest']?.trim();
     if (stored && stored !== digest) {
-      throw new SourceError('InvalidIndex', `${safeUrl(res.finalUrl)}: the registry stored ${stored}, not the ${digest} sent`);
+      throw new SourceError(
+        'InvalidIndex',
+        `${safeUrl(res.finalUrl)}: the registry stored ${stored}, not the ${digest} sent`,
+      );
     }
     return digest;
   }
 
   #manifestUrl(repository: string, reference: string): string {
-    if (!TAG.test(reference) && !DIGEST.test(reference)) throw new SourceError('InvalidIndex', `${repository}: ${JSON.stringify(reference)} is not a tag or digest`);
+    if (!TAG.test(reference) && !DIGEST.test(reference))
+      throw new SourceError('InvalidIndex', `${repository}: ${JSON.stringify(reference)} is not a tag or digest`);
     return `${this.origin}/v2/${repository}/manifests/${reference}`;
   }
 
@@ -264,7 +329,10 @@ export class OciClient {
     let url: string | undefined = `${this.origin}${path}?n=${this.#o.pageSize ?? 1000}`;
     while (url) {
       if (seen.has(url) || seen.size >= MAX_PAGES) {
-        throw new SourceError('InvalidIndex', `GET ${safeUrl(url)}: pagination does not end (a Link loop, or more than ${MAX_PAGES} pages)`);
+        throw new SourceError(
+          'InvalidIndex',
+          `GET ${safeUrl(url)}: pagination does not end (a Link loop, or more than ${MAX_PAGES} pages)`,
+        );
       }
       seen.add(url);
       const res = await this.#send(url, scope, { accept: 'application/json', maxBytes: this.#o.maxBytes });
@@ -275,7 +343,10 @@ export class OciClient {
       out.push(...list);
       url = nextLink(res.headers.link, res.finalUrl);
       if (url && new URL(url).origin !== this.origin) {
-        throw new SourceError('InvalidIndex', `GET ${safeUrl(res.finalUrl)}: the next page is on another host (${safeUrl(url)})`);
+        throw new SourceError(
+          'InvalidIndex',
+          `GET ${safeUrl(res.finalUrl)}: the next page is on another host (${safeUrl(url)})`,
+        );
       }
     }
     return out;
@@ -298,9 +369,13 @@ export class OciClient {
       if (challenge && (learn || renew)) {
         if (learn) learned = true;
         else renewed = true;
-        if (renew && this.#challenge?.scheme === 'bearer') this.#o.tokens.invalidate(this.#tokenScope(scope), this.#creds(), this.#o.tls);
+        if (renew && this.#challenge?.scheme === 'bearer')
+          this.#o.tokens.invalidate(this.#tokenScope(scope), this.#creds(), this.#o.tls);
         // The challenge's own scope names this request only; each request asks for its own scope.
-        this.#challenge = { scheme: challenge.scheme, params: { realm: challenge.params.realm ?? '', service: challenge.params.service ?? '' } };
+        this.#challenge = {
+          scheme: challenge.scheme,
+          params: { realm: challenge.params.realm ?? '', service: challenge.params.service ?? '' },
+        };
         continue;
       }
       throw this.#unauthorized(url, opts.method ?? 'GET', res, challenge);
@@ -308,14 +383,15 @@ export class OciClient {
   }
 
   #withRetries(url: string, opts: HttpGetOptions, auth: HttpAuth | undefined): Promise<Body> {
-    const send = async () => (await this.#http(url, {
-      ...opts,
-      auth,
-      tls: this.#o.tls,
-      signal: this.#o.signal,
-      timeoutMs: this.#remaining(),
-      allowStatus: [401, ...RETRYABLE, ...(opts.allowStatus ?? [])],
-    })) as Body;
+    const send = async () =>
+      (await this.#http(url, {
+        ...opts,
+        auth,
+        tls: this.#o.tls,
+        signal: this.#o.signal,
+        timeoutMs: this.#remaining(),
+        allowStatus: [401, ...RETRYABLE, ...(opts.allowStatus ?? [])],
+      })) as Body;
     return withRetries(send, { method: opts.method ?? 'GET', url, deadline: this.#deadline });
   }
 
@@ -327,7 +403,11 @@ export class OciClient {
     if (c.scheme !== 'bearer') return undefined;
     if (auth && 'token' in auth) return auth; // a registry token (docker's registrytoken, a PAT) is the bearer itself
     const token = await this.#o.tokens.token(this.#tokenScope(scope), this.#creds(), {
-      tls: this.#o.tls, timeoutMs: this.#remaining(), signal: this.#o.signal, http: this.#o.http, credentialSource: this.#o.credentialSource,
+      tls: this.#o.tls,
+      timeoutMs: this.#remaining(),
+      signal: this.#o.signal,
+      http: this.#o.http,
+      credentialSource: this.#o.credentialSource,
     });
     return { token };
   }
@@ -343,7 +423,8 @@ export class OciClient {
 
   #remaining(): number {
     const left = this.#deadline - Date.now();
-    if (left <= 0) throw new SourceError('Timeout', `${this.origin}: the sync did not finish within ${this.#o.timeoutMs} ms`);
+    if (left <= 0)
+      throw new SourceError('Timeout', `${this.origin}: the sync did not finish within ${this.#o.timeoutMs} ms`);
     return left;
   }
 
@@ -352,12 +433,18 @@ export class OciClient {
     const configured = !!(creds?.auth || creds?.identityToken);
     const error = challenge?.params.error ? `, ${challenge.params.error}` : ''; // e.g. insufficient_scope: no right to pull
     const how = `${challenge?.scheme === 'bearer' ? 'token' : (challenge?.scheme ?? 'unknown')} auth${error}`;
-    const source = this.#o.credentialSource ?? { configured: 'from secretRef', missing: 'the PackRegistry has no secretRef' };
+    const source = this.#o.credentialSource ?? {
+      configured: 'from secretRef',
+      missing: 'the PackRegistry has no secretRef',
+    };
     const why = configured
       ? `the registry rejected the credentials ${source.configured} (${how})`
       : `the registry requires credentials (${how}) and ${source.missing}`;
     const detail = res.body.length ? `: ${bodyExcerpt(res.body)}` : '';
-    return new SourceError('AuthenticationFailed', `${method} ${safeUrl(url)}: HTTP 401 Unauthorized (${why})${detail}`);
+    return new SourceError(
+      'AuthenticationFailed',
+      `${method} ${safeUrl(url)}: HTTP 401 Unauthorized (${why})${detail}`,
+    );
   }
 }
 
@@ -365,12 +452,22 @@ export const pullScope = (repository: string) => `repository:${repository}:pull`
 export const pushScope = (repository: string) => `repository:${repository}:pull,push`;
 
 /** 413: the registry, or a proxy in front of it, takes no request body this large. */
-function tooLarge(method: string, url: string, blobBytes: number, chunkBytes: number | undefined, res: Body): SourceError {
-  const sent = chunkBytes === undefined ? `${blobBytes} bytes in one request` : `a chunk of ${chunkBytes} bytes (of ${blobBytes})`;
+function tooLarge(
+  method: string,
+  url: string,
+  blobBytes: number,
+  chunkBytes: number | undefined,
+  res: Body,
+): SourceError {
+  const sent =
+    chunkBytes === undefined ? `${blobBytes} bytes in one request` : `a chunk of ${chunkBytes} bytes (of ${blobBytes})`;
   const detail = res.body.length ? `: ${bodyExcerpt(res.body)}` : '';
   // An upload URL's query is the registry's opaque session state: long, and no help in a message.
   const where = URL.parse(safeUrl(url));
-  return new SourceError('PackTooLarge', `${method} ${where ? `${where.origin}${where.pathname}` : safeUrl(url)}: HTTP 413 Payload Too Large: the registry (or a proxy in front of it) refuses ${sent}${detail}`);
+  return new SourceError(
+    'PackTooLarge',
+    `${method} ${where ? `${where.origin}${where.pathname}` : safeUrl(url)}: HTTP 413 Payload Too Large: the registry (or a proxy in front of it) refuses ${sent}${detail}`,
+  );
 }
 
 function parseJson(body: Buffer, what: string): unknown {

@@ -78,25 +78,47 @@ export class OciRegistrySource implements PackSource {
 
   async sync({ spec, credentials, previous, timeoutMs, signal }: SyncRequest): Promise<SyncResult> {
     const tls = syncTls(spec, credentials);
-    const registry = parseOciUrl(spec.url, { tls: !!(spec.tls?.caSecretRef || spec.tls?.clientCertSecretRef || tls.insecureSkipVerify || tls.ca || tls.cert) });
+    const registry = parseOciUrl(spec.url, {
+      tls: !!(spec.tls?.caSecretRef || spec.tls?.clientCertSecretRef || tls.insecureSkipVerify || tls.ca || tls.cert),
+    });
     const content: Content = spec.oci?.content ?? 'helm';
     const maxBytes = spec.maxIndexSize ?? DEFAULT_MAX_INDEX_SIZE;
     const concurrency = this.opts.concurrency ?? 8;
     // identityToken is set by credentialsFromSecret for .dockerconfigjson entries that carry one.
-    const creds: TokenCredentials = { auth: credentials.auth, identityToken: (credentials as { identityToken?: string }).identityToken };
+    const creds: TokenCredentials = {
+      auth: credentials.auth,
+      identityToken: (credentials as { identityToken?: string }).identityToken,
+    };
     const client = new OciClient({
-      origin: registry.origin, credentials: creds, tls, timeoutMs, signal, tokens: this.#tokens, maxBytes, pageSize: this.opts.pageSize, http: this.opts.http,
+      origin: registry.origin,
+      credentials: creds,
+      tls,
+      timeoutMs,
+      signal,
+      tokens: this.#tokens,
+      maxBytes,
+      pageSize: this.opts.pageSize,
+      http: this.opts.http,
     });
 
     // What a request's answer depends on besides its path: who asks, and the limits it is read with.
-    const scope = [registry.origin, credentialKey(creds.auth, tls), creds.identityToken ? credentialKey({ token: creds.identityToken }) : '', maxBytes, this.opts.pageSize ?? ''].join(' ');
+    const scope = [
+      registry.origin,
+      credentialKey(creds.auth, tls),
+      creds.identityToken ? credentialKey({ token: creds.identityToken }) : '',
+      maxBytes,
+      this.opts.pageSize ?? '',
+    ].join(' ');
     const shared = <T>(what: string, fn: () => Promise<T>) => this.#requests.do(`${scope} ${what}`, fn) as Promise<T>;
 
     await shared('ping', () => client.ping());
     const explicit = (spec.oci?.repositories ?? []).length > 0;
     const repositories = explicit
       ? [...new Set(spec.oci!.repositories!.map((r) => joinPath(registry.basePath, r)))]
-      : underPrefix(await shared('catalog', () => client.catalog()), joinPath(registry.basePath, spec.oci?.baseContentPath));
+      : underPrefix(
+          await shared('catalog', () => client.catalog()),
+          joinPath(registry.basePath, spec.oci?.baseContentPath),
+        );
     const includes = packNameMatcher(spec.filter);
     const tracked = repositories.filter((r) => includes(packName(r))).sort();
     const material = spec.verify ? credentials.verify : undefined;
@@ -106,7 +128,9 @@ export class OciRegistrySource implements PackSource {
     // Tags → versions, filtered per pack before any manifest is touched.
     let skipped = 0;
     const byPack = new Map<string, Candidate[]>();
-    const tagLists = await mapLimit(tracked, concurrency, (repository) => listTags(() => shared(`tags ${repository}`, () => client.tags(repository)), repository, explicit, registry.host));
+    const tagLists = await mapLimit(tracked, concurrency, (repository) =>
+      listTags(() => shared(`tags ${repository}`, () => client.tags(repository)), repository, explicit, registry.host),
+    );
     // With verify, a signature pushed or replaced later (its tag appears or moves) must re-sync.
     const signatureTags: string[] = [];
     tracked.forEach((repository, i) => {
@@ -132,15 +156,26 @@ export class OciRegistrySource implements PackSource {
       selected.push(...selectVersions(unique, spec.filter));
     }
 
-    const digests = await mapLimit(selected, concurrency, (c) => shared(`head ${c.repository}:${c.tag}`, () => client.manifestDigest(c.repository, c.tag)).catch(goneTag));
-    const present = selected.map((c, i) => ({ ...c, digest: digests[i] })).filter((c): c is Candidate & { digest: string } => !!c.digest);
+    const digests = await mapLimit(selected, concurrency, (c) =>
+      shared(`head ${c.repository}:${c.tag}`, () => client.manifestDigest(c.repository, c.tag)).catch(goneTag),
+    );
+    const present = selected
+      .map((c, i) => ({ ...c, digest: digests[i] }))
+      .filter((c): c is Candidate & { digest: string } => !!c.digest);
     skipped += selected.length - present.length;
-    const hash = createHash('sha256').update(present.map((c) => `${c.repository}\t${c.tag}\t${c.digest}\n`).sort().join(''));
+    const hash = createHash('sha256').update(
+      present
+        .map((c) => `${c.repository}\t${c.tag}\t${c.digest}\n`)
+        .sort()
+        .join(''),
+    );
     if (fingerprint) hash.update(`verify ${fingerprint}\n`).update(signatureTags.sort().join(''));
     const revision = `sha256:${hash.digest('hex')}`;
     if (revision === previous.revision) return { changed: false };
 
-    const metas = await mapLimit(present, concurrency, (c) => this.#metadata(client, c.repository, c.digest, content, maxBytes));
+    const metas = await mapLimit(present, concurrency, (c) =>
+      this.#metadata(client, c.repository, c.digest, content, maxBytes),
+    );
     const resolved: ResolvedVersion[] = [];
     present.forEach((c, i) => {
       const meta = metas[i];
@@ -149,23 +184,35 @@ export class OciRegistrySource implements PackSource {
     });
     if (material && fingerprint) {
       const keys = await this.#verification.keys(material, fingerprint);
-      if (keys.provider !== 'cosign') throw new SourceError('InvalidVerifyKeys', `an oci registry verifies with cosign, not ${keys.provider}`);
+      if (keys.provider !== 'cosign')
+        throw new SourceError('InvalidVerifyKeys', `an oci registry verifies with cosign, not ${keys.provider}`);
       await mapLimit(resolved, concurrency, async (v) => {
         const where = `${registry.origin}/${v.repository}:${v.tag}`;
-        v.verification = await this.#verification.verify(fingerprint, where, v.digest, () => verifyCosign(client, v.repository, v.digest, keys.keys));
+        v.verification = await this.#verification.verify(fingerprint, where, v.digest, () =>
+          verifyCosign(client, v.repository, v.digest, keys.keys),
+        );
       });
     }
     return { changed: true, revision, packs: toCatalogPacks(registry.host, resolved), skippedVersions: skipped };
   }
 
   /** A manifest's metadata, from the cache or fetched once: by digest, so it can never be stale. */
-  async #metadata(client: OciClient, repository: string, digest: string, content: Content, maxBytes: number): Promise<Cached> {
+  async #metadata(
+    client: OciClient,
+    repository: string,
+    digest: string,
+    content: Content,
+    maxBytes: number,
+  ): Promise<Cached> {
     const key = `${content}@${digest}`;
     const cached = this.#manifests.get(key);
     if (cached !== undefined) return cached;
     return this.#inflight.do(key, async () => {
       const { manifest } = await client.manifest(repository, digest);
-      const base = content === 'helm' ? await this.#helmChart(client, repository, manifest) : await this.#palettePack(client, repository, manifest, maxBytes);
+      const base =
+        content === 'helm'
+          ? await this.#helmChart(client, repository, manifest)
+          : await this.#palettePack(client, repository, manifest, maxBytes);
       const created = rfc3339(manifest.annotations?.[ANNOTATION_CREATED]);
       const meta = base && (created ? { ...base, created } : base);
       this.#manifests.set(key, meta);
@@ -177,7 +224,10 @@ export class OciRegistrySource implements PackSource {
   async #helmChart(client: OciClient, repository: string, manifest: Manifest): Promise<Cached> {
     const config = manifest.config;
     if (config?.mediaType !== HELM_CONFIG) return null;
-    return this.#blob(`helm@${config.digest}`, async () => parseHelmConfig(await client.blob(repository, config, CONFIG_MAX_BYTES)) ?? null);
+    return this.#blob(
+      `helm@${config.digest}`,
+      async () => parseHelmConfig(await client.blob(repository, config, CONFIG_MAX_BYTES)) ?? null,
+    );
   }
 
   /** pack.json from its own layer or from the pack archive; see packJsonLayer for the layouts. */
@@ -214,7 +264,12 @@ function underPrefix(repositories: string[], prefix: string): string[] {
   return prefix ? repositories.filter((r) => r.startsWith(`${prefix}/`)) : repositories;
 }
 
-async function listTags(tags: () => Promise<string[]>, repository: string, explicit: boolean, host: string): Promise<string[]> {
+async function listTags(
+  tags: () => Promise<string[]>,
+  repository: string,
+  explicit: boolean,
+  host: string,
+): Promise<string[]> {
   try {
     return await tags();
   } catch (err) {

@@ -59,9 +59,21 @@ export async function pushPackArchive(
     mediaType: OCI_MANIFEST,
     artifactType: ORAS_DEFAULT_ARTIFACT_TYPE,
     config: OCI_EMPTY_CONFIG,
-    layers: [{ mediaType: PACK_ARCHIVE_MEDIA_TYPE, digest: archive.digest, size: archive.bytes.length, annotations: { [ANNOTATION_TITLE]: archive.fileName } }],
+    layers: [
+      {
+        mediaType: PACK_ARCHIVE_MEDIA_TYPE,
+        digest: archive.digest,
+        size: archive.bytes.length,
+        annotations: { [ANNOTATION_TITLE]: archive.fileName },
+      },
+    ],
     annotations: { [ANNOTATION_CREATED]: rfc3339(opts.created ?? new Date()) },
   };
-  const digest = await client.putManifest(target.repository, target.tag, Buffer.from(JSON.stringify(manifest)), OCI_MANIFEST);
+  const digest = await client.putManifest(
+    target.repository,
+    target.tag,
+    Buffer.from(JSON.stringify(manifest)),
+    OCI_MANIFEST,
+  );
   return { digest, uploaded, skipped };
 }

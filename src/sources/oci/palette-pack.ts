@@ -17,7 +17,11 @@ export interface PalettePack extends Omit<VersionMetadata, 'created'> {
 const DEPENDENCY_TYPES: ReadonlySet<string> = new Set(['required', 'optional', 'notSupported', 'upgrade']);
 
 /** Container images and Helm charts are never packs: their layers are not worth downloading to look for pack.json. */
-const NOT_PACKS = new Set(['application/vnd.oci.image.config.v1+json', 'application/vnd.docker.container.image.v1+json', HELM_CONFIG]);
+const NOT_PACKS = new Set([
+  'application/vnd.oci.image.config.v1+json',
+  'application/vnd.docker.container.image.v1+json',
+  HELM_CONFIG,
+]);
 
 /**
  * Where a pack manifest keeps pack.json. Supported layouts, as `oras push` makes them:
@@ -32,7 +36,9 @@ export function packJsonLayer(manifest: Manifest): { descriptor: Descriptor; arc
   const title = (l: Descriptor) => l.annotations?.[ANNOTATION_TITLE] ?? '';
   const json = layers.find((l) => title(l) === 'pack.json');
   if (json) return { descriptor: json, archive: false };
-  const archive = layers.find((l) => /\btar\b|tar\+gzip/.test(l.mediaType ?? '') || /\.(tar\.gz|tgz|tar)$/.test(title(l)));
+  const archive = layers.find(
+    (l) => /\btar\b|tar\+gzip/.test(l.mediaType ?? '') || /\.(tar\.gz|tgz|tar)$/.test(title(l)),
+  );
   return archive ? { descriptor: archive, archive: true } : undefined;
 }
 
@@ -50,8 +56,12 @@ export function parsePackJson(blob: Buffer): PalettePack | undefined {
   const dependencies = (Array.isArray(constraints.dependencies) ? constraints.dependencies : [])
     .map(dependency)
     .filter((d): d is PackDependency => !!d);
-  const resources = (Array.isArray(constraints.resources) ? constraints.resources : []).map(resource).filter((r): r is PackResource => !!r);
-  const cloudTypes = Array.isArray(pack.cloudTypes) ? pack.cloudTypes.filter((c): c is string => typeof c === 'string') : undefined;
+  const resources = (Array.isArray(constraints.resources) ? constraints.resources : [])
+    .map(resource)
+    .filter((r): r is PackResource => !!r);
+  const cloudTypes = Array.isArray(pack.cloudTypes)
+    ? pack.cloudTypes.filter((c): c is string => typeof c === 'string')
+    : undefined;
   const annotations = isObject(pack.annotations) ? pack.annotations : {};
   const eol = str(typeof pack.eol === 'string' ? pack.eol.trim() : undefined);
   return compact({
@@ -79,7 +89,10 @@ function resource(value: unknown): PackResource | undefined {
   if (!isObject(value)) return undefined;
   const type = packResource.shape.type.safeParse(value.type);
   if (!type.success) return undefined;
-  const minLimit = typeof value.minLimit === 'number' && Number.isFinite(value.minLimit) && value.minLimit >= 0 ? value.minLimit : undefined;
+  const minLimit =
+    typeof value.minLimit === 'number' && Number.isFinite(value.minLimit) && value.minLimit >= 0
+      ? value.minLimit
+      : undefined;
   const components = (Array.isArray(value.components) ? value.components : []).flatMap((c) => {
     const parsed = packResourceComponent.safeParse(c);
     return parsed.success ? [compact(parsed.data)] : [];

@@ -23,7 +23,11 @@ export function parseOciUrl(url: string, opts: { tls?: boolean } = {}): OciRegis
     throw new SourceError('FetchFailed', `${JSON.stringify(url)} is not an oci://host[:port][/path] URL`);
   }
   const scheme = isLoopback(parsed.hostname) && !opts.tls ? 'http' : 'https';
-  return { host: parsed.host, basePath: parsed.pathname.replace(/^\/+|\/+$/g, ''), origin: `${scheme}://${parsed.host}` };
+  return {
+    host: parsed.host,
+    basePath: parsed.pathname.replace(/^\/+|\/+$/g, ''),
+    origin: `${scheme}://${parsed.host}`,
+  };
 }
 
 /** 127.0.0.0/8, ::1 and localhost: the only hosts reached over plain http. */
@@ -46,5 +50,8 @@ export function tagVersion(tag: string): { version: string; helm: HelmVersion } 
 
 /** `a/b` joined under `base`, without empty segments. */
 export function joinPath(...parts: (string | undefined)[]): string {
-  return parts.flatMap((p) => (p ?? '').split('/')).filter(Boolean).join('/');
+  return parts
+    .flatMap((p) => (p ?? '').split('/'))
+    .filter(Boolean)
+    .join('/');
 }

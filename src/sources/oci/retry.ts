@@ -18,7 +18,10 @@ const MAX_INLINE_WAIT_MS = 10_000;
  * status: up to 3 retries, waiting Retry-After or 0.5, 1, 2 s, never past `deadline`. A status still
  * retryable after that is the error: RateLimited for 429/503 or a Retry-After, else FetchFailed.
  */
-export async function withRetries<T extends Body>(send: () => Promise<T>, what: { method: string; url: string; deadline: number; prefix?: string }): Promise<T> {
+export async function withRetries<T extends Body>(
+  send: () => Promise<T>,
+  what: { method: string; url: string; deadline: number; prefix?: string },
+): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     const res = await send();
     if (!(RETRYABLE as readonly number[]).includes(res.status)) return res;
@@ -32,7 +35,14 @@ export async function withRetries<T extends Body>(send: () => Promise<T>, what: 
 }
 
 /** 429, or a 5xx with Retry-After, is RateLimited; another 5xx is a plain failure. */
-function busy(method: string, url: string, res: Body, retryAfterMs: number | undefined, retries: number, prefix = ''): SourceError {
+function busy(
+  method: string,
+  url: string,
+  res: Body,
+  retryAfterMs: number | undefined,
+  retries: number,
+  prefix = '',
+): SourceError {
   const tries = retries > 0 ? ` (after ${plural(retries, 'retry', 'retries')})` : '';
   if (res.status !== 429 && res.status !== 503 && retryAfterMs === undefined) {
     const ctx: RequestContext = { method, url, timeoutMs: 0, connectTimeoutMs: 0 };
@@ -40,5 +50,9 @@ function busy(method: string, url: string, res: Body, retryAfterMs: number | und
     return new SourceError(e.reason, `${prefix}${e.message}${tries}`, e.retryAfterMs);
   }
   const when = retryAfterMs === undefined ? '' : ` (retry after ${Math.ceil(retryAfterMs / 1000)}s)`;
-  return new SourceError('RateLimited', `${prefix}${method} ${safeUrl(url)}: HTTP ${res.status} ${STATUS_CODES[res.status] ?? ''}${when}${tries}`, retryAfterMs);
+  return new SourceError(
+    'RateLimited',
+    `${prefix}${method} ${safeUrl(url)}: HTTP ${res.status} ${STATUS_CODES[res.status] ?? ''}${when}${tries}`,
+    retryAfterMs,
+  );
 }

@@ -29,7 +29,7 @@ export async function untarBytes(blob: Buffer, maxBytes: number): Promise<Buffer
 export function tarFiles(tar: Buffer, want: (path: string) => boolean): Map<string, Buffer> {
   const out = new Map<string, Buffer>();
   let longName: string | undefined;
-  for (let off = 0; off + BLOCK <= tar.length; ) {
+  for (let off = 0; off + BLOCK <= tar.length;) {
     const header = tar.subarray(off, off + BLOCK);
     if (header.every((b) => b === 0)) break; // end-of-archive marker
     const size = octal(header.subarray(124, 136));
@@ -48,7 +48,8 @@ export function tarFiles(tar: Buffer, want: (path: string) => boolean): Map<stri
     }
     const isUstar = header.subarray(257, 262).toString('latin1') === 'ustar';
     const prefix = isUstar ? cstring(header.subarray(345, 500)) : '';
-    const path = longName ?? (prefix ? `${prefix}/${cstring(header.subarray(0, 100))}` : cstring(header.subarray(0, 100)));
+    const path =
+      longName ?? (prefix ? `${prefix}/${cstring(header.subarray(0, 100))}` : cstring(header.subarray(0, 100)));
     longName = undefined;
     const normalised = path.replace(/^(\.\/)+/, '');
     if ((type === '0' || type === '\0') && want(normalised)) out.set(normalised, Buffer.from(data));

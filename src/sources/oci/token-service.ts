@@ -61,11 +61,18 @@ export class TokenService {
     if (cached) return cached;
     checkRealm(scope.realm);
     const deadline = Date.now() + opts.timeoutMs;
-    const send = creds.identityToken ? () => this.#refresh(scope, creds.identityToken!, opts, deadline) : () => this.#get(scope, creds.auth, opts, deadline);
+    const send = creds.identityToken
+      ? () => this.#refresh(scope, creds.identityToken!, opts, deadline)
+      : () => this.#get(scope, creds.auth, opts, deadline);
     const prefix = `token service ${safeUrl(scope.realm)}: `;
     let res: Body;
     try {
-      res = await withRetries(send, { method: creds.identityToken ? 'POST' : 'GET', url: scope.realm, deadline, prefix });
+      res = await withRetries(send, {
+        method: creds.identityToken ? 'POST' : 'GET',
+        url: scope.realm,
+        deadline,
+        prefix,
+      });
     } catch (err) {
       if (!(err instanceof SourceError) || err.message.startsWith(prefix)) throw err;
       throw new SourceError(err.reason, `${prefix}${err.message}`, err.retryAfterMs);
@@ -88,14 +95,24 @@ export class TokenService {
     return JSON.stringify([scope.realm, scope.service ?? '', [...scope.scopes].sort(), credentialKey(who, tls)]);
   }
 
-  async #get(scope: TokenScope, auth: HttpAuth | undefined, opts: TokenRequestOptions, deadline: number): Promise<Body> {
+  async #get(
+    scope: TokenScope,
+    auth: HttpAuth | undefined,
+    opts: TokenRequestOptions,
+    deadline: number,
+  ): Promise<Body> {
     const url = new URL(scope.realm);
     if (scope.service) url.searchParams.set('service', scope.service);
     for (const s of scope.scopes) url.searchParams.append('scope', s);
     const basic = auth && 'username' in auth ? auth : undefined;
     if (basic) url.searchParams.set('account', basic.username);
     const res = await (opts.http ?? httpGet)(url.href, {
-      auth: basic, tls: opts.tls, timeoutMs: remaining(deadline, scope.realm), signal: opts.signal, maxBytes: MAX_TOKEN_RESPONSE, accept: 'application/json',
+      auth: basic,
+      tls: opts.tls,
+      timeoutMs: remaining(deadline, scope.realm),
+      signal: opts.signal,
+      maxBytes: MAX_TOKEN_RESPONSE,
+      accept: 'application/json',
       allowStatus: [401, 403, ...RETRYABLE],
     });
     return res.notModified ? { ...res, notModified: false, body: Buffer.alloc(0), sha256: '' } : res;
@@ -103,24 +120,43 @@ export class TokenService {
 
   /** OAuth2 refresh-token grant: a POST, which httpGet does not do; errors are classified the same way. */
   async #refresh(scope: TokenScope, refreshToken: string, opts: TokenRequestOptions, deadline: number): Promise<Body> {
-    const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: CLIENT_ID });
+    const form = new URLSearchParams({
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+      client_id: CLIENT_ID,
+    });
     if (scope.service) form.set('service', scope.service);
     if (scope.scopes.length) form.set('scope', scope.scopes.join(' '));
     const timeoutMs = remaining(deadline, scope.realm);
-    const ctx = { method: 'POST', url: scope.realm, timeoutMs, connectTimeoutMs: Math.min(10_000, timeoutMs), authKind: 'identity token' };
+    const ctx = {
+      method: 'POST',
+      url: scope.realm,
+      timeoutMs,
+      connectTimeoutMs: Math.min(10_000, timeoutMs),
+      authKind: 'identity token',
+    };
     const timeout = AbortSignal.timeout(timeoutMs);
     try {
       const res = await request(scope.realm, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', 'user-agent': 'packyard/0.1' },
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          accept: 'application/json',
+          'user-agent': 'packyard/0.1',
+        },
         body: form.toString(),
         dispatcher: agentFor(opts.tls, ctx.connectTimeoutMs),
         signal: opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout,
       });
       const body = await readLimited(res.body, MAX_TOKEN_RESPONSE);
-      const headers = Object.fromEntries(Object.entries(res.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]));
+      const headers = Object.fromEntries(
+        Object.entries(res.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]),
+      );
       if ((res.statusCode < 200 || res.statusCode > 299) && ![401, 403, ...RETRYABLE].includes(res.statusCode)) {
-        throw new SourceError('FetchFailed', `POST ${safeUrl(scope.realm)}: HTTP ${res.statusCode}: ${bodyExcerpt(body)}`);
+        throw new SourceError(
+          'FetchFailed',
+          `POST ${safeUrl(scope.realm)}: HTTP ${res.statusCode}: ${bodyExcerpt(body)}`,
+        );
       }
       return { status: res.statusCode, headers, finalUrl: scope.realm, notModified: false, body, sha256: '' };
     } catch (err) {
@@ -133,26 +169,39 @@ export class TokenService {
 
 function remaining(deadline: number, realm: string): number {
   const left = deadline - Date.now();
-  if (left <= 0) throw new SourceError('Timeout', `token service ${safeUrl(realm)}: no token within the sync's time budget`);
+  if (left <= 0)
+    throw new SourceError('Timeout', `token service ${safeUrl(realm)}: no token within the sync's time budget`);
   return left;
 }
 
 /** The realm refused to issue a token: for these credentials (wrong, rotated, revoked), or for none. */
-function refused(realm: string, res: Body, creds: TokenCredentials, source = { configured: 'from secretRef', missing: 'the PackRegistry has no secretRef' }): SourceError {
+function refused(
+  realm: string,
+  res: Body,
+  creds: TokenCredentials,
+  source = { configured: 'from secretRef', missing: 'the PackRegistry has no secretRef' },
+): SourceError {
   const line = `HTTP ${res.status} ${res.status === 401 ? 'Unauthorized' : 'Forbidden'}`;
   const detail = res.body.length ? `: ${bodyExcerpt(res.body)}` : '';
-  const what = creds.auth || creds.identityToken
-    ? `rejected the credentials ${source.configured}`
-    : `issues no anonymous token and ${source.missing}`;
+  const what =
+    creds.auth || creds.identityToken
+      ? `rejected the credentials ${source.configured}`
+      : `issues no anonymous token and ${source.missing}`;
   const message = `token service ${safeUrl(realm)} ${what} (${line})${detail}`;
-  return new SourceError('AuthenticationFailed', creds.identityToken ? redact(message, [creds.identityToken]) : message);
+  return new SourceError(
+    'AuthenticationFailed',
+    creds.identityToken ? redact(message, [creds.identityToken]) : message,
+  );
 }
 
 /** A realm gets credentials: never over plain http, except on this machine. */
 function checkRealm(realm: string): void {
   const url = URL.parse(realm);
   if (!url || (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname)))) {
-    throw new SourceError('AuthenticationFailed', `the registry's token realm ${url ? safeUrl(url) : JSON.stringify(realm)} is not an https URL; refusing to send credentials to it`);
+    throw new SourceError(
+      'AuthenticationFailed',
+      `the registry's token realm ${url ? safeUrl(url) : JSON.stringify(realm)} is not an https URL; refusing to send credentials to it`,
+    );
   }
 }
 

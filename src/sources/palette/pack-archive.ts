@@ -33,7 +33,11 @@ export function packArchiveName(name: string, version: string): string {
 }
 
 /** The archive in memory, to push it. */
-export async function buildPackArchive(name: string, version: string, entries: readonly PackEntry[]): Promise<PackArchive> {
+export async function buildPackArchive(
+  name: string,
+  version: string,
+  entries: readonly PackEntry[],
+): Promise<PackArchive> {
   const chunks: Buffer[] = [];
   const { digest } = await writePackArchive(name, version, entries, async (source) => {
     for await (const chunk of source) chunks.push(chunk);
@@ -53,7 +57,15 @@ export async function writePackArchive(
   const hash = createHash('sha256');
   let size = 0;
   const header = (path: string, type: 'file' | 'directory', mode: number, bytes: number) => ({
-    name: path, type, mode, size: bytes, mtime: FIXED_MTIME, uid: 0, gid: 0, uname: '', gname: '',
+    name: path,
+    type,
+    mode,
+    size: bytes,
+    mtime: FIXED_MTIME,
+    uid: 0,
+    gid: 0,
+    uname: '',
+    gname: '',
   });
   const write = async () => {
     tar.entry(header(`${name}/`, 'directory', DIR_MODE, 0));
@@ -78,9 +90,6 @@ export async function writePackArchive(
       yield chunk;
     }
   }
-  await Promise.all([
-    write().catch((err: unknown) => tar.destroy(err as Error)),
-    pipeline(tar, gzip, normalised, out),
-  ]);
+  await Promise.all([write().catch((err: unknown) => tar.destroy(err as Error)), pipeline(tar, gzip, normalised, out)]);
   return { digest: `sha256:${hash.digest('hex')}`, size };
 }

@@ -29,7 +29,14 @@ export const PACK_LIMITS = {
 export type PackLimits = typeof PACK_LIMITS;
 
 /** Why a directory cannot be a pack: a machine reason and a message naming the path. */
-export type PackDirectoryReason = 'NotADirectory' | 'SymlinkOutsidePack' | 'UnsupportedFileType' | 'FileTooLarge' | 'PackTooLarge' | 'TooManyFiles' | 'TooDeep';
+export type PackDirectoryReason =
+  | 'NotADirectory'
+  | 'SymlinkOutsidePack'
+  | 'UnsupportedFileType'
+  | 'FileTooLarge'
+  | 'PackTooLarge'
+  | 'TooManyFiles'
+  | 'TooDeep';
 
 export class PackDirectoryError extends Error {
   constructor(
@@ -54,12 +61,16 @@ export async function listPackDirectory(dir: string, limits: PackLimits = PACK_L
     if (!(await stat(root)).isDirectory()) throw new PackDirectoryError('NotADirectory', `${dir}: not a directory`);
   } catch (e) {
     if (e instanceof PackDirectoryError) throw e;
-    throw new PackDirectoryError('NotADirectory', `${dir}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : (e as Error).message}`);
+    throw new PackDirectoryError(
+      'NotADirectory',
+      `${dir}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : (e as Error).message}`,
+    );
   }
   const entries: PackEntry[] = [];
   let total = 0;
   const walk = async (abs: string, rel: string, depth: number): Promise<void> => {
-    if (depth > limits.maxDepth) throw new PackDirectoryError('TooDeep', `${dir}: ${rel} is nested more than ${limits.maxDepth} directories deep`);
+    if (depth > limits.maxDepth)
+      throw new PackDirectoryError('TooDeep', `${dir}: ${rel} is nested more than ${limits.maxDepth} directories deep`);
     // opendir streams the listing: a directory of a million files is refused after maxEntries, not read whole.
     const handle = await opendir(abs);
     const names: string[] = [];
@@ -67,7 +78,10 @@ export async function listPackDirectory(dir: string, limits: PackLimits = PACK_L
       for await (const dirent of handle) {
         if (dirent.name.startsWith('.')) continue;
         if (entries.length + names.length >= limits.maxEntries) {
-          throw new PackDirectoryError('TooManyFiles', `${dir}: more than ${limits.maxEntries} files and directories; a pack is a pack.json, values and a few charts`);
+          throw new PackDirectoryError(
+            'TooManyFiles',
+            `${dir}: more than ${limits.maxEntries} files and directories; a pack is a pack.json, values and a few charts`,
+          );
         }
         names.push(dirent.name);
       }
@@ -83,21 +97,34 @@ export async function listPackDirectory(dir: string, limits: PackLimits = PACK_L
         const target = await realpath(source).catch(() => undefined);
         const inside = target !== undefined && (target === root || target.startsWith(root + sep));
         if (!inside) {
-          throw new PackDirectoryError('SymlinkOutsidePack', `${dir}: ${path} is a symlink to ${target ? relative(root, target) || target : 'nothing'}, outside the pack; copy the file into the pack instead`);
+          throw new PackDirectoryError(
+            'SymlinkOutsidePack',
+            `${dir}: ${path} is a symlink to ${target ? relative(root, target) || target : 'nothing'}, outside the pack; copy the file into the pack instead`,
+          );
         }
         info = await stat(target);
-        if (info.isDirectory()) throw new PackDirectoryError('UnsupportedFileType', `${dir}: ${path} is a symlink to a directory; only symlinks to files are followed`);
+        if (info.isDirectory())
+          throw new PackDirectoryError(
+            'UnsupportedFileType',
+            `${dir}: ${path} is a symlink to a directory; only symlinks to files are followed`,
+          );
       }
       if (info.isDirectory()) {
         entries.push({ path, type: 'dir', source, size: 0, executable: false });
         await walk(source, path, depth + 1);
       } else if (info.isFile()) {
         if (info.size > limits.maxFileBytes) {
-          throw new PackDirectoryError('FileTooLarge', `${dir}: ${path} is ${info.size} bytes, more than the limit of ${limits.maxFileBytes} bytes for one file`);
+          throw new PackDirectoryError(
+            'FileTooLarge',
+            `${dir}: ${path} is ${info.size} bytes, more than the limit of ${limits.maxFileBytes} bytes for one file`,
+          );
         }
         total += info.size;
         if (total > limits.maxTotalBytes) {
-          throw new PackDirectoryError('PackTooLarge', `${dir}: the files add up to more than the limit of ${limits.maxTotalBytes} bytes`);
+          throw new PackDirectoryError(
+            'PackTooLarge',
+            `${dir}: the files add up to more than the limit of ${limits.maxTotalBytes} bytes`,
+          );
         }
         entries.push({ path, type: 'file', source, size: info.size, executable: (info.mode & 0o100) !== 0 });
       } else {

@@ -27,6 +27,10 @@ function issue(e: ErrorObject): PackSchemaIssue {
     .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
     .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
   if (e.keyword === 'required') return { path: [...path, String(e.params.missingProperty)], message: 'is required' };
-  if (e.keyword === 'enum') return { path, message: `must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
+  if (e.keyword === 'enum')
+    return {
+      path,
+      message: `must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`,
+    };
   return { path, message: e.message ?? e.keyword };
 }

@@ -23,7 +23,12 @@ export function signatureTag(digest: string): string {
  * simple-signing payloads with the signature in an annotation. Verified when a layer's signature
  * verifies with one of the keys and its payload names this very digest. undefined: no such tag.
  */
-export async function verifySimpleSigning(client: OciClient, repository: string, digest: string, keys: CosignKey[]): Promise<VersionVerification | undefined> {
+export async function verifySimpleSigning(
+  client: OciClient,
+  repository: string,
+  digest: string,
+  keys: CosignKey[],
+): Promise<VersionVerification | undefined> {
   const tag = signatureTag(digest);
   let manifest: Manifest;
   try {
@@ -36,7 +41,11 @@ export async function verifySimpleSigning(client: OciClient, repository: string,
   }
   const layers = Array.isArray(manifest.layers) ? manifest.layers.filter((l) => l?.mediaType === SIMPLE_SIGNING) : [];
   if (layers.length === 0) return failed(`signature tag ${tag} holds no ${SIMPLE_SIGNING} layer`, METHOD);
-  if (layers.length > MAX_SIGNATURES) return failed(`signature tag ${tag} holds ${layers.length} signatures, more than the ${MAX_SIGNATURES} looked at`, METHOD);
+  if (layers.length > MAX_SIGNATURES)
+    return failed(
+      `signature tag ${tag} holds ${layers.length} signatures, more than the ${MAX_SIGNATURES} looked at`,
+      METHOD,
+    );
 
   const problems: string[] = [];
   for (const layer of layers) {
@@ -83,7 +92,9 @@ export function verifiesWith(key: CosignKey, payload: Buffer, signature: Buffer)
 /** The digest a simple-signing payload vouches for (critical.image["docker-manifest-digest"]). */
 function signedDigest(payload: Buffer): string | undefined {
   try {
-    const doc = JSON.parse(payload.toString('utf8')) as { critical?: { type?: unknown; image?: Record<string, unknown> } };
+    const doc = JSON.parse(payload.toString('utf8')) as {
+      critical?: { type?: unknown; image?: Record<string, unknown> };
+    };
     if (doc?.critical?.type !== 'cosign container image signature') return undefined;
     const digest = doc.critical.image?.['docker-manifest-digest'];
     return typeof digest === 'string' ? digest : undefined;
@@ -93,5 +104,7 @@ function signedDigest(payload: Buffer): string | undefined {
 }
 
 export function keyList(keys: CosignKey[]): string {
-  return keys.length === 1 ? `key ${keys[0]!.id}` : `any of ${keys.length} keys (${keys.map((k) => k.id.slice(0, 19)).join(', ')})`;
+  return keys.length === 1
+    ? `key ${keys[0]!.id}`
+    : `any of ${keys.length} keys (${keys.map((k) => k.id.slice(0, 19)).join(', ')})`;
 }

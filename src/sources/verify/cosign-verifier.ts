@@ -10,12 +10,20 @@ import { failed, unsigned } from './verification-result.js';
  * sigstore bundles attached as referrers. Any valid one verifies the version; signatures that are
  * there but all fail make it Failed; none at all, Unsigned.
  */
-export async function verifyCosign(client: OciClient, repository: string, digest: string, keys: CosignKey[]): Promise<VersionVerification> {
+export async function verifyCosign(
+  client: OciClient,
+  repository: string,
+  digest: string,
+  keys: CosignKey[],
+): Promise<VersionVerification> {
   const legacy = await verifySimpleSigning(client, repository, digest, keys);
   if (legacy?.state === 'Verified') return legacy;
   const bundle = await verifyBundles(client, repository, digest, keys);
   if (bundle?.state === 'Verified') return bundle;
   const found = [legacy, bundle].filter((v): v is VersionVerification => v !== undefined);
-  if (found.length === 0) return unsigned(`no cosign signature for ${digest} (no ${digest.replace(':', '-')}.sig tag, no sigstore bundle referrer)`);
+  if (found.length === 0)
+    return unsigned(
+      `no cosign signature for ${digest} (no ${digest.replace(':', '-')}.sig tag, no sigstore bundle referrer)`,
+    );
   return failed(found.map((v) => v.reason).join('; '), found.length === 1 ? found[0]!.method : undefined);
 }

@@ -27,7 +27,11 @@ export interface ProvenanceFetch {
  * Verified when the signature is by one of the keys (valid, unexpired, unrevoked) and the archive
  * downloaded now has that hash. Unsigned when there is no .prov.
  */
-export async function verifyProvenance(chartUrl: string, keys: openpgp.PublicKey[], f: ProvenanceFetch): Promise<VersionVerification> {
+export async function verifyProvenance(
+  chartUrl: string,
+  keys: openpgp.PublicKey[],
+  f: ProvenanceFetch,
+): Promise<VersionVerification> {
   try {
     return await provenance(chartUrl, keys, f);
   } catch (err) {
@@ -37,7 +41,11 @@ export async function verifyProvenance(chartUrl: string, keys: openpgp.PublicKey
   }
 }
 
-async function provenance(chartUrl: string, keys: openpgp.PublicKey[], f: ProvenanceFetch): Promise<VersionVerification> {
+async function provenance(
+  chartUrl: string,
+  keys: openpgp.PublicKey[],
+  f: ProvenanceFetch,
+): Promise<VersionVerification> {
   const provUrl = `${chartUrl}.prov`;
   const prov = await get(provUrl, MAX_PROV_BYTES, f);
   if (prov.status === 404) return unsigned(`no provenance file ${basename(provUrl)}`);
@@ -48,8 +56,13 @@ async function provenance(chartUrl: string, keys: openpgp.PublicKey[], f: Proven
   const name = basename(chartUrl);
   const signed = check.files[name];
   const actual = `sha256:${createHash('sha256').update(archive.body).digest('hex')}`;
-  if (signed === undefined) return failed(`${basename(provUrl)} signs ${Object.keys(check.files).join(', ') || 'no file'}, not ${name}`, METHOD);
-  if (signed !== actual) return failed(`${name} has ${actual}, but its provenance (signed by ${check.signer}) says ${signed}`, METHOD);
+  if (signed === undefined)
+    return failed(
+      `${basename(provUrl)} signs ${Object.keys(check.files).join(', ') || 'no file'}, not ${name}`,
+      METHOD,
+    );
+  if (signed !== actual)
+    return failed(`${name} has ${actual}, but its provenance (signed by ${check.signer}) says ${signed}`, METHOD);
   return verified(check.signer, METHOD);
 }
 
@@ -57,7 +70,10 @@ async function provenance(chartUrl: string, keys: openpgp.PublicKey[], f: Proven
  * The clear-signed message's signer and file hashes, or why it does not verify. Pure, for tests:
  * the .prov text and the trusted keys.
  */
-export async function checkProvenance(text: string, keys: openpgp.PublicKey[]): Promise<{ signer: string; files: Record<string, string> } | string> {
+export async function checkProvenance(
+  text: string,
+  keys: openpgp.PublicKey[],
+): Promise<{ signer: string; files: Record<string, string> } | string> {
   let message: openpgp.CleartextMessage;
   try {
     message = await openpgp.readCleartextMessage({ cleartextMessage: text });
@@ -84,13 +100,24 @@ export async function checkProvenance(text: string, keys: openpgp.PublicKey[]): 
     return `signed by ${signer}, but its file hashes are not YAML (${firstLine(err)})`;
   }
   const files = (sums as { files?: unknown } | null)?.files;
-  if (typeof files !== 'object' || files === null || Array.isArray(files)) return `signed by ${signer}, but it lists no files`;
-  return { signer, files: Object.fromEntries(Object.entries(files).filter((e): e is [string, string] => typeof e[1] === 'string')) };
+  if (typeof files !== 'object' || files === null || Array.isArray(files))
+    return `signed by ${signer}, but it lists no files`;
+  return {
+    signer,
+    files: Object.fromEntries(Object.entries(files).filter((e): e is [string, string] => typeof e[1] === 'string')),
+  };
 }
 
 async function get(url: string, maxBytes: number, f: ProvenanceFetch): Promise<{ status: number; body: Buffer }> {
   const sameOrigin = new URL(url).origin === f.repoOrigin;
-  const res = await f.http(url, { auth: sameOrigin ? f.auth : undefined, tls: f.tls, timeoutMs: f.timeoutMs, signal: f.signal, maxBytes, allowStatus: [404] });
+  const res = await f.http(url, {
+    auth: sameOrigin ? f.auth : undefined,
+    tls: f.tls,
+    timeoutMs: f.timeoutMs,
+    signal: f.signal,
+    maxBytes,
+    allowStatus: [404],
+  });
   if (res.notModified) throw new Error(`GET ${url}: unexpected 304`);
   return { status: res.status, body: res.body };
 }

@@ -26,7 +26,12 @@ const MAX_BUNDLE_BYTES = 1024 * 1024;
  * Keyed bundles only: the key is one of ours, and no transparency log or timestamp is required
  * (cosign --tlog-upload=false); the signed statement must name this digest. undefined: none attached.
  */
-export async function verifyBundles(client: OciClient, repository: string, digest: string, keys: CosignKey[]): Promise<VersionVerification | undefined> {
+export async function verifyBundles(
+  client: OciClient,
+  repository: string,
+  digest: string,
+  keys: CosignKey[],
+): Promise<VersionVerification | undefined> {
   let referrers: Descriptor[];
   try {
     referrers = (await client.referrers(repository, digest)).filter(mayBeBundle);
@@ -36,7 +41,8 @@ export async function verifyBundles(client: OciClient, repository: string, diges
     throw err;
   }
   if (referrers.length === 0) return undefined;
-  if (referrers.length > MAX_SIGNATURES) return failed(`${referrers.length} bundles refer to ${digest}, more than the ${MAX_SIGNATURES} looked at`, METHOD);
+  if (referrers.length > MAX_SIGNATURES)
+    return failed(`${referrers.length} bundles refer to ${digest}, more than the ${MAX_SIGNATURES} looked at`, METHOD);
 
   const problems: string[] = [];
   for (const ref of referrers) {
@@ -45,7 +51,8 @@ export async function verifyBundles(client: OciClient, repository: string, diges
       const layer = (manifest.layers ?? []).find((l) => BUNDLE_TYPE.test(l?.mediaType ?? ''));
       if (!layer) {
         // An artifact of another kind with an empty config (an SBOM, say) is no signature; a bundle without its layer is a broken one.
-        if (BUNDLE_TYPE.test(manifest.artifactType ?? ref.artifactType ?? '')) problems.push(`referrer ${ref.digest} holds no bundle layer`);
+        if (BUNDLE_TYPE.test(manifest.artifactType ?? ref.artifactType ?? ''))
+          problems.push(`referrer ${ref.digest} holds no bundle layer`);
         continue;
       }
       const json = JSON.parse((await client.blob(repository, layer, MAX_BUNDLE_BYTES)).toString('utf8')) as unknown;
@@ -89,7 +96,8 @@ export function checkBundle(json: unknown, digest: string, keys: CosignKey[]): V
   });
   if (!key) return `its signature does not verify with ${keyList(keys)}`;
   const covered = coveredDigests(bundle);
-  if (!covered.includes(digest)) return `signed by ${key.id}, but for ${covered.join(', ') || 'no digest'}, not ${digest}`;
+  if (!covered.includes(digest))
+    return `signed by ${key.id}, but for ${covered.join(', ') || 'no digest'}, not ${digest}`;
   return verified(key.id, METHOD);
 }
 
@@ -112,7 +120,9 @@ function coveredDigests(bundle: Bundle): string[] {
     return d ? [`sha256:${Buffer.from(d.digest).toString('hex')}`] : [];
   }
   try {
-    const statement = JSON.parse(Buffer.from(content.dsseEnvelope.payload).toString('utf8')) as { subject?: { digest?: Record<string, unknown> }[] };
+    const statement = JSON.parse(Buffer.from(content.dsseEnvelope.payload).toString('utf8')) as {
+      subject?: { digest?: Record<string, unknown> }[];
+    };
     return (Array.isArray(statement.subject) ? statement.subject : [])
       .flatMap((s) => Object.entries(s?.digest ?? {}))
       .filter((e): e is [string, string] => typeof e[1] === 'string')

@@ -42,7 +42,10 @@ export async function trustKeys(material: VerifyMaterial): Promise<TrustKeys> {
   const names = Object.keys(material.entries).sort();
   if (material.provider === 'cosign') {
     const pubs = names.filter((n) => n.endsWith('.pub'));
-    if (pubs.length === 0) throw invalid(`${material.source} has no *.pub entry (a cosign public key, as cosign generate-key-pair writes cosign.pub)`);
+    if (pubs.length === 0)
+      throw invalid(
+        `${material.source} has no *.pub entry (a cosign public key, as cosign generate-key-pair writes cosign.pub)`,
+      );
     const keys = pubs.map((name) => {
       try {
         const key = createPublicKey({ key: material.entries[name]!, format: 'pem' });

@@ -39,7 +39,12 @@ export class VerificationCache {
    * The verification of `digest` as `version` (registry, repository and tag, or chart URL), computed
    * by `check` unless known. Counts what `check` was asked, for the benchmark and tests.
    */
-  async verify(fingerprint: string, version: string, digest: string, check: () => Promise<VersionVerification>): Promise<VersionVerification> {
+  async verify(
+    fingerprint: string,
+    version: string,
+    digest: string,
+    check: () => Promise<VersionVerification>,
+  ): Promise<VersionVerification> {
     const key = `${fingerprint} ${version} ${digest}`;
     const known = this.#results.get(key);
     const result = known ?? (await this.#inflight.do(key, check));
@@ -48,7 +53,10 @@ export class VerificationCache {
     if (result.state === 'Verified') this.#lastVerified.set(history, digest);
     const before = this.#lastVerified.get(history);
     if (result.state === 'Unsigned' && before && before !== digest) {
-      return { state: 'Failed', reason: `re-pushed: ${version} was verified at ${before} and now names ${digest}, which has no signature (${result.reason ?? 'unsigned'})` };
+      return {
+        state: 'Failed',
+        reason: `re-pushed: ${version} was verified at ${before} and now names ${digest}, which has no signature (${result.reason ?? 'unsigned'})`,
+      };
     }
     return result;
   }

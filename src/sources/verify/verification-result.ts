@@ -4,9 +4,17 @@ import { SourceError } from '../source-error.js';
 /** Longest reason a version records; the rest of a hostile message is cut. */
 const MAX_REASON = 512;
 
-export const verified = (signer: string, method: string): VersionVerification => ({ state: 'Verified', signer, method });
+export const verified = (signer: string, method: string): VersionVerification => ({
+  state: 'Verified',
+  signer,
+  method,
+});
 export const unsigned = (reason: string): VersionVerification => ({ state: 'Unsigned', reason: clip(reason) });
-export const failed = (reason: string, method?: string): VersionVerification => ({ state: 'Failed', ...(method && { method }), reason: clip(reason) });
+export const failed = (reason: string, method?: string): VersionVerification => ({
+  state: 'Failed',
+  ...(method && { method }),
+  reason: clip(reason),
+});
 
 /**
  * What a signature's content may do to a version: a malformed, oversized or mismatching signature
@@ -14,7 +22,8 @@ export const failed = (reason: string, method?: string): VersionVerification => 
  * the sync instead, which keeps the last catalogue.
  */
 export function contentFault(err: unknown): string | undefined {
-  if (err instanceof SourceError && ['InvalidIndex', 'IndexTooLarge', 'PackTooLarge'].includes(err.reason)) return err.message;
+  if (err instanceof SourceError && ['InvalidIndex', 'IndexTooLarge', 'PackTooLarge'].includes(err.reason))
+    return err.message;
   if (err instanceof SyntaxError || err instanceof TypeError || err instanceof RangeError) return err.message;
   return undefined;
 }

@@ -33,7 +33,11 @@ function useAccess(namespaces) {
   const [access, setAccess] = useState(undefined);
   const key = [...namespaces].sort().join(',');
   useEffect(() => {
-    const query = key.split(',').filter(Boolean).map((n) => `namespace=${encodeURIComponent(n)}`).join('&');
+    const query = key
+      .split(',')
+      .filter(Boolean)
+      .map((n) => `namespace=${encodeURIComponent(n)}`)
+      .join('&');
     api(`access?${query}`).then(setAccess, (err) => setAccess({ error: err.message }));
   }, [key]);
   return access;
@@ -53,13 +57,16 @@ function App() {
   const errors = Object.values(store.errors).filter(Boolean);
 
   return html`
-    <a class="skip" href="#main" onClick=${(e) => (e.preventDefault(), document.getElementById('main').focus())}>Skip to content</a>
+    <a class="skip" href="#main" onClick=${(e) => (e.preventDefault(), document.getElementById('main').focus())}
+      >Skip to content</a
+    >
     <header class="top">
       <span class="brand">Packyard</span>
       <nav aria-label="Pages">
         <ul>
           ${PAGES.map(
-            (p) => html`<li><a href=${`#/${p.path}`} aria-current=${p === page ? 'page' : undefined}>${p.title}</a></li>`,
+            (p) =>
+              html`<li><a href=${`#/${p.path}`} aria-current=${p === page ? 'page' : undefined}>${p.title}</a></li>`,
           )}
         </ul>
       </nav>

@@ -40,7 +40,9 @@ export function ActionButton({ id, permission, onClick, busy, children, label })
       aria-label=${label}
       aria-describedby=${denied ? `${id}-why` : undefined}
       onClick=${onClick}
-    >${busy ? 'Working…' : children}</button>
+    >
+      ${busy ? 'Working…' : children}
+    </button>
     ${denied && html`<span class="why" id=${`${id}-why`} role="note">${permission.reason}</span>`}
   </span>`;
 }

@@ -26,7 +26,12 @@ function notify() {
   });
 }
 
-const keyOf = (obj) => (obj.metadata ? (obj.metadata.namespace ? `${obj.metadata.namespace}/${obj.metadata.name}` : obj.metadata.name) : obj.id);
+const keyOf = (obj) =>
+  obj.metadata
+    ? obj.metadata.namespace
+      ? `${obj.metadata.namespace}/${obj.metadata.name}`
+      : obj.metadata.name
+    : obj.id;
 
 function load(kind, items) {
   store[kind] = new Map(items.map((o) => [keyOf(o), o]));

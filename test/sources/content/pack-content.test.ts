@@ -21,7 +21,8 @@ import { paletteFixturePath } from '../../harness/palette-fixtures.js';
 import { webChart } from '../../harness/values-charts.js';
 
 const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
-const hello = (file: string) => readFileSync(paletteFixturePath(`spectrocloud__pack-central__packs__hello-universe-1.3.1__${file}`));
+const hello = (file: string) =>
+  readFileSync(paletteFixturePath(`spectrocloud__pack-central__packs__hello-universe-1.3.1__${file}`));
 
 /** An httpGet that counts requests and body bytes. */
 function counted(): { http: HttpGetFn; requests: number; bytes: number } {
@@ -39,7 +40,9 @@ function counted(): { http: HttpGetFn; requests: number; bytes: number } {
 }
 
 /** A tar.gz of the given entries, built in a stream (a 200 MB file costs its gzip, not its size). */
-async function tgz(entries: { name: string; type?: 'file' | 'symlink' | 'directory'; linkname?: string; size?: number; body?: string }[]): Promise<Buffer> {
+async function tgz(
+  entries: { name: string; type?: 'file' | 'symlink' | 'directory'; linkname?: string; size?: number; body?: string }[],
+): Promise<Buffer> {
   const tar = tarPack();
   const gz = createGzip();
   const out: Buffer[] = [];
@@ -51,11 +54,16 @@ async function tgz(entries: { name: string; type?: 'file' | 'symlink' | 'directo
       const sink = tar.entry({ name: e.name, size: e.size });
       const zeros = Buffer.alloc(1024 * 1024, 0x20);
       for (let left = e.size; left > 0; left -= zeros.length) {
-        if (!sink.write(zeros.subarray(0, Math.min(left, zeros.length)))) await new Promise<void>((r) => sink.once('drain', () => r()));
+        if (!sink.write(zeros.subarray(0, Math.min(left, zeros.length))))
+          await new Promise<void>((r) => sink.once('drain', () => r()));
       }
       await new Promise<void>((r, j) => sink.end((err?: Error | null) => (err ? j(err) : r())));
     } else {
-      await new Promise<void>((r, j) => tar.entry({ name: e.name, type: e.type ?? 'file', linkname: e.linkname }, e.body ?? '', (err) => (err ? j(err) : r())));
+      await new Promise<void>((r, j) =>
+        tar.entry({ name: e.name, type: e.type ?? 'file', linkname: e.linkname }, e.body ?? '', (err) =>
+          err ? j(err) : r(),
+        ),
+      );
     }
   }
   tar.finalize();
@@ -75,13 +83,41 @@ const webVersion = () => {
 
 beforeAll(async () => {
   repoDir = makeHelmRepository([webChart('1.0.0')]);
-  hostile.set('bomb', await tgz([{ name: 'bomb/Chart.yaml', body: 'name: bomb\n' }, { name: 'bomb/templates/zeros.yaml', size: 300 * 1024 * 1024 }]));
-  hostile.set('many', await tgz(Array.from({ length: 100_000 }, (_, i) => ({ name: `many/templates/f${i}.yaml`, body: '' }))));
-  hostile.set('symlink', await tgz([{ name: 'link/Chart.yaml', body: 'name: link\n' }, { name: 'link/values.yaml', type: 'symlink', linkname: '/etc/passwd' }]));
-  hostile.set('dotdot', await tgz([{ name: 'up/Chart.yaml', body: 'name: up\n' }, { name: 'up/../../values.yaml', body: 'a: 1\n' }]));
-  hostile.set('huge-values', await tgz([{ name: 'huge/Chart.yaml', body: 'name: huge\n' }, { name: 'huge/values.yaml', size: 200 * 1024 * 1024 }]));
+  hostile.set(
+    'bomb',
+    await tgz([
+      { name: 'bomb/Chart.yaml', body: 'name: bomb\n' },
+      { name: 'bomb/templates/zeros.yaml', size: 300 * 1024 * 1024 },
+    ]),
+  );
+  hostile.set(
+    'many',
+    await tgz(Array.from({ length: 100_000 }, (_, i) => ({ name: `many/templates/f${i}.yaml`, body: '' }))),
+  );
+  hostile.set(
+    'symlink',
+    await tgz([
+      { name: 'link/Chart.yaml', body: 'name: link\n' },
+      { name: 'link/values.yaml', type: 'symlink', linkname: '/etc/passwd' },
+    ]),
+  );
+  hostile.set(
+    'dotdot',
+    await tgz([
+      { name: 'up/Chart.yaml', body: 'name: up\n' },
+      { name: 'up/../../values.yaml', body: 'a: 1\n' },
+    ]),
+  );
+  hostile.set(
+    'huge-values',
+    await tgz([
+      { name: 'huge/Chart.yaml', body: 'name: huge\n' },
+      { name: 'huge/values.yaml', size: 200 * 1024 * 1024 },
+    ]),
+  );
   const routes: Record<string, ReturnType<typeof content>> = {};
-  for (const [name, bytes] of hostile) routes[`/hostile/${name}.tgz`] = content(bytes, { contentType: 'application/gzip' });
+  for (const [name, bytes] of hostile)
+    routes[`/hostile/${name}.tgz`] = content(bytes, { contentType: 'application/gzip' });
   server = await startServer({ routes: { '/charts/': serveDirectory(repoDir, '/charts/'), ...routes } });
   oci = await startOciRegistry({ auth: 'none' });
 }, 240_000);
@@ -96,11 +132,22 @@ describe('pack content by digest', () => {
   it('reads a Helm chart from its repository: values, schemas and Chart.yaml of the chart and both subcharts (one a nested .tgz)', async () => {
     const c = counted();
     const source = new PackContentSource({ http: c.http });
-    const files = await source.files({ registry: { spec: helmSpec(), credentials: {} }, chart: 'web', version: webVersion() });
+    const files = await source.files({
+      registry: { spec: helmSpec(), credentials: {} },
+      chart: 'web',
+      version: webVersion(),
+    });
     expect(files.kind).toBe('helm');
     expect(Object.keys(files.files).sort()).toEqual([
-      'Chart.yaml', 'charts/cache/Chart.yaml', 'charts/cache/values.schema.json', 'charts/cache/values.yaml',
-      'charts/db/Chart.yaml', 'charts/db/values.schema.json', 'charts/db/values.yaml', 'values.schema.json', 'values.yaml',
+      'Chart.yaml',
+      'charts/cache/Chart.yaml',
+      'charts/cache/values.schema.json',
+      'charts/cache/values.yaml',
+      'charts/db/Chart.yaml',
+      'charts/db/values.schema.json',
+      'charts/db/values.yaml',
+      'values.schema.json',
+      'values.yaml',
     ]);
     expect(files.files['charts/cache/values.yaml']).toBe('maxMemory: 64\n');
     expect(c.requests).toBe(1);
@@ -113,11 +160,18 @@ describe('pack content by digest', () => {
     const dir = mkdtempSync(join(tmpdir(), 'packyard-content-cache-'));
     try {
       const first = counted();
-      await new PackContentSource({ http: first.http, cache: new ContentCache(1024 * 1024, dir) }).files({ registry: { spec: helmSpec(), credentials: {} }, chart: 'web', version: webVersion() });
+      await new PackContentSource({ http: first.http, cache: new ContentCache(1024 * 1024, dir) }).files({
+        registry: { spec: helmSpec(), credentials: {} },
+        chart: 'web',
+        version: webVersion(),
+      });
       expect(first.requests).toBe(1);
       expect(readdirSync(dir)).toEqual([`helm-${webVersion().digest.slice(7)}.json`]);
       const restarted = counted();
-      const files = await new PackContentSource({ http: restarted.http, cache: new ContentCache(1024 * 1024, dir) }).files({ registry: { spec: helmSpec(), credentials: {} }, chart: 'web', version: webVersion() });
+      const files = await new PackContentSource({
+        http: restarted.http,
+        cache: new ContentCache(1024 * 1024, dir),
+      }).files({ registry: { spec: helmSpec(), credentials: {} }, chart: 'web', version: webVersion() });
       expect(restarted.requests).toBe(0);
       expect(files.files['values.yaml']).toContain('replicaCount: 1');
     } finally {
@@ -128,7 +182,9 @@ describe('pack content by digest', () => {
   it('refuses an archive that does not match the index digest', async () => {
     const source = new PackContentSource();
     const version = { ...webVersion(), digest: `sha256:${'0'.repeat(64)}` };
-    await expect(source.files({ registry: { spec: helmSpec(), credentials: {} }, chart: 'web', version })).rejects.toThrow(/does not match the index's digest sha256:0000/);
+    await expect(
+      source.files({ registry: { spec: helmSpec(), credentials: {} }, chart: 'web', version }),
+    ).rejects.toThrow(/does not match the index's digest sha256:0000/);
   });
 
   it('reads the chart layer of an OCI chart pushed with helm push, by manifest digest', async () => {
@@ -146,12 +202,23 @@ describe('pack content by digest', () => {
 
   it('reads the real hello-universe pack (values, presets, schema, pack.json) from its archive pushed with oras', async () => {
     const digest = await oci.pushPackFiles('spectro-packs/archive/hello-universe', '1.3.1', 'hello-universe', {
-      'pack.json': hello('pack.json'), 'values.yaml': hello('values.yaml'), 'presets.yaml': hello('presets.yaml'), 'schema.yaml': hello('schema.yaml'),
+      'pack.json': hello('pack.json'),
+      'values.yaml': hello('values.yaml'),
+      'presets.yaml': hello('presets.yaml'),
+      'schema.yaml': hello('schema.yaml'),
       'manifests/hello-universe.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: hello-universe\n',
     });
     const spec = { type: 'oci', url: `oci://${oci.host}`, oci: { content: 'pack' } } as PackRegistrySpec;
-    const version = { version: '1.3.1', digest, urls: [`oci://${oci.host}/spectro-packs/archive/hello-universe:1.3.1`] };
-    const files = await new PackContentSource().files({ registry: { spec, credentials: {} }, chart: 'hello-universe', version });
+    const version = {
+      version: '1.3.1',
+      digest,
+      urls: [`oci://${oci.host}/spectro-packs/archive/hello-universe:1.3.1`],
+    };
+    const files = await new PackContentSource().files({
+      registry: { spec, credentials: {} },
+      chart: 'hello-universe',
+      version,
+    });
     expect(files.kind).toBe('palette');
     expect(Object.keys(files.files).sort()).toEqual(['pack.json', 'presets.yaml', 'schema.yaml', 'values.yaml']);
     expect(files.files['presets.yaml']).toBe(hello('presets.yaml').toString('utf8'));
@@ -171,14 +238,23 @@ describe('hostile archives are refused with a clear reason, in bounded memory', 
     const before = process.memoryUsage();
     const source = new PackContentSource();
     const version = { version: '1.0.0', digest: sha(bytes), urls: [`${server.url}/hostile/${name}.tgz`] };
-    await expect(source.files({ registry: { spec: helmSpec(), credentials: {} }, chart: name, version })).rejects.toThrow(reason);
+    await expect(
+      source.files({ registry: { spec: helmSpec(), credentials: {} }, chart: name, version }),
+    ).rejects.toThrow(reason);
     const after = process.memoryUsage();
     // Streamed: neither the inflated bytes nor the oversized file are ever held.
-    expect(after.heapUsed + after.arrayBuffers - (before.heapUsed + before.arrayBuffers)).toBeLessThan(96 * 1024 * 1024);
+    expect(after.heapUsed + after.arrayBuffers - (before.heapUsed + before.arrayBuffers)).toBeLessThan(
+      96 * 1024 * 1024,
+    );
   });
 
   it('a chart archive is read within the limits with room to spare', async () => {
-    const files = await readArchive(readFileSync(join(repoDir, 'web-1.0.0.tgz')), SELECTIONS.helm, { ...DEFAULT_ARCHIVE_LIMITS, maxEntries: 20 }, 'web');
+    const files = await readArchive(
+      readFileSync(join(repoDir, 'web-1.0.0.tgz')),
+      SELECTIONS.helm,
+      { ...DEFAULT_ARCHIVE_LIMITS, maxEntries: 20 },
+      'web',
+    );
     expect(files.has('values.yaml')).toBe(true);
   });
 });

@@ -38,7 +38,10 @@ describe('token auth against the real registry', () => {
     expect(await c.tags('charts/podinfo')).toEqual(['6.5.0', '6.6.0']);
     expect(await c.manifestDigest('charts/podinfo', '6.6.0')).toBe(digest);
     const issued = tokenRequests().slice(before);
-    expect(issued.map((r) => new URL(r.url, 'http://x').searchParams.getAll('scope'))).toEqual([[], ['repository:charts/podinfo:pull']]);
+    expect(issued.map((r) => new URL(r.url, 'http://x').searchParams.getAll('scope'))).toEqual([
+      [],
+      ['repository:charts/podinfo:pull'],
+    ]);
     expect(issued.every((r) => r.headers.authorization === undefined)).toBe(true);
 
     const again = client(registry.url, { tokens });
@@ -49,12 +52,16 @@ describe('token auth against the real registry', () => {
 
   it('asks the realm for tokens with the username and password (basic) when configured', async () => {
     const before = tokenRequests().length;
-    const c = client(registry.url, { credentials: { auth: { username: registry.username, password: registry.password } } });
+    const c = client(registry.url, {
+      credentials: { auth: { username: registry.username, password: registry.password } },
+    });
     await c.ping();
     await c.tags('charts/podinfo');
     const issued = tokenRequests().slice(before);
     expect(issued).toHaveLength(2);
-    expect(issued[1]!.headers.authorization).toBe(`Basic ${Buffer.from(`${registry.username}:${registry.password}`).toString('base64')}`);
+    expect(issued[1]!.headers.authorization).toBe(
+      `Basic ${Buffer.from(`${registry.username}:${registry.password}`).toString('base64')}`,
+    );
     expect(issued[1]!.url).toContain('account=packyard');
   });
 
@@ -68,20 +75,28 @@ describe('token auth against the real registry', () => {
   });
 
   it('reports a rejected password or identity token as AuthenticationFailed', async () => {
-    await expect(client(registry.url, { credentials: { auth: { username: 'packyard', password: 'nope' } } }).ping())
-      .rejects.toMatchObject({ reason: 'AuthenticationFailed', message: expect.stringContaining('401') });
-    await expect(client(registry.url, { credentials: { identityToken: 'revoked' } }).ping())
-      .rejects.toMatchObject({ reason: 'AuthenticationFailed', message: expect.not.stringContaining('revoked') });
+    await expect(
+      client(registry.url, { credentials: { auth: { username: 'packyard', password: 'nope' } } }).ping(),
+    ).rejects.toMatchObject({ reason: 'AuthenticationFailed', message: expect.stringContaining('401') });
+    await expect(client(registry.url, { credentials: { identityToken: 'revoked' } }).ping()).rejects.toMatchObject({
+      reason: 'AuthenticationFailed',
+      message: expect.not.stringContaining('revoked'),
+    });
   });
 
   it('syncs a token-auth registry end to end, re-sync asking for no token at all', async () => {
     const counter = countingHttp();
     const source = new OciRegistrySource({ http: counter.http });
-    const request = syncRequest({ url: `oci://${registry.host}/charts` }, { auth: { username: registry.username, password: registry.password } });
+    const request = syncRequest(
+      { url: `oci://${registry.host}/charts` },
+      { auth: { username: registry.username, password: registry.password } },
+    );
     const first = await source.sync(request);
     expect(first).toMatchObject({ changed: true, packs: [{ name: 'podinfo', latest: '6.6.0' }] });
     const mark = counter.calls.length;
-    expect(await source.sync({ ...request, previous: { revision: (first as { revision: string }).revision } })).toEqual({ changed: false });
+    expect(await source.sync({ ...request, previous: { revision: (first as { revision: string }).revision } })).toEqual(
+      { changed: false },
+    );
     expect(counter.counts(mark)).toEqual({ ping: 2, catalog: 1, tags: 1, 'manifest-head': 2 });
   });
 });
@@ -97,7 +112,10 @@ describe('anonymous clients of a registry that grants them nothing', () => {
   it('says credentials are required', async () => {
     const c = client(registry.url);
     await c.ping(); // any valid token opens /v2/
-    await expect(c.tags('charts/podinfo')).rejects.toMatchObject({ reason: 'AuthenticationFailed', message: expect.stringContaining('has no secretRef') });
+    await expect(c.tags('charts/podinfo')).rejects.toMatchObject({
+      reason: 'AuthenticationFailed',
+      message: expect.stringContaining('has no secretRef'),
+    });
   });
 });
 
@@ -113,44 +131,79 @@ describe('faults from a fake registry', () => {
 
   it('refuses a blob whose content does not match its digest', async () => {
     server.route(`/v2/tampered/blobs/${digest}`, content(Buffer.from('{"name":"evil","version":"1.0.0"}')));
-    await expect(client(server.url).blob('tampered', { digest, size: blob.length }))
-      .rejects.toMatchObject({ reason: 'InvalidIndex', message: expect.stringContaining('does not match its descriptor') });
+    await expect(client(server.url).blob('tampered', { digest, size: blob.length })).rejects.toMatchObject({
+      reason: 'InvalidIndex',
+      message: expect.stringContaining('does not match its descriptor'),
+    });
     server.route(`/v2/good/blobs/${digest}`, content(blob));
     expect(await client(server.url).blob('good', { digest, size: blob.length })).toEqual(blob);
   });
 
   it('refuses a blob larger than the limit before downloading it', async () => {
-    await expect(client(server.url, { maxBytes: 10 }).blob('good', { digest, size: blob.length })).rejects.toMatchObject({ reason: 'IndexTooLarge' });
+    await expect(
+      client(server.url, { maxBytes: 10 }).blob('good', { digest, size: blob.length }),
+    ).rejects.toMatchObject({ reason: 'IndexTooLarge' });
     expect(server.requests.filter((r) => r.url.includes('/good/')).length).toBe(1); // only the earlier, successful fetch
   });
 
   it('reports 429 with a long Retry-After as RateLimited at once, and rides out a short 503', async () => {
     server.route('/v2/busy/tags/list', status(429, { headers: { 'retry-after': '120' } }));
-    await expect(client(server.url).tags('busy')).rejects.toMatchObject({ reason: 'RateLimited', retryAfterMs: 120_000 });
+    await expect(client(server.url).tags('busy')).rejects.toMatchObject({
+      reason: 'RateLimited',
+      retryAfterMs: 120_000,
+    });
     expect(server.count('/v2/busy/tags/list')).toBe(1);
-    server.route('/v2/flaky/tags/list', sequence(status(503, { headers: { 'retry-after': '0' } }), content('{"tags":["1.0.0"]}')));
+    server.route(
+      '/v2/flaky/tags/list',
+      sequence(status(503, { headers: { 'retry-after': '0' } }), content('{"tags":["1.0.0"]}')),
+    );
     expect(await client(server.url).tags('flaky')).toEqual(['1.0.0']);
     server.route('/v2/down/tags/list', status(502, { headers: { 'retry-after': '600' } }));
-    await expect(client(server.url).tags('down')).rejects.toMatchObject({ reason: 'RateLimited', retryAfterMs: 600_000 });
+    await expect(client(server.url).tags('down')).rejects.toMatchObject({
+      reason: 'RateLimited',
+      retryAfterMs: 600_000,
+    });
   });
 
   it('refuses a Link to another host, and a Link loop', async () => {
-    server.route('/v2/away/tags/list', content('{"tags":["1.0.0"]}', { headers: { link: '<https://elsewhere.example/v2/away/tags/list?last=1.0.0>; rel="next"' } }));
-    await expect(client(server.url).tags('away')).rejects.toMatchObject({ reason: 'InvalidIndex', message: expect.stringContaining('another host') });
-    server.route('/v2/loop/tags/list', content('{"tags":["1.0.0"]}', { headers: { link: '</v2/loop/tags/list?n=1000>; rel="next"' } }));
-    await expect(client(server.url).tags('loop')).rejects.toMatchObject({ reason: 'InvalidIndex', message: expect.stringContaining('does not end') });
+    server.route(
+      '/v2/away/tags/list',
+      content('{"tags":["1.0.0"]}', {
+        headers: { link: '<https://elsewhere.example/v2/away/tags/list?last=1.0.0>; rel="next"' },
+      }),
+    );
+    await expect(client(server.url).tags('away')).rejects.toMatchObject({
+      reason: 'InvalidIndex',
+      message: expect.stringContaining('another host'),
+    });
+    server.route(
+      '/v2/loop/tags/list',
+      content('{"tags":["1.0.0"]}', { headers: { link: '</v2/loop/tags/list?n=1000>; rel="next"' } }),
+    );
+    await expect(client(server.url).tags('loop')).rejects.toMatchObject({
+      reason: 'InvalidIndex',
+      message: expect.stringContaining('does not end'),
+    });
   });
 
   it('falls back to GET for the digest when a HEAD carries no Docker-Content-Digest', async () => {
     const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, config: { mediaType: 'x', digest, size: 1 } }));
-    server.route('/v2/nodigest/manifests/1.0.0', content(manifest, { contentType: 'application/vnd.oci.image.manifest.v1+json' }));
-    expect(await client(server.url).manifestDigest('nodigest', '1.0.0')).toBe(`sha256:${createHash('sha256').update(manifest).digest('hex')}`);
+    server.route(
+      '/v2/nodigest/manifests/1.0.0',
+      content(manifest, { contentType: 'application/vnd.oci.image.manifest.v1+json' }),
+    );
+    expect(await client(server.url).manifestDigest('nodigest', '1.0.0')).toBe(
+      `sha256:${createHash('sha256').update(manifest).digest('hex')}`,
+    );
   });
 
   it('refuses a manifest whose bytes do not match the digest it was asked by', async () => {
     const other = `sha256:${'0'.repeat(64)}`;
     server.route(`/v2/swapped/manifests/${other}`, content('{"schemaVersion":2}'));
-    await expect(client(server.url).manifest('swapped', other)).rejects.toMatchObject({ reason: 'InvalidIndex', message: expect.stringContaining('does not match digest') });
+    await expect(client(server.url).manifest('swapped', other)).rejects.toMatchObject({
+      reason: 'InvalidIndex',
+      message: expect.stringContaining('does not match digest'),
+    });
   });
 
   it('reports a registry that stops answering as Timeout', async () => {
@@ -167,15 +220,28 @@ describe('TLS', () => {
       routes: { '/v2/': content('{}'), '/v2/charts/podinfo/tags/list': content('{"tags":["1.0.0"]}') },
     });
     try {
-      await expect(client(tlsServer.url).ping()).rejects.toMatchObject({ reason: 'TLSError', message: expect.stringContaining('caSecretRef') });
+      await expect(client(tlsServer.url).ping()).rejects.toMatchObject({
+        reason: 'TLSError',
+        message: expect.stringContaining('caSecretRef'),
+      });
       const ok = client(tlsServer.url, { tls: { ca: pki.ca.cert } });
       await ok.ping();
       expect(await ok.tags('charts/podinfo')).toEqual(['1.0.0']);
       // Through the source: a CA in the credentials turns the loopback registry to https.
-      const result = await new OciRegistrySource().sync(syncRequest({ url: `oci://${tlsServer.url.slice('https://'.length)}/charts`, oci: { repositories: ['podinfo'], content: 'helm' } }, { tls: { ca: pki.ca.cert } }));
+      const result = await new OciRegistrySource().sync(
+        syncRequest(
+          {
+            url: `oci://${tlsServer.url.slice('https://'.length)}/charts`,
+            oci: { repositories: ['podinfo'], content: 'helm' },
+          },
+          { tls: { ca: pki.ca.cert } },
+        ),
+      );
       // The fake lists a tag it has no manifest for: like a tag deleted after the listing, it is skipped and counted.
       expect(result).toMatchObject({ changed: true, packs: [], skippedVersions: 1 });
-      expect(tlsServer.requests.some((r) => r.method === 'HEAD' && r.url === '/v2/charts/podinfo/manifests/1.0.0')).toBe(true);
+      expect(
+        tlsServer.requests.some((r) => r.method === 'HEAD' && r.url === '/v2/charts/podinfo/manifests/1.0.0'),
+      ).toBe(true);
     } finally {
       await tlsServer.close();
     }
@@ -198,43 +264,66 @@ describe('token service faults against the real registry', () => {
         return answer ? void res.writeHead(answer.status, answer.headers).end('realm trouble') : next(req, res, s);
       },
     });
-    await registry.seedCharts('charts/podinfo', ['1.0.0', '1.1.0', '1.2.0', '1.3.0', '1.4.0'].map((version) => ({ name: 'podinfo', version })));
-    for (const name of ['alpha', 'beta', 'gamma', 'delta']) await registry.seedCharts(`charts/${name}`, [{ name, version: '1.0.0' }]);
+    await registry.seedCharts(
+      'charts/podinfo',
+      ['1.0.0', '1.1.0', '1.2.0', '1.3.0', '1.4.0'].map((version) => ({ name: 'podinfo', version })),
+    );
+    for (const name of ['alpha', 'beta', 'gamma', 'delta'])
+      await registry.seedCharts(`charts/${name}`, [{ name, version: '1.0.0' }]);
   }, 60_000);
   afterAll(() => registry?.close());
 
   const creds = () => ({ credentials: { auth: { username: registry.username, password: registry.password } } });
   /** Seconds since the epoch until which the registry accepts a JWT: its exp plus distribution's 60 s leeway. */
-  const acceptedUntil = (token: string) => (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { exp: number }).exp + 60;
+  const acceptedUntil = (token: string) =>
+    (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { exp: number }).exp + 60;
 
   it.each([
-    ['tags/list', (c: OciClient) => c.tags('charts/podinfo'), ['1.0.0', '1.1.0', '1.2.0', '1.3.0', '1.4.0'], /\/v2\/charts\/podinfo\/tags\/list\?.*last=/],
-    ['_catalog', (c: OciClient) => c.catalog(), ['charts/alpha', 'charts/beta', 'charts/delta', 'charts/gamma', 'charts/podinfo'], /\/v2\/_catalog\?.*last=/],
-  ])('renews a token that expires between two pages of %s and lists every entry', async (_what, list, expected, laterPage) => {
-    let firstPage = true;
-    const http: typeof httpGet = async (url, opts) => {
-      const res = await httpGet(url, opts);
-      const token = opts?.auth && 'token' in opts.auth ? opts.auth.token : undefined;
-      if (firstPage && token && /\/(tags\/list|_catalog)\?/.test(url) && res.status === 200) {
-        firstPage = false;
-        // Hold the next page until the registry no longer takes the token this page used.
-        await waitFor('the token to expire at the registry', () => Date.now() / 1000 > acceptedUntil(token) + 1, 10_000, 100);
-      }
-      return res;
-    };
-    await registry.settle();
-    const mark = registry.requests(/^packyard/).length;
-    const c = client(registry.url, { ...creds(), pageSize: 2, http });
-    await c.ping();
-    expect(await list(c)).toEqual(expected);
-    expect(firstPage).toBe(false);
-    await registry.settle();
-    const seen = registry.requests(/^packyard/).slice(mark);
-    // The later page met a 401 for the expired token, then passed with a new one.
-    const refused = seen.findIndex((e) => e.status === 401 && laterPage.test(e.url));
-    expect(refused).toBeGreaterThan(0);
-    expect(seen.slice(refused + 1).some((e) => e.status === 200 && e.url === seen[refused]!.url)).toBe(true);
-  });
+    [
+      'tags/list',
+      (c: OciClient) => c.tags('charts/podinfo'),
+      ['1.0.0', '1.1.0', '1.2.0', '1.3.0', '1.4.0'],
+      /\/v2\/charts\/podinfo\/tags\/list\?.*last=/,
+    ],
+    [
+      '_catalog',
+      (c: OciClient) => c.catalog(),
+      ['charts/alpha', 'charts/beta', 'charts/delta', 'charts/gamma', 'charts/podinfo'],
+      /\/v2\/_catalog\?.*last=/,
+    ],
+  ])(
+    'renews a token that expires between two pages of %s and lists every entry',
+    async (_what, list, expected, laterPage) => {
+      let firstPage = true;
+      const http: typeof httpGet = async (url, opts) => {
+        const res = await httpGet(url, opts);
+        const token = opts?.auth && 'token' in opts.auth ? opts.auth.token : undefined;
+        if (firstPage && token && /\/(tags\/list|_catalog)\?/.test(url) && res.status === 200) {
+          firstPage = false;
+          // Hold the next page until the registry no longer takes the token this page used.
+          await waitFor(
+            'the token to expire at the registry',
+            () => Date.now() / 1000 > acceptedUntil(token) + 1,
+            10_000,
+            100,
+          );
+        }
+        return res;
+      };
+      await registry.settle();
+      const mark = registry.requests(/^packyard/).length;
+      const c = client(registry.url, { ...creds(), pageSize: 2, http });
+      await c.ping();
+      expect(await list(c)).toEqual(expected);
+      expect(firstPage).toBe(false);
+      await registry.settle();
+      const seen = registry.requests(/^packyard/).slice(mark);
+      // The later page met a 401 for the expired token, then passed with a new one.
+      const refused = seen.findIndex((e) => e.status === 401 && laterPage.test(e.url));
+      expect(refused).toBeGreaterThan(0);
+      expect(seen.slice(refused + 1).some((e) => e.status === 200 && e.url === seen[refused]!.url)).toBe(true);
+    },
+  );
 
   it('renews a cached token the registry no longer takes in the next sync, right after its ping learnt the challenge', async () => {
     const tokens = new TokenService(); // shared by the syncs, as in the operator
@@ -246,7 +335,12 @@ describe('token service faults against the real registry', () => {
     };
     await first.ping();
     expect(await client(registry.url, { ...creds(), tokens, http }).tags('charts/beta')).toEqual(['1.0.0']);
-    await waitFor('the cached token to expire at the registry', () => Date.now() / 1000 > acceptedUntil(used!) + 1, 10_000, 100);
+    await waitFor(
+      'the cached token to expire at the registry',
+      () => Date.now() / 1000 > acceptedUntil(used!) + 1,
+      10_000,
+      100,
+    );
     // A new sync: its ping (no credentials) learns the challenge, then the cached token is refused once.
     const next = client(registry.url, { ...creds(), tokens });
     await next.ping();
@@ -263,17 +357,27 @@ describe('token service faults against the real registry', () => {
     realmAnswers.push(...Array.from({ length: 4 }, () => ({ status: 500 })));
     await expect(client(registry.url, creds()).ping()).rejects.toMatchObject({
       reason: 'FetchFailed',
-      message: expect.stringMatching(/^token service http:\/\/127\.0\.0\.1:\d+\/token: GET .*: HTTP 500 Internal Server Error: realm trouble \(after 3 retries\)$/),
+      message: expect.stringMatching(
+        /^token service http:\/\/127\.0\.0\.1:\d+\/token: GET .*: HTTP 500 Internal Server Error: realm trouble \(after 3 retries\)$/,
+      ),
     });
     realmAnswers.push({ status: 429, headers: { 'retry-after': '120' } });
-    await expect(client(registry.url, creds()).ping()).rejects.toMatchObject({ reason: 'RateLimited', retryAfterMs: 120_000, message: expect.stringContaining('token service') });
+    await expect(client(registry.url, creds()).ping()).rejects.toMatchObject({
+      reason: 'RateLimited',
+      retryAfterMs: 120_000,
+      message: expect.stringContaining('token service'),
+    });
     realmAnswers.length = 0;
   });
 
   it('names the token service when it rejects the credentials, without the password', async () => {
-    await expect(client(registry.url, { credentials: { auth: { username: registry.username, password: 'rotated-away' } } }).ping()).rejects.toMatchObject({
+    await expect(
+      client(registry.url, { credentials: { auth: { username: registry.username, password: 'rotated-away' } } }).ping(),
+    ).rejects.toMatchObject({
       reason: 'AuthenticationFailed',
-      message: expect.stringMatching(/^token service http:\/\/127\.0\.0\.1:\d+\/token rejected the credentials from secretRef \(HTTP 401 Unauthorized\)$/),
+      message: expect.stringMatching(
+        /^token service http:\/\/127\.0\.0\.1:\d+\/token rejected the credentials from secretRef \(HTTP 401 Unauthorized\)$/,
+      ),
     });
   });
 });

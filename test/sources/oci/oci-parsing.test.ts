@@ -15,10 +15,19 @@ import { tarFiles, untarBytes } from '../../../src/sources/oci/tar.js';
 
 describe('WWW-Authenticate', () => {
   it('reads Bearer and Basic challenges with quoted, escaped and comma-holding values', () => {
-    expect(parseChallenges('Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull,push"')).toEqual([
-      { scheme: 'bearer', params: { realm: 'https://auth.example/token', service: 'registry.example', scope: 'repository:a/b:pull,push' } },
+    expect(
+      parseChallenges(
+        'Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull,push"',
+      ),
+    ).toEqual([
+      {
+        scheme: 'bearer',
+        params: { realm: 'https://auth.example/token', service: 'registry.example', scope: 'repository:a/b:pull,push' },
+      },
     ]);
-    expect(parseChallenges('Basic realm="x \\"y\\"", Bearer realm=https://t.example/token, error="insufficient_scope"')).toEqual([
+    expect(
+      parseChallenges('Basic realm="x \\"y\\"", Bearer realm=https://t.example/token, error="insufficient_scope"'),
+    ).toEqual([
       { scheme: 'basic', params: { realm: 'x "y"' } },
       { scheme: 'bearer', params: { realm: 'https://t.example/token', error: 'insufficient_scope' } },
     ]);
@@ -33,7 +42,9 @@ describe('Link headers', () => {
   it('finds rel="next" among links, relative to the answering URL', () => {
     const base = 'https://r.example/v2/_catalog?n=2';
     expect(nextLink('</v2/_catalog?last=b&n=2>; rel="next"', base)).toBe('https://r.example/v2/_catalog?last=b&n=2');
-    expect(nextLink('<https://r.example/first>; rel="first", </v2/x?last=c>; rel=next', base)).toBe('https://r.example/v2/x?last=c');
+    expect(nextLink('<https://r.example/first>; rel="first", </v2/x?last=c>; rel=next', base)).toBe(
+      'https://r.example/v2/x?last=c',
+    );
     expect(nextLink('</v2/x>; rel="prev"', base)).toBeUndefined();
     expect(nextLink(undefined, base)).toBeUndefined();
   });
@@ -54,11 +65,19 @@ describe('tags as versions', () => {
 
 describe('oci:// URLs', () => {
   it('uses plain http only for loopback hosts without TLS settings', () => {
-    expect(parseOciUrl('oci://127.0.0.1:5000/a/b/')).toEqual({ host: '127.0.0.1:5000', basePath: 'a/b', origin: 'http://127.0.0.1:5000' });
+    expect(parseOciUrl('oci://127.0.0.1:5000/a/b/')).toEqual({
+      host: '127.0.0.1:5000',
+      basePath: 'a/b',
+      origin: 'http://127.0.0.1:5000',
+    });
     expect(parseOciUrl('oci://localhost:5000').origin).toBe('http://localhost:5000');
     expect(parseOciUrl('oci://[::1]:5000').origin).toBe('http://[::1]:5000');
     expect(parseOciUrl('oci://127.0.0.1:5000', { tls: true }).origin).toBe('https://127.0.0.1:5000');
-    expect(parseOciUrl('oci://registry.example.com/charts')).toEqual({ host: 'registry.example.com', basePath: 'charts', origin: 'https://registry.example.com' });
+    expect(parseOciUrl('oci://registry.example.com/charts')).toEqual({
+      host: 'registry.example.com',
+      basePath: 'charts',
+      origin: 'https://registry.example.com',
+    });
     expect(parseOciUrl('oci://10.0.0.1:5000').origin).toBe('https://10.0.0.1:5000');
     expect(isLoopback('127.10.0.1')).toBe(true);
     expect(isLoopback('128.0.0.1')).toBe(false);
@@ -80,13 +99,19 @@ describe('pack archives', () => {
       mkdirSync(join(root, path, '..'), { recursive: true });
       writeFileSync(join(root, path), text);
     }
-    execFileSync('tar', [...args, '-cf', join(root, 'out.tar'), ...Object.keys(files).map((f) => f.split('/')[0]!)], { cwd: root });
+    execFileSync('tar', [...args, '-cf', join(root, 'out.tar'), ...Object.keys(files).map((f) => f.split('/')[0]!)], {
+      cwd: root,
+    });
     return readFileSync(join(root, 'out.tar'));
   };
 
   it('finds pack.json at the root or one directory down, in ustar, GNU and pax archives', () => {
-    expect(packJsonFromTar(tar([], { 'cni-calico/pack.json': '{"a":1}', 'cni-calico/values.yaml': 'x: 1' }))?.toString()).toBe('{"a":1}');
-    expect(packJsonFromTar(tar(['--format=ustar'], { 'pack.json': '{"root":1}', 'values.yaml': '' }))?.toString()).toBe('{"root":1}');
+    expect(
+      packJsonFromTar(tar([], { 'cni-calico/pack.json': '{"a":1}', 'cni-calico/values.yaml': 'x: 1' }))?.toString(),
+    ).toBe('{"a":1}');
+    expect(packJsonFromTar(tar(['--format=ustar'], { 'pack.json': '{"root":1}', 'values.yaml': '' }))?.toString()).toBe(
+      '{"root":1}',
+    );
     const long = `${'d'.repeat(120)}/pack.json`;
     expect(packJsonFromTar(tar(['--format=gnu'], { [long]: '{"gnu":1}' }))?.toString()).toBe('{"gnu":1}');
     expect(packJsonFromTar(tar(['--format=pax'], { [long]: '{"pax":1}' }))?.toString()).toBe('{"pax":1}');
@@ -104,18 +129,37 @@ describe('pack archives', () => {
 
 describe('pack.json', () => {
   it('reads Palette fields and constraints, dropping what cannot be checked', () => {
-    const pack = parsePackJson(Buffer.from(JSON.stringify({
-      name: 'cni-calico', displayName: 'Calico', version: '3.27.0', layer: 'cni', addonType: 'cni', cloudTypes: ['all', 7],
-      constraints: { dependencies: [
-        { packName: 'kubernetes', layer: 'k8s', minVersion: '1.25.0', maxVersion: '', type: 'required' },
-        { packName: 'csi-x', layer: 'storage', type: 'optional' },
-        { packName: '', type: 'required' },
-        { packName: 'y', type: 'sometimes' },
-      ] },
-    })));
+    const pack = parsePackJson(
+      Buffer.from(
+        JSON.stringify({
+          name: 'cni-calico',
+          displayName: 'Calico',
+          version: '3.27.0',
+          layer: 'cni',
+          addonType: 'cni',
+          cloudTypes: ['all', 7],
+          constraints: {
+            dependencies: [
+              { packName: 'kubernetes', layer: 'k8s', minVersion: '1.25.0', maxVersion: '', type: 'required' },
+              { packName: 'csi-x', layer: 'storage', type: 'optional' },
+              { packName: '', type: 'required' },
+              { packName: 'y', type: 'sometimes' },
+            ],
+          },
+        }),
+      ),
+    );
     expect(pack).toEqual({
-      name: 'cni-calico', displayName: 'Calico', version: '3.27.0', layer: 'cni', addonType: 'cni', cloudTypes: ['all'],
-      dependencies: [{ packName: 'kubernetes', layer: 'k8s', minVersion: '1.25.0', type: 'required' }, { packName: 'csi-x', type: 'optional' }],
+      name: 'cni-calico',
+      displayName: 'Calico',
+      version: '3.27.0',
+      layer: 'cni',
+      addonType: 'cni',
+      cloudTypes: ['all'],
+      dependencies: [
+        { packName: 'kubernetes', layer: 'k8s', minVersion: '1.25.0', type: 'required' },
+        { packName: 'csi-x', type: 'optional' },
+      ],
     });
     expect(parsePackJson(Buffer.from('{"layer":"mystery"}'))).toEqual({ layer: 'addon' });
     expect(parsePackJson(Buffer.from('[1]'))).toBeUndefined();
@@ -123,13 +167,32 @@ describe('pack.json', () => {
   });
 
   it('finds the layer that holds pack.json and never looks into images or charts', () => {
-    const d = (mediaType: string, title?: string) => ({ mediaType, digest: `sha256:${'a'.repeat(64)}`, size: 1, ...(title ? { annotations: { 'org.opencontainers.image.title': title } } : {}) });
-    expect(packJsonLayer({ layers: [d('application/yaml', 'values.yaml'), d('application/json', 'pack.json')] })?.archive).toBe(false);
-    expect(packJsonLayer({ layers: [d('application/vnd.oci.image.layer.v1.tar', 'p-1.0.0.tar.gz')] })?.archive).toBe(true);
+    const d = (mediaType: string, title?: string) => ({
+      mediaType,
+      digest: `sha256:${'a'.repeat(64)}`,
+      size: 1,
+      ...(title ? { annotations: { 'org.opencontainers.image.title': title } } : {}),
+    });
+    expect(
+      packJsonLayer({ layers: [d('application/yaml', 'values.yaml'), d('application/json', 'pack.json')] })?.archive,
+    ).toBe(false);
+    expect(packJsonLayer({ layers: [d('application/vnd.oci.image.layer.v1.tar', 'p-1.0.0.tar.gz')] })?.archive).toBe(
+      true,
+    );
     expect(packJsonLayer({ layers: [d('application/octet-stream', 'p.tgz')] })?.archive).toBe(true);
     expect(packJsonLayer({ layers: [d('text/plain', 'readme.txt')] })).toBeUndefined();
-    expect(packJsonLayer({ config: d('application/vnd.oci.image.config.v1+json'), layers: [d('application/vnd.oci.image.layer.v1.tar+gzip')] })).toBeUndefined();
-    expect(packJsonLayer({ config: d('application/vnd.cncf.helm.config.v1+json'), layers: [d('application/vnd.cncf.helm.chart.content.v1.tar+gzip')] })).toBeUndefined();
+    expect(
+      packJsonLayer({
+        config: d('application/vnd.oci.image.config.v1+json'),
+        layers: [d('application/vnd.oci.image.layer.v1.tar+gzip')],
+      }),
+    ).toBeUndefined();
+    expect(
+      packJsonLayer({
+        config: d('application/vnd.cncf.helm.config.v1+json'),
+        layers: [d('application/vnd.cncf.helm.chart.content.v1.tar+gzip')],
+      }),
+    ).toBeUndefined();
   });
 });
 
@@ -161,11 +224,13 @@ describe('Lru and mapLimit', () => {
     expect(out).toEqual([...Array(20).keys()].map((i) => i * 2));
     expect(peak).toBe(3);
     let started = 0;
-    await expect(mapLimit([...Array(100).keys()], 2, async (i) => {
-      started++;
-      if (i === 1) throw new Error('boom');
-      await new Promise((r) => setTimeout(r, 5));
-    })).rejects.toThrow('boom');
+    await expect(
+      mapLimit([...Array(100).keys()], 2, async (i) => {
+        started++;
+        if (i === 1) throw new Error('boom');
+        await new Promise((r) => setTimeout(r, 5));
+      }),
+    ).rejects.toThrow('boom');
     await new Promise((r) => setTimeout(r, 20));
     expect(started).toBeLessThan(5);
   });

@@ -19,10 +19,24 @@ beforeAll(async () => {
   auth = { username: registry.username, password: registry.password };
   for (const chart of [
     { name: 'podinfo', version: '6.5.0', appVersion: '6.5.0' },
-    { name: 'podinfo', version: '6.6.0', appVersion: '6.6.0', kubeVersion: '>=1.23.0-0', icon: 'https://example.com/podinfo.png' },
+    {
+      name: 'podinfo',
+      version: '6.6.0',
+      appVersion: '6.6.0',
+      kubeVersion: '>=1.23.0-0',
+      icon: 'https://example.com/podinfo.png',
+    },
     { name: 'podinfo', version: '6.7.0-rc.1', appVersion: '6.7.0' },
-    { name: 'cilium', version: '1.15.0', annotations: { 'packyard.io/layer': 'cni', 'packyard.io/display-name': 'Cilium' } },
-    { name: 'cilium', version: '1.16.0+build.5', annotations: { 'packyard.io/layer': 'cni', 'packyard.io/display-name': 'Cilium' } },
+    {
+      name: 'cilium',
+      version: '1.15.0',
+      annotations: { 'packyard.io/layer': 'cni', 'packyard.io/display-name': 'Cilium' },
+    },
+    {
+      name: 'cilium',
+      version: '1.16.0+build.5',
+      annotations: { 'packyard.io/layer': 'cni', 'packyard.io/display-name': 'Cilium' },
+    },
   ]) {
     digests[`${chart.name}:${chart.version}`] = await registry.pushChart(chart, 'charts');
   }
@@ -30,16 +44,39 @@ beforeAll(async () => {
   await registry.oras(['tag', `${registry.host}/charts/podinfo:6.6.0`, 'latest']);
   const other = mkdtempSync(join(tmpdir(), 'packyard-other-'));
   writeFileSync(join(other, 'readme.txt'), 'not a chart\n');
-  await registry.oras(['push', `${registry.host}/charts/notachart:1.0.0`, '--artifact-type', 'application/vnd.example.other.v1', 'readme.txt:text/plain'], other);
+  await registry.oras(
+    [
+      'push',
+      `${registry.host}/charts/notachart:1.0.0`,
+      '--artifact-type',
+      'application/vnd.example.other.v1',
+      'readme.txt:text/plain',
+    ],
+    other,
+  );
   rmSync(other, { recursive: true, force: true });
 
   const calico = { name: 'cni-calico', displayName: 'Calico', layer: 'cni', addonType: 'cni', cloudTypes: ['all'] };
   const k8sDep = { packName: 'kubernetes', layer: 'k8s', minVersion: '1.25.0', maxVersion: '', type: 'required' };
-  digests['cni-calico:3.27.0'] = await registry.pushPack({ ...calico, version: '3.27.0', dependencies: [k8sDep] }, 'base/spectro-packs/archive/cni-calico');
-  digests['cni-calico:3.26.1'] = await registry.pushPack({ ...calico, version: '3.26.1' }, 'base/spectro-packs/archive/cni-calico');
+  digests['cni-calico:3.27.0'] = await registry.pushPack(
+    { ...calico, version: '3.27.0', dependencies: [k8sDep] },
+    'base/spectro-packs/archive/cni-calico',
+  );
+  digests['cni-calico:3.26.1'] = await registry.pushPack(
+    { ...calico, version: '3.26.1' },
+    'base/spectro-packs/archive/cni-calico',
+  );
   digests['kubernetes:1.29.0'] = await registry.pushPack(
-    { name: 'kubernetes', displayName: 'Palette eXtended Kubernetes', version: '1.29.0', layer: 'k8s',
-      dependencies: [{ packName: 'cni-calico', type: 'optional' }, { packName: 'cilium', layer: 'cni', maxVersion: '1.14.0', type: 'notSupported' }] },
+    {
+      name: 'kubernetes',
+      displayName: 'Palette eXtended Kubernetes',
+      version: '1.29.0',
+      layer: 'k8s',
+      dependencies: [
+        { packName: 'cni-calico', type: 'optional' },
+        { packName: 'cilium', layer: 'cni', maxVersion: '1.14.0', type: 'notSupported' },
+      ],
+    },
     'base/spectro-packs/archive/kubernetes',
     'files',
   );
@@ -63,8 +100,19 @@ describe('OciRegistrySource, content helm', () => {
     expect(result.skippedVersions).toBe(2);
     const packs = byName(result.packs);
     expect(Object.keys(packs)).toEqual(['cilium', 'podinfo']);
-    expect(packs.podinfo).toMatchObject({ name: 'podinfo', layer: 'addon', displayName: 'podinfo', latest: '6.6.0', versionCount: 3, icon: 'https://example.com/podinfo.png' });
-    expect(packs.podinfo!.versions.map((v) => [v.version, v.prerelease])).toEqual([['6.7.0-rc.1', true], ['6.6.0', undefined], ['6.5.0', undefined]]);
+    expect(packs.podinfo).toMatchObject({
+      name: 'podinfo',
+      layer: 'addon',
+      displayName: 'podinfo',
+      latest: '6.6.0',
+      versionCount: 3,
+      icon: 'https://example.com/podinfo.png',
+    });
+    expect(packs.podinfo!.versions.map((v) => [v.version, v.prerelease])).toEqual([
+      ['6.7.0-rc.1', true],
+      ['6.6.0', undefined],
+      ['6.5.0', undefined],
+    ]);
     expect(packs.podinfo!.versions[1]).toMatchObject({
       version: '6.6.0',
       appVersion: '6.6.0',
@@ -86,9 +134,19 @@ describe('OciRegistrySource, content helm', () => {
     await new OciRegistrySource({ http: alone.http }).sync(syncRequest({ url }, { auth }));
     const together = countingHttp();
     const source = new OciRegistrySource({ http: together.http });
-    const [a, b] = await Promise.all([source.sync({ ...syncRequest({ url }, { auth }), registryName: 'a' }), source.sync({ ...syncRequest({ url }, { auth }), registryName: 'b' })]);
+    const [a, b] = await Promise.all([
+      source.sync({ ...syncRequest({ url }, { auth }), registryName: 'a' }),
+      source.sync({ ...syncRequest({ url }, { auth }), registryName: 'b' }),
+    ]);
     expect(a).toEqual(b);
-    const pick = (c: ReturnType<typeof alone.counts>) => ({ ping: c.ping, catalog: c.catalog, tags: c.tags, heads: c['manifest-head'], manifests: c['manifest-get'], blobs: c.blob });
+    const pick = (c: ReturnType<typeof alone.counts>) => ({
+      ping: c.ping,
+      catalog: c.catalog,
+      tags: c.tags,
+      heads: c['manifest-head'],
+      manifests: c['manifest-get'],
+      blobs: c.blob,
+    });
     expect(pick(together.counts())).toEqual(pick(alone.counts()));
     expect(alone.counts()['manifest-head']).toBeGreaterThan(0);
   });
@@ -98,10 +156,15 @@ describe('OciRegistrySource, content helm', () => {
     const source = new OciRegistrySource();
     const [good, bad] = await Promise.allSettled([
       source.sync({ ...syncRequest({ url }, { auth }), registryName: 'good' }),
-      source.sync({ ...syncRequest({ url }, { auth: { username: auth.username, password: 'wrong' } }), registryName: 'bad' }),
+      source.sync({
+        ...syncRequest({ url }, { auth: { username: auth.username, password: 'wrong' } }),
+        registryName: 'bad',
+      }),
     ]);
     expect(good.status).toBe('fulfilled');
-    expect(bad.status === 'rejected' && bad.reason instanceof SourceError && bad.reason.reason).toBe('AuthenticationFailed');
+    expect(bad.status === 'rejected' && bad.reason instanceof SourceError && bad.reason.reason).toBe(
+      'AuthenticationFailed',
+    );
   });
 
   it('re-syncs an unchanged registry with tag listings and HEADs only, and reports it unchanged', async () => {
@@ -123,7 +186,11 @@ describe('OciRegistrySource, content helm', () => {
     await registry.settle();
     const atServer = registry.requests(/^packyard/).slice(serverMark);
     expect(atServer.filter((r) => r.method === 'HEAD')).toHaveLength(6);
-    expect(atServer.every((r) => r.method === 'HEAD' ? /\/manifests\//.test(r.url) : /^\/v2\/(_catalog|.*\/tags\/list)?(\?|$)/.test(r.url))).toBe(true);
+    expect(
+      atServer.every((r) =>
+        r.method === 'HEAD' ? /\/manifests\//.test(r.url) : /^\/v2\/(_catalog|.*\/tags\/list)?(\?|$)/.test(r.url),
+      ),
+    ).toBe(true);
 
     // A new spec (no previous revision) rebuilds the catalogue from the digest cache: still no blob.
     const third = await source.sync(request);
@@ -134,15 +201,34 @@ describe('OciRegistrySource, content helm', () => {
   it('applies the filter before fetching anything: excluded packs cost nothing, kept versions one HEAD each', async () => {
     const counter = countingHttp();
     const source = new OciRegistrySource({ http: counter.http });
-    const result = await source.sync(syncRequest({ url: `oci://${registry.host}/charts`, filter: { include: ['podinfo'], maxVersionsPerPack: 1, prereleases: false } }, { auth }));
+    const result = await source.sync(
+      syncRequest(
+        {
+          url: `oci://${registry.host}/charts`,
+          filter: { include: ['podinfo'], maxVersionsPerPack: 1, prereleases: false },
+        },
+        { auth },
+      ),
+    );
     if (!result.changed) throw new Error('expected a catalogue');
     expect(result.packs.map((p) => [p.name, p.versions.map((v) => v.version)])).toEqual([['podinfo', ['6.6.0']]]);
-    expect(counter.calls.filter((c) => c.kind === 'tags').map((c) => new URL(c.url).pathname)).toEqual(['/v2/charts/podinfo/tags/list']);
+    expect(counter.calls.filter((c) => c.kind === 'tags').map((c) => new URL(c.url).pathname)).toEqual([
+      '/v2/charts/podinfo/tags/list',
+    ]);
     expect(counter.counts()).toMatchObject({ 'manifest-head': 1, 'manifest-get': 1, blob: 1 });
   });
 
   it('keeps prereleases when asked, with latest still the newest stable version', async () => {
-    const result = await new OciRegistrySource().sync(syncRequest({ url: `oci://${registry.host}/charts`, oci: { repositories: ['podinfo'], content: 'helm' }, filter: { prereleases: true } }, { auth }));
+    const result = await new OciRegistrySource().sync(
+      syncRequest(
+        {
+          url: `oci://${registry.host}/charts`,
+          oci: { repositories: ['podinfo'], content: 'helm' },
+          filter: { prereleases: true },
+        },
+        { auth },
+      ),
+    );
     if (!result.changed) throw new Error('expected a catalogue');
     expect(result.packs[0]).toMatchObject({ name: 'podinfo', latest: '6.6.0' });
     expect(result.packs[0]!.versions.map((v) => v.version)).toEqual(['6.7.0-rc.1', '6.6.0', '6.5.0']);
@@ -150,7 +236,9 @@ describe('OciRegistrySource, content helm', () => {
 
   it('follows Link pagination of _catalog and tags/list with a page size smaller than the lists', async () => {
     const counter = countingHttp();
-    const paged = await new OciRegistrySource({ http: counter.http, pageSize: 2 }).sync(syncRequest({ url: `oci://${registry.host}/charts` }, { auth }));
+    const paged = await new OciRegistrySource({ http: counter.http, pageSize: 2 }).sync(
+      syncRequest({ url: `oci://${registry.host}/charts` }, { auth }),
+    );
     const whole = await new OciRegistrySource().sync(syncRequest({ url: `oci://${registry.host}/charts` }, { auth }));
     expect(paged).toEqual(whole);
     const podinfoPages = counter.calls.filter((c) => c.url.includes('/charts/podinfo/tags/list'));
@@ -161,18 +249,30 @@ describe('OciRegistrySource, content helm', () => {
   });
 
   it('reports a named repository that does not exist as NotFound, naming it', async () => {
-    const sync = new OciRegistrySource().sync(syncRequest({ url: `oci://${registry.host}/charts`, oci: { repositories: ['podinfo', 'missing'], content: 'helm' } }, { auth }));
-    await expect(sync).rejects.toMatchObject({ reason: 'NotFound', message: expect.stringContaining(`repository charts/missing not found at ${registry.host}`) });
+    const sync = new OciRegistrySource().sync(
+      syncRequest(
+        { url: `oci://${registry.host}/charts`, oci: { repositories: ['podinfo', 'missing'], content: 'helm' } },
+        { auth },
+      ),
+    );
+    await expect(sync).rejects.toMatchObject({
+      reason: 'NotFound',
+      message: expect.stringContaining(`repository charts/missing not found at ${registry.host}`),
+    });
   });
 
   it('reports a wrong password, or none, as AuthenticationFailed without leaking it', async () => {
-    const wrong = new OciRegistrySource().sync(syncRequest({ url: `oci://${registry.host}/charts` }, { auth: { username: 'packyard', password: 'wrong-pa55' } }));
+    const wrong = new OciRegistrySource().sync(
+      syncRequest({ url: `oci://${registry.host}/charts` }, { auth: { username: 'packyard', password: 'wrong-pa55' } }),
+    );
     const error = await wrong.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SourceError);
     expect(error).toMatchObject({ reason: 'AuthenticationFailed', message: expect.stringContaining('401') });
     expect((error as Error).message).toContain('rejected the credentials');
     expect((error as Error).message).not.toContain('wrong-pa55');
-    await expect(new OciRegistrySource().sync(syncRequest({ url: `oci://${registry.host}/charts` }))).rejects.toMatchObject({
+    await expect(
+      new OciRegistrySource().sync(syncRequest({ url: `oci://${registry.host}/charts` })),
+    ).rejects.toMatchObject({
       reason: 'AuthenticationFailed',
       message: expect.stringContaining('has no secretRef'),
     });
@@ -183,13 +283,21 @@ describe('OciRegistrySource, content pack', () => {
   it('reads pack.json (archive and file layouts) under baseContentPath into layers and dependencies', async () => {
     const counter = countingHttp();
     const source = new OciRegistrySource({ http: counter.http });
-    const request = syncRequest({ url: `oci://${registry.host}/base`, oci: { baseContentPath: 'spectro-packs', content: 'pack' } }, { auth });
+    const request = syncRequest(
+      { url: `oci://${registry.host}/base`, oci: { baseContentPath: 'spectro-packs', content: 'pack' } },
+      { auth },
+    );
     const result = await source.sync(request);
     if (!result.changed) throw new Error('expected a catalogue');
     expect(result.skippedVersions).toBe(0);
     const packs = byName(result.packs);
     expect(Object.keys(packs)).toEqual(['cni-calico', 'kubernetes']); // base/other/elsewhere is outside baseContentPath
-    expect(packs['cni-calico']).toMatchObject({ layer: 'cni', displayName: 'Calico', latest: '3.27.0', versionCount: 2 });
+    expect(packs['cni-calico']).toMatchObject({
+      layer: 'cni',
+      displayName: 'Calico',
+      latest: '3.27.0',
+      versionCount: 2,
+    });
     expect(packs['cni-calico']!.versions[0]).toMatchObject({
       version: '3.27.0',
       digest: digests['cni-calico:3.27.0'],
@@ -206,11 +314,18 @@ describe('OciRegistrySource, content pack', () => {
     // pack.json is content-addressed too: a re-sync downloads nothing.
     const mark = counter.calls.length;
     expect(await source.sync({ ...request, previous: { revision: result.revision } })).toEqual({ changed: false });
-    expect(new Set(counter.calls.slice(mark).map((c) => c.kind))).toEqual(new Set(['ping', 'catalog', 'tags', 'manifest-head']));
+    expect(new Set(counter.calls.slice(mark).map((c) => c.kind))).toEqual(
+      new Set(['ping', 'catalog', 'tags', 'manifest-head']),
+    );
   });
 
   it('skips and counts Helm charts in a registry read as packs', async () => {
-    const result = await new OciRegistrySource().sync(syncRequest({ url: `oci://${registry.host}/charts`, oci: { repositories: ['cilium'], content: 'pack' } }, { auth }));
+    const result = await new OciRegistrySource().sync(
+      syncRequest(
+        { url: `oci://${registry.host}/charts`, oci: { repositories: ['cilium'], content: 'pack' } },
+        { auth },
+      ),
+    );
     expect(result).toMatchObject({ changed: true, packs: [], skippedVersions: 2 });
   });
 });

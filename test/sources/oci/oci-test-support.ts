@@ -40,7 +40,11 @@ export function kindOf(method: string, url: string): RequestKind {
 }
 
 /** An httpGet that records every call, for the source's `http` option. */
-export function countingHttp(): { http: HttpGetFn; calls: RecordedCall[]; counts(from?: number): Partial<Record<RequestKind, number>> } {
+export function countingHttp(): {
+  http: HttpGetFn;
+  calls: RecordedCall[];
+  counts(from?: number): Partial<Record<RequestKind, number>>;
+} {
   const calls: RecordedCall[] = [];
   const http: HttpGetFn = (url, opts) => {
     const method = opts?.method ?? 'GET';

@@ -12,7 +12,11 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-const reasonOf = async (limits = PACK_LIMITS) => listPackDirectory(dir, limits).then(() => 'listed', (e: unknown) => (e instanceof PackDirectoryError ? e.reason : String(e)));
+const reasonOf = async (limits = PACK_LIMITS) =>
+  listPackDirectory(dir, limits).then(
+    () => 'listed',
+    (e: unknown) => (e instanceof PackDirectoryError ? e.reason : String(e)),
+  );
 
 describe('listPackDirectory', () => {
   it('lists files and directories in byte order of their paths, hidden ones left out', async () => {
@@ -23,7 +27,13 @@ describe('listPackDirectory', () => {
     writeFileSync(join(dir, '.helmignore'), 'x');
     mkdirSync(join(dir, '.git'));
     const entries = await listPackDirectory(dir);
-    expect(entries.map((e) => `${e.type} ${e.path} ${e.size}`)).toEqual(['file Values.yaml 1', 'dir charts 0', 'file charts-notes.md 1', 'file charts/b.tgz 1', 'file pack.json 2']);
+    expect(entries.map((e) => `${e.type} ${e.path} ${e.size}`)).toEqual([
+      'file Values.yaml 1',
+      'dir charts 0',
+      'file charts-notes.md 1',
+      'file charts/b.tgz 1',
+      'file pack.json 2',
+    ]);
   });
 
   it('refuses a symlink to a directory, even inside the pack (no loops)', async () => {
@@ -52,6 +62,9 @@ describe('listPackDirectory', () => {
   });
 
   it('says a missing directory is not one', async () => {
-    await expect(listPackDirectory(join(dir, 'none'))).rejects.toMatchObject({ reason: 'NotADirectory', message: `${join(dir, 'none')}: no such directory` });
+    await expect(listPackDirectory(join(dir, 'none'))).rejects.toMatchObject({
+      reason: 'NotADirectory',
+      message: `${join(dir, 'none')}: no such directory`,
+    });
   });
 });

@@ -20,7 +20,9 @@ describe("Palette's pack schema", () => {
     for (const pack of packFixtures()) {
       const json: unknown = JSON.parse(readFileSync(fixtureFile(pack, 'pack.json'), 'utf8'));
       const ok = reference(json);
-      const expected = (reference.errors ?? []).map((e) => `${e.instancePath}${e.keyword === 'required' ? `/${String(e.params.missingProperty)}` : ''}`);
+      const expected = (reference.errors ?? []).map(
+        (e) => `${e.instancePath}${e.keyword === 'required' ? `/${String(e.params.missingProperty)}` : ''}`,
+      );
       const ours = packSchemaIssues(json).map((i) => i.path.map((p) => `/${p}`).join(''));
       expect(ours).toEqual(expected);
       if (!ok) failing.push(pack);
@@ -31,7 +33,15 @@ describe("Palette's pack schema", () => {
   });
 
   it('names a missing property at its own path, and lists an enum', () => {
-    expect(packSchemaIssues({ name: 'x', displayName: 'X', version: '1.0.0', layer: 'gpu', constraints: { dependencies: [{ packName: 'k', layer: 'k8s' }] } })).toEqual([
+    expect(
+      packSchemaIssues({
+        name: 'x',
+        displayName: 'X',
+        version: '1.0.0',
+        layer: 'gpu',
+        constraints: { dependencies: [{ packName: 'k', layer: 'k8s' }] },
+      }),
+    ).toEqual([
       { path: ['layer'], message: 'must be one of "kernel", "os", "k8s", "cni", "csi", "addon"' },
       { path: ['constraints', 'dependencies', 0, 'type'], message: 'is required' },
     ]);

@@ -11,7 +11,11 @@ import { OCI_INDEX, OCI_MANIFEST } from '../../../src/sources/oci/media-types.js
 import { OciClient } from '../../../src/sources/oci/oci-client.js';
 import { OciRegistrySource } from '../../../src/sources/oci/oci-registry-source.js';
 import { TokenService } from '../../../src/sources/oci/token-service.js';
-import { SIGNATURE_ANNOTATION, signatureTag, SIMPLE_SIGNING } from '../../../src/sources/verify/cosign-simple-signing.js';
+import {
+  SIGNATURE_ANNOTATION,
+  signatureTag,
+  SIMPLE_SIGNING,
+} from '../../../src/sources/verify/cosign-simple-signing.js';
 import { startServer } from '../../harness/http-server.js';
 import { startOciRegistry, type OciRegistry } from '../../harness/oci-registry.js';
 import { cosign, cosignKeyPair, cosignSign, type CosignKeyPair } from '../../harness/signing.js';
@@ -30,17 +34,40 @@ const chartRef = (version: string) => `${registry.host}/charts/podinfo@${digests
 beforeAll(async () => {
   registry = await startOciRegistry({ auth: 'none' });
   [key, otherKey] = await Promise.all([cosignKeyPair(), cosignKeyPair()]);
-  for (const version of ['0.9.0', '1.0.0', '1.1.0', '1.2.0', '1.3.0', '2.0.0', '3.0.0', '3.1.0', '3.2.0', '3.3.0', '3.4.0']) {
+  for (const version of [
+    '0.9.0',
+    '1.0.0',
+    '1.1.0',
+    '1.2.0',
+    '1.3.0',
+    '2.0.0',
+    '3.0.0',
+    '3.1.0',
+    '3.2.0',
+    '3.3.0',
+    '3.4.0',
+  ]) {
     digests[`podinfo:${version}`] = await registry.pushChart({ name: 'podinfo', version }, 'charts');
   }
-  digests['cni-calico:3.27.0'] = await registry.pushPack({ name: 'cni-calico', version: '3.27.0', layer: 'cni' }, 'packs/spectro-packs/archive/cni-calico');
+  digests['cni-calico:3.27.0'] = await registry.pushPack(
+    { name: 'cni-calico', version: '3.27.0', layer: 'cni' },
+    'packs/spectro-packs/archive/cni-calico',
+  );
   await cosignSign(chartRef('1.0.0'), key, 'tag');
   await cosignSign(chartRef('1.1.0'), key, 'bundle');
   await cosignSign(chartRef('1.2.0'), otherKey, 'tag');
   await cosignSign(chartRef('2.0.0'), key, 'tag');
-  await cosignSign(`${registry.host}/packs/spectro-packs/archive/cni-calico@${digests['cni-calico:3.27.0']}`, key, 'tag');
+  await cosignSign(
+    `${registry.host}/packs/spectro-packs/archive/cni-calico@${digests['cni-calico:3.27.0']}`,
+    key,
+    'tag',
+  );
   // 1.3.0 carries 1.0.0's signature, copied to its own .sig tag: valid, but for another digest.
-  await registry.oras(['tag', `${registry.host}/charts/podinfo:${signatureTag(digests['podinfo:1.0.0']!)}`, signatureTag(digests['podinfo:1.3.0']!)]);
+  await registry.oras([
+    'tag',
+    `${registry.host}/charts/podinfo:${signatureTag(digests['podinfo:1.0.0']!)}`,
+    signatureTag(digests['podinfo:1.3.0']!),
+  ]);
 }, 600_000);
 
 afterAll(async () => {
@@ -56,26 +83,49 @@ function request(keys: Buffer[], extra: Partial<PackRegistrySpec> = {}) {
   );
 }
 
-async function verifications(source: OciRegistrySource, keys: Buffer[], extra: Partial<PackRegistrySpec> = {}): Promise<Record<string, VersionVerification | undefined>> {
+async function verifications(
+  source: OciRegistrySource,
+  keys: Buffer[],
+  extra: Partial<PackRegistrySpec> = {},
+): Promise<Record<string, VersionVerification | undefined>> {
   const result = await source.sync(request(keys, extra));
   if (!result.changed) throw new Error('expected a catalogue');
-  return Object.fromEntries(result.packs.flatMap((p: CatalogPack) => p.versions.map((v) => [`${p.name}@${v.version}`, v.verification])));
+  return Object.fromEntries(
+    result.packs.flatMap((p: CatalogPack) => p.versions.map((v) => [`${p.name}@${v.version}`, v.verification])),
+  );
 }
 
 const keyId = (pem: Buffer) => {
-  const b64 = pem.toString('utf8').replace(/-----[^-]+-----/g, '').replace(/\s+/g, '');
+  const b64 = pem
+    .toString('utf8')
+    .replace(/-----[^-]+-----/g, '')
+    .replace(/\s+/g, '');
   return `sha256:${createHash('sha256').update(Buffer.from(b64, 'base64')).digest('hex')}`;
 };
 
 /** Pushes a manifest (and its blobs) straight through the distribution API. */
-async function putSignatureManifest(repository: string, tag: string, layers: { payload: Buffer; annotations?: Record<string, string>; mediaType?: string }[]) {
+async function putSignatureManifest(
+  repository: string,
+  tag: string,
+  layers: { payload: Buffer; annotations?: Record<string, string>; mediaType?: string }[],
+) {
   const config = Buffer.from('{}');
   const configDigest = await client().pushBlob(repository, config);
   const descriptors = [];
   for (const l of layers) {
-    descriptors.push({ mediaType: l.mediaType ?? SIMPLE_SIGNING, size: l.payload.length, digest: await client().pushBlob(repository, l.payload), ...(l.annotations && { annotations: l.annotations }) });
+    descriptors.push({
+      mediaType: l.mediaType ?? SIMPLE_SIGNING,
+      size: l.payload.length,
+      digest: await client().pushBlob(repository, l.payload),
+      ...(l.annotations && { annotations: l.annotations }),
+    });
   }
-  const manifest = { schemaVersion: 2, mediaType: OCI_MANIFEST, config: { mediaType: 'application/vnd.oci.image.config.v1+json', size: 2, digest: configDigest }, layers: descriptors };
+  const manifest = {
+    schemaVersion: 2,
+    mediaType: OCI_MANIFEST,
+    config: { mediaType: 'application/vnd.oci.image.config.v1+json', size: 2, digest: configDigest },
+    layers: descriptors,
+  };
   return client().putManifest(repository, tag, Buffer.from(JSON.stringify(manifest)), OCI_MANIFEST);
 }
 
@@ -85,24 +135,42 @@ describe('cosign signatures (cosign sign --key)', () => {
     expect(v['podinfo@1.0.0']).toEqual({ state: 'Verified', signer: keyId(key.publicKey), method: 'cosign-tag' });
     expect(v['podinfo@1.1.0']).toEqual({ state: 'Verified', signer: keyId(key.publicKey), method: 'cosign-bundle' });
     expect(v['podinfo@0.9.0']).toMatchObject({ state: 'Unsigned' });
-    expect(v['podinfo@0.9.0']!.reason).toContain(`no ${signatureTag(digests['podinfo:0.9.0']!)} tag, no sigstore bundle referrer`);
+    expect(v['podinfo@0.9.0']!.reason).toContain(
+      `no ${signatureTag(digests['podinfo:0.9.0']!)} tag, no sigstore bundle referrer`,
+    );
     expect(v['podinfo@1.2.0']).toMatchObject({ state: 'Failed', method: 'cosign-tag' });
     expect(v['podinfo@1.2.0']!.reason).toMatch(new RegExp(`does not verify with key ${keyId(key.publicKey)}$`));
     expect(v['podinfo@1.3.0']).toMatchObject({ state: 'Failed' });
-    expect(v['podinfo@1.3.0']!.reason).toContain(`a signature by ${keyId(key.publicKey)} is for ${digests['podinfo:1.0.0']}, not ${digests['podinfo:1.3.0']}`);
+    expect(v['podinfo@1.3.0']!.reason).toContain(
+      `a signature by ${keyId(key.publicKey)} is for ${digests['podinfo:1.0.0']}, not ${digests['podinfo:1.3.0']}`,
+    );
   });
 
   it('agrees with cosign verify on every signed version', async () => {
     const pub = `${key.keyPath.replace(/cosign\.key$/, 'cosign.pub')}`;
     const v = await verifications(new OciRegistrySource(), [key.publicKey]);
     for (const version of ['1.0.0', '1.2.0', '1.3.0']) {
-      const ok = await cosign(['verify', '--key', pub, '--insecure-ignore-tlog=true', '--allow-http-registry', '--allow-insecure-registry', chartRef(version)]).then(() => true, () => false);
+      const ok = await cosign([
+        'verify',
+        '--key',
+        pub,
+        '--insecure-ignore-tlog=true',
+        '--allow-http-registry',
+        '--allow-insecure-registry',
+        chartRef(version),
+      ]).then(
+        () => true,
+        () => false,
+      );
       expect([version, ok]).toEqual([version, v[`podinfo@${version}`]!.state === 'Verified']);
     }
   });
 
   it('verifies Palette packs as well', async () => {
-    const v = await verifications(new OciRegistrySource(), [key.publicKey], { url: `oci://${registry.host}/packs`, oci: { content: 'pack' } });
+    const v = await verifications(new OciRegistrySource(), [key.publicKey], {
+      url: `oci://${registry.host}/packs`,
+      oci: { content: 'pack' },
+    });
     expect(v['cni-calico@3.27.0']).toMatchObject({ state: 'Verified', method: 'cosign-tag' });
   });
 
@@ -114,7 +182,8 @@ describe('cosign signatures (cosign sign --key)', () => {
   it('verifies an unchanged digest once per key set, and everything again when the keys change', async () => {
     const counting = countingHttp();
     const source = new OciRegistrySource({ http: counting.http });
-    const sigGets = (from: number) => counting.calls.slice(from).filter((c) => /\/manifests\/sha256-[0-9a-f]{64}\.sig$/.test(c.url)).length;
+    const sigGets = (from: number) =>
+      counting.calls.slice(from).filter((c) => /\/manifests\/sha256-[0-9a-f]{64}\.sig$/.test(c.url)).length;
     const first = await verifications(source, [key.publicKey]);
     const unsigned = Object.values(first).filter((v) => v?.state === 'Unsigned').length;
     expect(unsigned).toBeGreaterThan(0);
@@ -133,14 +202,21 @@ describe('cosign signatures (cosign sign --key)', () => {
     const digest = digests['podinfo:1.1.0']!;
     const fallbackTag = digest.replace(':', '-');
     const kept = (await client().manifest('charts/podinfo', fallbackTag)).manifest;
-    const index = JSON.stringify({ ...kept, manifests: kept.manifests!.map((d) => ({ ...d, artifactType: BUNDLE_TYPE })) });
+    const index = JSON.stringify({
+      ...kept,
+      manifests: kept.manifests!.map((d) => ({ ...d, artifactType: BUNDLE_TYPE })),
+    });
     const front = await startServer({
       routes: {
         '/v2/': async (req, res) => {
           const path = new URL(req.url ?? '/', 'http://x').pathname;
-          if (path === `/v2/charts/podinfo/referrers/${digest}`) return void res.writeHead(200, { 'content-type': OCI_INDEX }).end(index);
+          if (path === `/v2/charts/podinfo/referrers/${digest}`)
+            return void res.writeHead(200, { 'content-type': OCI_INDEX }).end(index);
           if (path === `/v2/charts/podinfo/manifests/${fallbackTag}`) return void res.writeHead(404).end();
-          const upstream = await fetch(`${registry.url}${req.url}`, { method: req.method, headers: { accept: String(req.headers.accept ?? '*/*') } });
+          const upstream = await fetch(`${registry.url}${req.url}`, {
+            method: req.method,
+            headers: { accept: String(req.headers.accept ?? '*/*') },
+          });
           const headers: Record<string, string> = {};
           for (const h of ['content-type', 'docker-content-digest', 'content-length', 'link']) {
             const value = upstream.headers.get(h);
@@ -181,14 +257,22 @@ describe('cosign signatures: hostile input, bounded with a clear reason', () => 
     ]);
     const v = (await verifications(new OciRegistrySource(), [key.publicKey]))['podinfo@3.0.0']!;
     expect(v.state).toBe('Failed');
-    expect(v.reason).toMatch(/the signature in layer sha256:[0-9a-f]{64} does not verify with key .*; layer sha256:[0-9a-f]{64} has no dev\.cosignproject\.cosign\/signature annotation/);
+    expect(v.reason).toMatch(
+      /the signature in layer sha256:[0-9a-f]{64} does not verify with key .*; layer sha256:[0-9a-f]{64} has no dev\.cosignproject\.cosign\/signature annotation/,
+    );
   });
 
   it('more signature layers than are looked at', async () => {
-    const layers = Array.from({ length: 40 }, (_, i) => ({ payload: Buffer.from(`{"n":${i}}`), annotations: { [SIGNATURE_ANNOTATION]: 'AA==' } }));
+    const layers = Array.from({ length: 40 }, (_, i) => ({
+      payload: Buffer.from(`{"n":${i}}`),
+      annotations: { [SIGNATURE_ANNOTATION]: 'AA==' },
+    }));
     await putSignatureManifest('charts/podinfo', signatureTag(digests['podinfo:3.1.0']!), layers);
     const v = (await verifications(new OciRegistrySource(), [key.publicKey]))['podinfo@3.1.0']!;
-    expect(v).toMatchObject({ state: 'Failed', reason: expect.stringContaining('holds 40 signatures, more than the 16 looked at') });
+    expect(v).toMatchObject({
+      state: 'Failed',
+      reason: expect.stringContaining('holds 40 signatures, more than the 16 looked at'),
+    });
   });
 
   it('a huge signature payload is refused before it is downloaded', async () => {
@@ -205,13 +289,32 @@ describe('cosign signatures: hostile input, bounded with a clear reason', () => 
     const digest = digests['podinfo:3.3.0']!;
     const garbage = {
       mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
-      verificationMaterial: { certificate: { rawBytes: Buffer.from('not a certificate').toString('base64') }, tlogEntries: [] },
-      messageSignature: { messageDigest: { algorithm: 'SHA2_256', digest: Buffer.from(digest.slice(7), 'hex').toString('base64') }, signature: 'AA==' },
+      verificationMaterial: {
+        certificate: { rawBytes: Buffer.from('not a certificate').toString('base64') },
+        tlogEntries: [],
+      },
+      messageSignature: {
+        messageDigest: { algorithm: 'SHA2_256', digest: Buffer.from(digest.slice(7), 'hex').toString('base64') },
+        signature: 'AA==',
+      },
     };
-    const bundleManifest = await putSignatureManifest('charts/podinfo', 'garbage-bundle', [{ payload: Buffer.from(JSON.stringify(garbage)), mediaType: BUNDLE_TYPE }]);
+    const bundleManifest = await putSignatureManifest('charts/podinfo', 'garbage-bundle', [
+      { payload: Buffer.from(JSON.stringify(garbage)), mediaType: BUNDLE_TYPE },
+    ]);
     const bundleSize = (await client().manifest('charts/podinfo', bundleManifest)).manifest;
-    const descriptor = (d: string, size: number) => ({ mediaType: OCI_MANIFEST, artifactType: BUNDLE_TYPE, digest: d, size });
-    const one = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [descriptor(bundleManifest, JSON.stringify(bundleSize).length)] }));
+    const descriptor = (d: string, size: number) => ({
+      mediaType: OCI_MANIFEST,
+      artifactType: BUNDLE_TYPE,
+      digest: d,
+      size,
+    });
+    const one = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: OCI_INDEX,
+        manifests: [descriptor(bundleManifest, JSON.stringify(bundleSize).length)],
+      }),
+    );
     await client().putManifest('charts/podinfo', digest.replace(':', '-'), one, OCI_INDEX);
     let v = (await verifications(new OciRegistrySource(), [key.publicKey]))['podinfo@3.3.0']!;
     expect(v.state).toBe('Failed');
@@ -219,14 +322,21 @@ describe('cosign signatures: hostile input, bounded with a clear reason', () => 
 
     // An index listing 500 "bundles": bounded before any is fetched.
     const many = Array.from({ length: 500 }, () => descriptor(bundleManifest, 10));
-    await client().putManifest('charts/podinfo', digest.replace(':', '-'), Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: many })), OCI_INDEX);
+    await client().putManifest(
+      'charts/podinfo',
+      digest.replace(':', '-'),
+      Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: many })),
+      OCI_INDEX,
+    );
     v = (await verifications(new OciRegistrySource(), [key.publicKey]))['podinfo@3.3.0']!;
     expect(v).toMatchObject({ state: 'Failed', reason: expect.stringContaining('500 bundles refer to') });
   });
 
   it('a referrers fallback tag that is not an index', async () => {
     const digest = digests['podinfo:3.4.0']!;
-    await putSignatureManifest('charts/podinfo', digest.replace(':', '-'), [{ payload: Buffer.from('x'), mediaType: 'text/plain' }]);
+    await putSignatureManifest('charts/podinfo', digest.replace(':', '-'), [
+      { payload: Buffer.from('x'), mediaType: 'text/plain' },
+    ]);
     const v = (await verifications(new OciRegistrySource(), [key.publicKey]))['podinfo@3.4.0']!;
     expect(v.state).toBe('Unsigned');
   });

@@ -37,7 +37,10 @@ beforeAll(async () => {
   // Tampered: signed, then the archive replaced by another build of the same name and version.
   packageChart({ name: 'tampered', version: '1.0.0' }, dir, sign(signer));
   const elsewhere = mkdtempSync(join(tmpdir(), 'packyard-prov-other-'));
-  renameSync(packageChart({ name: 'tampered', version: '1.0.0', description: 'not what was signed' }, elsewhere), join(dir, 'tampered-1.0.0.tgz'));
+  renameSync(
+    packageChart({ name: 'tampered', version: '1.0.0', description: 'not what was signed' }, elsewhere),
+    join(dir, 'tampered-1.0.0.tgz'),
+  );
   reindex(dir);
   server = await startServer({ routes: { '/charts/': serveDirectory(dir, '/charts/') } });
 }, 120_000);
@@ -48,7 +51,11 @@ afterAll(async () => {
 });
 
 function request(keyring: Buffer): SyncRequest {
-  const spec = { type: 'helm', url: `${server.url}/charts`, verify: { provider: 'helm', secretRef: { name: 'keys' } } } as PackRegistrySpec;
+  const spec = {
+    type: 'helm',
+    url: `${server.url}/charts`,
+    verify: { provider: 'helm', secretRef: { name: 'keys' } },
+  } as PackRegistrySpec;
   return {
     registryName: 'signed',
     spec,
@@ -62,7 +69,9 @@ function request(keyring: Buffer): SyncRequest {
 async function verifications(source: HelmRepositorySource, keyring: Buffer) {
   const result = await source.sync(request(keyring));
   if (!result.changed) throw new Error('expected a catalogue');
-  return Object.fromEntries(result.packs.flatMap((p: CatalogPack) => p.versions.map((v) => [`${p.name}@${v.version}`, v.verification])));
+  return Object.fromEntries(
+    result.packs.flatMap((p: CatalogPack) => p.versions.map((v) => [`${p.name}@${v.version}`, v.verification])),
+  );
 }
 
 function helmVerify(chart: string, keyring: Buffer): boolean {
@@ -83,13 +92,23 @@ describe('Helm provenance (helm package --sign)', () => {
     expect(v['demo@1.0.0']!.signer).toContain('Packyard Test Signer <signer@packyard.test>');
     expect(v['demo@0.9.0']).toEqual({ state: 'Unsigned', reason: 'no provenance file demo-0.9.0.tgz.prov' });
     expect(v['other@1.0.0']).toMatchObject({ state: 'Failed', method: 'helm-prov' });
-    expect(v['other@1.0.0']!.reason).toMatch(/^other-1\.0\.0\.tgz\.prov: signature by key [0-9a-f]{16} does not verify/);
+    expect(v['other@1.0.0']!.reason).toMatch(
+      /^other-1\.0\.0\.tgz\.prov: signature by key [0-9a-f]{16} does not verify/,
+    );
     expect(v['trunc@1.0.0']).toMatchObject({ state: 'Failed' });
     expect(v['tampered@1.0.0']!.state).toBe('Failed');
-    expect(v['tampered@1.0.0']!.reason).toMatch(/^tampered-1\.0\.0\.tgz has sha256:[0-9a-f]{64}, but its provenance \(signed by Packyard Test Signer .*\) says sha256:[0-9a-f]{64}$/);
+    expect(v['tampered@1.0.0']!.reason).toMatch(
+      /^tampered-1\.0\.0\.tgz has sha256:[0-9a-f]{64}, but its provenance \(signed by Packyard Test Signer .*\) says sha256:[0-9a-f]{64}$/,
+    );
     // Differential: the real helm verify agrees on every chart.
-    const states = { 'demo-1.0.0.tgz': 'demo@1.0.0', 'other-1.0.0.tgz': 'other@1.0.0', 'trunc-1.0.0.tgz': 'trunc@1.0.0', 'tampered-1.0.0.tgz': 'tampered@1.0.0' };
-    for (const [chart, version] of Object.entries(states)) expect([chart, helmVerify(chart, signer.pubring)]).toEqual([chart, v[version]!.state === 'Verified']);
+    const states = {
+      'demo-1.0.0.tgz': 'demo@1.0.0',
+      'other-1.0.0.tgz': 'other@1.0.0',
+      'trunc-1.0.0.tgz': 'trunc@1.0.0',
+      'tampered-1.0.0.tgz': 'tampered@1.0.0',
+    };
+    for (const [chart, version] of Object.entries(states))
+      expect([chart, helmVerify(chart, signer.pubring)]).toEqual([chart, v[version]!.state === 'Verified']);
   });
 
   it('refuses a signature made after the key expired', async () => {

@@ -48,7 +48,9 @@ export function CataloguePage({ store }) {
   const sentinel = useRef(null);
   useEffect(() => {
     if (!sentinel.current) return;
-    const observer = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && showMore(), { rootMargin: '600px' });
+    const observer = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && showMore(), {
+      rootMargin: '600px',
+    });
     observer.observe(sentinel.current);
     return () => observer.disconnect();
   });
@@ -62,37 +64,53 @@ export function CataloguePage({ store }) {
   return html`
     <h1>Catalogue</h1>
     <form class="filters" role="search" aria-label="Filter the catalogue" onSubmit=${(e) => e.preventDefault()}>
-      <label>Search by name
-        <input type="search" name="q" value=${query} onInput=${(e) => setQuery(e.currentTarget.value)} placeholder="e.g. cilium" />
+      <label
+        >Search by name
+        <input
+          type="search"
+          name="q"
+          value=${query}
+          onInput=${(e) => setQuery(e.currentTarget.value)}
+          placeholder="e.g. cilium"
+        />
       </label>
-      <label>Layer
+      <label
+        >Layer
         <select name="layer" value=${layer} onChange=${(e) => setLayer(e.currentTarget.value)}>
           <option value="">All layers</option>
           ${LAYERS.map((l) => html`<option value=${l}>${LAYER_NAMES[l]}</option>`)}
         </select>
       </label>
-      <label>Registry
+      <label
+        >Registry
         <select name="registry" value=${registry} onChange=${(e) => setRegistry(e.currentTarget.value)}>
           <option value="">All registries</option>
           ${registries.map((r) => html`<option value=${r}>${r}</option>`)}
         </select>
       </label>
-      <label>Add-on type
+      <label
+        >Add-on type
         <select name="addonType" value=${addonType} onChange=${(e) => setAddonType(e.currentTarget.value)}>
           <option value="">All types</option>
           ${addonTypes.map((t) => html`<option value=${t}>${t}</option>`)}
         </select>
       </label>
     </form>
-    <p class="muted small" role="status" aria-live="polite" id="catalogue-count">${shown.length} of ${all.length} packs</p>
+    <p class="muted small" role="status" aria-live="polite" id="catalogue-count">
+      ${shown.length} of ${all.length} packs
+    </p>
     <ul class="packs" aria-label="Packs">
       ${shown.slice(0, limit).map((p) => html`<${PackItem} key=${p.id} pack=${p} open=${open.has(p.id)} onToggle=${() => toggle(p.id)} />`)}
     </ul>
-    ${shown.length > limit &&
-    html`<p ref=${sentinel} class="toolbar">
-      <span class="muted small">Showing ${limit} of ${shown.length}.</span>
-      <button type="button" class="secondary" onClick=${showMore}>Show ${Math.min(STEP, shown.length - limit)} more</button>
-    </p>`}
+    ${
+      shown.length > limit &&
+      html`<p ref=${sentinel} class="toolbar">
+        <span class="muted small">Showing ${limit} of ${shown.length}.</span>
+        <button type="button" class="secondary" onClick=${showMore}>
+          Show ${Math.min(STEP, shown.length - limit)} more
+        </button>
+      </p>`
+    }
   `;
 }
 
@@ -100,10 +118,14 @@ function PackItem({ pack, open, onToggle }) {
   const panel = `versions-${pack.id}`;
   return html`<li data-pack=${pack.id}>
     <button type="button" class="pack-head" aria-expanded=${open} aria-controls=${panel} onClick=${onToggle}>
-      <span class="name">${pack.displayName ?? pack.name}${pack.displayName && pack.displayName !== pack.name ? html` <span class="muted mono">${pack.name}</span>` : ''}</span>
+      <span class="name"
+        >${pack.displayName ?? pack.name}${pack.displayName && pack.displayName !== pack.name ? html` <span class="muted mono">${pack.name}</span>` : ''}</span
+      >
       <span>${LAYER_NAMES[pack.layer] ?? pack.layer}</span>
       <span class="muted">${pack.registry}</span>
-      <span class="mono">${pack.latest ?? '–'}${pack.prereleases && html`<span class="badge warn">pre</span>`}${pack.deprecated && html`<span class="badge bad">deprecated</span>`}</span>
+      <span class="mono"
+        >${pack.latest ?? '–'}${pack.prereleases && html`<span class="badge warn">pre</span>`}${pack.deprecated && html`<span class="badge bad">deprecated</span>`}</span
+      >
       <span class="muted small">${pack.versionCount} version${pack.versionCount === 1 ? '' : 's'}</span>
     </button>
     ${open && html`<${Versions} id=${panel} pack=${pack} />`}
@@ -135,14 +157,21 @@ function Versions({ id, pack }) {
       </thead>
       <tbody>
         ${spec.versions.map(
-          (v) => html`<tr>
-            <th scope="row" class="mono">${v.version}${v.prerelease && html`<span class="badge warn">prerelease</span>`}${v.deprecated && html`<span class="badge bad" title=${v.eol ? `end of life: ${v.eol}` : undefined}>deprecated</span>`}</th>
-            <td class="mono">${v.appVersion ?? ''}</td>
-            <td class="mono">${v.kubeVersion ?? ''}</td>
-            <td class="small">${(v.dependencies ?? []).map((d) => html`<div>${d.type} <span class="mono">${d.packName}</span> ${bounds(d)}</div>`)}</td>
-            <td class="mono" title=${v.digest}>${shortDigest(v.digest)}</td>
-            <td>${v.urls?.[0] ? html`<a href=${v.urls[0]} rel="noreferrer noopener" target="_blank" aria-label=${`Download ${pack.name} ${v.version}`}>download</a>` : ''}</td>
-          </tr>`,
+          (v) =>
+            html`<tr>
+              <th scope="row" class="mono">
+                ${v.version}${v.prerelease && html`<span class="badge warn">prerelease</span>`}${v.deprecated && html`<span class="badge bad" title=${v.eol ? `end of life: ${v.eol}` : undefined}>deprecated</span>`}
+              </th>
+              <td class="mono">${v.appVersion ?? ''}</td>
+              <td class="mono">${v.kubeVersion ?? ''}</td>
+              <td class="small">
+                ${(v.dependencies ?? []).map((d) => html`<div>${d.type} <span class="mono">${d.packName}</span> ${bounds(d)}</div>`)}
+              </td>
+              <td class="mono" title=${v.digest}>${shortDigest(v.digest)}</td>
+              <td>
+                ${v.urls?.[0] ? html`<a href=${v.urls[0]} rel="noreferrer noopener" target="_blank" aria-label=${`Download ${pack.name} ${v.version}`}>download</a>` : ''}
+              </td>
+            </tr>`,
         )}
       </tbody>
     </table>

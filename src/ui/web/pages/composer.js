@@ -11,14 +11,16 @@ const row = (layer) => ({ key: nextRow++, layer, name: '', registry: '', version
 /** The profile as the API takes it (packs in layer order, empty fields left out), and each pack's row. */
 function draftOf(meta, rows) {
   // Rows without a pack chosen yet are left out: the profile-wide rules then say what is missing.
-  const inOrder = LAYERS.flatMap((layer) => rows.filter((r) => r.name && r.layer === layer && LAYERS_OF[meta.type].includes(layer)));
+  const inOrder = LAYERS.flatMap((layer) =>
+    rows.filter((r) => r.name && r.layer === layer && LAYERS_OF[meta.type].includes(layer)),
+  );
   const packs = inOrder.map((r) => ({
-      name: r.name,
-      layer: r.layer,
-      ...(r.registry && { registry: r.registry }),
-      version: r.version.trim() || 'latest',
-      ...(r.values.trim() && { values: r.values }),
-    }));
+    name: r.name,
+    layer: r.layer,
+    ...(r.registry && { registry: r.registry }),
+    version: r.version.trim() || 'latest',
+    ...(r.values.trim() && { values: r.values }),
+  }));
   const draft = {
     name: meta.name,
     namespace: meta.namespace,
@@ -97,7 +99,10 @@ export function ComposerPage({ store }) {
     setMessage(undefined);
     try {
       const applied = await api('apply', draft);
-      setMessage(html`Applied ${applied.namespace}/${applied.name}: see it on the <a href=${`#/profiles/${applied.namespace}/${applied.name}`}>profile page</a>.`);
+      setMessage(
+        html`Applied ${applied.namespace}/${applied.name}: see it on the
+          <a href=${`#/profiles/${applied.namespace}/${applied.name}`}>profile page</a>.`,
+      );
     } catch (err) {
       setMessage(`Apply failed: ${err.message}`);
     } finally {
@@ -111,51 +116,117 @@ export function ComposerPage({ store }) {
       <form aria-label="Profile" onSubmit=${(e) => e.preventDefault()}>
         <div class="filters">
           <label>Name<input name="name" value=${meta.name} onInput=${setField('name')} required /></label>
-          <label>Namespace<input name="namespace" value=${meta.namespace} onInput=${setField('namespace')} required /></label>
-          <label>Type
+          <label
+            >Namespace<input name="namespace" value=${meta.namespace} onInput=${setField('namespace')} required
+          /></label>
+          <label
+            >Type
             <select name="type" value=${meta.type} onChange=${setField('type')}>
-              <option value="full">full</option><option value="infra">infra</option><option value="add-on">add-on</option>
+              <option value="full">full</option>
+              <option value="infra">infra</option>
+              <option value="add-on">add-on</option>
             </select>
           </label>
-          <label>Update policy
+          <label
+            >Update policy
             <select name="updatePolicy" value=${meta.updatePolicy} onChange=${setField('updatePolicy')}>
-              <option>Auto</option><option>Manual</option>
+              <option>Auto</option>
+              <option>Manual</option>
             </select>
           </label>
         </div>
         <ol class="stack" aria-label="Layers">
           ${LAYERS_OF[meta.type].map(
-            (layer) => html`<li class="layer" data-layer=${layer}>
-              <span class="tag">${LAYER_NAMES[layer]}</span>
-              <div>
-                ${rows.filter((r) => r.layer === layer).map(
-                  (r) => html`<${PackRow} key=${r.key} row=${r} store=${store} problems=${answer ? problemsAt(r) : []}
-                    onChange=${(c) => update(r.key, c)} onRemove=${() => remove(r.key)} />`,
-                )}
-                <button type="button" class="secondary" onClick=${() => add(layer)} aria-label=${`Add a pack of layer ${LAYER_NAMES[layer]}`}>+ ${LAYER_NAMES[layer]} pack</button>
-              </div>
-            </li>`,
+            (layer) =>
+              html`<li class="layer" data-layer=${layer}>
+                <span class="tag">${LAYER_NAMES[layer]}</span>
+                <div>
+                  ${rows
+                    .filter((r) => r.layer === layer)
+                    .map(
+                      (r) =>
+                        html`<${PackRow}
+                          key=${r.key}
+                          row=${r}
+                          store=${store}
+                          problems=${answer ? problemsAt(r) : []}
+                          onChange=${(c) => update(r.key, c)}
+                          onRemove=${() => remove(r.key)}
+                        />`,
+                    )}
+                  <button
+                    type="button"
+                    class="secondary"
+                    onClick=${() => add(layer)}
+                    aria-label=${`Add a pack of layer ${LAYER_NAMES[layer]}`}
+                  >
+                    + ${LAYER_NAMES[layer]} pack
+                  </button>
+                </div>
+              </li>`,
           )}
         </ol>
       </form>
       <section aria-labelledby="resolution-title">
         <h2 id="resolution-title">Resolution</h2>
         <div role="status" aria-live="polite" id="resolution-status">
-          ${!answer ? html`<p class="muted">Resolving…</p>` : answer.error ? html`<p class="alert">${answer.error}</p>`
-            : answer.invalid.length > 0 ? html`<p class="alert">The apiserver would refuse this profile (${answer.invalid.length} error${answer.invalid.length === 1 ? '' : 's'}).</p>`
-            : result?.ok ? html`<p><span class="status True">Resolved</span> ${result.resolved.length} pack${result.resolved.length === 1 ? '' : 's'}</p>`
-            : html`<p><span class="status False">Not resolved</span> ${result?.reason}</p>`}
+          ${
+            !answer
+              ? html`<p class="muted">Resolving…</p>`
+              : answer.error
+                ? html`<p class="alert">${answer.error}</p>`
+                : answer.invalid.length > 0
+                  ? html`<p class="alert">
+                      The apiserver would refuse this profile (${answer.invalid.length}
+                      error${answer.invalid.length === 1 ? '' : 's'}).
+                    </p>`
+                  : result?.ok
+                    ? html`<p>
+                        <span class="status True">Resolved</span> ${result.resolved.length}
+                        pack${result.resolved.length === 1 ? '' : 's'}
+                      </p>`
+                    : html`<p><span class="status False">Not resolved</span> ${result?.reason}</p>`
+          }
         </div>
         ${wholeProfile.map((p) => html`<p class="problem-text" data-reason=${p.reason}><strong>${p.reason}</strong>${p.field ? html` <code>${p.field}</code>` : ''}: ${p.message}</p>`)}
-        ${result?.ok && html`<table id="resolution" aria-label="Resolved packs">
-          <thead><tr><th scope="col">Pack</th><th scope="col">Layer</th><th scope="col">Registry</th><th scope="col">Version</th><th scope="col">Digest</th></tr></thead>
-          <tbody>${result.resolved.map((r) => html`<tr data-name=${r.name}><th scope="row">${r.name}</th><td>${r.layer}</td><td>${r.registry ?? ''}</td><td class="mono version">${r.version ?? ''}</td><td class="mono digest" title=${r.digest}>${shortDigest(r.digest)}</td></tr>`)}</tbody>
-        </table>
-        <p class="small muted">Revision <span class="mono" id="revision">${result.revision}</span></p>`}
+        ${
+          result?.ok &&
+          html`<table id="resolution" aria-label="Resolved packs">
+              <thead>
+                <tr>
+                  <th scope="col">Pack</th>
+                  <th scope="col">Layer</th>
+                  <th scope="col">Registry</th>
+                  <th scope="col">Version</th>
+                  <th scope="col">Digest</th>
+                </tr>
+              </thead>
+              <tbody>
+                ${result.resolved.map(
+                  (r) =>
+                    html`<tr data-name=${r.name}>
+                      <th scope="row">${r.name}</th>
+                      <td>${r.layer}</td>
+                      <td>${r.registry ?? ''}</td>
+                      <td class="mono version">${r.version ?? ''}</td>
+                      <td class="mono digest" title=${r.digest}>${shortDigest(r.digest)}</td>
+                    </tr>`,
+                )}
+              </tbody>
+            </table>
+            <p class="small muted">Revision <span class="mono" id="revision">${result.revision}</span></p>`
+        }
         <div class="toolbar">
           <button type="button" class="secondary" onClick=${copy} disabled=${!answer?.yaml}>Copy YAML</button>
           <button type="button" class="secondary" onClick=${download} disabled=${!answer?.yaml}>Download YAML</button>
-          <${ActionButton} id="apply" permission=${valid ? permission : { allowed: false, reason: 'fix the errors first' }} busy=${busy} onClick=${apply} label="Apply to the cluster">Apply<//>
+          <${ActionButton}
+            id="apply"
+            permission=${valid ? permission : { allowed: false, reason: 'fix the errors first' }}
+            busy=${busy}
+            onClick=${apply}
+            label="Apply to the cluster"
+            >Apply<//
+          >
         </div>
         ${message && html`<p class="note" role="status">${message}</p>`}
         <pre class="yaml" aria-label="Profile YAML" tabindex="0"><code>${answer?.yaml ?? ''}</code></pre>
@@ -167,32 +238,60 @@ export function ComposerPage({ store }) {
 /** One pack of the profile: which pack of the catalogue, its version expression and values, and its problems. */
 function PackRow({ row, store, problems, onChange, onRemove }) {
   const choices = useMemo(
-    () => [...store.packs.values()].filter((p) => p.layer === row.layer).sort((a, b) => a.name.localeCompare(b.name) || a.registry.localeCompare(b.registry)),
+    () =>
+      [...store.packs.values()]
+        .filter((p) => p.layer === row.layer)
+        .sort((a, b) => a.name.localeCompare(b.name) || a.registry.localeCompare(b.registry)),
     [store.packs, row.layer],
   );
   const value = row.name ? `${row.registry}/${row.name}` : '';
   const id = `pack-${row.key}`;
   const chosen = choices.find((p) => p.registry === row.registry && p.name === row.name);
-  return html`<div class=${`layer-row${problems.length ? ' problem' : ''}`} data-row=${row.layer} data-pack=${row.name} style="margin-bottom:.5rem">
-    <label>Pack
-      <select id=${id} value=${value} aria-invalid=${problems.length > 0} aria-describedby=${problems.length ? `${id}-problems` : undefined}
+  return html`<div
+    class=${`layer-row${problems.length ? ' problem' : ''}`}
+    data-row=${row.layer}
+    data-pack=${row.name}
+    style="margin-bottom:.5rem"
+  >
+    <label
+      >Pack
+      <select
+        id=${id}
+        value=${value}
+        aria-invalid=${problems.length > 0}
+        aria-describedby=${problems.length ? `${id}-problems` : undefined}
         onChange=${(e) => {
           const [registry, ...name] = e.currentTarget.value.split('/');
           onChange({ registry, name: name.join('/') });
-        }}>
+        }}
+      >
         <option value="">Choose a ${LAYER_NAMES[row.layer]} pack…</option>
         ${choices.map((p) => html`<option value=${`${p.registry}/${p.name}`}>${p.displayName ?? p.name} (${p.registry}${p.latest ? `, latest ${p.latest}` : ''})</option>`)}
       </select>
     </label>
-    <label>Version
-      <input name="version" value=${row.version} placeholder=${chosen?.latest ? `latest (${chosen.latest})` : 'latest'} size="12"
-        onInput=${(e) => onChange({ version: e.currentTarget.value })} />
+    <label
+      >Version
+      <input
+        name="version"
+        value=${row.version}
+        placeholder=${chosen?.latest ? `latest (${chosen.latest})` : 'latest'}
+        size="12"
+        onInput=${(e) => onChange({ version: e.currentTarget.value })}
+      />
     </label>
-    <button type="button" class="secondary" onClick=${onRemove} aria-label=${`Remove ${row.name || 'this pack'}`}>Remove</button>
+    <button type="button" class="secondary" onClick=${onRemove} aria-label=${`Remove ${row.name || 'this pack'}`}>
+      Remove
+    </button>
     <details style="flex-basis:100%">
       <summary class="small">Values${row.values ? ' (set)' : ''}</summary>
-      <label style="width:100%">Values (YAML map)
-        <textarea name="values" rows="4" value=${row.values} onInput=${(e) => onChange({ values: e.currentTarget.value })}></textarea>
+      <label style="width:100%"
+        >Values (YAML map)
+        <textarea
+          name="values"
+          rows="4"
+          value=${row.values}
+          onInput=${(e) => onChange({ values: e.currentTarget.value })}
+        ></textarea>
       </label>
     </details>
     ${problems.length > 0 && html`<div id=${`${id}-problems`}>${problems.map((p) => html`<p class="problem-text" data-reason=${p.reason}><strong>${p.reason}</strong>: ${p.message}</p>`)}</div>`}

@@ -6,24 +6,40 @@ import { html } from '../html.js';
 /** One ClusterProfile: its stack in layer order, each pack's expression and resolved version, conditions and updates. */
 export function ProfilePage({ store, access, route }) {
   const profiles = [...store.profiles.values()].sort(
-    (a, b) => a.metadata.namespace.localeCompare(b.metadata.namespace) || a.metadata.name.localeCompare(b.metadata.name),
+    (a, b) =>
+      a.metadata.namespace.localeCompare(b.metadata.namespace) || a.metadata.name.localeCompare(b.metadata.name),
   );
   const [ns, name] = route;
   const selected = (ns && name && store.profiles.get(`${ns}/${name}`)) || profiles[0];
   return html`
     <h1>Profiles</h1>
-    ${profiles.length === 0
-      ? html`<p class="note">No ClusterProfile ${store.connected ? 'in this cluster' : 'loaded yet'}. Write one in the <a href="#/composer">composer</a>.</p>`
-      : html`<nav aria-label="Profiles">
-            <ul class="profile-list">
-              ${profiles.map((p) => {
-                const ready = condition(p);
-                return html`<li><a href=${`#/profiles/${p.metadata.namespace}/${p.metadata.name}`} aria-current=${p === selected ? 'page' : undefined}
-                  >${p.metadata.namespace}/${p.metadata.name} <span class=${`status ${ready?.status ?? 'Unknown'}`} aria-label=${`Ready: ${ready?.status ?? 'Unknown'}`}>●</span></a></li>`;
-              })}
-            </ul>
-          </nav>
-          ${selected && html`<${Profile} key=${`${selected.metadata.namespace}/${selected.metadata.name}`} profile=${selected} access=${access} />`}`}
+    ${
+      profiles.length === 0
+        ? html`<p class="note">
+            No ClusterProfile ${store.connected ? 'in this cluster' : 'loaded yet'}. Write one in the
+            <a href="#/composer">composer</a>.
+          </p>`
+        : html`<nav aria-label="Profiles">
+              <ul class="profile-list">
+                ${profiles.map((p) => {
+                  const ready = condition(p);
+                  return html`<li>
+                    <a
+                      href=${`#/profiles/${p.metadata.namespace}/${p.metadata.name}`}
+                      aria-current=${p === selected ? 'page' : undefined}
+                      >${p.metadata.namespace}/${p.metadata.name}
+                      <span
+                        class=${`status ${ready?.status ?? 'Unknown'}`}
+                        aria-label=${`Ready: ${ready?.status ?? 'Unknown'}`}
+                        >●</span
+                      ></a
+                    >
+                  </li>`;
+                })}
+              </ul>
+            </nav>
+            ${selected && html`<${Profile} key=${`${selected.metadata.namespace}/${selected.metadata.name}`} profile=${selected} access=${access} />`}`
+    }
   `;
 }
 
@@ -49,7 +65,13 @@ function Profile({ profile, access }) {
   };
   const permission = access?.namespaces?.[namespace]?.updateProfiles;
   return html`<section aria-labelledby="profile-title" data-profile=${`${namespace}/${name}`}>
-    <h2 id="profile-title">${namespace}/${name} <span class="muted small">${profile.spec.type} · v${profile.spec.version ?? '1.0.0'} · update policy ${profile.spec.updatePolicy ?? 'Auto'}</span></h2>
+    <h2 id="profile-title">
+      ${namespace}/${name}
+      <span class="muted small"
+        >${profile.spec.type} · v${profile.spec.version ?? '1.0.0'} · update policy
+        ${profile.spec.updatePolicy ?? 'Auto'}</span
+      >
+    </h2>
     ${profile.spec.description && html`<p>${profile.spec.description}</p>`}
     <ol class="stack" aria-label="Layers, bottom of the stack first">
       ${packs.map((p) => {
@@ -59,10 +81,12 @@ function Profile({ profile, access }) {
           <span class="tag">${LAYER_NAMES[p.layer] ?? p.layer}</span>
           <div>
             <strong>${p.name}</strong>
-            <span class="muted small"> ${p.registry ?? 'default registry'}${p.chart && p.chart !== p.name ? ` · chart ${p.chart}` : ''}</span>
+            <span class="muted small">
+              ${p.registry ?? 'default registry'}${p.chart && p.chart !== p.name ? ` · chart ${p.chart}` : ''}</span
+            >
             <div class="small">
-              wants <code class="expr">${p.manifests ? 'manifests' : (p.version ?? 'latest')}</code>
-              ${' → resolved '} <code class="resolved">${r ? (r.version ?? 'manifests') : '–'}</code>
+              wants <code class="expr">${p.manifests ? 'manifests' : (p.version ?? 'latest')}</code> ${' → resolved '}
+              <code class="resolved">${r ? (r.version ?? 'manifests') : '–'}</code>
               ${r?.appVersion && html`<span class="muted"> (app ${r.appVersion})</span>`}
               ${r?.deprecated && html`<span class="badge bad">deprecated</span>`}
               ${r?.digest && html`<span class="muted mono" title=${r.digest}> ${shortDigest(r.digest)}</span>`}
@@ -72,21 +96,44 @@ function Profile({ profile, access }) {
         </li>`;
       })}
     </ol>
-    ${updates.length > 0 &&
-    html`<div class="toolbar">
-      <span>${updates.length} update${updates.length === 1 ? '' : 's'} available${manual ? ' (held back by updatePolicy Manual)' : ''}.</span>
-      ${manual && html`<${ActionButton} id=${`update-${namespace}-${name}`} permission=${permission} busy=${busy} onClick=${update} label=${`Take the updates of ${name} now`}>Update now<//>`}
-      ${error && html`<span class="alert" role="alert">${error}</span>`}
-    </div>`}
+    ${
+      updates.length > 0 &&
+      html`<div class="toolbar">
+        <span
+          >${updates.length} update${updates.length === 1 ? '' : 's'}
+          available${manual ? ' (held back by updatePolicy Manual)' : ''}.</span
+        >
+        ${manual && html`<${ActionButton} id=${`update-${namespace}-${name}`} permission=${permission} busy=${busy} onClick=${update} label=${`Take the updates of ${name} now`}>Update now<//>`}
+        ${error && html`<span class="alert" role="alert">${error}</span>`}
+      </div>`
+    }
     <h2>Conditions</h2>
     <table aria-label="Conditions">
-      <thead><tr><th scope="col">Type</th><th scope="col">Status</th><th scope="col">Reason</th><th scope="col">Message</th><th scope="col">Since</th></tr></thead>
+      <thead>
+        <tr>
+          <th scope="col">Type</th>
+          <th scope="col">Status</th>
+          <th scope="col">Reason</th>
+          <th scope="col">Message</th>
+          <th scope="col">Since</th>
+        </tr>
+      </thead>
       <tbody>
         ${(status.conditions ?? []).map(
-          (c) => html`<tr data-condition=${c.type}><th scope="row">${c.type}</th><td class=${`status ${c.status}`}>${c.status}</td><td>${c.reason}</td><td class="small">${c.message}</td><td><${Time} time=${c.lastTransitionTime} /></td></tr>`,
+          (c) =>
+            html`<tr data-condition=${c.type}>
+              <th scope="row">${c.type}</th>
+              <td class=${`status ${c.status}`}>${c.status}</td>
+              <td>${c.reason}</td>
+              <td class="small">${c.message}</td>
+              <td><${Time} time=${c.lastTransitionTime} /></td>
+            </tr>`,
         )}
       </tbody>
     </table>
-    <p class="muted small">Revision <span class="mono">${status.revision ?? '–'}</span> · lock changed <${Time} time=${status.lastResolvedTime} /></p>
+    <p class="muted small">
+      Revision <span class="mono">${status.revision ?? '–'}</span> · lock changed
+      <${Time} time=${status.lastResolvedTime} />
+    </p>
   </section>`;
 }

@@ -8,26 +8,28 @@ export function RegistriesPage({ store, access }) {
   const registries = [...store.registries.values()].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
   return html`
     <h1>Registries</h1>
-    ${registries.length === 0
-      ? html`<p class="note">No PackRegistry ${store.connected ? 'in this cluster' : 'loaded yet'}.</p>`
-      : html`<table aria-label="Pack registries">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Type</th>
-              <th scope="col">URL</th>
-              <th scope="col">Ready</th>
-              <th scope="col">Last sync</th>
-              <th scope="col" class="num">Packs</th>
-              <th scope="col" class="num">Versions</th>
-              <th scope="col" class="num">Skipped</th>
-              <th scope="col"><span class="sr-only">Actions</span></th>
-            </tr>
-          </thead>
-          <tbody>
-            ${registries.map((r) => html`<${RegistryRow} key=${r.metadata.name} registry=${r} permission=${access?.syncRegistries} />`)}
-          </tbody>
-        </table>`}
+    ${
+      registries.length === 0
+        ? html`<p class="note">No PackRegistry ${store.connected ? 'in this cluster' : 'loaded yet'}.</p>`
+        : html`<table aria-label="Pack registries">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Type</th>
+                <th scope="col">URL</th>
+                <th scope="col">Ready</th>
+                <th scope="col">Last sync</th>
+                <th scope="col" class="num">Packs</th>
+                <th scope="col" class="num">Versions</th>
+                <th scope="col" class="num">Skipped</th>
+                <th scope="col"><span class="sr-only">Actions</span></th>
+              </tr>
+            </thead>
+            <tbody>
+              ${registries.map((r) => html`<${RegistryRow} key=${r.metadata.name} registry=${r} permission=${access?.syncRegistries} />`)}
+            </tbody>
+          </table>`
+    }
   `;
 }
 
@@ -50,7 +52,9 @@ function RegistryRow({ registry, permission }) {
   const pending = registry.metadata.annotations?.['packyard.io/sync-requested-at'];
   const waiting = pending !== undefined && pending !== status.lastHandledSyncRequest;
   return html`<tr data-registry=${name}>
-    <th scope="row">${name}${registry.spec.default && html`<span class="badge info">default</span>`}${registry.spec.suspend && html`<span class="badge warn">suspended</span>`}</th>
+    <th scope="row">
+      ${name}${registry.spec.default && html`<span class="badge info">default</span>`}${registry.spec.suspend && html`<span class="badge warn">suspended</span>`}
+    </th>
     <td>${registry.spec.type}</td>
     <td class="mono small">${registry.spec.url}</td>
     <td class="ready"><${ConditionCell} c=${condition(registry)} /></td>
@@ -59,7 +63,14 @@ function RegistryRow({ registry, permission }) {
     <td class="num count-versions">${status.versionCount ?? '–'}</td>
     <td class="num count-skipped">${status.skippedVersions ?? '–'}</td>
     <td>
-      <${ActionButton} id=${`sync-${name}`} permission=${permission} busy=${busy} onClick=${syncNow} label=${`Sync ${name} now`}>Sync now<//>
+      <${ActionButton}
+        id=${`sync-${name}`}
+        permission=${permission}
+        busy=${busy}
+        onClick=${syncNow}
+        label=${`Sync ${name} now`}
+        >Sync now<//
+      >
       ${waiting && html`<span class="why" role="status">sync requested</span>`}
       ${error && html`<span class="why alert" role="alert">${error}</span>`}
     </td>
