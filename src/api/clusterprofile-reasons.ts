@@ -103,13 +103,15 @@ export const CLUSTERPROFILE_REASONS = [
   {
     // The chosen version's archive cannot be read, so its values cannot be checked.
     reason: 'PackContentUnavailable',
-    stalls: true,
+    // A download can fail for a moment (the registry's outage, a dropped connection): not stalled.
+    stalls: false,
+    retry: 'retried with backoff',
     doc:
       'The archive of a chosen version (Helm `.tgz`, OCI chart layer, Palette pack archive) could not be read, so ' +
       'its values cannot be checked: the download failed, it does not match its digest, or it breaks a limit — ' +
       'larger than 128 MiB, inflating past 256 MiB (a decompression bomb), more than 20,000 entries, a values or ' +
       'schema file over 8 MiB — or holds a link, an absolute path or `..`. The message says which; the lock is kept. ' +
-      'Retried every 10 minutes.',
+      'Retried with backoff.',
     fix: 'Fix the registry or republish the chart (see [values.md](values.md#content-what-is-downloaded-and-when)).',
   },
   {

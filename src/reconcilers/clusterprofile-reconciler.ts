@@ -146,7 +146,9 @@ export class ClusterProfileReconciler {
     return withSummary(
       async () => {
         attempt.outcome = await this.resolve(attempt);
-        return { requeueAfter: REVALIDATE_MS };
+        // An archive that could not be read may be readable in a moment: back off, do not wait a revalidation.
+        const contentFailed = !attempt.outcome.ok && attempt.outcome.reason === 'PackContentUnavailable';
+        return contentFailed ? { requeue: true } : { requeueAfter: REVALIDATE_MS };
       },
       {
         unexpected: (err) =>
