@@ -18,13 +18,7 @@ import {
   type Layer,
 } from './common.js';
 
-import {
-  CLUSTERPROFILE_KIND,
-  MAX_MANIFESTS,
-  MAX_PACKS,
-  MAX_VALUES_BYTES,
-  UPDATE_REQUESTED_ANNOTATION,
-} from './names.js';
+import * as names from './names.js';
 
 export {
   CLUSTERPROFILE_KIND,
@@ -33,6 +27,7 @@ export {
   MAX_VALUES_BYTES,
   UPDATE_REQUESTED_ANNOTATION,
 } from './names.js';
+const { CLUSTERPROFILE_KIND, MAX_MANIFESTS, MAX_PACKS, MAX_VALUES_BYTES, UPDATE_REQUESTED_ANNOTATION } = names;
 
 /** A profile pack's `version`: the grammar of version-expression.ts, as an admission rule. */
 export const versionExpression = withRules(

@@ -55,6 +55,23 @@ export function referencedRegistries(
 }
 
 /**
+ * The catalogue some profiles need: the registries they reference fetched (fetchCatalogue), each
+ * failure printed as it is reported.
+ */
+export async function fetchProfilesCatalogue(
+  inputs: { profiles: readonly { spec: ClusterProfileSpec }[]; registries: readonly CliRegistry[] },
+  ctx: Parameters<typeof fetchCatalogue>[2] & { err(text: string): void },
+): Promise<Catalogue> {
+  const wanted = referencedRegistries(
+    inputs.profiles.map((p) => p.spec),
+    inputs.registries,
+  );
+  const catalogue = await fetchCatalogue(inputs.registries, wanted, ctx);
+  for (const f of catalogue.failures) ctx.err(`${formatFailure(f)}\n`);
+  return catalogue;
+}
+
+/**
  * Fetches each wanted registry once, in parallel, with the operator's sources, and builds the
  * catalogue its reconciler would write as Pack objects (spec = the registry plus what the source
  * reported). A registry that fails is reported, not fatal: the resolver then says which packs it blocks.

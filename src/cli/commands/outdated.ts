@@ -2,7 +2,7 @@ import { ProblemSet } from '../../resolve/problems.js';
 import { chooseRegistry } from '../../resolve/registries.js';
 import { newestMatch, parseVersionExpression, type VersionExpression } from '../../resolve/version-expression.js';
 import { HELP_OPTION, stringValue } from '../args.js';
-import { fetchCatalogue, formatFailure, referencedRegistries, type Catalogue } from '../catalogue.js';
+import { fetchProfilesCatalogue, type Catalogue } from '../catalogue.js';
 import type { Command } from '../context.js';
 import { formatDiagnostic } from '../diagnostics.js';
 import { EXIT, UsageError, worstExit, type ExitCode } from '../exit-codes.js';
@@ -67,15 +67,7 @@ export const outdatedCommand: Command = {
     }
     if (inputs.profiles.length === 0) throw new UsageError(`no ClusterProfile found in ${paths.join(', ')}`);
     const locks = lockPath !== undefined ? readLockFile(lockPath) : new Map<string, ProfileLock>();
-    const catalogue = await fetchCatalogue(
-      inputs.registries,
-      referencedRegistries(
-        inputs.profiles.map((p) => p.spec),
-        inputs.registries,
-      ),
-      ctx,
-    );
-    for (const f of catalogue.failures) ctx.err(`${formatFailure(f)}\n`);
+    const catalogue = await fetchProfilesCatalogue(inputs, ctx);
 
     const codes: ExitCode[] = catalogue.failures.length > 0 ? [EXIT.REGISTRY_UNREACHABLE] : [];
     const rows: Row[] = [];

@@ -1,5 +1,5 @@
 import { HELP_OPTION, stringValue } from '../args.js';
-import { fetchCatalogue, formatFailure, referencedRegistries } from '../catalogue.js';
+import { fetchProfilesCatalogue } from '../catalogue.js';
 import type { Command } from '../context.js';
 import { formatDiagnostic } from '../diagnostics.js';
 import { EXIT, UsageError, worstExit, type ExitCode } from '../exit-codes.js';
@@ -92,12 +92,7 @@ export const resolveCommand: Command = {
           ? readLockFile(lockPath, true)
           : new Map<string, ProfileLock>();
 
-    const wanted = referencedRegistries(
-      inputs.profiles.map((p) => p.spec),
-      inputs.registries,
-    );
-    const catalogue = await fetchCatalogue(inputs.registries, wanted, ctx);
-    for (const f of catalogue.failures) ctx.err(`${formatFailure(f)}\n`);
+    const catalogue = await fetchProfilesCatalogue(inputs, ctx);
 
     const resolved = resolveProfiles(
       inputs.profiles,

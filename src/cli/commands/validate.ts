@@ -1,7 +1,7 @@
 import { CLUSTERPROFILE_KIND } from '../../api/clusterprofile.js';
 import { PACKREGISTRY_KIND } from '../../api/packregistry.js';
 import { HELP_OPTION, listValue, stringValue, type ParsedValues } from '../args.js';
-import { fetchCatalogue, formatFailure, referencedRegistries } from '../catalogue.js';
+import { fetchProfilesCatalogue } from '../catalogue.js';
 import type { CliContext, Command } from '../context.js';
 import { loadInputs, REGISTRY_OPTIONS } from '../registry-options.js';
 import { problemDiagnostic, resolveProfiles } from '../resolution.js';
@@ -92,15 +92,7 @@ async function resolveWithValues(
   const inputs = await loadInputs(ctx, values, paths);
   diagnostics.push(...inputs.diagnostics);
   if (inputs.diagnostics.length > 0) return false;
-  const catalogue = await fetchCatalogue(
-    inputs.registries,
-    referencedRegistries(
-      inputs.profiles.map((p) => p.spec),
-      inputs.registries,
-    ),
-    ctx,
-  );
-  for (const f of catalogue.failures) ctx.err(`${formatFailure(f)}\n`);
+  const catalogue = await fetchProfilesCatalogue(inputs, ctx);
   const resolved = resolveProfiles(inputs.profiles, catalogue, inputs.valuesSources, new Map(), false);
   for (const outcome of await withValues(resolved, inputs.registries, inputs.valuesSources, ctx)) {
     if (!outcome.result.ok)
