@@ -32,3 +32,10 @@ export const CONFIGMAP: ResourceType = {
   kind: 'ConfigMap',
   namespaced: true,
 };
+export const NAMESPACE: ResourceType = {
+  group: '',
+  version: 'v1',
+  plural: 'namespaces',
+  kind: 'Namespace',
+  namespaced: false,
+};

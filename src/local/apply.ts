@@ -1,14 +1,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { CLUSTERPROFILE, CONFIGMAP, PACKREGISTRY, SECRET } from '../api/resource-types.js';
+import { CLUSTERPROFILE, CONFIGMAP, NAMESPACE, PACKREGISTRY, SECRET } from '../api/resource-types.js';
 import type { KubeClient, ResourceType } from '../controller/kube-client.js';
 
-const NAMESPACE: ResourceType = {
-  group: '',
-  version: 'v1',
-  plural: 'namespaces',
-  kind: 'Namespace',
-  namespaced: false,
-};
 const TYPES: Record<string, ResourceType> = Object.fromEntries(
   [PACKREGISTRY, CLUSTERPROFILE, CONFIGMAP, SECRET, NAMESPACE].map((t) => [t.kind, t]),
 );

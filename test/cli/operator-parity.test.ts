@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { ClusterProfile } from '../../src/api/clusterprofile.js';
 import type { Pack } from '../../src/api/pack.js';
-import { CLUSTERPROFILE, CONFIGMAP, PACK, PACKREGISTRY, SECRET } from '../../src/api/resource-types.js';
-import type { KubeClient, ResourceType } from '../../src/controller/kube-client.js';
+import { CLUSTERPROFILE, CONFIGMAP, NAMESPACE, PACK, PACKREGISTRY, SECRET } from '../../src/api/resource-types.js';
+import type { KubeClient } from '../../src/controller/kube-client.js';
 import type { Manager } from '../../src/controller/manager.js';
 import { makeHelmRepository, type ChartSpec } from '../harness/helm-charts.js';
 import { basicAuth, serveDirectory, startServer, type TestServer } from '../harness/http-server.js';
@@ -25,13 +25,6 @@ interface Lock {
 }
 
 const OPERATOR_NS = 'packyard-system';
-const NAMESPACE: ResourceType = {
-  group: '',
-  version: 'v1',
-  plural: 'namespaces',
-  kind: 'Namespace',
-  namespaced: false,
-};
 const CHARTS: ChartSpec[] = [
   { name: 'ubuntu', version: '22.4.0', annotations: layer('os') },
   { name: 'ubuntu', version: '24.4.1', annotations: layer('os') },

@@ -9,9 +9,16 @@ import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import type { ClusterProfile } from '../../src/api/clusterprofile.js';
 import type { Pack } from '../../src/api/pack.js';
 import type { PackRegistry } from '../../src/api/packregistry.js';
-import { CLUSTERPROFILE, CONFIGMAP, PACK, PACKREGISTRY, SECRET } from '../../src/api/resource-types.js';
+import {
+  CLUSTERPROFILE,
+  CONFIGMAP,
+  NAMESPACE as NAMESPACE_TYPE,
+  PACK,
+  PACKREGISTRY,
+  SECRET,
+} from '../../src/api/resource-types.js';
 import { EVENT_TYPE } from '../../src/controller/events.js';
-import { KubeApiError, KubeClient, type ResourceType } from '../../src/controller/kube-client.js';
+import { KubeApiError, KubeClient } from '../../src/controller/kube-client.js';
 import { LEASE_TYPE } from '../../src/controller/leader-election.js';
 import { createLogger } from '../../src/controller/logger.js';
 import type { Manager } from '../../src/controller/manager.js';
@@ -24,13 +31,6 @@ import { byKind, kubectlApply, kustomizeBase, NAMESPACE, parseManifests, toYaml 
 
 const SERVICE_ACCOUNT = 'packyard';
 const TEAM_NS = 'team-a';
-const NAMESPACE_TYPE: ResourceType = {
-  group: '',
-  version: 'v1',
-  plural: 'namespaces',
-  kind: 'Namespace',
-  namespaced: false,
-};
 const RBAC_KINDS = ['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'];
 const layer = (l: string) => ({ 'packyard.io/layer': l });
 

@@ -2,7 +2,8 @@
 // chart (real helm) are applied with server-side dry-run to the real apiserver, which validates every
 // field (kubectl's default strict field validation) and runs admission, PodSecurity included.
 import { readdirSync, readFileSync } from 'node:fs';
-import { KubeClient, isAlreadyExists, type ResourceType } from '../../src/controller/kube-client.js';
+import { KubeClient, isAlreadyExists } from '../../src/controller/kube-client.js';
+import { NAMESPACE as NAMESPACE_TYPE } from '../../src/api/resource-types.js';
 import { testKubeConfig } from '../harness/cluster.js';
 import { helm } from '../harness/helm-charts.js';
 import {
@@ -19,13 +20,6 @@ import {
   type Manifest,
 } from './manifests-helpers.js';
 
-const NAMESPACE_TYPE: ResourceType = {
-  group: '',
-  version: 'v1',
-  plural: 'namespaces',
-  kind: 'Namespace',
-  namespaced: false,
-};
 
 type Container = {
   args: string[];

@@ -13,8 +13,8 @@ import type { Browser, Page } from 'playwright-core';
 import type { ClusterProfile } from '../../src/api/clusterprofile.js';
 import type { Pack } from '../../src/api/pack.js';
 import type { PackRegistry } from '../../src/api/packregistry.js';
-import { CLUSTERPROFILE, PACK, PACKREGISTRY } from '../../src/api/resource-types.js';
-import type { KubeClient, ResourceType } from '../../src/controller/kube-client.js';
+import { CLUSTERPROFILE, NAMESPACE, PACK, PACKREGISTRY } from '../../src/api/resource-types.js';
+import type { KubeClient } from '../../src/controller/kube-client.js';
 import type { Manager } from '../../src/controller/manager.js';
 import { UiServer } from '../../src/ui/server.js';
 import { CLI, objects, runCli, tempDir, writeYaml } from '../cli/cli-harness.js';
@@ -28,13 +28,6 @@ import { screenshot, textsWhen, viewerKubeConfig } from './ui-harness.js';
 
 type Profile = ClusterProfile & KubernetesObject;
 type Registry = PackRegistry & KubernetesObject;
-const NAMESPACE: ResourceType = {
-  group: '',
-  version: 'v1',
-  plural: 'namespaces',
-  kind: 'Namespace',
-  namespaced: false,
-};
 const layer = (l: string) => ({ 'packyard.io/layer': l });
 const CHARTS: ChartSpec[] = [
   {
