@@ -1150,6 +1150,19 @@ class Soak {
     return `${what}-${++this.tokenCounter}`;
   }
 
+  /** Requests a sync and waits (up to 60 s) for the registry to handle it; false when it did not. */
+  private async syncHandled(name: string, token: string): Promise<boolean> {
+    await this.requestSync(name, token);
+    return this.waitFor(
+      `${name} to handle ${token}`,
+      () => handledAtLeast(this.registries.get(name)?.status?.lastHandledSyncRequest, token),
+      60_000,
+    ).then(
+      () => true,
+      () => false,
+    );
+  }
+
   private async requestSync(name: string, token: string): Promise<void> {
     await this.api(`request a sync of ${name}`, () =>
       this.client.mergePatch(PACKREGISTRY, name, undefined, {
@@ -1257,15 +1270,7 @@ class Soak {
       // A token the operator still holds would spare it the realm: let them all run out first.
       if (outage in REALM_OUTAGES) await sleep(OCI_TOKEN_EXPIRES_S * 1000);
       const token = this.token(`outage-${outage}`);
-      await this.requestSync(repo.name, token);
-      const handled = await this.waitFor(
-        `${repo.name} to handle ${token}`,
-        () => handledAtLeast(this.registries.get(repo.name)?.status?.lastHandledSyncRequest, token),
-        60_000,
-      ).then(
-        () => true,
-        () => false,
-      );
+      const handled = await this.syncHandled(repo.name, token);
       if (handled && repo.outage === outage) {
         const ready = getCondition(this.registries.get(repo.name)?.status?.conditions, 'Ready');
         const expected =
@@ -1307,15 +1312,7 @@ class Soak {
       if (repo.oci === this.ociToken) await sleep(OCI_TOKEN_EXPIRES_S * 1000);
     }
     const token = this.token('rotate');
-    await this.requestSync(repo.name, token);
-    const handled = await this.waitFor(
-      `${repo.name} to handle ${token}`,
-      () => handledAtLeast(this.registries.get(repo.name)?.status?.lastHandledSyncRequest, token),
-      60_000,
-    ).then(
-      () => true,
-      () => false,
-    );
+    const handled = await this.syncHandled(repo.name, token);
     if (handled) {
       const ready = getCondition(this.registries.get(repo.name)?.status?.conditions, 'Ready');
       // Behind the fault layer the request may have met a fault before the password check.
