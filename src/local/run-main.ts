@@ -282,7 +282,7 @@ async function main(): Promise<void> {
     say(`point kubectl at this cluster:  export KUBECONFIG=${join(devDir, 'kubeconfig')}`);
     say('then try:  kubectl get preg,cprof,pk   |   kubectl get cprof edge-infra -o yaml');
   }
-  ui = new UiServer({ kubeConfig: kc, port: port('PACKYARD_UI_PORT', 0) });
+  ui = new UiServer({ kubeConfig: kc, port: port('PACKYARD_UI_PORT', 0), namespace: NAMESPACE });
   await ui.start();
   say(`packyard ui (registries, catalogue, profiles, composer):  ${ui.url}`);
   say(`the operator runs in the foreground (metrics on 127.0.0.1:${manager.ports().metrics}); Ctrl-C stops everything`);

@@ -6,12 +6,11 @@ import { REGISTRY_LABEL, UPDATE_REQUESTED_ANNOTATION } from '../api/names.js';
 import type { Pack } from '../api/pack.js';
 import { RECONCILIATION_FAILED } from '../api/reasons.js';
 import type { PackRegistry } from '../api/packregistry.js';
-import { CLUSTERPROFILE, CONFIGMAP, PACK, PACKREGISTRY, SECRET } from '../api/resource-types.js';
+import { CLUSTERPROFILE, PACK, PACKREGISTRY, SECRET } from '../api/resource-types.js';
 import type { Clock } from '../controller/clock.js';
 import { getCondition, unexpectedFailureMessage } from '../controller/conditions.js';
 import { watch } from '../controller/controller.js';
 import type { Informer } from '../controller/informer.js';
-import { isNotFound, KubeApiError } from '../controller/kube-client.js';
 import type { Manager } from '../controller/manager.js';
 import { objectKey } from '../controller/object-key.js';
 import { withSummary } from '../controller/summarize.js';
@@ -19,11 +18,11 @@ import { transitionEvent } from '../controller/transition-event.js';
 import type { HandlerResult } from '../controller/workqueue.js';
 import type { RegistryState } from '../resolve/registries.js';
 import { profileReferences, resolveProfile, type PackCatalog, type ResolveResult } from '../resolve/resolve-profile.js';
-import { FORBIDDEN_SOURCE, type ValuesSourceLookup } from '../resolve/values.js';
 import type { SourceCredentials } from '../sources/pack-source.js';
 import { PACKS_BY_REGISTRY, packsByRegistry } from './pack-writer.js';
 import { registryCredentials, type SecretObject } from '../sources/registry-credentials.js';
 import { lockText, profileStatus, type ResolutionOutcome } from './profile-status.js';
+import { readValuesSources } from './values-sources.js';
 
 type Profile = ClusterProfile & KubernetesObject & { metadata: { name: string; namespace: string } };
 type Registry = PackRegistry & KubernetesObject & { metadata: { name: string } };
@@ -45,8 +44,6 @@ export interface ClusterProfileReconcilerOptions {
 
 type ValuesModule = typeof import('../sources/content/resolved-contents.js');
 type ContentModule = typeof import('../sources/content/pack-content.js');
-
-type ValuesObject = KubernetesObject & { data?: Record<string, string> };
 
 /** One reconcile of one profile: what was read, then what the steps found, for summarize. */
 interface Attempt {
@@ -166,7 +163,7 @@ export class ClusterProfileReconciler {
    */
   private async resolve({ profile, at, updateRequest }: Attempt): Promise<ResolveResult> {
     const specChanged = profile.status?.observedGeneration !== (profile.metadata.generation ?? 0);
-    const valuesSources = await this.readValuesSources(profile);
+    const valuesSources = await readValuesSources(this.manager.client, profile.metadata.namespace, profile.spec.packs);
     const result = resolveProfile({
       profile: { spec: profile.spec, namespace: profile.metadata.namespace },
       packs: this.catalog,
@@ -242,32 +239,6 @@ export class ClusterProfileReconciler {
     const event = transitionEvent(getCondition(profile.status?.conditions, 'Ready'), result);
     // Queued, not awaited: the reconcile waits for its status write only (see EventRecorder).
     if (event) void this.manager.events.record(profile, event.severity, event.reason, event.note, 'Resolve');
-  }
-
-  /** Reads every valuesFrom key up front, so the pure resolver can look them up synchronously. */
-  private async readValuesSources(profile: Profile): Promise<ValuesSourceLookup> {
-    const found = new Map<string, string | undefined | typeof FORBIDDEN_SOURCE>();
-    const refKey = (kind: string, name: string, key: string) => `${kind}/${name}/${key}`;
-    for (const pack of profile.spec.packs) {
-      for (const ref of pack.valuesFrom ?? []) {
-        const valuesKey = ref.valuesKey ?? 'values.yaml';
-        if (found.has(refKey(ref.kind, ref.name, valuesKey))) continue;
-        const type = ref.kind === 'Secret' ? SECRET : CONFIGMAP;
-        try {
-          const obj = await this.manager.client.get<ValuesObject>(type, ref.name, profile.metadata.namespace);
-          const raw = obj.data?.[valuesKey];
-          found.set(
-            refKey(ref.kind, ref.name, valuesKey),
-            raw !== undefined && ref.kind === 'Secret' ? Buffer.from(raw, 'base64').toString('utf8') : raw,
-          );
-        } catch (err) {
-          const forbidden = err instanceof KubeApiError && err.code === 403;
-          if (!isNotFound(err) && !forbidden) throw err;
-          found.set(refKey(ref.kind, ref.name, valuesKey), forbidden ? FORBIDDEN_SOURCE : undefined);
-        }
-      }
-    }
-    return (ref) => found.get(refKey(ref.kind, ref.name, ref.key));
   }
 
   private profileKeys(values: string[]): string[] {

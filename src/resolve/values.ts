@@ -11,14 +11,23 @@ export interface ValuesSourceRef {
   key: string;
 }
 
-/** A source the reader was refused (403): not missing, and fixed by RBAC rather than by creating it. */
-export const FORBIDDEN_SOURCE = { forbidden: true } as const;
+/**
+ * A source the reader was refused (403): not missing, and fixed by RBAC rather than by creating it.
+ * `reader` names who was refused when it is not the operator (`packyard ui` reads as the person).
+ */
+export interface ForbiddenSource {
+  forbidden: true;
+  reader?: string;
+}
+
+/** Refused to the operator's ServiceAccount. */
+export const FORBIDDEN_SOURCE: ForbiddenSource = { forbidden: true };
 
 /**
  * The text under that key (Secret data decoded), undefined when the object or the key does not
- * exist, or FORBIDDEN_SOURCE. The caller reads it beforehand; the resolver never fetches.
+ * exist, or a ForbiddenSource. The caller reads it beforehand; the resolver never fetches.
  */
-export type ValuesSourceLookup = (ref: ValuesSourceRef) => string | undefined | typeof FORBIDDEN_SOURCE;
+export type ValuesSourceLookup = (ref: ValuesSourceRef) => string | undefined | ForbiddenSource;
 
 /** The opt-in ClusterRole of deploy/ (docs/deploy.md) that lets the operator read valuesFrom Secrets of a namespace. */
 export const VALUES_SECRET_READER_ROLE = 'packyard-values-secret-reader';
@@ -41,7 +50,7 @@ export function checkValues(pack: ProfilePack, namespace: string, lookup: Values
     if (typeof text !== 'string') {
       if (ref.optional !== true)
         problems.push(
-          `valuesFrom of pack ${pack.name}: ${ref.kind} ${namespace}/${ref.name} is forbidden to the operator (403): ${grantHint(ref.kind, namespace)}`,
+          `valuesFrom of pack ${pack.name}: ${ref.kind} ${namespace}/${ref.name} is forbidden to ${text.reader ?? 'the operator'} (403): ${grantHint(ref.kind, namespace, text.reader)}`,
         );
       continue;
     }
@@ -55,7 +64,8 @@ export function checkValues(pack: ProfilePack, namespace: string, lookup: Values
   return problems;
 }
 
-function grantHint(kind: 'ConfigMap' | 'Secret', namespace: string): string {
+function grantHint(kind: 'ConfigMap' | 'Secret', namespace: string, reader?: string): string {
+  if (reader !== undefined) return `it needs get on ${kind === 'Secret' ? 'secrets' : 'configmaps'} in namespace ${namespace}`;
   return kind === 'Secret'
     ? `bind the ClusterRole ${VALUES_SECRET_READER_ROLE} to its ServiceAccount in namespace ${namespace} (docs/deploy.md, "valuesFrom Secrets")`
     : `it needs get on configmaps in namespace ${namespace} (the ClusterRole of deploy/ grants it)`;

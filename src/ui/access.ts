@@ -84,7 +84,7 @@ async function review(
 }
 
 /** The user name the apiserver authenticates the kubeconfig as (SelfSubjectReview), for messages. */
-async function whoAmI(client: KubeClient): Promise<string> {
+export async function whoAmI(client: KubeClient): Promise<string> {
   try {
     const answer = await client.request<{ status?: { userInfo?: { username?: string } } }>(
       'POST',

@@ -7,10 +7,14 @@ import { UPDATE_REQUESTED_ANNOTATION } from '../api/clusterprofile.js';
 import { SYNC_REQUESTED_ANNOTATION } from '../api/packregistry.js';
 import { CLUSTERPROFILE, PACKREGISTRY } from '../api/resource-types.js';
 import { KubeApiError, KubeClient } from '../controller/kube-client.js';
-import { checkAccess } from './access.js';
+import { readValuesSources } from '../reconcilers/values-sources.js';
+import { ContentCache, DEFAULT_CONTENT_MEMORY_BYTES } from '../sources/content/content-cache.js';
+import { PackContentSource } from '../sources/content/pack-content.js';
+import { checkAccess, whoAmI } from './access.js';
 import { indexPage, loadAssets, type Asset } from './assets.js';
 import { ClusterView, type ViewPatch } from './cluster-view.js';
-import { compose, type Draft } from './compose.js';
+import { compose, validateDraft, type Composition, type Draft } from './compose.js';
+import { readRegistryAccess } from './registry-access.js';
 import { newToken, presentedTokens, tokenMatches } from './token.js';
 
 export interface UiServerOptions {
@@ -19,6 +23,10 @@ export interface UiServerOptions {
   port?: number;
   /** Defaults to a fresh random token. */
   token?: string;
+  /** The operator's namespace, where registry Secrets live (default packyard-system). */
+  namespace?: string;
+  /** Where chart and pack files are cached on disk (the CLI's cache); memory only when unset. */
+  contentCacheDir?: string;
 }
 
 /** Field manager of the composer's server-side apply: `kubectl get -o yaml --show-managed-fields` names it. */
@@ -27,6 +35,9 @@ const HOST = '127.0.0.1';
 /** A comment line on the event stream this often keeps proxies and the browser from timing it out. */
 const HEARTBEAT_MS = 25_000;
 const MAX_BODY_BYTES = 1024 * 1024;
+/** The composer's values step reads the chosen versions' files: a registry that hangs fails the answer, not the page. */
+export const COMPOSE_TIMEOUT_MS = 30_000;
+const DEFAULT_OPERATOR_NAMESPACE = 'packyard-system';
 
 class HttpError extends Error {
   constructor(
@@ -51,12 +62,19 @@ export class UiServer {
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
   private readonly streams = new Set<() => void>();
+  /** Chart and pack files by digest for the composer's values step: memory bounded, as the operator's. */
+  private readonly content: PackContentSource;
+  /** Who the kubeconfig authenticates as, asked once: named in a refused valuesFrom. */
+  private user?: Promise<string>;
   private port = 0;
 
   constructor(private readonly opts: UiServerOptions) {
     this.token = opts.token ?? newToken();
     this.client = new KubeClient(opts.kubeConfig);
     this.view = new ClusterView(this.client);
+    this.content = new PackContentSource({
+      cache: new ContentCache(DEFAULT_CONTENT_MEMORY_BYTES, opts.contentCacheDir),
+    });
     this.server = createServer((req, res) => void this.handle(req, res));
     this.server.on('connection', (socket) => {
       this.sockets.add(socket);
@@ -160,10 +178,8 @@ export class UiServer {
       case 'POST profiles':
         if (parts.length !== 5 || parts[4] !== 'update') break;
         return sendJson(req, res, 200, await this.annotate('profile', parts[3], parts[2], UPDATE_REQUESTED_ANNOTATION));
-      case 'POST compose': {
-        const draft = (await readJson(req)) as Draft;
-        return sendJson(req, res, 200, compose(draft, this.view.catalog(), this.view.registryStates()));
-      }
+      case 'POST compose':
+        return sendJson(req, res, 200, await this.compose((await readJson(req)) as Draft, res));
       case 'POST apply':
         return sendJson(req, res, 200, await this.apply((await readJson(req)) as Draft));
     }
@@ -185,9 +201,40 @@ export class UiServer {
     return { annotation, value };
   }
 
+  /**
+   * The composer's answer: resolved as the reconciler resolves, values step included, reading with
+   * the person's kubeconfig. Given up when the page stops waiting or after COMPOSE_TIMEOUT_MS.
+   */
+  private async compose(draft: Draft, res: ServerResponse): Promise<Composition> {
+    const left = new AbortController();
+    res.once('close', () => left.abort(new Error('the page stopped waiting')));
+    const timeout = AbortSignal.timeout(COMPOSE_TIMEOUT_MS);
+    const signal = AbortSignal.any([left.signal, timeout]);
+    const namespace = this.opts.namespace ?? DEFAULT_OPERATOR_NAMESPACE;
+    try {
+      return await compose(draft, {
+        packs: this.view.catalog(),
+        registries: this.view.registryStates(),
+        valuesSources: async (ns, packs) => readValuesSources(this.client, ns, packs, await this.whoAmI()),
+        registryAccess: (names) => readRegistryAccess(this.client, (n) => this.view.registries.get(n), names, namespace),
+        source: this.content,
+        signal,
+      });
+    } catch (err) {
+      if (timeout.aborted)
+        throw new HttpError(504, `the chosen versions' files could not be read within ${COMPOSE_TIMEOUT_MS / 1000}s`);
+      throw err;
+    }
+  }
+
+  private whoAmI(): Promise<string> {
+    this.user ??= whoAmI(this.client);
+    return this.user;
+  }
+
   /** Applies a composed profile (server-side apply), only when it is valid: the same check the page shows. */
   private async apply(draft: Draft) {
-    const composed = compose(draft, this.view.catalog(), this.view.registryStates());
+    const composed = validateDraft(draft);
     if (composed.invalid.length > 0) {
       throw new HttpError(422, composed.invalid.map((e) => `${e.field}: ${e.message}`).join('; '));
     }

@@ -3,6 +3,7 @@ import { HELP_OPTION, stringValue } from '../args.js';
 import { connect } from '../cluster.js';
 import type { Command } from '../context.js';
 import { CliError, EXIT, UsageError } from '../exit-codes.js';
+import { DEFAULT_OPERATOR_NAMESPACE } from '../registry-options.js';
 
 export const uiCommand: Command = {
   spec: {
@@ -13,7 +14,9 @@ export const uiCommand: Command = {
       'Serves a web page on 127.0.0.1 that reads the cluster with your kubeconfig (so your RBAC applies) and',
       'updates live as the watches report changes: registries with sync-now, the catalogue of packs and versions,',
       'each profile with its resolution and updates, and a composer that resolves a profile as you write it with',
-      "the operator's resolver. The URL printed holds a random token; nothing answers without it.",
+      "the operator's resolver and values step (the chosen versions' files read, cached as for `resolve`). The URL",
+      'printed holds a random token; nothing answers without it. --open opens it with $BROWSER when set, else the',
+      "desktop's opener (xdg-open, open, start).",
       'Buttons that write (sync now, update, apply) are disabled, with the reason, when RBAC forbids them.',
       '',
       'Runs until interrupted (Ctrl-C). Exit status: 2 usage error, 4 the cluster could not be reached.',
@@ -27,6 +30,12 @@ export const uiCommand: Command = {
         description: 'The kubeconfig to use (default $KUBECONFIG, ~/.kube/config).',
       },
       context: { type: 'string', value: 'NAME', description: 'The kubeconfig context to use.' },
+      namespace: {
+        type: 'string',
+        short: 'n',
+        value: 'NS',
+        description: `The operator's namespace, where registry Secrets live (default ${DEFAULT_OPERATOR_NAMESPACE}).`,
+      },
       ...HELP_OPTION,
     },
     examples: ['ui', 'ui --port 8090 --open', 'ui --context staging'],
@@ -51,8 +60,16 @@ export const uiCommand: Command = {
     } finally {
       await client.close();
     }
-    const { UiServer } = await import('../../ui/server.js');
-    const server = new UiServer({ kubeConfig: client.kubeConfig, port });
+    const [{ UiServer }, { contentCacheDir }] = await Promise.all([
+      import('../../ui/server.js'),
+      import('../values-check.js'),
+    ]);
+    const server = new UiServer({
+      kubeConfig: client.kubeConfig,
+      port,
+      namespace: stringValue(values, 'namespace') ?? DEFAULT_OPERATOR_NAMESPACE,
+      contentCacheDir: contentCacheDir(ctx.env),
+    });
     try {
       await server.start();
     } catch (err) {
@@ -64,7 +81,11 @@ export const uiCommand: Command = {
     ctx.out(`${server.url}\n`);
     ctx.err('packyard ui: open the URL above (it holds the token); Ctrl-C stops\n');
     if (values.open === true)
-      (await import('../../ui/open-browser.js')).openBrowser(server.url, (m) => ctx.err(`warning: ${m}\n`));
+      (await import('../../ui/open-browser.js')).openBrowser(
+        server.url,
+        (m) => ctx.err(`warning: ${m}\n`),
+        ctx.env,
+      );
     if (!ctx.signal.aborted) await once(ctx.signal, 'abort');
     await server.close();
     return EXIT.OK;
