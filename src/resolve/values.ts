@@ -65,7 +65,8 @@ export function checkValues(pack: ProfilePack, namespace: string, lookup: Values
 }
 
 function grantHint(kind: 'ConfigMap' | 'Secret', namespace: string, reader?: string): string {
-  if (reader !== undefined) return `it needs get on ${kind === 'Secret' ? 'secrets' : 'configmaps'} in namespace ${namespace}`;
+  if (reader !== undefined)
+    return `it needs get on ${kind === 'Secret' ? 'secrets' : 'configmaps'} in namespace ${namespace}`;
   return kind === 'Secret'
     ? `bind the ClusterRole ${VALUES_SECRET_READER_ROLE} to its ServiceAccount in namespace ${namespace} (docs/deploy.md, "valuesFrom Secrets")`
     : `it needs get on configmaps in namespace ${namespace} (the ClusterRole of deploy/ grants it)`;

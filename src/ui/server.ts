@@ -216,7 +216,8 @@ export class UiServer {
         packs: this.view.catalog(),
         registries: this.view.registryStates(),
         valuesSources: async (ns, packs) => readValuesSources(this.client, ns, packs, await this.whoAmI()),
-        registryAccess: (names) => readRegistryAccess(this.client, (n) => this.view.registries.get(n), names, namespace),
+        registryAccess: (names) =>
+          readRegistryAccess(this.client, (n) => this.view.registries.get(n), names, namespace),
         source: this.content,
         signal,
       });

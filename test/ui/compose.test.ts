@@ -114,7 +114,11 @@ describe('compose', () => {
         : p,
     );
     const lookup: ValuesSourceLookup = (ref) =>
-      ref.name === 'cni-secret' ? 'replicas: 3 # s3cr3t\n' : ref.name === 'hidden' ? { forbidden: true, reader: 'me' } : undefined;
+      ref.name === 'cni-secret'
+        ? 'replicas: 3 # s3cr3t\n'
+        : ref.name === 'hidden'
+          ? { forbidden: true, reader: 'me' }
+          : undefined;
     const c = await compose(draft(packs), await context(lookup));
     const cni = packs.findIndex((p) => p.layer === 'cni');
     expect(c.valuesFrom).toEqual([

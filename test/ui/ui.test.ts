@@ -5,7 +5,7 @@
 // without the token. Screenshots of each page go to docs/.
 import { spawn } from 'node:child_process';
 import { request } from 'node:http';
-import { rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { KubernetesObject } from '@kubernetes/client-node';
@@ -13,7 +13,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { ClusterProfile } from '../../src/api/clusterprofile.js';
 import type { Pack } from '../../src/api/pack.js';
 import type { PackRegistry } from '../../src/api/packregistry.js';
-import { CLUSTERPROFILE, NAMESPACE, PACK, PACKREGISTRY } from '../../src/api/resource-types.js';
+import { CLUSTERPROFILE, CONFIGMAP, NAMESPACE, PACK, PACKREGISTRY, SECRET } from '../../src/api/resource-types.js';
 import type { KubeClient } from '../../src/controller/kube-client.js';
 import type { Manager } from '../../src/controller/manager.js';
 import { UiServer } from '../../src/ui/server.js';
@@ -29,6 +29,21 @@ import { screenshot, textsWhen, viewerKubeConfig } from './ui-harness.js';
 type Profile = ClusterProfile & KubernetesObject;
 type Registry = PackRegistry & KubernetesObject;
 const layer = (l: string) => ({ 'packyard.io/layer': l });
+/** podinfo's values schema, so the composer's values step has something to refuse. */
+const PODINFO_FILES = {
+  'values.yaml': 'replicaCount: 1\nimage:\n  tag: latest\n',
+  'values.schema.json': JSON.stringify({
+    type: 'object',
+    properties: { replicaCount: { type: 'integer', minimum: 1 }, image: { type: 'object' } },
+  }),
+};
+const podinfo = (version: string): ChartSpec => ({
+  name: 'podinfo',
+  version,
+  appVersion: version,
+  kubeVersion: '>=1.30.0-0',
+  files: PODINFO_FILES,
+});
 const CHARTS: ChartSpec[] = [
   {
     name: 'ubuntu',
@@ -44,8 +59,8 @@ const CHARTS: ChartSpec[] = [
   { name: 'cilium', version: '1.16.0-rc.1', appVersion: '1.16.0-rc.1', annotations: layer('cni') },
   { name: 'calico', version: '3.27.3', appVersion: 'v3.27.3', annotations: layer('cni') },
   { name: 'csi-aws-ebs', version: '1.30.0', annotations: layer('csi') },
-  { name: 'podinfo', version: '6.5.0', appVersion: '6.5.0', kubeVersion: '>=1.30.0-0' },
-  { name: 'podinfo', version: '6.6.1', appVersion: '6.6.1', kubeVersion: '>=1.30.0-0' },
+  podinfo('6.5.0'),
+  podinfo('6.6.1'),
   { name: 'legacy-ingress', version: '0.9.0', deprecated: true } as ChartSpec,
 ];
 const PROFILES = [
@@ -159,6 +174,43 @@ async function open(url: string, hash: string): Promise<Page> {
   await page.goto(`${url}${hash}`);
   await page.locator('.conn.live').waitFor();
   return page;
+}
+
+/** A composer page with one add-on pack, podinfo, in a profile of type add-on. */
+async function composeAddon(url: string, name: string): Promise<Page> {
+  const page = await open(url, '#/composer');
+  await page.getByLabel('Name', { exact: true }).fill(name);
+  await page.locator('select[name=type]').selectOption('add-on');
+  await page.getByRole('button', { name: 'Add a pack of layer Add-on' }).click();
+  await page.locator('[data-row=addon] select').last().selectOption('charts/podinfo');
+  return page;
+}
+
+/** Adds the `index`th valuesFrom entry of the add-on. */
+async function addSource(page: Page, index: number, kind: string, name: string): Promise<void> {
+  const details = page.locator('[data-row=addon] details');
+  if ((await details.getAttribute('open')) === null) await page.locator('[data-row=addon] summary').click();
+  await page.getByRole('button', { name: /^Add values from a ConfigMap or Secret/ }).click();
+  const entry = page.locator(`[data-row=addon] [data-source="${index}"]`);
+  await entry.locator('select').selectOption(kind);
+  await entry.locator('input[name=source-name]').fill(name);
+}
+
+/** The page's YAML, written to a file: what `packyard resolve` is given. */
+async function profileFile(page: Page): Promise<string[]> {
+  const work = tempDir('packyard-ui-composer-');
+  dirs.push(work);
+  const file = join(work, 'composed.yaml');
+  writeFileSync(file, (await page.locator('pre.yaml').textContent())!);
+  return [file];
+}
+
+/**
+ * `packyard resolve -o json` on the page's YAML, with the cluster's registries and valuesFrom
+ * objects. Called once the page shows the answer to the last edit (the YAML comes with it).
+ */
+async function resolveWithCli(page: Page, kubeconfig: string) {
+  return runCli(['resolve', ...(await profileFile(page)), '--from-cluster', '--kubeconfig', kubeconfig, '-o', 'json']);
 }
 
 /** Browser steps wait on conditions, which take long on a loaded machine. */
@@ -340,7 +392,7 @@ describe('packyard ui', () => {
     async () => {
       const page = await open(ui.url, '#/registries');
       const before = (await client.get<Registry>(PACKREGISTRY, 'charts')).status!.versionCount!;
-      publishChart({ name: 'podinfo', version: '6.7.0', appVersion: '6.7.0', kubeVersion: '>=1.30.0-0' }, repoDir);
+      publishChart(podinfo('6.7.0'), repoDir);
       await page.getByRole('button', { name: 'Sync charts now' }).click();
       await textsWhen(
         page,
@@ -399,7 +451,6 @@ describe('packyard ui', () => {
       dirs.push(work);
       const file = join(work, 'composed.yaml');
       writeYaml(file, []);
-      const { writeFileSync } = await import('node:fs');
       writeFileSync(file, yaml);
       const cli = await runCli(
         ['resolve', file, '--from-cluster', '--kubeconfig', cluster.kubeconfigPath, '-o', 'json'],
@@ -409,8 +460,16 @@ describe('packyard ui', () => {
       expect(cli.code).toBe(0);
       const lock = JSON.parse(cli.stdout) as {
         revision: string;
-        resolved: { name: string; layer: string; registry: string; version: string; digest: string }[];
+        resolved: {
+          name: string;
+          layer: string;
+          registry: string;
+          version: string;
+          digest: string;
+          valuesDigest?: string;
+        }[];
       };
+      expect(lock.resolved.every((r) => r.valuesDigest?.startsWith('sha256:'))).toBe(true);
       const shown = await page
         .locator('#resolution tbody tr')
         .evaluateAll((trs) =>
@@ -421,8 +480,8 @@ describe('packyard ui', () => {
           ]),
         );
       expect(shown).toEqual(lock.resolved.map((r) => [r.name, r.version, r.digest]));
-      // The revision differs once the CLI's values step adds valuesDigest to the lock, which the composer does not run.
-      expect(await page.locator('#revision').textContent()).toMatch(/^sha256:[0-9a-f]{64}$/);
+      // The values step ran on both sides: valuesDigest is in the lock, so the revisions agree only if it did.
+      expect(await page.locator('#revision').textContent()).toBe(lock.revision);
       expect(lock.resolved.map((r) => r.version)).toEqual(['22.4.4', '1.30.4', '1.16.0-rc.1', '1.30.0', '6.7.0']);
       await screenshot(page, 'composer');
 
@@ -461,6 +520,161 @@ describe('packyard ui', () => {
         '6.7.0',
       ]);
       await page.context().close();
+    },
+    SLOW,
+  );
+
+  it(
+    "Composer: values that break a pack's schema are shown at that layer's values, in the words of `packyard resolve`",
+    async () => {
+      const page = await composeAddon(ui.url, 'broken-values');
+      await page.locator('[data-row=addon] summary').click();
+      await page.locator('[data-row=addon] textarea').fill('replicaCount: 0\n');
+      const problem = await textsWhen(
+        page,
+        '[data-row=addon] .values-problems .problem-text',
+        (t) => t.length === 1,
+        'the values problem at the add-on',
+      );
+      expect(await page.locator('[data-row=addon] textarea').getAttribute('aria-invalid')).toBe('true');
+      const failed = await resolveWithCli(page, cluster.kubeconfigPath);
+      expect(failed.code).toBe(1);
+      const message = /InvalidValues: (.*)$/m.exec(failed.stderr)?.[1];
+      expect(message).toContain('replicaCount');
+      expect(problem[0]).toBe(`InvalidValues: ${message}`);
+      await screenshot(page, 'composer-values');
+
+      // Fixed: resolved, and the lock is the CLI's, valuesDigest and all.
+      await page.locator('[data-row=addon] textarea').fill('replicaCount: 3\n');
+      await textsWhen(page, '#resolution tbody th', (t) => t.length === 1, 'the resolution');
+      expect(await page.locator('[data-row=addon] .problem-text').count()).toBe(0);
+      const cli = await resolveWithCli(page, cluster.kubeconfigPath);
+      expect(cli.code).toBe(0);
+      expect(await page.locator('#revision').textContent()).toBe(
+        (JSON.parse(cli.stdout) as { revision: string }).revision,
+      );
+      await page.context().close();
+    },
+    SLOW,
+  );
+
+  it(
+    'Composer: valuesFrom ConfigMaps and Secrets read with your kubeconfig; a Secret never comes back in clear; forbidden is a problem at the layer',
+    async () => {
+      const secretText = 'image:\n  tag: s3cr3t-tag\n';
+      await client.create(CONFIGMAP, {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'podinfo-values', namespace: 'default' },
+        data: { 'values.yaml': 'replicaCount: 3\n' },
+      } as never);
+      await client.create(SECRET, {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'podinfo-secret', namespace: 'default' },
+        data: { 'values.yaml': Buffer.from(secretText).toString('base64') },
+      } as never);
+      const page = await composeAddon(ui.url, 'from-sources');
+      // Every answer the page receives, to look for the Secret's values in them.
+      const answers: Promise<string>[] = [];
+      page.on('response', (r) => {
+        if (r.url().endsWith('/api/compose'))
+          answers.push(r.text().catch((err: Error) => `unreadable: ${err.message}`));
+      });
+      await addSource(page, 0, 'ConfigMap', 'podinfo-values');
+      await addSource(page, 1, 'Secret', 'podinfo-secret');
+      await textsWhen(page, '[data-row=addon] .source-state', (t) => t.join() === 'found,found', 'both sources found');
+      await textsWhen(page, '#resolution tbody th', (t) => t.length === 1, 'the resolution');
+      // The CLI reads the same objects (as the same admin): the same effective values, the same lock.
+      const cli = await resolveWithCli(page, cluster.kubeconfigPath);
+      expect(cli.code).toBe(0);
+      const lock = JSON.parse(cli.stdout) as { revision: string; resolved: { valuesDigest: string }[] };
+      expect(await page.locator('#revision').textContent()).toBe(lock.revision);
+      // The Secret's values are among the effective values (so in valuesDigest), yet never on the page.
+      const effective = await runCli([
+        'resolve',
+        ...(await profileFile(page)),
+        '--values',
+        '--from-cluster',
+        '--kubeconfig',
+        cluster.kubeconfigPath,
+      ]);
+      expect(effective.stdout).toContain('s3cr3t-tag');
+      const bodies = await Promise.all(answers);
+      expect(bodies.length).toBeGreaterThan(0);
+      expect(bodies.filter((b) => b.includes('s3cr3t'))).toEqual([]);
+      expect(await page.content()).not.toContain('s3cr3t');
+
+      // A name that is not there: the same message as the CLI's, at the add-on.
+      await page.locator('[data-row=addon] [data-source="0"] input[name=source-name]').fill('absent-values');
+      await textsWhen(page, '[data-row=addon] .source-state', (t) => t.join() === 'not found,found', 'not found');
+      const missing = await textsWhen(
+        page,
+        '[data-row=addon] .values-problems .problem-text',
+        (t) => t.length === 1,
+        'the missing source at the add-on',
+      );
+      const failed = await resolveWithCli(page, cluster.kubeconfigPath);
+      expect(failed.code).toBe(1);
+      expect(missing[0]).toBe(`InvalidValues: ${/InvalidValues: (.*)$/m.exec(failed.stderr)?.[1]}`);
+      await page.context().close();
+
+      // The viewer may read neither: each is a problem at the layer, named to them, and nothing breaks.
+      const viewer = await composeAddon(viewerUi.url, 'from-sources');
+      await addSource(viewer, 0, 'ConfigMap', 'podinfo-values');
+      await addSource(viewer, 1, 'Secret', 'podinfo-secret');
+      await textsWhen(
+        viewer,
+        '[data-row=addon] .source-state',
+        (t) => t.join() === 'forbidden to you,forbidden to you',
+        'both sources forbidden',
+      );
+      const refused = await textsWhen(
+        viewer,
+        '[data-row=addon] .values-problems .problem-text',
+        (t) => t.length === 2,
+        'the refusals at the add-on',
+      );
+      expect(refused).toEqual([
+        `InvalidValues: valuesFrom of pack podinfo: ConfigMap default/podinfo-values is forbidden to ${viewerUser} (403): it needs get on configmaps in namespace default`,
+        `InvalidValues: valuesFrom of pack podinfo: Secret default/podinfo-secret is forbidden to ${viewerUser} (403): it needs get on secrets in namespace default`,
+      ]);
+      expect(await viewer.locator('#resolution-status').textContent()).toContain('Not resolved');
+      await viewer.context().close();
+    },
+    SLOW,
+  );
+
+  it(
+    '--open hands the URL, token included, to $BROWSER, and that URL opens the page',
+    async () => {
+      const work = tempDir('packyard-ui-open-');
+      dirs.push(work);
+      const record = join(work, 'opened');
+      const script = join(work, 'browser.sh');
+      writeFileSync(script, `#!/bin/sh\nprintf '%s' "$1" > '${record}.tmp' && mv '${record}.tmp' '${record}'\n`, {
+        mode: 0o755,
+      });
+      const child = spawn(process.execPath, [CLI, 'ui', '--open', '--kubeconfig', cluster.kubeconfigPath], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, BROWSER: script },
+      });
+      try {
+        const printed = await new Promise<string>((resolve, reject) => {
+          createInterface(child.stdout!).once('line', resolve);
+          child.once('exit', (code) => reject(new Error(`packyard ui exited ${code}`)));
+        });
+        const opened = await waitFor('the browser script to run', () =>
+          existsSync(record) ? readFileSync(record, 'utf8') : undefined,
+        );
+        expect(opened).toBe(printed);
+        expect(new URL(opened).searchParams.get('token')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+        expect((await fetch(opened)).status).toBe(200);
+      } finally {
+        child.kill('SIGINT');
+        await new Promise((resolve) => child.once('exit', resolve));
+      }
+      expect(child.exitCode).toBe(0);
     },
     SLOW,
   );

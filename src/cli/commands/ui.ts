@@ -81,11 +81,7 @@ export const uiCommand: Command = {
     ctx.out(`${server.url}\n`);
     ctx.err('packyard ui: open the URL above (it holds the token); Ctrl-C stops\n');
     if (values.open === true)
-      (await import('../../ui/open-browser.js')).openBrowser(
-        server.url,
-        (m) => ctx.err(`warning: ${m}\n`),
-        ctx.env,
-      );
+      (await import('../../ui/open-browser.js')).openBrowser(server.url, (m) => ctx.err(`warning: ${m}\n`), ctx.env);
     if (!ctx.signal.aborted) await once(ctx.signal, 'abort');
     await server.close();
     return EXIT.OK;

@@ -3,10 +3,15 @@ import { api } from '../api.js';
 import { ActionButton, LAYER_NAMES, LAYERS, shortDigest } from '../format.js';
 import { html } from '../html.js';
 
+/** What the page may say of a valuesFrom source: whether it was read, never what it holds. */
+const SOURCE_STATES = { found: 'found', missing: 'not found', forbidden: 'forbidden to you' };
 const REQUIRED = { infra: ['os', 'k8s', 'cni'], full: ['os', 'k8s', 'cni'], 'add-on': [] };
 const LAYERS_OF = { infra: LAYERS.filter((l) => l !== 'addon'), full: LAYERS, 'add-on': ['addon'] };
 let nextRow = 1;
-const row = (layer) => ({ key: nextRow++, layer, name: '', registry: '', version: '', values: '' });
+const row = (layer) => ({ key: nextRow++, layer, name: '', registry: '', version: '', values: '', valuesFrom: [] });
+const source = () => ({ key: nextRow++, kind: 'ConfigMap', name: '', valuesKey: '', optional: false });
+/** The valuesFrom entries the profile holds: those with a name. */
+const namedSources = (r) => r.valuesFrom.filter((v) => v.name.trim());
 
 /** The profile as the API takes it (packs in layer order, empty fields left out), and each pack's row. */
 function draftOf(meta, rows) {
@@ -20,6 +25,14 @@ function draftOf(meta, rows) {
     ...(r.registry && { registry: r.registry }),
     version: r.version.trim() || 'latest',
     ...(r.values.trim() && { values: r.values }),
+    ...(namedSources(r).length > 0 && {
+      valuesFrom: namedSources(r).map((v) => ({
+        kind: v.kind,
+        name: v.name.trim(),
+        ...(v.valuesKey.trim() && { valuesKey: v.valuesKey.trim() }),
+        ...(v.optional && { optional: true }),
+      })),
+    }),
   }));
   const draft = {
     name: meta.name,
@@ -74,6 +87,13 @@ export function ComposerPage({ store }) {
   const problemsAt = (r) => {
     const i = keys.indexOf(r.key);
     return [...(answer?.invalid ?? []), ...(answer?.problems ?? [])].filter((p) => i >= 0 && p.packs.includes(i));
+  };
+  /** What the server found for each valuesFrom entry of a row (found, missing, forbidden), by entry key. */
+  const sourcesAt = (r) => {
+    const i = keys.indexOf(r.key);
+    const named = namedSources(r);
+    const states = (answer?.valuesFrom ?? []).filter((s) => s.pack === i);
+    return new Map(states.map((s) => [named[s.entry]?.key, s.state]));
   };
   const wholeProfile = [...(answer?.invalid ?? []), ...(answer?.problems ?? [])].filter((p) => p.packs.length === 0);
   const result = answer?.result;
@@ -150,6 +170,7 @@ export function ComposerPage({ store }) {
                           row=${r}
                           store=${store}
                           problems=${answer ? problemsAt(r) : []}
+                          sources=${sourcesAt(r)}
                           onChange=${(c) => update(r.key, c)}
                           onRemove=${() => remove(r.key)}
                         />`,
@@ -236,7 +257,7 @@ export function ComposerPage({ store }) {
 }
 
 /** One pack of the profile: which pack of the catalogue, its version expression and values, and its problems. */
-function PackRow({ row, store, problems, onChange, onRemove }) {
+function PackRow({ row, store, problems, sources, onChange, onRemove }) {
   const choices = useMemo(
     () =>
       [...store.packs.values()]
@@ -247,6 +268,11 @@ function PackRow({ row, store, problems, onChange, onRemove }) {
   const value = row.name ? `${row.registry}/${row.name}` : '';
   const id = `pack-${row.key}`;
   const chosen = choices.find((p) => p.registry === row.registry && p.name === row.name);
+  // Values problems are shown at the values, the others at the pack.
+  const valuesProblems = problems.filter((p) => p.reason === 'InvalidValues');
+  const packProblems = problems.filter((p) => p.reason !== 'InvalidValues');
+  const setSource = (key, change) =>
+    onChange({ valuesFrom: row.valuesFrom.map((v) => (v.key === key ? { ...v, ...change } : v)) });
   return html`<div
     class=${`layer-row${problems.length ? ' problem' : ''}`}
     data-row=${row.layer}
@@ -258,8 +284,8 @@ function PackRow({ row, store, problems, onChange, onRemove }) {
       <select
         id=${id}
         value=${value}
-        aria-invalid=${problems.length > 0}
-        aria-describedby=${problems.length ? `${id}-problems` : undefined}
+        aria-invalid=${packProblems.length > 0}
+        aria-describedby=${packProblems.length ? `${id}-problems` : undefined}
         onChange=${(e) => {
           const [registry, ...name] = e.currentTarget.value.split('/');
           onChange({ registry, name: name.join('/') });
@@ -282,18 +308,89 @@ function PackRow({ row, store, problems, onChange, onRemove }) {
     <button type="button" class="secondary" onClick=${onRemove} aria-label=${`Remove ${row.name || 'this pack'}`}>
       Remove
     </button>
-    <details style="flex-basis:100%">
-      <summary class="small">Values${row.values ? ' (set)' : ''}</summary>
+    <details style="flex-basis:100%" open=${valuesProblems.length > 0 || undefined}>
+      <summary class="small">
+        Values${row.values || row.valuesFrom.length ? ' (set)' : ''}${valuesProblems.length ? ' (invalid)' : ''}
+      </summary>
       <label style="width:100%"
         >Values (YAML map)
         <textarea
           name="values"
           rows="4"
           value=${row.values}
+          aria-invalid=${valuesProblems.length > 0}
+          aria-describedby=${valuesProblems.length ? `${id}-values-problems` : undefined}
           onInput=${(e) => onChange({ values: e.currentTarget.value })}
         ></textarea>
       </label>
+      <fieldset class="values-from">
+        <legend class="small">
+          Values from ConfigMaps and Secrets of the namespace (applied before the values above)
+        </legend>
+        ${row.valuesFrom.map(
+          (v, n) =>
+            html`<div class="source-row" data-source=${n}>
+              <label
+                >Kind
+                <select value=${v.kind} onChange=${(e) => setSource(v.key, { kind: e.currentTarget.value })}>
+                  <option>ConfigMap</option>
+                  <option>Secret</option>
+                </select>
+              </label>
+              <label
+                >Name
+                <input
+                  name="source-name"
+                  value=${v.name}
+                  size="14"
+                  onInput=${(e) => setSource(v.key, { name: e.currentTarget.value })}
+              /></label>
+              <label
+                >Key
+                <input
+                  name="source-key"
+                  value=${v.valuesKey}
+                  placeholder="values.yaml"
+                  size="10"
+                  onInput=${(e) => setSource(v.key, { valuesKey: e.currentTarget.value })}
+              /></label>
+              <label class="small"
+                ><input
+                  type="checkbox"
+                  checked=${v.optional}
+                  onChange=${(e) => setSource(v.key, { optional: e.currentTarget.checked })}
+                />
+                optional</label
+              >
+              ${
+                sources.has(v.key) &&
+                html`<span
+                  class=${`badge source-state ${sources.get(v.key) === 'found' ? 'ok' : 'bad'}`}
+                  data-state=${sources.get(v.key)}
+                  >${SOURCE_STATES[sources.get(v.key)]}</span
+                >`
+              }
+              <button
+                type="button"
+                class="secondary"
+                aria-label=${`Remove values from ${v.kind} ${v.name || 'this source'}`}
+                onClick=${() => onChange({ valuesFrom: row.valuesFrom.filter((x) => x.key !== v.key) })}
+              >
+                Remove
+              </button>
+            </div>`,
+        )}
+        <button
+          type="button"
+          class="secondary"
+          aria-label=${`Add values from a ConfigMap or Secret to ${row.name || 'this pack'}`}
+          onClick=${() => onChange({ valuesFrom: [...row.valuesFrom, source()] })}
+        >
+          + values from
+        </button>
+      </fieldset>
+      ${valuesProblems.length > 0 && html`<div class="values-problems" id=${`${id}-values-problems`}>${valuesProblems.map((p) => html`<p class="problem-text" data-reason=${p.reason}><strong>${p.reason}</strong>: ${p.message}</p>`)}</div>`}
     </details>
-    ${problems.length > 0 && html`<div id=${`${id}-problems`}>${problems.map((p) => html`<p class="problem-text" data-reason=${p.reason}><strong>${p.reason}</strong>: ${p.message}</p>`)}</div>`}
+    ${packProblems.length > 0 && html`<div id=${`${id}-problems`}>${packProblems.map((p) => html`<p class="problem-text" data-reason=${p.reason}><strong>${p.reason}</strong>: ${p.message}</p>`)}</div>`}
   </div>`;
 }
