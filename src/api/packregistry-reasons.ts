@@ -112,6 +112,17 @@ export const PACKREGISTRY_REASONS = [
       'Secret in `packyard-system`. The registry syncs as soon as the Secret changes.',
   },
   {
+    reason: 'InvalidTrustedRoot',
+    stalls: true,
+    doc:
+      '`spec.verify.trustedRootRef` (keyless cosign) cannot be used: the ConfigMap or Secret, or its key ' +
+      '(default `trusted_root.json`), is missing, or the value is not a sigstore TrustedRoot JSON with at least ' +
+      'one certificate authority. Nothing is verified and the last catalogue stays.',
+    fix:
+      'Put the TrustedRoot JSON (the file `cosign verify --trusted-root` reads) in the ConfigMap or Secret in ' +
+      '`packyard-system` under the key the message names. The registry syncs as soon as it changes.',
+  },
+  {
     reason: 'Unsupported',
     stalls: true,
     doc: 'This operator build has no source for `spec.type` (e.g. `oci` before OCI support).',

@@ -1,5 +1,9 @@
 import { z } from 'zod';
-import { secretReference } from './common.js';
+import { dnsSubdomain, secretReference } from './common.js';
+import { withRules } from './rules.js';
+
+/** Where a trustedRootRef's JSON is unless it names another key. */
+export const TRUSTED_ROOT_KEY = 'trusted_root.json';
 
 /**
  * Signature checks: how a PackRegistry verifies what it lists (spec.verify), what a Pack version
@@ -14,19 +18,119 @@ export const verifyProvider = z
       'as `helm package --sign` writes them; only for type helm.',
   );
 
-export const verifySpec = z
+/** A regular expression matched as cosign and Flux do (Go's MatchString: unanchored; write ^…$ to match whole). */
+const identityPattern = (what: string) =>
+  z
+    .string()
+    .min(1)
+    .max(1024)
+    .describe(
+      `Regular expression the certificate's ${what} must match. As in cosign and Flux it is not anchored for you: ` +
+        'write ^…$ to match the whole value. Use the syntax Go (RE2) and JavaScript share; (?i)-style flags are not supported.',
+    );
+
+/** The pattern compiles in both engines that read it: the apiserver's RE2 (CEL matches) and the operator's JavaScript. */
+export function compilesAsRegex(pattern: string): boolean {
+  try {
+    new RegExp(pattern);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const oidcIdentity = withRules(
+  z
+    .object({
+      issuer: identityPattern('OIDC issuer (extension 1.3.6.1.4.1.57264.1.8, or the older .1.1)'),
+      subject: identityPattern('identity (a subject alternative name: email, URI, DNS name or IP address)'),
+    })
+    .describe('An identity a keyless signature may come from: both regexes must match the signing certificate.'),
+  [
+    {
+      // A pattern that does not compile makes matches() fail: the apiserver rejects the entry (it names the entry,
+      // not the field, for a rule that errs) with the RE2 error and this message.
+      cel: "''.matches(self.issuer) || !''.matches(self.issuer)",
+      message: 'issuer must be a regular expression',
+      holds: (s) => compilesAsRegex(s.issuer),
+    },
+    {
+      cel: "''.matches(self.subject) || !''.matches(self.subject)",
+      message: 'subject must be a regular expression',
+      holds: (s) => compilesAsRegex(s.subject),
+    },
+  ],
+);
+export type OidcIdentity = z.infer<typeof oidcIdentity>;
+
+export const trustedRootReference = z
   .object({
-    provider: verifyProvider,
-    secretRef: secretReference.describe(
-      "Secret in the operator's namespace holding the public keys: for cosign every *.pub entry (PEM, as " +
-        '`cosign generate-key-pair` writes cosign.pub); for helm every entry as a PGP keyring (binary, as ' +
-        '`gpg --export` writes it, or ASCII-armoured). A version signed by any of them is Verified.',
-    ),
+    kind: z.enum(['ConfigMap', 'Secret']).describe('Kind of the object holding the trusted root.'),
+    name: dnsSubdomain.describe("Name of the ConfigMap or Secret in the operator's namespace."),
+    key: z
+      .string()
+      .min(1)
+      .max(253)
+      .regex(/^[-._a-zA-Z0-9]+$/)
+      .default(TRUSTED_ROOT_KEY)
+      .describe(`Key holding the TrustedRoot JSON (default ${TRUSTED_ROOT_KEY}).`),
   })
   .describe(
-    'Verify every version the registry lists; each Pack version then records the result in verification. ' +
-      'A change of the keys re-verifies; an unchanged digest with unchanged keys is never verified twice.',
+    'A sigstore TrustedRoot (the JSON `cosign verify --trusted-root` reads: certificate authorities, and optionally ' +
+      "transparency logs, CT logs and timestamp authorities) in a ConfigMap or Secret of the operator's namespace. " +
+      'Nothing is fetched from the network (no TUF): air-gapped clusters bring their own.',
   );
+export type TrustedRootReference = z.infer<typeof trustedRootReference>;
+
+export const verifySpec = withRules(
+  z
+    .object({
+      provider: verifyProvider,
+      secretRef: secretReference
+        .optional()
+        .describe(
+          "Secret in the operator's namespace holding the public keys: for cosign every *.pub entry (PEM, as " +
+            '`cosign generate-key-pair` writes cosign.pub); for helm every entry as a PGP keyring (binary, as ' +
+            '`gpg --export` writes it, or ASCII-armoured). A version signed by any of them is Verified.',
+        ),
+      matchOIDCIdentity: z
+        .array(oidcIdentity)
+        .min(1)
+        .max(16)
+        .optional()
+        .describe(
+          'Keyless cosign: the identities a certificate-signed version may come from (any one entry matching ' +
+            'verifies). Needs trustedRootRef, whose certificate authorities the certificate must chain to.',
+        ),
+      trustedRootRef: trustedRootReference.optional(),
+    })
+    .describe(
+      'Verify every version the registry lists; each Pack version then records the result in verification. ' +
+        'A change of the keys, the trusted root or the identities re-verifies; an unchanged digest with unchanged ' +
+        'trust is never verified twice.',
+    ),
+  [
+    {
+      cel: 'has(self.secretRef) || has(self.matchOIDCIdentity)',
+      message: 'verify needs keys (secretRef) or keyless identities (matchOIDCIdentity), or both',
+      fieldPath: '.secretRef',
+      holds: (s) => s.secretRef !== undefined || s.matchOIDCIdentity !== undefined,
+    },
+    {
+      cel: "!has(self.matchOIDCIdentity) || self.provider == 'cosign'",
+      message: 'matchOIDCIdentity is for provider cosign (keyless signatures)',
+      fieldPath: '.matchOIDCIdentity',
+      holds: (s) => s.matchOIDCIdentity === undefined || s.provider === 'cosign',
+    },
+    {
+      cel: 'has(self.matchOIDCIdentity) == has(self.trustedRootRef)',
+      message:
+        'matchOIDCIdentity requires trustedRootRef (the certificate authorities to trust), and trustedRootRef matchOIDCIdentity',
+      fieldPath: '.trustedRootRef',
+      holds: (s) => (s.matchOIDCIdentity === undefined) === (s.trustedRootRef === undefined),
+    },
+  ],
+);
 export type VerifySpec = z.infer<typeof verifySpec>;
 
 export const VERIFICATION_STATES = ['Verified', 'Unsigned', 'Failed'] as const;
@@ -43,12 +147,16 @@ export const versionVerification = z
     signer: z
       .string()
       .optional()
-      .describe('Who signed it: the key (sha256 fingerprint of a cosign public key, or the PGP user ID and key ID).'),
+      .describe(
+        'Who signed it: the key (sha256 fingerprint of a cosign public key, or the PGP user ID and key ID), or for a ' +
+          'keyless signature the identity (subject, and OIDC issuer in parentheses).',
+      ),
     method: z
       .string()
       .optional()
       .describe(
-        'Where the signature was found: cosign-tag (sha256-<hex>.sig), cosign-bundle (sigstore bundle referrer) or helm-prov.',
+        'Where the signature was found: cosign-tag (sha256-<hex>.sig), cosign-bundle (sigstore bundle referrer) or ' +
+          'helm-prov; keyless signatures add -keyless (cosign-tag-keyless, cosign-bundle-keyless).',
       ),
     reason: z.string().max(1024).optional().describe('Why the version is Unsigned or Failed, precisely.'),
   })

@@ -3,7 +3,13 @@ import { packRegistry } from '../api/packregistry.js';
 import { CONFIGMAP, PACKREGISTRY, SECRET } from '../api/resource-types.js';
 import { KubeApiError, KubeClient } from '../controller/kube-client.js';
 import { loadKubeConfig } from '../controller/kube-config.js';
-import { registryCredentials, secretNamesOf, type SecretObject } from '../sources/registry-credentials.js';
+import {
+  configMapNamesOf,
+  registryCredentials,
+  secretNamesOf,
+  type ConfigMapObject,
+  type SecretObject,
+} from '../sources/registry-credentials.js';
 import type { ValuesSourceLookup, ValuesSourceRef } from '../resolve/values.js';
 import type { CliRegistry } from './catalogue.js';
 import { credentialsFromEnvironment, envPrefix } from './credentials.js';
@@ -56,6 +62,7 @@ export async function registriesFromCluster(
     const spec = parsed.data.spec;
     const fromEnv = Object.keys(opts.env).some((k) => k.startsWith(envPrefix(name)) && opts.env[k] !== '');
     const secrets = new Map<string, SecretObject | undefined>();
+    const configMaps = new Map<string, ConfigMapObject | undefined>();
     if (!fromEnv) {
       for (const secret of secretNamesOf(spec)) {
         secrets.set(
@@ -63,6 +70,16 @@ export async function registriesFromCluster(
           await clusterCall(
             `read Secret ${opts.namespace}/${secret}`,
             () => client.get<SecretObject>(SECRET, secret, opts.namespace),
+            [404],
+          ),
+        );
+      }
+      for (const map of configMapNamesOf(spec)) {
+        configMaps.set(
+          map,
+          await clusterCall(
+            `read ConfigMap ${opts.namespace}/${map}`,
+            () => client.get<ConfigMapObject>(CONFIGMAP, map, opts.namespace),
             [404],
           ),
         );
@@ -76,7 +93,12 @@ export async function registriesFromCluster(
         fromEnv
           ? credentialsFromEnvironment(name, spec, opts.env)
           : {
-              credentials: registryCredentials(spec, (n) => secrets.get(n), opts.namespace),
+              credentials: registryCredentials(
+                spec,
+                (n) => secrets.get(n),
+                opts.namespace,
+                (n) => configMaps.get(n),
+              ),
               origin: `Secrets in ${opts.namespace}`,
             },
     });

@@ -71,8 +71,22 @@ export function credentialsFromEnvironment(
   if (ca !== undefined || cert !== undefined) {
     out.credentials.tls = { ...(ca !== undefined && { ca }), ...(cert !== undefined && { cert, key }) };
   }
-  if (spec.verify)
-    out.credentials.verify = verifyKeysFromFiles(spec, get('VERIFY_KEY_FILE'), `${prefix}VERIFY_KEY_FILE`);
+  if (spec.verify) {
+    const verify = verifyKeysFromFiles(spec, get('VERIFY_KEY_FILE'), `${prefix}VERIFY_KEY_FILE`);
+    const root = spec.verify.matchOIDCIdentity && file('TRUSTED_ROOT_FILE');
+    if (root !== undefined)
+      out.credentials.verify = {
+        provider: spec.verify.provider,
+        source: verify?.source ?? 'spec.verify',
+        ...(verify?.entries && { entries: verify.entries }),
+        keyless: {
+          identities: spec.verify.matchOIDCIdentity!,
+          trustedRoot: Buffer.from(root, 'utf8'),
+          source: `${prefix}TRUSTED_ROOT_FILE ${get('TRUSTED_ROOT_FILE')}`,
+        },
+      };
+    else out.credentials.verify = verify;
+  }
   return out;
 }
 

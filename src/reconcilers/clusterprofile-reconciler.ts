@@ -213,8 +213,9 @@ export class ClusterProfileReconciler {
     const namespace = this.manager.opts.namespace;
     return {
       spec: registry.spec,
+      // Reading an archive needs no verify material (a keyless trusted root may be in a ConfigMap).
       credentials: registryCredentials(
-        registry.spec,
+        { ...registry.spec, verify: undefined },
         (secret) => this.secrets.get(`${namespace}/${secret}`),
         namespace,
       ),

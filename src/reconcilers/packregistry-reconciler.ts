@@ -4,7 +4,7 @@ import { REGISTRY_LABEL, SYNC_REQUESTED_ANNOTATION } from '../api/names.js';
 import type { Pack } from '../api/pack.js';
 import type { PackRegistry } from '../api/packregistry.js';
 import { SYNCED } from '../api/packregistry-reasons.js';
-import { PACK, PACKREGISTRY, SECRET } from '../api/resource-types.js';
+import { CONFIGMAP, PACK, PACKREGISTRY, SECRET } from '../api/resource-types.js';
 import { exponentialDelay } from '../controller/backoff.js';
 import type { Clock } from '../controller/clock.js';
 import { getCondition } from '../controller/conditions.js';
@@ -18,7 +18,13 @@ import { transitionEvent } from '../controller/transition-event.js';
 import type { HandlerResult } from '../controller/workqueue.js';
 import type { CatalogPack } from '../sources/catalog.js';
 import type { PackSources } from '../sources/registry-sources.js';
-import { registryCredentials, secretNamesOf, type SecretObject } from '../sources/registry-credentials.js';
+import {
+  configMapNamesOf,
+  registryCredentials,
+  secretNamesOf,
+  type ConfigMapObject,
+  type SecretObject,
+} from '../sources/registry-credentials.js';
 import { unsupportedType } from '../sources/registry-sources.js';
 import { SourceError } from '../sources/source-error.js';
 import { verificationCounts } from '../sources/verify/verification-counts.js';
@@ -39,8 +45,15 @@ type Registry = PackRegistry & KubernetesObject & { metadata: { name: string; ui
 /** Longest wait between retries of a failing registry, unless its own interval is shorter. */
 const MAX_RETRY_MS = 5 * 60_000;
 const BY_SECRET = 'secret';
-/** Failure reasons that a change of the registry's Secrets can cure. */
-const SECRET_CURED = new Set(['AuthenticationFailed', 'SecretNotFound', 'TLSError', 'InvalidVerifyKeys']);
+const BY_CONFIGMAP = 'configmap';
+/** Failure reasons that a change of the registry's Secrets (or trusted-root ConfigMap) can cure. */
+const SECRET_CURED = new Set([
+  'AuthenticationFailed',
+  'SecretNotFound',
+  'TLSError',
+  'InvalidVerifyKeys',
+  'InvalidTrustedRoot',
+]);
 
 /** One reconcile of one registry: what was read, then what the steps found, for summarize. */
 interface Attempt {
@@ -66,6 +79,8 @@ export class PackRegistryReconciler {
   private readonly registries: Informer<Registry>;
   private readonly packs: Informer<Pack & KubernetesObject>;
   private readonly secrets: Informer<SecretObject>;
+  /** ConfigMaps of the operator's namespace: a keyless registry's trusted root. */
+  private readonly configMaps: Informer<ConfigMapObject>;
   /**
    * Catalogues of this process's successful syncs, to repair Packs that drift (e.g. deleted by hand),
    * kept as JSON text: one flat string is a fraction of the objects' size, and a parser's result holds
@@ -89,8 +104,10 @@ export class PackRegistryReconciler {
     this.registries = manager.informer<Registry>(PACKREGISTRY, manager.watchSelector);
     this.packs = manager.informer<Pack & KubernetesObject>(PACK, { labelSelector: REGISTRY_LABEL });
     this.secrets = manager.informer<SecretObject>(SECRET, { namespace: manager.opts.namespace });
+    this.configMaps = manager.informer<ConfigMapObject>(CONFIGMAP, { namespace: manager.opts.namespace });
     this.packs.addIndex(PACKS_BY_REGISTRY, packsByRegistry);
     this.registries.addIndex(BY_SECRET, (r) => secretNamesOf(r.spec));
+    this.registries.addIndex(BY_CONFIGMAP, (r) => configMapNamesOf(r.spec));
   }
 
   /** Runs this reconciler in the manager: its registries, woken by their Secrets and Packs. */
@@ -104,6 +121,12 @@ export class PackRegistryReconciler {
         watch<SecretObject>({
           informer: this.secrets,
           toKeys: (s) => registries.byIndex(BY_SECRET, s.metadata?.name ?? '').map((r) => r.metadata.name),
+          urgent: true,
+        }),
+        // So does a trusted root put right.
+        watch<ConfigMapObject>({
+          informer: this.configMaps,
+          toKeys: (c) => registries.byIndex(BY_CONFIGMAP, c.metadata?.name ?? '').map((r) => r.metadata.name),
           urgent: true,
         }),
         // Packs of every shard are cached; only this shard's registries are woken by theirs.
@@ -203,7 +226,12 @@ export class PackRegistryReconciler {
       const result = await source.sync({
         registryName: key,
         spec: registry.spec,
-        credentials: registryCredentials(registry.spec, (name) => this.secret(name), this.manager.opts.namespace),
+        credentials: registryCredentials(
+          registry.spec,
+          (name) => this.secret(name),
+          this.manager.opts.namespace,
+          (name) => this.configMap(name),
+        ),
         // A changed spec (e.g. a new filter) rebuilds the catalogue even from identical content. Otherwise,
         // even without the catalogue in memory (a fresh process), a 304 is fine: the Packs are in the cluster.
         previous:
@@ -273,10 +301,17 @@ export class PackRegistryReconciler {
     return this.secrets.get(`${this.manager.opts.namespace}/${name}`);
   }
 
+  private configMap(name: string): ConfigMapObject | undefined {
+    return this.configMaps.get(`${this.manager.opts.namespace}/${name}`);
+  }
+
   private credentialsVersion(registry: Registry): string {
-    return secretNamesOf(registry.spec)
-      .map((name) => `${name}@${this.secret(name)?.metadata?.resourceVersion ?? '-'}`)
-      .join(',');
+    return [
+      ...secretNamesOf(registry.spec).map((name) => `${name}@${this.secret(name)?.metadata?.resourceVersion ?? '-'}`),
+      ...configMapNamesOf(registry.spec).map(
+        (name) => `configmap/${name}@${this.configMap(name)?.metadata?.resourceVersion ?? '-'}`,
+      ),
+    ].join(',');
   }
 
   private packsOf(registry: string): Pack[] {

@@ -17,6 +17,21 @@ const registry = (spec: Obj): Obj => ({
   spec: { type: 'helm', url: 'https://charts.example.com', ...spec },
 });
 
+const keylessVerify = {
+  provider: 'cosign',
+  matchOIDCIdentity: [
+    { issuer: '^https://token\\.actions\\.githubusercontent\\.com$', subject: '^https://github\\.com/acme/' },
+  ],
+  trustedRootRef: { kind: 'ConfigMap', name: 'sigstore-root' },
+};
+/** An oci registry verified keyless, with `verify` fields replaced (undefined drops one). */
+const keyless = (verify: Obj): Obj =>
+  registry({
+    type: 'oci',
+    url: 'oci://ghcr.io/charts',
+    verify: Object.fromEntries(Object.entries({ ...keylessVerify, ...verify }).filter(([, v]) => v !== undefined)),
+  });
+
 const infraPacks = [
   { name: 'ubuntu', layer: 'os', version: '22.04.x' },
   { name: 'kubernetes', layer: 'k8s', version: '1.30.x' },
@@ -51,6 +66,14 @@ export const GOOD_OBJECTS: { title: string; object: Obj }[] = [
         ...infraPacks,
         { name: 'ebs', layer: 'csi', version: '1.x' },
       ],
+    }),
+  },
+  { title: 'oci registry verified keyless', object: keyless({}) },
+  {
+    title: 'oci registry verified with keys and keyless, the root in a Secret under its own key',
+    object: keyless({
+      secretRef: { name: 'cosign-keys' },
+      trustedRootRef: { kind: 'Secret', name: 'sigstore-root', key: 'root.json' },
     }),
   },
   {
@@ -106,6 +129,41 @@ export const BAD_OBJECTS: BadObject[] = [
     field: 'spec.verify.provider',
   },
   { title: 'verify without keys', object: registry({ verify: { provider: 'helm' } }), field: 'spec.verify.secretRef' },
+  {
+    title: 'keyless identities without a trusted root',
+    object: keyless({ trustedRootRef: undefined }),
+    field: 'spec.verify.trustedRootRef',
+  },
+  {
+    title: 'a trusted root without keyless identities',
+    object: keyless({ matchOIDCIdentity: undefined, secretRef: { name: 'keys' } }),
+    field: 'spec.verify.trustedRootRef',
+  },
+  {
+    title: 'keyless identities for helm provenance',
+    object: registry({ verify: { ...keylessVerify, provider: 'helm', secretRef: { name: 'keys' } } }),
+    field: 'spec.verify.matchOIDCIdentity',
+  },
+  {
+    title: 'an empty list of keyless identities',
+    object: keyless({ matchOIDCIdentity: [] }),
+    field: 'spec.verify.matchOIDCIdentity',
+  },
+  {
+    title: 'a keyless subject that is not a regular expression',
+    object: keyless({ matchOIDCIdentity: [{ issuer: '^https://issuer\\.example$', subject: '^(alice@example' }] }),
+    field: 'spec.verify.matchOIDCIdentity[0]',
+  },
+  {
+    title: 'a keyless issuer that is not a regular expression',
+    object: keyless({ matchOIDCIdentity: [{ issuer: '[https', subject: '.*' }] }),
+    field: 'spec.verify.matchOIDCIdentity[0]',
+  },
+  {
+    title: 'a trusted root in a Deployment',
+    object: keyless({ trustedRootRef: { kind: 'Deployment', name: 'sigstore-root' } }),
+    field: 'spec.verify.trustedRootRef.kind',
+  },
   {
     title: 'profile verification of an unknown policy',
     object: profile({ verification: 'Always' }),

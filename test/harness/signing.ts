@@ -1,6 +1,7 @@
 // Real signers for the trust tests: cosign (built like the other Go tools) signing what is in the
 // test registry, and GnuPG making throwaway keyrings that `helm package --sign` signs charts with.
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -123,4 +124,175 @@ async function gpgBinary(home: string, args: string[]): Promise<Buffer> {
     maxBuffer: 8 * 1024 * 1024,
   });
   return stdout;
+}
+
+// ---- Keyless: a private certificate authority standing in for Fulcio (no network here) ----
+
+export interface TestCa {
+  name: string;
+  /** CA certificate, PEM, and its private key's path. */
+  certPath: string;
+  keyPath: string;
+  /** The certificate, DER: what a TrustedRoot lists. */
+  der: Buffer;
+}
+
+/** A self-signed P-256 CA made by the real `openssl`, valid from a day ago for 30 days. */
+export async function testCa(name: string): Promise<TestCa> {
+  const dir = mkdtempSync(join(tmpdir(), 'packyard-ca-'));
+  const certPath = join(dir, 'ca.pem');
+  const keyPath = join(dir, 'ca.key');
+  await openssl([
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    keyPath,
+    '-out',
+    certPath,
+    '-days',
+    '30',
+    '-subj',
+    `/O=Packyard Test/CN=${name}`,
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign',
+  ]);
+  const der = Buffer.from(await openssl(['x509', '-in', certPath, '-outform', 'DER'], 'buffer'));
+  return { name, certPath, keyPath, der };
+}
+
+export interface KeylessSigner {
+  /** The leaf certificate (PEM path) and the cosign-format key of its private key. */
+  certPath: string;
+  keyPath: string;
+  /** The CA's certificate, the chain cosign attaches. */
+  chainPath: string;
+  identity: { subject: string; issuer: string };
+}
+
+/**
+ * A Fulcio-shaped code-signing certificate from `ca`: the identity as a subject alternative name
+ * (email, or URI when it has a scheme), the OIDC issuer in both Fulcio extensions (1.3.6.1.4.1.57264.1.1
+ * raw, .1.8 a DER UTF8String), and its P-256 key imported into cosign's format by `cosign import-key-pair`.
+ * `noIssuer`: no issuer extension at all.
+ */
+export async function keylessSigner(
+  ca: TestCa,
+  identity: { subject: string; issuer: string },
+  opts: { noIssuer?: boolean } = {},
+): Promise<KeylessSigner> {
+  const dir = mkdtempSync(join(tmpdir(), 'packyard-leaf-'));
+  const ecKey = join(dir, 'leaf.ec.pem');
+  await openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', ecKey]);
+  const csr = join(dir, 'leaf.csr');
+  await openssl(['req', '-new', '-key', ecKey, '-subj', '/', '-out', csr]);
+  const san = /^[a-z]+:\/\//.test(identity.subject) ? `URI:${identity.subject}` : `email:${identity.subject}`;
+  const ext = join(dir, 'leaf.ext');
+  writeFileSync(
+    ext,
+    [
+      'basicConstraints=critical,CA:FALSE',
+      'keyUsage=critical,digitalSignature',
+      'extendedKeyUsage=codeSigning',
+      `subjectAltName=critical,${san}`,
+      ...(opts.noIssuer
+        ? []
+        : [
+            `1.3.6.1.4.1.57264.1.1=DER:${Buffer.from(identity.issuer).toString('hex')}`,
+            `1.3.6.1.4.1.57264.1.8=ASN1:UTF8String:${identity.issuer}`,
+          ]),
+      '',
+    ].join('\n'),
+  );
+  const certPath = join(dir, 'leaf.pem');
+  await openssl([
+    'x509',
+    '-req',
+    '-in',
+    csr,
+    '-CA',
+    ca.certPath,
+    '-CAkey',
+    ca.keyPath,
+    '-CAcreateserial',
+    '-days',
+    '10',
+    '-extfile',
+    ext,
+    '-out',
+    certPath,
+  ]);
+  await cosign(['import-key-pair', '--key', ecKey, '--output-key-prefix', 'cosign'], dir);
+  return { certPath, keyPath: join(dir, 'cosign.key'), chainPath: ca.certPath, identity };
+}
+
+/**
+ * `cosign sign` with the signer's key and certificate (what keyless signing stores, with a private CA in
+ * place of Fulcio), no transparency log: `tag` the legacy `.sig` tag with the certificate annotations,
+ * `bundle` a sigstore bundle carrying the certificate, attached as a referrer.
+ */
+export async function cosignSignKeyless(ref: string, signer: KeylessSigner, where: 'tag' | 'bundle'): Promise<void> {
+  await cosign([
+    'sign',
+    '--key',
+    signer.keyPath,
+    '--certificate',
+    signer.certPath,
+    '--certificate-chain',
+    signer.chainPath,
+    '--yes',
+    '--tlog-upload=false',
+    '--allow-http-registry',
+    '--allow-insecure-registry',
+    ...(where === 'bundle'
+      ? ['--new-bundle-format=true', '--use-signing-config=false']
+      : ['--new-bundle-format=false']),
+    ref,
+  ]);
+}
+
+/** A sigstore TrustedRoot listing these CAs (each valid from a day ago), and optionally a transparency log key. */
+export function trustedRoot(cas: TestCa[], opts: { tlogKeyDer?: Buffer } = {}): string {
+  const start = new Date(Date.now() - 86_400_000).toISOString();
+  return JSON.stringify({
+    mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1',
+    tlogs: opts.tlogKeyDer
+      ? [
+          {
+            baseUrl: 'https://rekor.packyard.test',
+            hashAlgorithm: 'SHA2_256',
+            publicKey: {
+              rawBytes: opts.tlogKeyDer.toString('base64'),
+              keyDetails: 'PKIX_ECDSA_P256_SHA_256',
+              validFor: { start },
+            },
+            logId: { keyId: createHash('sha256').update(opts.tlogKeyDer).digest('base64') },
+          },
+        ]
+      : [],
+    certificateAuthorities: cas.map((ca) => ({
+      subject: { organization: 'Packyard Test', commonName: ca.name },
+      uri: `https://${ca.name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}.packyard.test`,
+      certChain: { certificates: [{ rawBytes: ca.der.toString('base64') }] },
+      validFor: { start },
+    })),
+    ctlogs: [],
+    timestampAuthorities: [],
+  });
+}
+
+async function openssl(args: string[], encoding: 'utf8' | 'buffer' = 'utf8'): Promise<string | Buffer> {
+  try {
+    const { stdout } = await run('openssl', args, { encoding, maxBuffer: 8 * 1024 * 1024 });
+    return stdout;
+  } catch (err) {
+    const e = err as { stderr?: string | Buffer; message: string };
+    throw new Error(`openssl ${args.join(' ')} failed: ${String(e.stderr || e.message)}`, { cause: err });
+  }
 }

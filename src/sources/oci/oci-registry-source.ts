@@ -186,10 +186,12 @@ export class OciRegistrySource implements PackSource {
       const keys = await this.#verification.keys(material, fingerprint);
       if (keys.provider !== 'cosign')
         throw new SourceError('InvalidVerifyKeys', `an oci registry verifies with cosign, not ${keys.provider}`);
+      // A certificate without a timestamp to place it in time is checked as valid now.
+      const now = new Date();
       await mapLimit(resolved, concurrency, async (v) => {
         const where = `${registry.origin}/${v.repository}:${v.tag}`;
         v.verification = await this.#verification.verify(fingerprint, where, v.digest, () =>
-          verifyCosign(client, v.repository, v.digest, keys.keys),
+          verifyCosign(client, v.repository, v.digest, keys, now),
         );
       });
     }

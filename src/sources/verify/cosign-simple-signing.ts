@@ -2,11 +2,14 @@ import { verify as verifySignature } from 'node:crypto';
 import type { VersionVerification } from '../../api/verification.js';
 import type { Manifest, OciClient } from '../oci/oci-client.js';
 import { SourceError } from '../source-error.js';
-import type { CosignKey } from './trust-keys.js';
+import { checkKeylessSignature } from './keyless.js';
+import type { CosignKey, CosignTrust } from './trust-keys.js';
 import { contentFault, failed, verified } from './verification-result.js';
 
 export const SIMPLE_SIGNING = 'application/vnd.dev.cosign.simplesigning.v1+json';
 export const SIGNATURE_ANNOTATION = 'dev.cosignproject.cosign/signature';
+/** The signing certificate (PEM) cosign attaches to a certificate-signed (keyless) signature. */
+export const CERTIFICATE_ANNOTATION = 'dev.sigstore.cosign/certificate';
 const METHOD = 'cosign-tag';
 /** Signatures looked at per tag: cosign appends one layer per signing; more is abuse, not history. */
 export const MAX_SIGNATURES = 16;
@@ -21,14 +24,17 @@ export function signatureTag(digest: string): string {
 /**
  * cosign's legacy signatures of one manifest: the `sha256-<hex>.sig` tag, whose layers are
  * simple-signing payloads with the signature in an annotation. Verified when a layer's signature
- * verifies with one of the keys and its payload names this very digest. undefined: no such tag.
+ * verifies with one of the keys, or (keyless) with its certificate checked against the trusted root
+ * and identities, and its payload names this very digest. undefined: no such tag.
  */
 export async function verifySimpleSigning(
   client: OciClient,
   repository: string,
   digest: string,
-  keys: CosignKey[],
+  trust: CosignTrust,
+  now: Date,
 ): Promise<VersionVerification | undefined> {
+  const { keys } = trust;
   const tag = signatureTag(digest);
   let manifest: Manifest;
   try {
@@ -65,16 +71,29 @@ export async function verifySimpleSigning(
     }
     const sig = Buffer.from(signature, 'base64');
     const key = keys.find((k) => verifiesWith(k, payload, sig));
-    if (!key) {
+    const certificate = layer.annotations?.[CERTIFICATE_ANNOTATION];
+    let signer: string;
+    let method = METHOD;
+    if (key) {
+      signer = key.id;
+    } else if (typeof certificate === 'string' && certificate !== '') {
+      const keyless = checkKeylessSignature(certificate, payload, sig, trust.keyless, now);
+      if (typeof keyless === 'string') {
+        problems.push(`the certificate-signed layer ${layer.digest}: ${keyless}`);
+        continue;
+      }
+      signer = keyless.signer;
+      method = `${METHOD}-keyless`;
+    } else {
       problems.push(`the signature in layer ${layer.digest} does not verify with ${keyList(keys)}`);
       continue;
     }
     const signed = signedDigest(payload);
     if (signed !== digest) {
-      problems.push(`a signature by ${key.id} is for ${signed ?? 'a malformed payload'}, not ${digest}`);
+      problems.push(`a signature by ${signer} is for ${signed ?? 'a malformed payload'}, not ${digest}`);
       continue;
     }
-    return verified(key.id, METHOD);
+    return verified(signer, method);
   }
   return failed(`signature tag ${tag}: ${problems.join('; ')}`, METHOD);
 }
@@ -104,6 +123,7 @@ function signedDigest(payload: Buffer): string | undefined {
 }
 
 export function keyList(keys: CosignKey[]): string {
+  if (keys.length === 0) return 'no key (spec.verify has no secretRef)';
   return keys.length === 1
     ? `key ${keys[0]!.id}`
     : `any of ${keys.length} keys (${keys.map((k) => k.id.slice(0, 19)).join(', ')})`;

@@ -2,7 +2,7 @@ import type { VersionVerification } from '../../api/verification.js';
 import type { OciClient } from '../oci/oci-client.js';
 import { verifySimpleSigning } from './cosign-simple-signing.js';
 import { verifyBundles } from './sigstore-bundle.js';
-import type { CosignKey } from './trust-keys.js';
+import type { CosignTrust } from './trust-keys.js';
 import { failed, unsigned } from './verification-result.js';
 
 /**
@@ -14,11 +14,12 @@ export async function verifyCosign(
   client: OciClient,
   repository: string,
   digest: string,
-  keys: CosignKey[],
+  trust: CosignTrust,
+  now: Date,
 ): Promise<VersionVerification> {
-  const legacy = await verifySimpleSigning(client, repository, digest, keys);
+  const legacy = await verifySimpleSigning(client, repository, digest, trust, now);
   if (legacy?.state === 'Verified') return legacy;
-  const bundle = await verifyBundles(client, repository, digest, keys);
+  const bundle = await verifyBundles(client, repository, digest, trust, now);
   if (bundle?.state === 'Verified') return bundle;
   const found = [legacy, bundle].filter((v): v is VersionVerification => v !== undefined);
   if (found.length === 0)

@@ -2,8 +2,9 @@ import { bundleFromJSON, type Bundle } from '@sigstore/bundle';
 import { toSignedEntity, Verifier, type TrustMaterial } from '@sigstore/verify';
 import type { VersionVerification } from '../../api/verification.js';
 import type { Descriptor, OciClient } from '../oci/oci-client.js';
-import type { CosignKey } from './trust-keys.js';
+import type { CosignKey, CosignTrust } from './trust-keys.js';
 import { keyList, MAX_SIGNATURES } from './cosign-simple-signing.js';
+import { checkKeyless, NO_KEYLESS } from './keyless.js';
 import { contentFault, failed, verified } from './verification-result.js';
 
 /** The artifact type cosign gives a bundle it attaches as a referrer (v0.3; older minor versions are read alike). */
@@ -23,14 +24,16 @@ const MAX_BUNDLE_BYTES = 1024 * 1024;
 
 /**
  * Sigstore bundles attached to one manifest through the referrers API (or its tag fallback).
- * Keyed bundles only: the key is one of ours, and no transparency log or timestamp is required
- * (cosign --tlog-upload=false); the signed statement must name this digest. undefined: none attached.
+ * A keyed bundle verifies with one of our keys, no transparency log or timestamp required (cosign
+ * --tlog-upload=false); a certificate-signed (keyless) one against the trusted root and identities.
+ * Either way the signed statement must name this digest. undefined: none attached.
  */
 export async function verifyBundles(
   client: OciClient,
   repository: string,
   digest: string,
-  keys: CosignKey[],
+  trust: CosignTrust,
+  now: Date,
 ): Promise<VersionVerification | undefined> {
   let referrers: Descriptor[];
   try {
@@ -56,7 +59,7 @@ export async function verifyBundles(
         continue;
       }
       const json = JSON.parse((await client.blob(repository, layer, MAX_BUNDLE_BYTES)).toString('utf8')) as unknown;
-      const outcome = checkBundle(json, digest, keys);
+      const outcome = checkBundle(json, digest, trust, now);
       if (typeof outcome !== 'string') return outcome;
       problems.push(`bundle ${ref.digest}: ${outcome}`);
     } catch (err) {
@@ -69,8 +72,14 @@ export async function verifyBundles(
   return failed(problems.join('; '), METHOD);
 }
 
-/** Verified, or why not. Pure: the bundle's JSON, the digest it must cover and the trusted keys. */
-export function checkBundle(json: unknown, digest: string, keys: CosignKey[]): VersionVerification | string {
+/** Verified, or why not. Pure: the bundle's JSON, the digest it must cover, the trust and the time. */
+export function checkBundle(
+  json: unknown,
+  digest: string,
+  trust: CosignTrust,
+  now: Date,
+): VersionVerification | string {
+  const { keys } = trust;
   let bundle: Bundle;
   try {
     bundle = bundleFromJSON(json);
@@ -84,7 +93,10 @@ export function checkBundle(json: unknown, digest: string, keys: CosignKey[]): V
     return `malformed bundle (${(err as Error).message})`;
   }
   if (bundle.verificationMaterial.content.$case !== 'publicKey') {
-    return 'signed with a certificate (keyless); only key-signed bundles are verified';
+    if (!trust.keyless) return NO_KEYLESS;
+    const keyless = checkKeyless(entity, trust.keyless, now);
+    if (typeof keyless === 'string') return keyless;
+    return covering(bundle, digest, keyless.signer, `${METHOD}-keyless`);
   }
   const key = keys.find((k) => {
     try {
@@ -95,10 +107,15 @@ export function checkBundle(json: unknown, digest: string, keys: CosignKey[]): V
     }
   });
   if (!key) return `its signature does not verify with ${keyList(keys)}`;
+  return covering(bundle, digest, key.id, METHOD);
+}
+
+/** Verified when the verified bundle vouches for this digest. */
+function covering(bundle: Bundle, digest: string, signer: string, method: string): VersionVerification | string {
   const covered = coveredDigests(bundle);
   if (!covered.includes(digest))
-    return `signed by ${key.id}, but for ${covered.join(', ') || 'no digest'}, not ${digest}`;
-  return verified(key.id, METHOD);
+    return `signed by ${signer}, but for ${covered.join(', ') || 'no digest'}, not ${digest}`;
+  return verified(signer, method);
 }
 
 /** Only this key, valid at any time: there is no timestamp to place a key-signed bundle in time. */
