@@ -88,7 +88,15 @@ export function checkKeyless(entity: SignedEntity, trust: KeylessTrust, now: Dat
       timestampThreshold: trust.requires.timestamp ? 1 : 0,
     }).verify(checked);
   } catch (err) {
-    return `its certificate signature does not verify with the trusted root: ${errorChain(err)}`;
+    const code = (err as { code?: string }).code;
+    if (code === 'TIMESTAMP_ERROR' || code === 'TLOG_ERROR') {
+      const { tlogs, timestampAuthorities } = trust.material;
+      return (
+        `it lacks the evidence the trusted root requires (it lists ${tlogs.length} transparency log(s) and ` +
+        `${timestampAuthorities.length} timestamp authority(ies)): ${errorChain(err)}`
+      );
+    }
+    return `its signature does not verify with the trusted root: ${errorChain(err)}`;
   }
   if (entity.key.$case !== 'certificate') return 'not signed with a certificate';
   const issuer = signer.identity?.extensions?.issuer;
