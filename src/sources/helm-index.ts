@@ -26,6 +26,7 @@ import {
   yamlTrue,
 } from './helm-index-shape.js';
 import { parseChartFast } from './helm-index-fast.js';
+import { chartText, splitIndex, type IndexSplit } from './helm-index-split.js';
 import { packNameMatcher, selectVersions, type PackFilter } from './pack-filter.js';
 import { SourceError } from './source-error.js';
 
@@ -131,27 +132,43 @@ const SLICE_MS = 10;
 /** The parse, one step per chart: parseHelmIndex runs it through, parseHelmIndexYielding pauses between steps. */
 function* parseSteps(body: Buffer | string, opts: HelmIndexOptions): Generator<void, HelmIndexResult> {
   if (body.length === 0) throw invalid(`${EXPECTED}, got an empty file`);
-  const source = decode(body).replace(/^\uFEFF/, '');
-  const start = source.trimStart();
+  const bytes = withoutBom(typeof body === 'string' ? Buffer.from(body) : checkedText(body));
+  // The whole index as one string only where a whole-document parse needs it; a string with lone
+  // surrogates keeps them (Buffer.from would turn them into U+FFFD), so js-yaml refuses it as before.
+  const whole = () => (typeof body === 'string' ? body.replace(/^\uFEFF/, '') : bytes.toString());
+  const start = startOf(bytes);
   if (start === '') throw invalid(`${EXPECTED}, got an empty document`);
   if (start.startsWith('<')) throw invalid(`${EXPECTED}, got ${describeMarkup(start)}`);
   if (start.startsWith('{')) {
-    const json = parseJson(source); // Helm accepts JSON indexes, and JSON.parse is fast and lean
+    const json = parseJson(whole()); // Helm accepts JSON indexes, and JSON.parse is fast and lean
     if (json !== undefined) {
       checkJsonShape(json, HELM_INDEX_FILE, '');
       return yield* toPacks(Object.entries(checkIndex(json)), opts);
     }
   }
-  const charts = splitCharts(source);
-  if (charts) {
+  const split = typeof body === 'string' && !body.isWellFormed() ? undefined : splitIndex(bytes);
+  if (split) {
     try {
-      return yield* toPacks(chartByChart(charts, aliasBudget(source)), opts);
+      return yield* toPacks(
+        chartByChart(
+          bytes,
+          split,
+          aliasBudget(() => whole().length),
+        ),
+        opts,
+      );
     } catch (e) {
       if (!(e instanceof SourceError)) throw e; // else the whole document decides, with the right message
     }
   }
   yield; // the chart-by-chart attempt may have taken a while
-  const { doc, renames } = parseYaml(source, aliasBudget(source), HELM_INDEX_FILE, '');
+  const source = whole();
+  const { doc, renames } = parseYaml(
+    source,
+    aliasBudget(() => source.length),
+    HELM_INDEX_FILE,
+    '',
+  );
   yield;
   return yield* toPacks(
     Object.entries(checkIndex(doc)).map(([name, list]) => [renames.get(name) ?? name, list]),
@@ -187,12 +204,25 @@ function* toPacks(entries: Iterable<[string, unknown]>, opts: HelmIndexOptions):
   return { packs, skippedVersions };
 }
 
-function decode(body: Buffer | string): string {
-  if (typeof body === 'string') return body;
+function checkedText(body: Buffer): Buffer {
   if (body[0] === 0x1f && body[1] === 0x8b) throw invalid(`${EXPECTED}, got gzip-compressed data`);
   // Go's YAML decoder rejects invalid UTF-8 too; guessing another encoding would only hide the problem.
   if (!isUtf8(body)) throw invalid(`${EXPECTED}, got bytes that are not valid UTF-8 text`);
-  return body.toString('utf8');
+  return body;
+}
+
+function withoutBom(bytes: Buffer): Buffer {
+  return bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(3) : bytes;
+}
+
+/** How the text starts, after whitespace (as trimStart reads it): enough to tell JSON and markup, '' for none. */
+function startOf(bytes: Buffer): string {
+  let at = 0;
+  while (at < bytes.length && (bytes[at] === 0x20 || (bytes[at]! >= 0x09 && bytes[at]! <= 0x0d))) at++;
+  if (at === bytes.length) return '';
+  // 16 KiB holds the 4,096 characters describeMarkup reads; a longer run of Unicode spaces is read whole.
+  const start = bytes.toString('utf8', at, at + 16384).trimStart();
+  return start !== '' || at + 16384 >= bytes.length ? start : bytes.toString('utf8', at).trimStart();
 }
 
 /**
@@ -211,53 +241,14 @@ function checkIndex(doc: unknown): YamlMap {
 }
 
 /**
- * Helm writes one block layout: `entries:` alone on a line at column 0, then each chart as a key at
- * one indentation with its versions below. js-yaml builds an event list of about 100 bytes a node
- * (seven times the text) before any object, so parsing chart by chart keeps peak memory to the
- * result plus one chart. Returns the document without its charts (`head`) and each chart's text,
- * or undefined for any other layout, which is then parsed whole.
- */
-export function splitCharts(source: string): { head: string; charts: string[] } | undefined {
-  const entriesLine = /^entries:[ \t]*\r?$/m.exec(source);
-  if (!entriesLine) return undefined;
-  const charts: string[] = [];
-  let indent = -1;
-  let chart = -1;
-  let end = source.length;
-  for (let line = entriesLine.index + entriesLine[0].length + 1; line < source.length;) {
-    const next = source.indexOf('\n', line);
-    let col = line;
-    while (source[col] === ' ') col++;
-    const c = source[col];
-    const n = col - line;
-    if (c === '\t') return undefined;
-    if (c !== '#' && c !== '\r' && c !== '\n' && c !== undefined) {
-      if (n === 0) {
-        end = line; // the next top-level key: entries are over
-        break;
-      }
-      if (indent < 0) indent = n;
-      if (n < indent) return undefined;
-      const sequenceItem = c === '-' && /\s/.test(source[col + 1] ?? ' ');
-      if (n === indent && !sequenceItem) {
-        if (chart >= 0) charts.push(source.slice(chart, line));
-        chart = line;
-      } else if (chart < 0) return undefined;
-    }
-    line = next < 0 ? source.length : next + 1;
-  }
-  if (chart >= 0) charts.push(source.slice(chart, end));
-  return { head: `${source.slice(0, entriesLine.index)}entries: {}\n${source.slice(end)}`, charts };
-}
-
-/**
  * Each chart text must be a map of one new chart name: anything else makes the caller parse the
  * whole. So does any refusal, and the whole document's parse then names the index's own line.
  */
-function* chartByChart(split: { head: string; charts: string[] }, aliases: AliasBudget): Generator<[string, unknown]> {
+function* chartByChart(bytes: Buffer, split: IndexSplit, aliases: AliasBudget): Generator<[string, unknown]> {
   checkIndex(parseYaml(split.head, aliases, HELM_INDEX_FILE, '').doc);
   const seen = new Set<string>();
-  for (const text of split.charts) {
+  for (let i = 0; i + 1 < split.bounds.length; i++) {
+    const text = chartText(bytes, split, i);
     const fast = parseChartFast(text, HELM_ENTRIES);
     let name: string | undefined;
     let versions: unknown;
@@ -283,12 +274,19 @@ function parseJson(source: string): unknown {
 }
 
 interface AliasBudget {
-  limit: number;
+  readonly limit: number;
   expanded: number;
 }
 
-function aliasBudget(source: string): AliasBudget {
-  return { limit: Math.max(ALIAS_NODE_BUDGET, source.length), expanded: 0 };
+/** One per byte of the text (in characters, as the whole text counts them: read only once an alias appears). */
+function aliasBudget(textLength: () => number): AliasBudget {
+  let limit: number | undefined;
+  return {
+    expanded: 0,
+    get limit() {
+      return (limit ??= Math.max(ALIAS_NODE_BUDGET, textLength()));
+    },
+  };
 }
 
 /**
@@ -367,7 +365,7 @@ function readVersion(entry: unknown, resolveUrl: (u: string) => string | undefin
   const item = goFields(entry);
   const name = sanitize(stringAt(item.name) ?? '');
   if (name === '' || name === '.' || name === '..' || name.includes('/')) return undefined;
-  const version = stringAt(item.version);
+  const version = own(stringAt(item.version));
   const helm = version === undefined ? undefined : readHelmVersion(version);
   if (!helm || version === undefined) return undefined;
   if (!['', 'application', 'library'].includes(stringAt(item.type) ?? '')) return undefined;
@@ -386,11 +384,11 @@ function readVersion(entry: unknown, resolveUrl: (u: string) => string | undefin
   const out: PackVersion = {
     version,
     prerelease: isStable(helm) ? undefined : true,
-    appVersion: sanitize(stringAt(item.appVersion)),
-    digest: normaliseDigest(stringAt(item.digest)),
-    created: Number.isNaN(createdMs) ? undefined : created,
-    urls: urls.length ? urls : undefined,
-    kubeVersion: sanitize(stringAt(item.kubeVersion)),
+    appVersion: own(sanitize(stringAt(item.appVersion))),
+    digest: own(normaliseDigest(stringAt(item.digest))),
+    created: Number.isNaN(createdMs) ? undefined : own(created),
+    urls: urls.length ? urls.map(own) : undefined,
+    kubeVersion: own(sanitize(stringAt(item.kubeVersion))),
     deprecated:
       item.deprecated === true || (typeof item.deprecated === 'string' && yamlTrue(item.deprecated)) || undefined,
   };
@@ -466,11 +464,11 @@ function newestFirst(a: Candidate, b: Candidate): number {
 function toPack(name: string, kept: Candidate[]): CatalogPack {
   const { latest, face } = packFace(kept);
   return compact({
-    name,
+    name: own(name),
     layer: face.layer,
-    displayName: face.displayName ?? name,
-    description: face.description,
-    icon: face.icon,
+    displayName: own(face.displayName ?? name),
+    description: own(face.description),
+    icon: own(face.icon),
     latest: latest?.version,
     versionCount: kept.length,
     versions: kept.map((c) => c.out),
@@ -497,6 +495,15 @@ function normaliseDigest(digest: string | undefined): string | undefined {
   if (digest === undefined) return undefined;
   if (/^[a-fA-F0-9]{64}$/.test(digest)) return `sha256:${digest.toLowerCase()}`;
   return /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/.test(digest) ? digest : undefined;
+}
+
+/**
+ * A copy of a value that does not keep the text it was read from alive: V8 makes a substring of 13
+ * or more characters a view of its parent, and the catalogue outlives each chart's text. A JSON
+ * round trip is the cheapest flat copy measured (bench/helm-index-vs-helm.ts's RSS rows).
+ */
+function own<T extends string | undefined>(s: T): T {
+  return s === undefined || s.length < 13 ? s : (JSON.parse(JSON.stringify(s)) as T);
 }
 
 /** A string field's value; types were checked against Helm's, so anything else is null. */

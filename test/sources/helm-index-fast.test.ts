@@ -8,7 +8,7 @@ import { constructFromEvents, dump, mapTag, nullCoreTag, parseEvents, Schema, se
 import { repoRoot } from '../../src/local/control-plane.js';
 import { parseChartFast } from '../../src/sources/helm-index-fast.js';
 import { checkYamlShape, HELM_ENTRIES } from '../../src/sources/helm-index-shape.js';
-import { splitCharts } from '../../src/sources/helm-index.js';
+import { splitCharts } from '../../src/sources/helm-index-split.js';
 
 const FIXTURES = join(repoRoot(), '../shared/fixtures/helm-index');
 const INDEX_SCHEMA = new Schema([strTag, seqTag, mapTag, nullCoreTag]);

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { compare, parse as parseSemVer } from 'semver';
 import type { PackFilter } from '../../src/sources/pack-filter.js';
 import { dump } from 'js-yaml';
-import { splitCharts } from '../../src/sources/helm-index.js';
+import { splitCharts } from '../../src/sources/helm-index-split.js';
 import { indexYaml, parse } from './helm-index-support.js';
 
 /** Versions as they appear in the wild: mostly SemVer, some with `v` or missing parts, some junk. */

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { splitCharts } from '../../src/sources/helm-index.js';
+import { splitCharts } from '../../src/sources/helm-index-split.js';
 import { REPO_URL, entry, indexYaml, parse, parseError } from './helm-index-support.js';
 
 const FIXTURE = readFileSync(
