@@ -1,4 +1,4 @@
-import { lookup, resolvePlain, scalarAccepted, type GoType, type ScalarKind } from './helm-index-shape.js';
+import { lookup, resolvePlain, scalarAccepted, YAML11_NULL, type GoType, type ScalarKind } from './helm-index-shape.js';
 
 /**
  * A fast path for the YAML that Helm and chart-releaser write: block maps and lists, plain scalars
@@ -14,8 +14,12 @@ import { lookup, resolvePlain, scalarAccepted, type GoType, type ScalarKind } fr
  * value or the exact message. What it returns is what that path returns: the same values, strings
  * for every scalar, null for empty and null-like plain scalars.
  */
-export function parseChartFast(text: string, type: GoType): { name: string; versions: unknown } | undefined {
-  if (UNSUPPORTED_TEXT.test(text)) return undefined;
+export function parseChartFast(
+  text: string,
+  type: GoType,
+  plain = false,
+): { name: string; versions: unknown } | undefined {
+  if (!plain && UNSUPPORTED_TEXT.test(text)) return undefined; // plain: the caller saw only printable ASCII, spaces and \n
   try {
     const p = new Parser(text);
     const first = p.nextContentLine();
@@ -60,14 +64,21 @@ class Parser {
 
   /** Start of the line after the one at `line`, or the text's length. */
   private next(line: number): number {
-    const nl = this.s.indexOf('\n', line);
-    return nl < 0 ? this.s.length : nl + 1;
+    const end = this.end(line);
+    return end < this.s.length ? end + 1 : end;
   }
 
-  private end(line: number): number {
-    const nl = this.s.indexOf('\n', line);
-    return nl < 0 ? this.s.length : nl;
+  /** The end of the line holding `at` (a `\n`, or the text's end); the last answer is kept, as each line is asked several times. */
+  private end(at: number): number {
+    if (at >= this.endFrom && at <= this.endAt) return this.endAt;
+    const nl = this.s.indexOf('\n', at);
+    this.endFrom = at;
+    this.endAt = nl < 0 ? this.s.length : nl;
+    return this.endAt;
   }
+
+  private endFrom = -1;
+  private endAt = -1;
 
   indentOf(line: number): number {
     let i = line;
@@ -100,19 +111,31 @@ class Parser {
     const target = coerce?.kind === 'time' || coerce?.kind === 'any' ? undefined : coerce;
     const out: YamlMap = {};
     let keyAt = at;
+    let seen = 0; // the struct fields read so far, by their bit
     for (;;) {
       const colon = this.keyEnd(keyAt);
-      const key = this.s.slice(keyAt, colon);
-      if (resolvePlain(key) !== 'string' || key === '<<' || key === '__proto__' || Object.hasOwn(out, key)) bail();
-      // The conversion's target and the field's type, exactly as checkYamlShape's walk finds them.
-      const fieldCoerce =
-        target?.kind === 'struct' ? lookup(target, key)?.coerce : target?.kind === 'map' ? target.elem : undefined;
+      // A struct's field spelled as Go names it: matched in the text, with no key string to make and look up.
+      const exact = type.kind === 'struct' ? this.fieldAt(type, keyAt, colon) : undefined;
+      let key: string;
       let fieldType: GoType = ANY;
-      if (type.kind === 'struct') {
-        const field = lookup(type, key);
-        if (!field) bail(); // an unknown field: Helm refuses the index, and the full parser says where
-        fieldType = field.type;
-      } else if (type.kind === 'map') fieldType = type.elem;
+      let fieldCoerce: GoType | undefined;
+      if (exact) {
+        key = exact.field.name;
+        if (seen & exact.bit) bail();
+        seen |= exact.bit;
+        fieldType = exact.field.type;
+        fieldCoerce = target === type ? exact.field.coerce : this.coerceOf(target, key);
+      } else {
+        key = this.s.slice(keyAt, colon);
+        if (resolvePlain(key) !== 'string' || key === '<<' || key === '__proto__' || Object.hasOwn(out, key)) bail();
+        // The conversion's target and the field's type, exactly as checkYamlShape's walk finds them.
+        fieldCoerce = this.coerceOf(target, key);
+        if (type.kind === 'struct') {
+          const field = lookup(type, key);
+          if (!field) bail(); // an unknown field: Helm refuses the index, and the full parser says where
+          fieldType = field.type;
+        } else if (type.kind === 'map') fieldType = type.elem;
+      }
       out[key] = this.value(colon + 1, indent, fieldType, fieldCoerce, depth + 1);
       const line = this.nextContentLine();
       if (line < 0) return out;
@@ -122,6 +145,28 @@ class Parser {
       if (this.s.charCodeAt(line + n) === DASH && this.isSeqItem(line + n)) bail(); // a list after a scalar value
       keyAt = line + n;
     }
+  }
+
+  private tableOf: StructType | undefined;
+  private table: FieldTable = [];
+
+  /** Where sigs.k8s.io/yaml's conversion looks for the value of `key` under `target`. */
+  private coerceOf(target: GoType | undefined, key: string): GoType | undefined {
+    return target?.kind === 'struct' ? lookup(target, key)?.coerce : target?.kind === 'map' ? target.elem : undefined;
+  }
+
+  /** The field of `type` whose Go name is exactly the key text [at, colon), with its bit, if any. */
+  private fieldAt(type: StructType, at: number, colon: number): { field: GoField; bit: number } | undefined {
+    const c = this.s.charCodeAt(at);
+    if (type !== this.tableOf) {
+      this.table = fieldTable(type);
+      this.tableOf = type;
+    }
+    const candidates = c < 128 ? this.table[c] : undefined;
+    if (candidates === undefined) return undefined;
+    const length = colon - at;
+    for (const f of candidates) if (f.field.name.length === length && this.s.startsWith(f.field.name, at)) return f;
+    return undefined;
   }
 
   /** A list whose "- " sit at column `indent`, starting at the line `line`. */
@@ -276,10 +321,13 @@ class Parser {
         break;
       }
       if (n <= indent) break;
-      if (fc === HASH || ((fc === DASH || fc === 0x3f || fc === COLON) && this.isSeqItem(first))) bail();
+      // "- " or "? " starting a wrapped line is text (go-yaml and js-yaml agree); ": " would end the scalar.
+      if (fc === HASH || (fc === COLON && this.isSeqItem(first))) bail();
       value += ' ' + this.plainLine(first, this.end(first));
       this.pos = this.next(first);
     }
+    // A string field the conversion also aims at takes any scalar: only null needs telling apart.
+    if (type.kind === 'string' && coerce?.kind === 'string') return YAML11_NULL.has(value) ? null : value;
     const kind: ScalarKind = resolvePlain(value);
     return this.checked(kind === 'null' ? null : value, kind, value, type, coerce);
   }
@@ -418,6 +466,27 @@ class Parser {
 }
 
 const ANY: GoType = { kind: 'any' };
+
+type StructType = Extract<GoType, { kind: 'struct' }>;
+type GoField = NonNullable<ReturnType<typeof lookup>>;
+
+/** A struct's fields by the first character of their Go name, each with a bit for duplicate keys. */
+type FieldTable = ({ field: GoField; bit: number }[] | undefined)[];
+const FIELD_TABLES = new WeakMap<StructType, FieldTable>();
+
+function fieldTable(type: StructType): FieldTable {
+  let table = FIELD_TABLES.get(type);
+  if (table) return table;
+  table = new Array<{ field: GoField; bit: number }[] | undefined>(128).fill(undefined);
+  let i = 0;
+  for (const field of type.fields.values()) {
+    const c = field.name.charCodeAt(0);
+    if (c >= 128 || i >= 31) continue; // the slow path reads these
+    (table[c] ??= []).push({ field, bit: 1 << i++ });
+  }
+  FIELD_TABLES.set(type, table);
+  return table;
+}
 
 /** How many hex digits follow each escape letter (0 for the one-letter escapes). */
 const ESCAPE_DIGITS: Record<string, number> = { x: 2, u: 4, U: 8 };

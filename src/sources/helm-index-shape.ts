@@ -144,7 +144,8 @@ const YAML11_BOOL = new Set([
   'OFF',
 ]);
 const YAML11_TRUE = new Set(['y', 'Y', 'yes', 'Yes', 'YES', 'true', 'True', 'TRUE', 'on', 'On', 'ON']);
-const YAML11_NULL = new Set(['', '~', 'null', 'Null', 'NULL']);
+/** What go-yaml v2 reads as null in a plain scalar. */
+export const YAML11_NULL: ReadonlySet<string> = new Set(['', '~', 'null', 'Null', 'NULL']);
 const YAML11_NONFINITE = new Set([
   '.nan',
   '.NaN',
@@ -159,24 +160,30 @@ const YAML11_NONFINITE = new Set([
   '-.Inf',
   '-.INF',
 ]);
-/** go-yaml v2's resolveTable: only these first characters can start anything but a string. */
-const MAYBE_NOT_STRING = /^[-+0-9.yYnNtTfFoO~]/;
 const YAML_STYLE_FLOAT = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
 const GO_INT = /^[-+]?(0[xX][0-9a-fA-F]+|0[oO]?[0-7]+|0[bB][01]+|0|[1-9][0-9]*)$/;
 const YAML_TIMESTAMP =
   /^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt ][0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(?:\.[0-9]+)?(?:Z|[+-][0-9]{2}:[0-9]{2})?)?$/;
 
+/** go-yaml v2's resolveTable: what a plain scalar's first character can make it (0: only a string). */
+const FIRST = new Uint8Array(128);
+const WORD = 1; // y n t f o Y N T F O ~: a boolean or null word, or a string
+const NUMERIC = 2; // + - . 0-9: a number, a non-finite float, or a string
+for (const c of 'yYnNtTfFoO~') FIRST[c.charCodeAt(0)] = WORD;
+for (const c of '+-.0123456789') FIRST[c.charCodeAt(0)] = NUMERIC;
+
 /** go-yaml v2's resolve() of a plain scalar (timestamps stay strings when decoded into interface{}). */
 export function resolvePlain(text: string): ScalarKind {
+  const c = text.charCodeAt(0);
+  const first = c < 128 ? FIRST[c] : 0; // NaN for '' reads as 0 too
+  if (first === 0) return text === '' ? 'null' : 'string';
+  if (first === WORD) {
+    if (text.length > 5) return 'string'; // the longest word is "false"
+    return YAML11_NULL.has(text) ? 'null' : YAML11_BOOL.has(text) ? 'bool' : 'string';
+  }
   if (/^[0-9]+\.[0-9]*\./.test(text)) return 'string'; // 1.2.3: the most common plain value here, and never a number
-  if (text === '' || !MAYBE_NOT_STRING.test(text)) return YAML11_NULL.has(text) ? 'null' : 'string';
-  if (YAML11_NULL.has(text)) return 'null';
-  if (YAML11_BOOL.has(text)) return 'bool';
   if (YAML11_NONFINITE.has(text)) return 'nonfinite';
-  if (text === '<<') return 'string';
-  const c = text[0]!;
-  if (c === '.') return Number.isFinite(Number(text)) && YAML_STYLE_FLOAT.test(text) ? 'float' : 'string';
-  if (!/[-+0-9]/.test(c)) return 'string';
+  if (c === 0x2e /* . */) return Number.isFinite(Number(text)) && YAML_STYLE_FLOAT.test(text) ? 'float' : 'string';
   if (YAML_TIMESTAMP.test(text)) return 'string';
   const plain = text.replaceAll('_', '');
   if (GO_INT.test(plain)) return 'int';

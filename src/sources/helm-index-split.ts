@@ -11,6 +11,11 @@ export interface IndexSplit {
   head: string;
   /** Byte offsets: chart i is bytes [bounds[i], bounds[i + 1]), comments after it included. */
   bounds: number[];
+  /**
+   * Whether chart i holds only printable ASCII, spaces and line feeds: the fast path need not look
+   * for the characters it leaves to js-yaml (parseChartFast's `plain`).
+   */
+  plain: boolean[];
 }
 
 const NL = 0x0a;
@@ -25,11 +30,13 @@ const ENTRIES = Buffer.from('entries:');
  * The charts of `bytes` (UTF-8, no byte-order mark), or undefined for any other layout, which is
  * then parsed whole. Lines end at `\n`, and a `\r` before it is part of the line.
  */
-export function splitIndex(bytes: Uint8Array): IndexSplit | undefined {
+export function splitIndex(bytes: Buffer): IndexSplit | undefined {
   const length = bytes.length;
   const entries = entriesLine(bytes);
   if (entries < 0) return undefined;
   const bounds: number[] = [];
+  const plain: boolean[] = [];
+  let odd = false; // a character outside printable ASCII in the current chart
   let indent = -1;
   let end = length;
   let line = lineAfter(bytes, entries);
@@ -46,21 +53,35 @@ export function splitIndex(bytes: Uint8Array): IndexSplit | undefined {
       }
       if (indent < 0) indent = n;
       if (n < indent) return undefined;
-      if (n === indent && !(c === DASH && whiteAfter(bytes, col + 1))) bounds.push(line);
-      else if (bounds.length === 0) return undefined;
+      if (n === indent && !(c === DASH && whiteAfter(bytes, col + 1))) {
+        if (bounds.length > 0) plain.push(!odd);
+        bounds.push(line);
+        odd = false;
+      } else if (bounds.length === 0) return undefined;
     }
-    line = lineAfter(bytes, col);
+    // To the line's end, every byte looked at once: this loop is most of the split's time.
+    let i = col;
+    for (; i < length; i++) {
+      const b = bytes[i]!;
+      if (b === NL) break;
+      if (b < SPACE || b > 0x7e) odd = true;
+    }
+    line = i + 1;
   }
-  bounds.push(end);
-  if (bounds.length === 1) bounds.length = 0; // no charts
-  const text = (from: number, to: number) => Buffer.from(bytes.buffer, bytes.byteOffset + from, to - from).toString();
-  return { head: `${text(0, entries)}entries: {}\n${text(end, length)}`, bounds };
+  if (bounds.length > 0) {
+    plain.push(!odd);
+    bounds.push(end);
+  }
+  return {
+    head: `${bytes.toString('utf8', 0, entries)}entries: {}\n${bytes.toString('utf8', end, length)}`,
+    bounds,
+    plain,
+  };
 }
 
 /** Where the line `entries:` (spaces, tabs or a `\r` may follow) starts, or -1. */
-function entriesLine(bytes: Uint8Array): number {
-  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-  for (let at = buffer.indexOf(ENTRIES); at >= 0; at = buffer.indexOf(ENTRIES, at + 1)) {
+function entriesLine(bytes: Buffer): number {
+  for (let at = bytes.indexOf(ENTRIES); at >= 0; at = bytes.indexOf(ENTRIES, at + 1)) {
     if (at > 0 && bytes[at - 1] !== NL) continue;
     let i = at + ENTRIES.length;
     while (bytes[i] === SPACE || bytes[i] === TAB) i++;
@@ -71,7 +92,7 @@ function entriesLine(bytes: Uint8Array): number {
 }
 
 /** The start of the line after the one holding `at`, or the length. */
-function lineAfter(bytes: Uint8Array, at: number): number {
+function lineAfter(bytes: Buffer, at: number): number {
   const length = bytes.length;
   let i = at;
   while (i < length && bytes[i] !== NL) i++;
@@ -79,18 +100,16 @@ function lineAfter(bytes: Uint8Array, at: number): number {
 }
 
 /** Whether the character at `at` is whitespace as /\s/ reads it (or the text ends): `- ` starts a list item. */
-function whiteAfter(bytes: Uint8Array, at: number): boolean {
+function whiteAfter(bytes: Buffer, at: number): boolean {
   const c = bytes[at];
   if (c === undefined) return true;
   if (c < 0x80) return c === SPACE || (c >= TAB && c <= CR);
-  const ch = Buffer.from(bytes.buffer, bytes.byteOffset + at, Math.min(4, bytes.length - at)).toString();
-  return /^\s/.test(ch);
+  return /^\s/.test(bytes.toString('utf8', at, Math.min(at + 4, bytes.length)));
 }
 
-/** A chart's text (for tests and for the charts the fast path leaves to js-yaml). */
-export function chartText(bytes: Uint8Array, split: IndexSplit, i: number): string {
-  const from = split.bounds[i]!;
-  return Buffer.from(bytes.buffer, bytes.byteOffset + from, split.bounds[i + 1]! - from).toString();
+/** Chart i's text. */
+export function chartText(bytes: Buffer, split: IndexSplit, i: number): string {
+  return bytes.toString('utf8', split.bounds[i], split.bounds[i + 1]);
 }
 
 /** splitIndex of a text, with each chart's text: what tests compare. */

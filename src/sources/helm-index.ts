@@ -249,7 +249,7 @@ function* chartByChart(bytes: Buffer, split: IndexSplit, aliases: AliasBudget): 
   const seen = new Set<string>();
   for (let i = 0; i + 1 < split.bounds.length; i++) {
     const text = chartText(bytes, split, i);
-    const fast = parseChartFast(text, HELM_ENTRIES);
+    const fast = parseChartFast(text, HELM_ENTRIES, split.plain[i]);
     let name: string | undefined;
     let versions: unknown;
     if (fast) ({ name, versions } = fast);
@@ -377,17 +377,18 @@ function readVersion(entry: unknown, resolveUrl: (u: string) => string | undefin
   // RFC 3339 as Go writes time.Time: what the Pack schema's date-time format accepts.
   const created = readRfc3339(stringAt(item.created));
   const createdMs = created !== undefined ? Date.parse(created) : Number.NaN;
-  const urls = listAt(item.urls)
-    .map((u) => stringAt(u))
-    .map((u) => u && resolveUrl(u))
-    .filter((u): u is string => !!u);
+  const urls: string[] = [];
+  for (const u of listAt(item.urls)) {
+    const url = stringAt(u) && resolveUrl(u as string);
+    if (url) urls.push(own(url));
+  }
   const out: PackVersion = {
     version,
     prerelease: isStable(helm) ? undefined : true,
     appVersion: own(sanitize(stringAt(item.appVersion))),
     digest: own(normaliseDigest(stringAt(item.digest))),
     created: Number.isNaN(createdMs) ? undefined : own(created),
-    urls: urls.length ? urls.map(own) : undefined,
+    urls: urls.length ? urls : undefined,
     kubeVersion: own(sanitize(stringAt(item.kubeVersion))),
     deprecated:
       item.deprecated === true || (typeof item.deprecated === 'string' && yamlTrue(item.deprecated)) || undefined,
@@ -413,7 +414,7 @@ function readVersion(entry: unknown, resolveUrl: (u: string) => string | undefin
 function goFields(item: YamlMap): YamlMap {
   let exact = true;
   for (const k in item) {
-    if (CHART_VERSION_FIELDS.get(k.toLowerCase()) !== k) {
+    if (!GO_NAMES.has(k)) {
       exact = false;
       break;
     }
@@ -427,13 +428,15 @@ function goFields(item: YamlMap): YamlMap {
   return out;
 }
 
-/** A field of a nested struct (a dependency), matched without regard to case like goFields. */
+const GO_NAMES: ReadonlySet<string> = new Set(CHART_VERSION_FIELDS.values());
+
+/** A field of a nested struct (a dependency), matched without regard to case like goFields (the last key in byte order). */
 function goValue(item: YamlMap, field: string): unknown {
   if (Object.hasOwn(item, field)) return item[field];
-  const key = Object.keys(item)
-    .filter((k) => k.toLowerCase() === field)
-    .sort()
-    .pop();
+  let key: string | undefined;
+  for (const k in item) {
+    if (k.length === field.length && k.toLowerCase() === field && (key === undefined || k > key)) key = k;
+  }
   return key === undefined ? undefined : item[key];
 }
 
@@ -499,11 +502,11 @@ function normaliseDigest(digest: string | undefined): string | undefined {
 
 /**
  * A copy of a value that does not keep the text it was read from alive: V8 makes a substring of 13
- * or more characters a view of its parent, and the catalogue outlives each chart's text. A JSON
- * round trip is the cheapest flat copy measured (bench/helm-index-vs-helm.ts's RSS rows).
+ * or more characters a view of its parent, and the catalogue outlives each chart's text. Slicing a
+ * concatenation copies: the parent of a slice must be flat (bench/helm-index-vs-helm.ts's RSS rows).
  */
 function own<T extends string | undefined>(s: T): T {
-  return s === undefined || s.length < 13 ? s : (JSON.parse(JSON.stringify(s)) as T);
+  return s === undefined || s.length < 13 ? s : ((' ' + s).slice(1) as T);
 }
 
 /** A string field's value; types were checked against Helm's, so anything else is null. */
