@@ -8,7 +8,7 @@ import { constructFromEvents, dump, mapTag, nullCoreTag, parseEvents, Schema, se
 import { repoRoot } from '../../src/local/control-plane.js';
 import { parseChartFast } from '../../src/sources/helm-index-fast.js';
 import { checkYamlShape, HELM_ENTRIES } from '../../src/sources/helm-index-shape.js';
-import { splitCharts } from '../../src/sources/helm-index-split.js';
+import { chartText, splitCharts, splitIndex } from '../../src/sources/helm-index-split.js';
 
 const FIXTURES = join(repoRoot(), '../shared/fixtures/helm-index');
 const INDEX_SCHEMA = new Schema([strTag, seqTag, mapTag, nullCoreTag]);
@@ -90,6 +90,53 @@ describe('the fast Helm index path', () => {
         deprecated: 'true',
       }),
     ]);
+  });
+
+  it("reads wrapped lines that start with '- ' or '? ' as text, as IBM's index has them", () => {
+    const text = [
+      '  demo:',
+      '  - description: manages Postgres Clusters',
+      '      - Cluster-scoped resources',
+      '      ? asked',
+      '    name: demo',
+      '    version: 1.0.0',
+      '',
+    ].join('\n');
+    const result = parseChartFast(text, HELM_ENTRIES);
+    expect(result).toEqual(fullParse(text));
+    expect(result?.versions).toEqual([
+      expect.objectContaining({ description: 'manages Postgres Clusters - Cluster-scoped resources ? asked' }),
+    ]);
+  });
+
+  it('agrees with the full parser on wrapped lines starting with indicators', () => {
+    const word = fc.constantFrom('-', '?', ':', '- a', '? b', ': c', 'a:', '#', 'x', '-y', '|', '>', '*', '&');
+    fc.assert(
+      fc.property(fc.array(word, { minLength: 1, maxLength: 6 }), fc.integer({ min: 5, max: 8 }), (words, indent) => {
+        const lines = ['  demo:', '  - description: start'];
+        for (const w of words) lines.push(`${' '.repeat(indent)}${w}`);
+        lines.push('    name: demo', '    version: 1.0.0', '');
+        const text = lines.join('\n');
+        const fast = parseChartFast(text, HELM_ENTRIES);
+        if (fast !== undefined) expect(fast).toEqual(fullParse(text));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('marks a chart plain only when it holds nothing but printable ASCII, spaces and line feeds', () => {
+    const unit = fc.constantFrom('a', ' ', '\t', '\r', '\x7f', '\x00', 'é', '\u2028', '\uFEFF', '\x85', ':');
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit, maxLength: 12 }), { minLength: 1, maxLength: 4 }), (values) => {
+        const index = `apiVersion: v1\nentries:\n${values.map((v, i) => `  c${i}:\n  - name: "${v}"\n`).join('')}`;
+        const bytes = Buffer.from(index);
+        const split = splitIndex(bytes);
+        if (!split) return; // a tab at a line's start: the whole document is parsed
+        split.plain.forEach((plain, i) => {
+          expect(plain).toBe(/^[\x20-\x7e\n]*$/.test(chartText(bytes, split, i)));
+        });
+      }),
+    );
   });
 
   it.each([
