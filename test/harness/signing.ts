@@ -296,3 +296,17 @@ async function openssl(args: string[], encoding: 'utf8' | 'buffer' = 'utf8'): Pr
     throw new Error(`openssl ${args.join(' ')} failed: ${String(e.stderr || e.message)}`, { cause: err });
   }
 }
+
+/** The TrustedRoot the real `cosign trusted-root create` writes for these CAs, each as a Fulcio instance. */
+export async function cosignTrustedRoot(cas: TestCa[]): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'packyard-trusted-root-'));
+  const out = join(dir, 'trusted_root.json');
+  await cosign([
+    'trusted-root',
+    'create',
+    ...cas.flatMap((ca) => ['--fulcio', `url=https://fulcio.packyard.test,certificate-chain=${ca.certPath}`]),
+    '--out',
+    out,
+  ]);
+  return readFileSync(out, 'utf8');
+}

@@ -1,8 +1,9 @@
 // Keyless verification end to end: the operator syncs an OCI registry whose newest chart is unsigned and
 // whose older one the real cosign signed with a certificate from a private CA (Fulcio's stand-in), with
-// the TrustedRoot in a ConfigMap of the operator's namespace. A profile with verification Required locks
-// the keyless-verified version, recording the identity; a trusted root gone or malformed stops the
-// registry (InvalidTrustedRoot) and keeps its catalogue and the lock; put right, the registry syncs again.
+// the TrustedRoot (made by `cosign trusted-root create`) in a ConfigMap of the operator's namespace. A
+// profile with verification Required locks the keyless-verified version, recording the identity; a
+// trusted root gone or malformed stops the registry (InvalidTrustedRoot) and keeps its catalogue and the
+// lock; put right, the registry syncs again.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { ClusterProfile } from '../../src/api/clusterprofile.js';
 import type { Pack } from '../../src/api/pack.js';
@@ -14,7 +15,14 @@ import { clusterProfile, packRegistry } from '../harness/objects.js';
 import { startOciRegistry, type OciRegistry } from '../harness/oci-registry.js';
 import { startTestCluster, type TestCluster } from '../harness/own-cluster.js';
 import { startOperator } from '../harness/operator.js';
-import { cosignSignKeyless, keylessSigner, testCa, trustedRoot, type TestCa } from '../harness/signing.js';
+import {
+  cosignSignKeyless,
+  cosignTrustedRoot,
+  keylessSigner,
+  testCa,
+  trustedRoot,
+  type TestCa,
+} from '../harness/signing.js';
 import { waitFor } from '../harness/wait.js';
 
 const NS = 'packyard-keyless-test';
@@ -52,7 +60,8 @@ beforeAll(async () => {
   await registry.pushChart({ name: 'podinfo', version: '6.6.0' }, 'charts'); // the newest, unsigned
   await cosignSignKeyless(`${registry.host}/charts/podinfo@${signed}`, alice, 'bundle');
   await client.request('POST', '/api/v1/namespaces', { body: { metadata: { name: NS } } }).catch(() => {});
-  await putRoot({ 'trusted_root.json': trustedRoot([fulcio]) });
+  // The root as the real cosign writes it (cosign trusted-root create).
+  await putRoot({ 'trusted_root.json': await cosignTrustedRoot([fulcio]) });
   manager = await startOperator(cluster.kubeConfig, NS);
 }, 300_000);
 

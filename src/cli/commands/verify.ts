@@ -20,7 +20,10 @@ export const verifyCommand: Command = {
       'where the signature was found and why it failed. REGISTRY defaults to the only registry that offers PACK.',
       '',
       "Offline, a registry's keys come from PACKYARD_REGISTRY_<NAME>_VERIFY_KEY_FILE (files separated by commas:",
-      'cosign.pub, or a PGP keyring); with --from-cluster, from the Secret of its spec.verify.secretRef.',
+      'cosign.pub, or a PGP keyring), and for keyless cosign (spec.verify.matchOIDCIdentity) the sigstore TrustedRoot',
+      'JSON from PACKYARD_REGISTRY_<NAME>_TRUSTED_ROOT_FILE; with --from-cluster, from the Secret of its',
+      'spec.verify.secretRef and the ConfigMap or Secret of its trustedRootRef. A keyless signature prints the identity',
+      '(certificate subject and OIDC issuer) that signed.',
       '',
       'Exit status: 0 Verified, 1 Unsigned, Failed or not found, 2 usage error, 4 the registry could not be reached.',
     ].join('\n'),
@@ -133,7 +136,8 @@ function textOf(r: Report): string {
     ...(r.digest ? [`  digest:  ${r.digest}`] : []),
     ...(r.url ? [`  url:     ${r.url}`] : []),
     ...(r.provider ? [`  checked: ${r.provider}${r.method ? ` (${r.method})` : ''}`] : []),
-    ...(r.signer ? [`  signer:  ${r.signer}`] : []),
+    // A keyless signer is an identity (subject and OIDC issuer), not a key.
+    ...(r.signer ? [`  ${r.method?.endsWith('-keyless') ? 'identity: ' : 'signer:  '}${r.signer}`] : []),
     ...(r.reason ? [`  reason:  ${r.reason}`] : []),
   ];
   return `${lines.join('\n')}\n`;

@@ -27,6 +27,7 @@ import {
   type KeylessSigner,
   type TestCa,
 } from '../../harness/signing.js';
+import { objects, runCli, tempDir, writeYaml } from '../../cli/cli-harness.js';
 import { countingHttp, syncRequest } from '../oci/oci-test-support.js';
 
 const ISSUER = 'https://issuer.packyard.test';
@@ -293,5 +294,33 @@ describe('keyless cosign signatures (a certificate from a private CA, no transpa
       expect(err).toMatchObject({ reason: 'InvalidTrustedRoot' });
       expect((err as Error).message).toContain(`ConfigMap test/sigstore-root key trusted_root.json: ${message}`);
     }
+  });
+
+  it('packyard verify explains a keyless version offline, printing the identity that signed', async () => {
+    const work = tempDir();
+    writeYaml(join(work, 'registries.yaml'), [
+      objects.registry('keyless', `oci://${registry.host}/charts`, {
+        type: 'oci',
+        verify: {
+          provider: 'cosign',
+          matchOIDCIdentity: [ALICE],
+          trustedRootRef: { kind: 'ConfigMap', name: 'sigstore-root' },
+        },
+      }),
+    ]);
+    writeFileSync(join(work, 'root.json'), trustedRoot([fulcio]));
+    const env = { PACKYARD_REGISTRY_KEYLESS_TRUSTED_ROOT_FILE: join(work, 'root.json') };
+    const ok = await runCli(['verify', 'podinfo@1.1.0', '-r', 'registries.yaml'], { cwd: work, env });
+    expect([ok.code, ok.stderr]).toEqual([0, '']);
+    expect(ok.stdout).toContain('keyless/podinfo@1.1.0: Verified\n');
+    expect(ok.stdout).toContain('  checked: cosign (cosign-bundle-keyless)\n');
+    expect(ok.stdout).toContain(`  identity: alice@packyard.test (${ISSUER})\n`);
+    const other = await runCli(['verify', 'podinfo@1.2.0', '-r', 'registries.yaml'], { cwd: work, env });
+    expect(other.code).toBe(1);
+    expect(other.stdout).toContain('Failed to verify certificate chain');
+    // Without the root file the registry cannot verify at all, and says which variable to set.
+    const none = await runCli(['verify', 'podinfo@1.1.0', '-r', 'registries.yaml'], { cwd: work });
+    expect(none.code).not.toBe(0);
+    expect(none.stdout + none.stderr).toContain('PACKYARD_REGISTRY_<NAME>_TRUSTED_ROOT_FILE');
   });
 });
