@@ -10,7 +10,8 @@ import {
   type ConfigMapObject,
   type SecretObject,
 } from '../sources/registry-credentials.js';
-import type { ValuesSourceLookup, ValuesSourceRef } from '../resolve/values.js';
+import { readValuesSources } from '../reconcilers/values-sources.js';
+import type { ValuesSourceLookup } from '../resolve/values.js';
 import type { CliRegistry } from './catalogue.js';
 import { credentialsFromEnvironment, envPrefix } from './credentials.js';
 import { CliError, EXIT, UsageError } from './exit-codes.js';
@@ -106,42 +107,27 @@ export async function registriesFromCluster(
   return registries;
 }
 
-/** valuesFrom read from the profile's namespace, as the operator reads it (missing and forbidden mean absent). */
+/**
+ * valuesFrom read from each profile's namespace with the operator's reader (readValuesSources): a
+ * missing object is absent, a refused one is forbidden to the kubeconfig's user and says so.
+ */
 export async function valuesFromCluster(
   client: KubeClient,
   profiles: readonly CliProfile[],
 ): Promise<ValuesSourceLookup> {
-  const found = new Map<string, string | undefined>();
-  const key = (r: ValuesSourceRef) => `${r.kind}/${r.namespace}/${r.name}/${r.key}`;
-  for (const profile of profiles) {
-    for (const pack of profile.spec.packs) {
-      for (const ref of pack.valuesFrom ?? []) {
-        const r: ValuesSourceRef = {
-          kind: ref.kind,
-          namespace: profile.namespace,
-          name: ref.name,
-          key: ref.valuesKey ?? 'values.yaml',
-        };
-        if (found.has(key(r))) continue;
-        const obj = await clusterCall(
-          `read ${ref.kind} ${r.namespace}/${r.name}`,
-          () =>
-            client.get<KubernetesObject & { data?: Record<string, string> }>(
-              ref.kind === 'Secret' ? SECRET : CONFIGMAP,
-              r.name,
-              r.namespace,
-            ),
-          [403, 404],
-        );
-        const raw = obj?.data?.[r.key];
-        found.set(
-          key(r),
-          raw !== undefined && ref.kind === 'Secret' ? Buffer.from(raw, 'base64').toString('utf8') : raw,
-        );
-      }
-    }
+  const byNamespace = new Map<string, CliProfile['spec']['packs']>();
+  for (const profile of profiles)
+    byNamespace.set(profile.namespace, [...(byNamespace.get(profile.namespace) ?? []), ...profile.spec.packs]);
+  const lookups = new Map<string, ValuesSourceLookup>();
+  for (const [namespace, packs] of byNamespace) {
+    lookups.set(
+      namespace,
+      await clusterCall(`read valuesFrom objects in namespace ${namespace}`, () =>
+        readValuesSources(client, namespace, packs, "the kubeconfig's user"),
+      ),
+    );
   }
-  return (ref) => found.get(key(ref));
+  return (ref) => lookups.get(ref.namespace)?.(ref);
 }
 
 /**

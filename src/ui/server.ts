@@ -27,6 +27,8 @@ export interface UiServerOptions {
   namespace?: string;
   /** Where chart and pack files are cached on disk (the CLI's cache); memory only when unset. */
   contentCacheDir?: string;
+  /** How long the composer's answer may take (default COMPOSE_TIMEOUT_MS). */
+  composeTimeoutMs?: number;
 }
 
 /** Field manager of the composer's server-side apply: `kubectl get -o yaml --show-managed-fields` names it. */
@@ -208,7 +210,8 @@ export class UiServer {
   private async compose(draft: Draft, res: ServerResponse): Promise<Composition> {
     const left = new AbortController();
     res.once('close', () => left.abort(new Error('the page stopped waiting')));
-    const timeout = AbortSignal.timeout(COMPOSE_TIMEOUT_MS);
+    const limitMs = this.opts.composeTimeoutMs ?? COMPOSE_TIMEOUT_MS;
+    const timeout = AbortSignal.timeout(limitMs);
     const signal = AbortSignal.any([left.signal, timeout]);
     const namespace = this.opts.namespace ?? DEFAULT_OPERATOR_NAMESPACE;
     try {
@@ -223,7 +226,7 @@ export class UiServer {
       });
     } catch (err) {
       if (timeout.aborted)
-        throw new HttpError(504, `the chosen versions' files could not be read within ${COMPOSE_TIMEOUT_MS / 1000}s`);
+        throw new HttpError(504, `the chosen versions' files could not be read within ${limitMs / 1000}s`);
       throw err;
     }
   }

@@ -89,6 +89,7 @@ let manager: Manager;
 let ui: UiServer;
 let viewerUi: UiServer;
 let viewerUser: string;
+let viewerKubeconfig: string;
 let browser: Browser;
 let repoDir: string;
 const dirs: string[] = [];
@@ -118,6 +119,7 @@ beforeAll(async () => {
   dirs.push(work);
   const viewer = await viewerKubeConfig(client, cluster.kubeConfig, work);
   viewerUser = viewer.user;
+  viewerKubeconfig = viewer.path;
   const { KubeConfig } = await import('@kubernetes/client-node');
   const viewerConfig = new KubeConfig();
   viewerConfig.loadFromFile(viewer.path);
@@ -640,6 +642,12 @@ describe('packyard ui', () => {
         `InvalidValues: valuesFrom of pack podinfo: Secret default/podinfo-secret is forbidden to ${viewerUser} (403): it needs get on secrets in namespace default`,
       ]);
       expect(await viewer.locator('#resolution-status').textContent()).toContain('Not resolved');
+      // `packyard resolve` with the viewer's kubeconfig reads them the same way, and is refused the same.
+      const asViewer = await resolveWithCli(viewer, viewerKubeconfig);
+      expect(asViewer.code).toBe(1);
+      expect(asViewer.stderr).toContain(
+        "InvalidValues: valuesFrom of pack podinfo: Secret default/podinfo-secret is forbidden to the kubeconfig's user (403): it needs get on secrets in namespace default",
+      );
       await viewer.context().close();
     },
     SLOW,
