@@ -18,10 +18,11 @@ export function parseChartFast(
   text: string,
   type: GoType,
   plain = false,
+  eachEntry?: (entry: unknown) => unknown,
 ): { name: string; versions: unknown } | undefined {
   if (!plain && UNSUPPORTED_TEXT.test(text)) return undefined; // plain: the caller saw only printable ASCII, spaces and \n
   try {
-    const p = new Parser(text);
+    const p = new Parser(text, eachEntry);
     const first = p.nextContentLine();
     if (first < 0) return undefined;
     const indent = p.indentOf(first);
@@ -60,7 +61,11 @@ for (const c of '&*!|>%@`{}[],#\'"?') INDICATOR[c.charCodeAt(0)] = 1;
 type YamlMap = Record<string, unknown>;
 
 class Parser {
-  constructor(private readonly s: string) {}
+  constructor(
+    private readonly s: string,
+    /** Applied to each entry of the chart's list as it is read: the list holds what it returns. */
+    private readonly eachEntry?: (entry: unknown) => unknown,
+  ) {}
 
   /** Start of the line after the one at `line`, or the text's length. */
   private next(line: number): number {
@@ -177,9 +182,11 @@ class Parser {
     const target = coerce?.kind === 'time' || coerce?.kind === 'any' ? undefined : coerce;
     const elemCoerce = target?.kind === 'slice' ? target.elem : undefined;
     const out: unknown[] = [];
+    const each = depth === 1 ? this.eachEntry : undefined; // depth 1: the chart's own list
     for (;;) {
       const dash = line + indent;
-      out.push(this.item(dash + 1, indent, elem, elemCoerce, depth + 1));
+      const item = this.item(dash + 1, indent, elem, elemCoerce, depth + 1);
+      out.push(each ? each(item) : item);
       const next = this.nextContentLine();
       if (next < 0) return out;
       const n = this.indentOf(next);

@@ -136,6 +136,7 @@ function* parseSteps(body: Buffer | string, opts: HelmIndexOptions): Generator<v
   // The whole index as one string only where a whole-document parse needs it; a string with lone
   // surrogates keeps them (Buffer.from would turn them into U+FFFD), so js-yaml refuses it as before.
   const whole = () => (typeof body === 'string' ? body.replace(/^\uFEFF/, '') : bytes.toString());
+  const resolveUrl = urlResolver(opts.repoUrl);
   const start = startOf(bytes);
   if (start === '') throw invalid(`${EXPECTED}, got an empty document`);
   if (start.startsWith('<')) throw invalid(`${EXPECTED}, got ${describeMarkup(start)}`);
@@ -143,7 +144,7 @@ function* parseSteps(body: Buffer | string, opts: HelmIndexOptions): Generator<v
     const json = parseJson(whole()); // Helm accepts JSON indexes, and JSON.parse is fast and lean
     if (json !== undefined) {
       checkJsonShape(json, HELM_INDEX_FILE, '');
-      return yield* toPacks(Object.entries(checkIndex(json)), opts);
+      return yield* toPacks(readEntries(Object.entries(checkIndex(json)), resolveUrl), opts);
     }
   }
   const split = typeof body === 'string' && !body.isWellFormed() ? undefined : splitIndex(bytes);
@@ -154,6 +155,7 @@ function* parseSteps(body: Buffer | string, opts: HelmIndexOptions): Generator<v
           bytes,
           split,
           aliasBudget(() => whole().length),
+          resolveUrl,
         ),
         opts,
       );
@@ -171,28 +173,38 @@ function* parseSteps(body: Buffer | string, opts: HelmIndexOptions): Generator<v
   );
   yield;
   return yield* toPacks(
-    Object.entries(checkIndex(doc)).map(([name, list]) => [renames.get(name) ?? name, list]),
+    readEntries(
+      Object.entries(checkIndex(doc)).map(([name, list]) => [renames.get(name) ?? name, list]),
+      resolveUrl,
+    ),
     opts,
   );
 }
 
+/** A chart's entries as read: undefined for each one Helm drops. */
+type Versions = (Candidate | undefined)[];
+
+/** Entries of a parsed document (JSON, or YAML read whole), read a chart at a time. */
+function* readEntries(entries: Iterable<[string, unknown]>, resolveUrl: UrlResolver): Generator<[string, Versions]> {
+  for (const [name, list] of entries) {
+    yield [name, listAt(list, `entries.${name}`).map((item) => readVersion(item, resolveUrl))];
+  }
+}
+
 /** Packs from the entries (which may be parsed lazily, chart by chart), a step per chart. */
-function* toPacks(entries: Iterable<[string, unknown]>, opts: HelmIndexOptions): Generator<void, HelmIndexResult> {
-  const resolveUrl = urlResolver(opts.repoUrl);
+function* toPacks(entries: Iterable<[string, Versions]>, opts: HelmIndexOptions): Generator<void, HelmIndexResult> {
   const includes = packNameMatcher(opts.filter);
   const packs: CatalogPack[] = [];
   let skippedVersions = 0;
-  for (const [name, list] of entries) {
+  for (const [name, items] of entries) {
     yield; // a chart was parsed to get here
     if (!includes(name)) continue;
-    const items = listAt(list, `entries.${name}`);
     if (name === '' || name.length > MAX_NAME) {
       skippedVersions += items.length; // no Pack can be named so
       continue;
     }
     const candidates: Candidate[] = [];
-    for (const item of items) {
-      const candidate = readVersion(item, resolveUrl);
+    for (const candidate of items) {
       if (candidate) candidates.push(candidate);
       else skippedVersions++;
     }
@@ -244,24 +256,32 @@ function checkIndex(doc: unknown): YamlMap {
  * Each chart text must be a map of one new chart name: anything else makes the caller parse the
  * whole. So does any refusal, and the whole document's parse then names the index's own line.
  */
-function* chartByChart(bytes: Buffer, split: IndexSplit, aliases: AliasBudget): Generator<[string, unknown]> {
+function* chartByChart(
+  bytes: Buffer,
+  split: IndexSplit,
+  aliases: AliasBudget,
+  resolveUrl: UrlResolver,
+): Generator<[string, Versions]> {
   checkIndex(parseYaml(split.head, aliases, HELM_INDEX_FILE, '').doc);
   const seen = new Set<string>();
+  // Each entry read as the fast path finishes it: its map is garbage at once rather than after the
+  // chart, so less survives a young-generation collection into the old one (peak RSS).
+  const read = (item: unknown) => readVersion(item, resolveUrl);
   for (let i = 0; i + 1 < split.bounds.length; i++) {
     const text = chartText(bytes, split, i);
-    const fast = parseChartFast(text, HELM_ENTRIES, split.plain[i]);
+    const fast = parseChartFast(text, HELM_ENTRIES, split.plain[i], read);
     let name: string | undefined;
-    let versions: unknown;
-    if (fast) ({ name, versions } = fast);
+    let versions: Versions | null;
+    if (fast) ({ name, versions } = fast as { name: string; versions: Versions | null });
     else {
       const { doc: chart, renames } = parseYaml(text, aliases, HELM_ENTRIES, 'entries');
       const keys = isMap(chart) ? Object.keys(chart) : [];
       name = keys.length === 1 ? (renames.get(keys[0]!) ?? keys[0]!) : undefined;
-      versions = (chart as YamlMap | null)?.[keys[0]!];
+      versions = listAt((chart as YamlMap | null)?.[keys[0]!], `entries.${name}`).map(read);
     }
     if (name === undefined || seen.has(name)) throw invalid('not one chart per chart key');
     seen.add(name);
-    yield [name, versions];
+    yield [name, versions ?? []];
   }
 }
 
@@ -360,7 +380,7 @@ function checkAliasExpansion(events: readonly Event[], source: string, aliases: 
  * chart.Metadata.Validate: no name, a name with `/`, a version Masterminds cannot read, a type
  * other than application or library, a null maintainer or dependency, a bad dependency alias).
  */
-function readVersion(entry: unknown, resolveUrl: (u: string) => string | undefined): Candidate | undefined {
+function readVersion(entry: unknown, resolveUrl: UrlResolver): Candidate | undefined {
   if (!isMap(entry)) return undefined; // null: Helm drops empty entries too
   const item = goFields(entry);
   const name = sanitize(stringAt(item.name) ?? '');
@@ -482,7 +502,9 @@ function toPack(name: string, kept: Candidate[]): CatalogPack {
  * Helm's ResolveReferenceURL: absolute URLs as they are, others against the repository as a
  * directory, taking its query (which may carry a token). One that cannot be resolved is dropped.
  */
-function urlResolver(repoUrl: string): (ref: string) => string | undefined {
+type UrlResolver = (ref: string) => string | undefined;
+
+function urlResolver(repoUrl: string): UrlResolver {
   const base = new URL(repoUrl);
   if (!base.pathname.endsWith('/')) base.pathname += '/';
   return (ref) => {
