@@ -1,3 +1,5 @@
+import { isAscii } from 'node:buffer';
+
 /**
  * Where the charts of an index are, found in its bytes. Helm writes one block layout: `entries:`
  * alone on a line at column 0, then each chart as a key at one indentation with its versions below.
@@ -11,11 +13,6 @@ export interface IndexSplit {
   head: string;
   /** Byte offsets: chart i is bytes [bounds[i], bounds[i + 1]), comments after it included. */
   bounds: number[];
-  /**
-   * Whether chart i holds only printable ASCII, spaces and line feeds: the fast path need not look
-   * for the characters it leaves to js-yaml (parseChartFast's `plain`).
-   */
-  plain: boolean[];
 }
 
 const NL = 0x0a;
@@ -34,48 +31,37 @@ export function splitIndex(bytes: Buffer): IndexSplit | undefined {
   const length = bytes.length;
   const entries = entriesLine(bytes);
   if (entries < 0) return undefined;
+  // A tab where indentation ends refuses the layout; with no tab anywhere, a line indented deeper
+  // than the charts needs no more than its first indent + 1 bytes looked at.
+  const tabs = bytes.indexOf(TAB, entries) >= 0;
   const bounds: number[] = [];
-  const plain: boolean[] = [];
-  let odd = false; // a character outside printable ASCII in the current chart
   let indent = -1;
   let end = length;
-  let line = lineAfter(bytes, entries);
-  while (line < length) {
+  for (let line = lineAfter(bytes, entries); line < length;) {
+    const most = tabs || indent < 0 ? length : line + indent + 1;
     let col = line;
-    while (bytes[col] === SPACE) col++;
-    const c = bytes[col];
+    while (col < most && bytes[col] === SPACE) col++;
     const n = col - line;
-    if (c === TAB) return undefined;
-    if (c !== HASH && c !== CR && c !== NL && c !== undefined) {
-      if (n === 0) {
-        end = line; // the next top-level key: entries are over
-        break;
+    if (n <= indent || indent < 0 || tabs) {
+      const c = col < length ? bytes[col] : NL;
+      if (c === TAB) return undefined;
+      if (c !== HASH && c !== CR && c !== NL) {
+        if (n === 0) {
+          end = line; // the next top-level key: entries are over
+          break;
+        }
+        if (indent < 0) indent = n;
+        if (n < indent) return undefined;
+        if (n === indent && !(c === DASH && whiteAfter(bytes, col + 1))) bounds.push(line);
+        else if (bounds.length === 0) return undefined;
       }
-      if (indent < 0) indent = n;
-      if (n < indent) return undefined;
-      if (n === indent && !(c === DASH && whiteAfter(bytes, col + 1))) {
-        if (bounds.length > 0) plain.push(!odd);
-        bounds.push(line);
-        odd = false;
-      } else if (bounds.length === 0) return undefined;
     }
-    // To the line's end, every byte looked at once: this loop is most of the split's time.
-    let i = col;
-    for (; i < length; i++) {
-      const b = bytes[i]!;
-      if (b === NL) break;
-      if (b < SPACE || b > 0x7e) odd = true;
-    }
-    line = i + 1;
+    line = lineAfter(bytes, col);
   }
-  if (bounds.length > 0) {
-    plain.push(!odd);
-    bounds.push(end);
-  }
+  if (bounds.length > 0) bounds.push(end);
   return {
     head: `${bytes.toString('utf8', 0, entries)}entries: {}\n${bytes.toString('utf8', end, length)}`,
     bounds,
-    plain,
   };
 }
 
@@ -93,10 +79,8 @@ function entriesLine(bytes: Buffer): number {
 
 /** The start of the line after the one holding `at`, or the length. */
 function lineAfter(bytes: Buffer, at: number): number {
-  const length = bytes.length;
-  let i = at;
-  while (i < length && bytes[i] !== NL) i++;
-  return i + 1 > length ? length : i + 1;
+  const nl = bytes.indexOf(NL, at);
+  return nl < 0 ? bytes.length : nl + 1;
 }
 
 /** Whether the character at `at` is whitespace as /\s/ reads it (or the text ends): `- ` starts a list item. */
@@ -110,6 +94,11 @@ function whiteAfter(bytes: Buffer, at: number): boolean {
 /** Chart i's text. */
 export function chartText(bytes: Buffer, split: IndexSplit, i: number): string {
   return bytes.toString('utf8', split.bounds[i], split.bounds[i + 1]);
+}
+
+/** Whether chart i is ASCII only (parseChartFast then checks its characters faster). */
+export function chartIsAscii(bytes: Buffer, split: IndexSplit, i: number): boolean {
+  return isAscii(bytes.subarray(split.bounds[i], split.bounds[i + 1]));
 }
 
 /** splitIndex of a text, with each chart's text: what tests compare. */

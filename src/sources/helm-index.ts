@@ -26,7 +26,7 @@ import {
   yamlTrue,
 } from './helm-index-shape.js';
 import { parseChartFast } from './helm-index-fast.js';
-import { chartText, splitIndex, type IndexSplit } from './helm-index-split.js';
+import { chartIsAscii, chartText, splitIndex, type IndexSplit } from './helm-index-split.js';
 import { packNameMatcher, selectVersions, type PackFilter } from './pack-filter.js';
 import { SourceError } from './source-error.js';
 
@@ -269,7 +269,7 @@ function* chartByChart(
   const read = (item: unknown) => readVersion(item, resolveUrl);
   for (let i = 0; i + 1 < split.bounds.length; i++) {
     const text = chartText(bytes, split, i);
-    const fast = parseChartFast(text, HELM_ENTRIES, split.plain[i], read);
+    const fast = parseChartFast(text, HELM_ENTRIES, chartIsAscii(bytes, split, i), read);
     let name: string | undefined;
     let versions: Versions | null;
     if (fast) ({ name, versions } = fast as { name: string; versions: Versions | null });
