@@ -72,7 +72,7 @@ bench-sync: build tools ## A whole Helm sync vs `helm repo update` on the same i
 	node build/bench/helm-sync.js
 
 .PHONY: bench-verify
-bench-verify: build tools ## Signature verification per version (cosign tag and bundle, helm .prov), cold and cached, vs cosign/helm verify
+bench-verify: build tools ## Signature verification per version (cosign tag and bundle, keyed and keyless, helm .prov), cold and cached, vs cosign/helm verify
 	node build/bench/verify-cost.js
 
 .PHONY: bench-rss

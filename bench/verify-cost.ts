@@ -1,7 +1,8 @@
 // Benchmark (not a test): what signature verification costs per version, in time and requests, on a
 // cold sync (nothing cached) and a warm one (results cached by digest and keys), against the same sync
 // without verify in the same run; and against the reference tools checking one version (`cosign
-// verify --key`, `helm verify`). Real registry, real cosign, helm and gpg.
+// verify --key` or `--trusted-root` for keyless, `helm verify`). Real registry, real cosign, helm, gpg and
+// openssl (a private CA stands in for Fulcio for the keyless row).
 //   node build/bench/verify-cost.js [versions=20] [runs=3]
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +18,16 @@ import type { SyncRequest } from '../src/sources/pack-source.js';
 import type { PackRegistrySpec } from '../src/api/packregistry.js';
 import { serveDirectory, startServer } from '../test/harness/http-server.js';
 import { startOciRegistry } from '../test/harness/oci-registry.js';
-import { cosign, cosignKeyPair, cosignSign, gpgKey } from '../test/harness/signing.js';
+import {
+  cosign,
+  cosignKeyPair,
+  cosignSign,
+  cosignSignKeyless,
+  gpgKey,
+  keylessSigner,
+  testCa,
+  trustedRoot,
+} from '../test/harness/signing.js';
 import { median, printRows, ratio, type BenchRow } from './table.js';
 
 const [versions = 20, runs = 3] = process.argv.slice(2).map(Number);
@@ -42,7 +52,15 @@ function request(
     registryName: 'bench',
     spec: {
       ...spec,
-      ...(verify && { verify: { provider: verify.provider, secretRef: { name: 'k' } } }),
+      ...(verify && {
+        verify: verify.keyless
+          ? {
+              provider: verify.provider,
+              matchOIDCIdentity: verify.keyless.identities,
+              trustedRootRef: { kind: 'ConfigMap', name: 'root' },
+            }
+          : { provider: verify.provider, secretRef: { name: 'k' } },
+      }),
     } as PackRegistrySpec,
     credentials: verify ? { verify } : {},
     previous: {},
@@ -153,6 +171,53 @@ async function main(): Promise<void> {
         request(spec, { provider: 'cosign', entries: pubs, source: 'bench' }),
         reference,
         'cosign verify, one version',
+      )),
+    );
+
+    // Keyless: a certificate from a private CA (Fulcio's stand-in), half .sig tag, half bundle.
+    const ca = await testCa('Bench Fulcio');
+    const identity = { subject: 'bench@packyard.test', issuer: 'https://issuer.packyard.test' };
+    const signer0 = await keylessSigner(ca, identity);
+    const keylessDigests = await registry.seedCharts(
+      'keyless/bench',
+      Array.from({ length: versions }, (_, i) => ({ name: 'bench', version: `1.0.${i}` })),
+    );
+    for (const [i, digest] of keylessDigests.entries())
+      await cosignSignKeyless(`${registry.host}/keyless/bench@${digest}`, signer0, i % 2 === 0 ? 'tag' : 'bundle');
+    const root = trustedRoot([ca]);
+    const rootPath = join(mkdtempSync(join(tmpdir(), 'packyard-bench-root-')), 'trusted_root.json');
+    writeFileSync(rootPath, root);
+    const identities = [{ issuer: '^https://issuer\\.packyard\\.test$', subject: '^bench@packyard\\.test$' }];
+    const keylessRef = await timeOf(() =>
+      cosign([
+        'verify',
+        '--trusted-root',
+        rootPath,
+        '--new-bundle-format=true',
+        '--certificate-identity-regexp',
+        identities[0]!.subject,
+        '--certificate-oidc-issuer-regexp',
+        identities[0]!.issuer,
+        '--insecure-ignore-tlog=true',
+        '--insecure-ignore-sct=true',
+        '--allow-http-registry',
+        '--allow-insecure-registry',
+        `${registry.host}/keyless/bench@${keylessDigests[1]}`,
+      ]),
+    );
+    const kspec = { type: 'oci' as const, url: `oci://${registry.host}/keyless` };
+    rows.push(
+      ...(await costRows(
+        `cosign keyless, ${versions} OCI charts (half .sig tag, half bundle)`,
+        (http) => new OciRegistrySource({ http }),
+        request(kspec),
+        request(kspec, {
+          provider: 'cosign',
+          source: 'bench',
+          keyless: { identities, trustedRoot: Buffer.from(root), source: 'bench root' },
+        }),
+        keylessRef,
+        'cosign verify --trusted-root, one version',
       )),
     );
 
