@@ -43,7 +43,7 @@ export const oidcIdentity = withRules(
   z
     .object({
       issuer: identityPattern('OIDC issuer (extension 1.3.6.1.4.1.57264.1.8, or the older .1.1)'),
-      subject: identityPattern('identity (a subject alternative name: email, URI, DNS name or IP address)'),
+      subject: identityPattern('identity (its URI subject alternative name, else its email, as sigstore reads it)'),
     })
     .describe('An identity a keyless signature may come from: both regexes must match the signing certificate.'),
   [

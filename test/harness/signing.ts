@@ -180,19 +180,23 @@ export interface KeylessSigner {
  * A Fulcio-shaped code-signing certificate from `ca`: the identity as a subject alternative name
  * (email, or URI when it has a scheme), the OIDC issuer in both Fulcio extensions (1.3.6.1.4.1.57264.1.1
  * raw, .1.8 a DER UTF8String), and its P-256 key imported into cosign's format by `cosign import-key-pair`.
- * `noIssuer`: no issuer extension at all.
+ * `noIssuer`: no issuer extension at all; `otherNames`: more subject alternative names, listed first
+ * (an email, a URI or a DNS name each).
  */
 export async function keylessSigner(
   ca: TestCa,
   identity: { subject: string; issuer: string },
-  opts: { noIssuer?: boolean } = {},
+  opts: { noIssuer?: boolean; otherNames?: string[] } = {},
 ): Promise<KeylessSigner> {
   const dir = mkdtempSync(join(tmpdir(), 'packyard-leaf-'));
   const ecKey = join(dir, 'leaf.ec.pem');
   await openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', ecKey]);
   const csr = join(dir, 'leaf.csr');
   await openssl(['req', '-new', '-key', ecKey, '-subj', '/', '-out', csr]);
-  const san = /^[a-z]+:\/\//.test(identity.subject) ? `URI:${identity.subject}` : `email:${identity.subject}`;
+  // In their own section, so a name may hold a comma.
+  const names = [...(opts.otherNames ?? []), identity.subject].map(
+    (n, i) => `${/^[a-z]+:\/\//.test(n) ? 'URI' : n.includes('@') ? 'email' : 'DNS'}.${i + 1} = ${n}`,
+  );
   const ext = join(dir, 'leaf.ext');
   writeFileSync(
     ext,
@@ -200,13 +204,15 @@ export async function keylessSigner(
       'basicConstraints=critical,CA:FALSE',
       'keyUsage=critical,digitalSignature',
       'extendedKeyUsage=codeSigning',
-      `subjectAltName=critical,${san}`,
+      'subjectAltName=critical,@alt_names',
       ...(opts.noIssuer
         ? []
         : [
             `1.3.6.1.4.1.57264.1.1=DER:${Buffer.from(identity.issuer).toString('hex')}`,
             `1.3.6.1.4.1.57264.1.8=ASN1:UTF8String:${identity.issuer}`,
           ]),
+      '[alt_names]',
+      ...names,
       '',
     ].join('\n'),
   );

@@ -1,4 +1,4 @@
-import { createHash, X509Certificate } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { bundleFromJSON } from '@sigstore/bundle';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { toSignedEntity, toTrustMaterial, Verifier, type SignedEntity, type TrustMaterial } from '@sigstore/verify';
@@ -64,8 +64,8 @@ export function keylessTrust(keyless: KeylessMaterial): KeylessTrust {
 
 /**
  * A certificate-signed entity verified with @sigstore/verify against the trusted root, then its identity
- * matched against matchOIDCIdentity as cosign does (any subject alternative name, the OIDC issuer
- * extension; regexes unanchored). Returns the identity that signed, or why not.
+ * matched against matchOIDCIdentity as cosign does (the certificate's identity and its OIDC issuer
+ * extension against one entry's regexes, unanchored). Returns the identity that signed, or why not.
  *
  * Evidence the root cannot check is not asked for: with no transparency log listed, log entries are
  * ignored (cosign --insecure-ignore-tlog); with no TSA, timestamps too. With no timestamp left, the
@@ -98,17 +98,16 @@ export function checkKeyless(entity: SignedEntity, trust: KeylessTrust, now: Dat
     }
     return `its signature does not verify with the trusted root: ${errorChain(err)}`;
   }
-  if (entity.key.$case !== 'certificate') return 'not signed with a certificate';
+  // The identity is the one name sigstore takes (sigstore-go and sigstore-js alike, and so cosign verify
+  // --trusted-root): the URI subject alternative name, else the email. A second name cannot sneak in a match.
+  const subject = signer.identity?.subjectAlternativeName;
   const issuer = signer.identity?.extensions?.issuer;
-  const names = subjectAlternativeNames(entity.key.certificate.root.toDER());
-  const seen = `${names.join(', ') || 'no subject alternative name'} (issuer ${issuer ?? 'none'})`;
+  const seen = `${subject ?? 'no URI or email subject alternative name'} (issuer ${issuer ?? 'none'})`;
   if (issuer === undefined)
     return `its certificate (${seen}) has no OIDC issuer extension (1.3.6.1.4.1.57264.1.8 or .1.1)`;
-  for (const id of trust.identities) {
-    if (!new RegExp(id.issuer).test(issuer)) continue;
-    const subject = names.find((n) => new RegExp(id.subject).test(n));
-    if (subject !== undefined) return { signer: `${subject} (${issuer})` };
-  }
+  if (subject === undefined) return `its certificate (${seen}) names no identity`;
+  if (trust.identities.some((id) => new RegExp(id.issuer).test(issuer) && new RegExp(id.subject).test(subject)))
+    return { signer: `${subject} (${issuer})` };
   const expected = trust.identities.map((id) => `{issuer: ${id.issuer}, subject: ${id.subject}}`).join(', ');
   return `signed by ${seen}, which matches none of matchOIDCIdentity ${expected}`;
 }
@@ -173,23 +172,6 @@ function verificationTime(now: Date): SignedEntity['timestamps'][number] {
       canonicalizedBody: Buffer.alloc(0),
     },
   };
-}
-
-/** The subject alternative names an identity regex is matched against, as cosign: emails, URIs, DNS names, IPs. */
-const SAN_KINDS = new Set(['email', 'URI', 'DNS', 'IP Address']);
-const SAN_ENTRY = /([A-Za-z][A-Za-z ]*):("(?:[^"\\]|\\.)*"|[^,]*)(?:, |$)/y;
-
-/** Every subject alternative name of a certificate (DER), as cosign matches them. */
-export function subjectAlternativeNames(der: Buffer): string[] {
-  // Node lists them as `kind:value, kind:value`, a value with a comma or quote JSON-quoted.
-  const text = new X509Certificate(der).subjectAltName ?? '';
-  const names: string[] = [];
-  SAN_ENTRY.lastIndex = 0;
-  for (let m = SAN_ENTRY.exec(text); m && m[0] !== ''; m = SAN_ENTRY.exec(text)) {
-    const value = m[2]!;
-    if (SAN_KINDS.has(m[1]!)) names.push(value.startsWith('"') ? (JSON.parse(value) as string) : value);
-  }
-  return names;
 }
 
 function errorChain(err: unknown): string {

@@ -41,6 +41,7 @@ let alice: KeylessSigner;
 let workflow: KeylessSigner;
 let stranger: KeylessSigner;
 let noIssuer: KeylessSigner;
+let manyNames: KeylessSigner;
 const digests: Record<string, string> = {};
 
 const client = () => new OciClient({ origin: registry.url, timeoutMs: 60_000, tokens: new TokenService() });
@@ -49,7 +50,7 @@ const chartRef = (version: string) => `${registry.host}/charts/podinfo@${digests
 beforeAll(async () => {
   registry = await startOciRegistry({ auth: 'none' });
   [fulcio, otherCa] = await Promise.all([testCa('Packyard Test Fulcio'), testCa('Another CA')]);
-  [alice, workflow, stranger, noIssuer] = await Promise.all([
+  [alice, workflow, stranger, noIssuer, manyNames] = await Promise.all([
     keylessSigner(fulcio, { subject: 'alice@packyard.test', issuer: ISSUER }),
     keylessSigner(fulcio, {
       subject: 'https://github.com/acme/app/.github/workflows/release.yml@refs/tags/v1.4.0',
@@ -57,8 +58,13 @@ beforeAll(async () => {
     }),
     keylessSigner(otherCa, { subject: 'alice@packyard.test', issuer: ISSUER }),
     keylessSigner(fulcio, { subject: 'alice@packyard.test', issuer: ISSUER }, { noIssuer: true }),
+    keylessSigner(
+      fulcio,
+      { subject: 'alice@packyard.test', issuer: ISSUER },
+      { otherNames: ['build.packyard.test', 'https://ci.packyard.test/jobs/7, "quoted"'] },
+    ),
   ]);
-  for (const version of ['0.9.0', '1.0.0', '1.1.0', '1.2.0', '1.3.0', '1.4.0', '1.5.0', '2.0.0']) {
+  for (const version of ['0.9.0', '1.0.0', '1.1.0', '1.2.0', '1.3.0', '1.4.0', '1.5.0', '1.6.0', '2.0.0']) {
     digests[version] = await registry.pushChart({ name: 'podinfo', version }, 'charts');
   }
   await cosignSignKeyless(chartRef('1.0.0'), alice, 'tag');
@@ -67,6 +73,7 @@ beforeAll(async () => {
   await cosignSignKeyless(chartRef('1.3.0'), stranger, 'tag');
   await cosignSignKeyless(chartRef('1.4.0'), workflow, 'bundle');
   await cosignSignKeyless(chartRef('1.5.0'), noIssuer, 'bundle');
+  await cosignSignKeyless(chartRef('1.6.0'), manyNames, 'bundle');
   await putGarbageCertificateBundle(digests['2.0.0']!);
 }, 600_000);
 
@@ -193,6 +200,21 @@ describe('keyless cosign signatures (a certificate from a private CA, no transpa
     expect(crossed['1.1.0']).toMatchObject({ state: 'Failed', reason: expect.stringContaining('matches none of') });
   });
 
+  it('takes the identity sigstore takes from a certificate with several names: the URI, else the email', async () => {
+    const uri = 'https://ci.packyard.test/jobs/7, quoted';
+    const v = await verifications(new OciRegistrySource(), trustedRoot([fulcio]), [
+      { issuer: ALICE.issuer, subject: '^https://ci\\.packyard\\.test/jobs/7' },
+    ]);
+    expect(v['1.6.0']).toMatchObject({ state: 'Verified', signer: `${uri} (${ISSUER})` });
+    // Its email and DNS names are not the identity: a pattern for them does not verify it.
+    for (const subject of [ALICE.subject, '^build\\.packyard\\.test$']) {
+      const other = await verifications(new OciRegistrySource(), trustedRoot([fulcio]), [
+        { issuer: ALICE.issuer, subject },
+      ]);
+      expect(other['1.6.0']!.reason).toContain(`signed by ${uri} (issuer ${ISSUER}), which matches none of`);
+    }
+  });
+
   it('fails a certificate from a CA the trusted root does not list, in both schemes', async () => {
     const v = await verifications(new OciRegistrySource(), trustedRoot([fulcio]), [ALICE]);
     for (const version of ['1.2.0', '1.3.0']) {
@@ -236,12 +258,12 @@ describe('keyless cosign signatures (a certificate from a private CA, no transpa
     const rootFile = join(tmpdir(), `packyard-trusted-root-${process.pid}.json`);
     writeFileSync(rootFile, trustedRoot([fulcio]));
     const v = await verifications(new OciRegistrySource(), trustedRoot([fulcio]), [ALICE]);
-    for (const version of ['1.0.0', '1.1.0', '1.2.0', '1.3.0', '1.4.0']) {
+    for (const version of ['1.0.0', '1.1.0', '1.2.0', '1.3.0', '1.4.0', '1.6.0']) {
       const ok = await cosign([
         'verify',
         '--trusted-root',
         rootFile,
-        '--new-bundle-format=' + String(['1.1.0', '1.2.0', '1.4.0'].includes(version)),
+        '--new-bundle-format=' + String(['1.1.0', '1.2.0', '1.4.0', '1.6.0'].includes(version)),
         '--certificate-identity-regexp',
         ALICE.subject,
         '--certificate-oidc-issuer-regexp',
