@@ -59,7 +59,6 @@ export interface ComposeContext {
   registryAccess: (registries: readonly string[]) => Promise<RegistryAccess>;
   /** Files by digest, in the server's bounded cache. */
   source: PackContentSource;
-  signal?: AbortSignal;
 }
 
 /** The draft as the object the apiserver would get, checked with the CRD's own schema and rules. */
@@ -109,7 +108,6 @@ export async function compose(draft: Draft, ctx: ComposeContext): Promise<Compos
     valuesSources,
     registries: await ctx.registryAccess(used),
     source: ctx.source,
-    ...(ctx.signal && { signal: ctx.signal }),
   });
   const names = spec.packs.map((p) => p.name);
   const place = (p: ResolveProblem): PlacedProblem => ({

@@ -76,6 +76,7 @@ export class UiServer {
     this.view = new ClusterView(this.client);
     this.content = new PackContentSource({
       cache: new ContentCache(DEFAULT_CONTENT_MEMORY_BYTES, opts.contentCacheDir),
+      timeoutMs: this.limitMs,
     });
     this.server = createServer((req, res) => void this.handle(req, res));
     this.server.on('connection', (socket) => {
@@ -181,7 +182,7 @@ export class UiServer {
         if (parts.length !== 5 || parts[4] !== 'update') break;
         return sendJson(req, res, 200, await this.annotate('profile', parts[3], parts[2], UPDATE_REQUESTED_ANNOTATION));
       case 'POST compose':
-        return sendJson(req, res, 200, await this.compose((await readJson(req)) as Draft, res));
+        return sendJson(req, res, 200, await this.compose((await readJson(req)) as Draft));
       case 'POST apply':
         return sendJson(req, res, 200, await this.apply((await readJson(req)) as Draft));
     }
@@ -205,30 +206,36 @@ export class UiServer {
 
   /**
    * The composer's answer: resolved as the reconciler resolves, values step included, reading with
-   * the person's kubeconfig. Given up when the page stops waiting or after COMPOSE_TIMEOUT_MS.
+   * the person's kubeconfig. The answer is given up after the time limit; the archive reads are not
+   * tied to this request (another draft may be waiting for the same download, and a finished one is
+   * cached), and the content source ends each after the same limit.
    */
-  private async compose(draft: Draft, res: ServerResponse): Promise<Composition> {
-    const left = new AbortController();
-    res.once('close', () => left.abort(new Error('the page stopped waiting')));
-    const limitMs = this.opts.composeTimeoutMs ?? COMPOSE_TIMEOUT_MS;
-    const timeout = AbortSignal.timeout(limitMs);
-    const signal = AbortSignal.any([left.signal, timeout]);
+  private async compose(draft: Draft): Promise<Composition> {
     const namespace = this.opts.namespace ?? DEFAULT_OPERATOR_NAMESPACE;
+    const composing = compose(draft, {
+      packs: this.view.catalog(),
+      registries: this.view.registryStates(),
+      valuesSources: async (ns, packs) => readValuesSources(this.client, ns, packs, await this.whoAmI()),
+      registryAccess: (names) => readRegistryAccess(this.client, (n) => this.view.registries.get(n), names, namespace),
+      source: this.content,
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new HttpError(504, `the chosen versions' files could not be read within ${this.limitMs / 1000}s`)),
+        this.limitMs,
+      );
+    });
+    composing.catch(() => {}); // given up on: its failure has no one to go to
     try {
-      return await compose(draft, {
-        packs: this.view.catalog(),
-        registries: this.view.registryStates(),
-        valuesSources: async (ns, packs) => readValuesSources(this.client, ns, packs, await this.whoAmI()),
-        registryAccess: (names) =>
-          readRegistryAccess(this.client, (n) => this.view.registries.get(n), names, namespace),
-        source: this.content,
-        signal,
-      });
-    } catch (err) {
-      if (timeout.aborted)
-        throw new HttpError(504, `the chosen versions' files could not be read within ${limitMs / 1000}s`);
-      throw err;
+      return await Promise.race([composing, late]);
+    } finally {
+      clearTimeout(timer);
     }
+  }
+
+  private get limitMs(): number {
+    return this.opts.composeTimeoutMs ?? COMPOSE_TIMEOUT_MS;
   }
 
   private whoAmI(): Promise<string> {

@@ -446,6 +446,13 @@ describe('packyard ui', () => {
       await pick('addon', 'charts/podinfo');
       await page.locator('[data-row=addon] summary').click();
       await page.locator('[data-row=addon] textarea').fill('replicaCount: 2\n');
+      // The YAML and the resolution come in one answer: wait for the answer to the last edit.
+      await textsWhen(
+        page,
+        'pre.yaml',
+        (t) => t[0]?.includes('replicaCount: 2') === true,
+        'the answer with the values',
+      );
       await textsWhen(page, '#resolution tbody th', (t) => t.length === 5, 'the resolution');
 
       const yaml = (await page.locator('pre.yaml').textContent())!;

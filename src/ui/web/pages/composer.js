@@ -61,13 +61,18 @@ export function ComposerPage({ store }) {
 
   useEffect(() => {
     const ticket = ++asked.current;
+    // A newer draft cancels the request for this one: its answer would be thrown away.
+    const cancel = new AbortController();
     const timer = setTimeout(() => {
-      api('compose', draft).then(
+      api('compose', draft, cancel.signal).then(
         (a) => ticket === asked.current && setAnswer(a),
-        (err) => ticket === asked.current && setAnswer({ error: err.message }),
+        (err) => ticket === asked.current && !cancel.signal.aborted && setAnswer({ error: err.message }),
       );
     }, 120);
-    return () => clearTimeout(timer);
+    return () => {
+      clearTimeout(timer);
+      cancel.abort();
+    };
     // The catalogue and the registries changing re-resolve too: the resolution is live.
   }, [draftJson, store.packs, store.registries]);
 
