@@ -17,3 +17,8 @@ const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})
 export function readRfc3339(value: unknown): string | undefined {
   return typeof value === 'string' && RFC3339.test(value) && !Number.isNaN(Date.parse(value)) ? value : undefined;
 }
+
+/** The time in milliseconds if the value is one readRfc3339 takes; else NaN. */
+export function rfc3339Millis(value: unknown): number {
+  return typeof value === 'string' && RFC3339.test(value) ? Date.parse(value) : Number.NaN;
+}

@@ -203,7 +203,12 @@ const RFC3339_SHAPE =
 /** Go's time.Parse(RFC3339, s), which is what Time.UnmarshalJSON falls back to (ranges checked too). */
 export function goRfc3339(text: string): boolean {
   if (!RFC3339_SHAPE.test(text)) return false;
-  const num = (from: number, to: number) => Number(text.slice(from, to));
+  // The shape fixed every digit's place but the hour's (one digit or two): read them as numbers.
+  const num = (from: number, to: number) => {
+    let n = 0;
+    for (let i = from; i < to; i++) n = n * 10 + text.charCodeAt(i) - 0x30;
+    return n;
+  };
   const year = num(0, 4);
   const month = num(5, 7);
   const day = num(8, 10);
@@ -216,11 +221,11 @@ export function goRfc3339(text: string): boolean {
       ? year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
         ? 29
         : 28
-      : [4, 6, 9, 11].includes(month)
+      : month === 4 || month === 6 || month === 9 || month === 11
         ? 30
         : 31;
-  const zone = text.endsWith('Z') ? undefined : text.slice(-6);
-  const zoneOk = zone === undefined || (Number(zone.slice(1, 3)) < 24 && Number(zone.slice(4, 6)) < 60);
+  const zoneOk =
+    text.endsWith('Z') || (num(text.length - 5, text.length - 3) < 24 && num(text.length - 2, text.length) < 60);
   return month >= 1 && month <= 12 && day >= 1 && day <= days && hour < 24 && minute < 60 && second < 60 && zoneOk;
 }
 

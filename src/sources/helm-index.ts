@@ -13,7 +13,7 @@ import {
 } from 'js-yaml';
 import { isLayer, LAYER_ANNOTATION, type Layer } from '../api/names.js';
 import type { PackVersion } from '../api/pack.js';
-import { readRfc3339 } from '../api/time.js';
+import { rfc3339Millis } from '../api/time.js';
 import { isStable, readHelmVersion, type HelmVersion } from '../resolve/helm-version.js';
 import { compact, type CatalogPack } from './catalog.js';
 import { compareStrings, newerFirst, packFace } from './newest-first.js';
@@ -388,43 +388,50 @@ function readVersion(entry: unknown, resolveUrl: UrlResolver): Candidate | undef
   const version = own(stringAt(item.version));
   const helm = version === undefined ? undefined : readHelmVersion(version);
   if (!helm || version === undefined) return undefined;
-  if (!['', 'application', 'library'].includes(stringAt(item.type) ?? '')) return undefined;
+  if (!CHART_TYPES.has(stringAt(item.type) ?? '')) return undefined;
   if (listAt(item.maintainers).includes(null)) return undefined;
-  const dependencies = listAt(item.dependencies);
-  if (dependencies.some((d) => d === null || (isMap(d) && !validAlias(goValue(d, 'alias'))))) return undefined;
+  for (const d of listAt(item.dependencies)) {
+    if (d === null || (isMap(d) && !validAlias(goValue(d, 'alias')))) return undefined;
+  }
 
   const annotations = isMap(item.annotations) ? item.annotations : undefined;
   // RFC 3339 as Go writes time.Time: what the Pack schema's date-time format accepts.
-  const created = readRfc3339(stringAt(item.created));
-  const createdMs = created !== undefined ? Date.parse(created) : Number.NaN;
+  const created = stringAt(item.created);
+  const createdMs = rfc3339Millis(created);
+  // Fields in PackVersion's order, absent rather than undefined (compact's result, without its copy).
+  const out: PackVersion = { version };
+  if (!isStable(helm)) out.prerelease = true;
+  const appVersion = sanitize(stringAt(item.appVersion));
+  if (appVersion !== undefined) out.appVersion = own(appVersion);
+  const digest = normaliseDigest(stringAt(item.digest));
+  if (digest !== undefined) out.digest = own(digest);
+  if (!Number.isNaN(createdMs)) out.created = own(created);
   const urls: string[] = [];
   for (const u of listAt(item.urls)) {
     const url = stringAt(u) && resolveUrl(u as string);
     if (url) urls.push(own(url));
   }
-  const out: PackVersion = {
-    version,
-    prerelease: isStable(helm) ? undefined : true,
-    appVersion: own(sanitize(stringAt(item.appVersion))),
-    digest: own(normaliseDigest(stringAt(item.digest))),
-    created: Number.isNaN(createdMs) ? undefined : own(created),
-    urls: urls.length ? urls : undefined,
-    kubeVersion: own(sanitize(stringAt(item.kubeVersion))),
-    deprecated:
-      item.deprecated === true || (typeof item.deprecated === 'string' && yamlTrue(item.deprecated)) || undefined,
-  };
+  if (urls.length > 0) out.urls = urls;
+  const kubeVersion = sanitize(stringAt(item.kubeVersion));
+  if (kubeVersion !== undefined) out.kubeVersion = own(kubeVersion);
+  if (item.deprecated === true || (typeof item.deprecated === 'string' && yamlTrue(item.deprecated))) {
+    out.deprecated = true;
+  }
   const layer = annotations?.[LAYER_ANNOTATION];
   return {
     version,
     helm,
     createdMs: Number.isNaN(createdMs) ? Number.NEGATIVE_INFINITY : createdMs,
-    out: compact(out),
+    out,
     displayName: stringAt(annotations?.[DISPLAY_NAME_ANNOTATION]),
-    description: sanitize(stringAt(item.description)),
-    icon: sanitize(stringAt(item.icon)),
+    description: stringAt(item.description), // sanitized in toPack, for the one version a pack shows
+    icon: stringAt(item.icon),
     layer: isLayer(layer) ? layer : 'addon',
   };
 }
+
+/** Chart types Helm's Metadata.Validate accepts ('' is application). */
+const CHART_TYPES: ReadonlySet<string> = new Set(['', 'application', 'library']);
 
 /**
  * An entry's fields by their Go names. encoding/json matches keys without regard to case, and the
@@ -490,8 +497,8 @@ function toPack(name: string, kept: Candidate[]): CatalogPack {
     name: own(name),
     layer: face.layer,
     displayName: own(face.displayName ?? name),
-    description: own(face.description),
-    icon: own(face.icon),
+    description: own(sanitize(face.description)),
+    icon: own(sanitize(face.icon)),
     latest: latest?.version,
     versionCount: kept.length,
     versions: kept.map((c) => c.out),
