@@ -406,12 +406,12 @@ function readVersion(entry: unknown, resolveUrl: UrlResolver): Candidate | undef
   const digest = normaliseDigest(stringAt(item.digest));
   if (digest !== undefined) out.digest = own(digest);
   if (!Number.isNaN(createdMs)) out.created = own(created);
-  const urls: string[] = [];
+  let urls: string[] | undefined; // from a literal: push onto [] would reserve 16 more places, kept with the catalogue
   for (const u of listAt(item.urls)) {
     const url = stringAt(u) && resolveUrl(u as string);
-    if (url) urls.push(own(url));
+    if (url) (urls ??= []).push(own(url));
   }
-  if (urls.length > 0) out.urls = urls;
+  if (urls) out.urls = urls.length === 1 ? [urls[0]!] : urls.slice();
   const kubeVersion = sanitize(stringAt(item.kubeVersion));
   if (kubeVersion !== undefined) out.kubeVersion = own(kubeVersion);
   if (item.deprecated === true || (typeof item.deprecated === 'string' && yamlTrue(item.deprecated))) {
@@ -531,11 +531,13 @@ function normaliseDigest(digest: string | undefined): string | undefined {
 
 /**
  * A copy of a value that does not keep the text it was read from alive: V8 makes a substring of 13
- * or more characters a view of its parent, and the catalogue outlives each chart's text. Slicing a
- * concatenation copies: the parent of a slice must be flat (bench/helm-index-vs-helm.ts's RSS rows).
+ * or more characters a view of its parent, and the catalogue outlives each chart's text. Of the
+ * copies measured (slicing a concatenation, flattening one), a JSON round trip is the one that
+ * leaves a plain string with no view or pair around it, which the catalogue keeps smallest
+ * (bench/helm-index-vs-helm.ts's RSS rows; a test keeps the chart texts unreferenced).
  */
 function own<T extends string | undefined>(s: T): T {
-  return s === undefined || s.length < 13 ? s : ((' ' + s).slice(1) as T);
+  return s === undefined || s.length < 13 ? s : (JSON.parse(JSON.stringify(s)) as T);
 }
 
 /** A string field's value; types were checked against Helm's, so anything else is null. */

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { splitCharts } from '../../src/sources/helm-index-split.js';
 import { REPO_URL, entry, indexYaml, parse, parseError } from './helm-index-support.js';
 
@@ -558,5 +560,33 @@ describe('filter', () => {
     const pack = parse(indexYaml(entries), { filter: { prereleases: true, maxVersionsPerPack: 2 } }).packs[0];
     expect(pack).toMatchObject({ latest: '1.0.0', versionCount: 2 });
     expect(pack?.versions.map((v) => v.version)).toEqual(['1.1.0-rc.1', '1.0.0']);
+  });
+});
+
+describe('memory', () => {
+  it('keeps none of the index text alive once parsed: the catalogue holds copies of its values', () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    // Long fields the catalogue does not keep make the text far larger than the catalogue: a value
+    // that is a view into its chart's text would keep that whole text alive.
+    const filler = 'x'.repeat(2000);
+    const entries: Record<string, unknown> = {};
+    for (let c = 0; c < 100; c++) {
+      entries[`chart-${c}`] = Array.from({ length: 20 }, (_, v) => ({
+        ...entry(`1.${v}.0-rc.${c}`),
+        appVersion: `application-version-${c}-${v}`,
+        description: `a description long enough to be a view, chart ${c}`,
+        home: `https://example.com/${c}/${v}/${filler}`,
+        keywords: [`${filler}-${c}-${v}`],
+      }));
+    }
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    const result = parse(Buffer.from(indexYaml(entries))); // the text is garbage once parsed…
+    gc(); // …unless the catalogue keeps it
+    const retained = process.memoryUsage().heapUsed - before;
+    expect(result.packs).toHaveLength(100);
+    const text = 2000 * 2 * 20 * 100; // the filler alone, in bytes
+    expect(retained).toBeLessThan(text / 4);
   });
 });
