@@ -27,6 +27,8 @@ export const LAYER_ANNOTATION = 'packyard.io/layer';
 export const PACKREGISTRY_KIND = 'PackRegistry';
 export const SYNC_REQUESTED_ANNOTATION = 'packyard.io/sync-requested-at';
 export const DEFAULT_MAX_INDEX_SIZE = 64 * 1024 * 1024;
+/** Where a trustedRootRef's JSON is unless it names another key. */
+export const TRUSTED_ROOT_KEY = 'trusted_root.json';
 
 export const CLUSTERPROFILE_KIND = 'ClusterProfile';
 export const UPDATE_REQUESTED_ANNOTATION = 'packyard.io/update-requested-at';

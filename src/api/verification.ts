@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { dnsSubdomain, secretReference } from './common.js';
+import { TRUSTED_ROOT_KEY } from './names.js';
 import { withRules } from './rules.js';
 
-/** Where a trustedRootRef's JSON is unless it names another key. */
-export const TRUSTED_ROOT_KEY = 'trusted_root.json';
+export { TRUSTED_ROOT_KEY };
 
 /**
  * Signature checks: how a PackRegistry verifies what it lists (spec.verify), what a Pack version

@@ -1,6 +1,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { PackRegistrySpec } from '../api/packregistry.js';
-import { TRUSTED_ROOT_KEY, type TrustedRootReference } from '../api/verification.js';
+import { TRUSTED_ROOT_KEY } from '../api/names.js';
+import type { TrustedRootReference } from '../api/verification.js';
 import { credentialsFromSecret, tlsFromSecrets } from './credentials.js';
 import type { TlsOptions } from './http-agents.js';
 import type { SourceCredentials } from './pack-source.js';
