@@ -1,7 +1,8 @@
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
-import { HttpMethod, RequestContext, Watch } from './client-node/index.js';
-import { fetch, type Dispatcher } from 'undici';
-import { apiserverPool } from './apiserver-pool.js';
+import { STATUS_CODES } from 'node:http';
+import { createInterface } from 'node:readline';
+import { text } from 'node:stream/consumers';
+import { ApiserverTransport } from './apiserver-transport.js';
 
 import type { ResourceType } from '../api/resource-types.js';
 
@@ -46,7 +47,7 @@ export interface KubeList<T> {
  * Transport errors that mean the connection went away under the request (a keep-alive connection the
  * server closed, a reset) rather than an answer: an idempotent request is sent again on a new one.
  */
-const CONNECTION_LOST = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_DESTROYED']);
+const CONNECTION_LOST = new Set(['ECONNRESET', 'EPIPE']);
 const ATTEMPTS = 3;
 
 export type RequestObserver = (method: string, path: string, code: number) => void;
@@ -65,7 +66,7 @@ const CONTENT_TYPES = {
  */
 export class KubeClient {
   private readonly server: string;
-  private pool?: Promise<Dispatcher | undefined>;
+  private readonly transport: ApiserverTransport;
 
   constructor(
     readonly kubeConfig: KubeConfig,
@@ -74,6 +75,7 @@ export class KubeClient {
     const cluster = kubeConfig.getCurrentCluster();
     if (!cluster) throw new Error('kubeconfig has no current cluster');
     this.server = cluster.server.replace(/\/$/, '');
+    this.transport = new ApiserverTransport(kubeConfig);
   }
 
   async request<T>(
@@ -88,40 +90,32 @@ export class KubeClient {
   ): Promise<T> {
     const url = new URL(this.server + path);
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-    const ctx = new RequestContext(url.toString(), HttpMethod[method]);
-    await this.kubeConfig.applySecurityAuthentication(ctx);
-    const headers = { ...ctx.getHeaders(), Accept: 'application/json' } as Record<string, string>;
+    const headers: Record<string, string> = { Accept: 'application/json' };
     if (opts.body !== undefined) headers['Content-Type'] = opts.contentType ?? CONTENT_TYPES.json;
-    this.pool ??= apiserverPool(this.kubeConfig);
-    const dispatcher = (await this.pool) ?? ctx.getDispatcher();
     const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+    const signal = opts.signal ?? AbortSignal.timeout(30_000);
     // POST creates: sent twice it could create twice (an Event under another name). PUT carries its
     // resourceVersion, merge and apply patches land the same however often they are applied.
     const idempotent = method !== 'POST';
     let response;
     for (let attempt = 1; ; attempt++) {
       try {
-        response = await fetch(url, {
-          method,
-          headers,
-          body,
-          dispatcher: dispatcher as never,
-          signal: opts.signal ?? AbortSignal.timeout(30_000),
-        });
+        response = await this.transport.send(method, url, { headers, body, signal });
         break;
       } catch (err) {
         if (!idempotent || attempt >= ATTEMPTS || !connectionLost(err)) throw err;
       }
     }
-    this.observe(method, path, response.status);
-    const text = await response.text();
-    const parsed = text ? safeJson(text) : undefined;
-    if (!response.ok) {
-      const status = (parsed ?? {}) as { reason?: string; message?: string };
+    const status = response.statusCode ?? 0;
+    this.observe(method, path, status);
+    const answer = await text(response);
+    const parsed = answer ? safeJson(answer) : undefined;
+    if (status < 200 || status > 299) {
+      const failure = (parsed ?? {}) as { reason?: string; message?: string };
       throw new KubeApiError(
-        response.status,
-        status.reason ?? 'Unknown',
-        status.message ?? `${method} ${path}: HTTP ${response.status}`,
+        status,
+        failure.reason ?? 'Unknown',
+        failure.message ?? `${method} ${path}: HTTP ${status}`,
       );
     }
     return parsed as T;
@@ -129,9 +123,7 @@ export class KubeClient {
 
   /** Closes the pooled connections (idle ones would not keep the process alive either way). */
   async close(): Promise<void> {
-    const pool = await this.pool;
-    this.pool = undefined;
-    await pool?.close();
+    this.transport.close();
   }
 
   get<T extends KubernetesObject>(type: ResourceType, name: string, namespace?: string): Promise<T> {
@@ -209,8 +201,12 @@ export class KubeClient {
     await this.request('DELETE', resourcePath(type, namespace, name), { body: { propagationPolicy: 'Background' } });
   }
 
-  /** Starts a watch (in one namespace when given); `onDone` is called once when it ends for any reason. */
-  watch(
+  /**
+   * Starts a watch (in one namespace when given); `onDone` is called once when it ends for any reason:
+   * the server closing it (null), an error (an Error with statusCode for an HTTP answer, as client-node's
+   * Watch reports it), or `idleTimeoutMs` without a byte (a TimeoutError: with bookmarks on, silence is a stall).
+   */
+  async watch(
     type: ResourceType,
     query: Record<string, string>,
     onEvent: (phase: string, obj: KubernetesObject & { code?: number }) => void,
@@ -218,18 +214,65 @@ export class KubeClient {
     idleTimeoutMs: number,
     namespace?: string,
   ): Promise<AbortController> {
-    const watch = new Watch(this.kubeConfig);
-    // client-node aborts a watch that has been silent this long; with bookmarks on, silence means a stall.
-    (watch as unknown as { requestTimeoutMs: number }).requestTimeoutMs = idleTimeoutMs;
     const path = resourcePath(type, namespace);
+    const url = new URL(this.server + path);
+    url.searchParams.set('watch', 'true');
+    for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
     this.observe('WATCH', path, 0);
-    return watch.watch(path, query, onEvent, onDone);
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    let timedOut = false;
+    const resetTimer = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        timedOut = true;
+        controller.abort();
+      }, idleTimeoutMs).unref();
+    };
+    let done = false;
+    const finish = (err: unknown) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      controller.abort();
+      onDone(err && timedOut ? new DOMException(`watch ${path}: silent for ${idleTimeoutMs} ms`, 'TimeoutError') : err);
+    };
+    try {
+      resetTimer();
+      const response = await this.transport.send('GET', url, {
+        headers: { Accept: 'application/json' },
+        signal: controller.signal,
+        watch: true,
+      });
+      if (response.statusCode !== 200) {
+        response.resume();
+        const error = new Error(STATUS_CODES[response.statusCode ?? 500] ?? `HTTP ${response.statusCode}`);
+        throw Object.assign(error, { statusCode: response.statusCode });
+      }
+      resetTimer();
+      response.on('data', resetTimer);
+      response.on('error', finish);
+      const lines = createInterface({ input: response, crlfDelay: Infinity });
+      lines.on('line', (line) => {
+        let event: { type: string; object: KubernetesObject & { code?: number } };
+        try {
+          event = JSON.parse(line);
+        } catch {
+          return; // a torn line from a dropped connection; the informer resumes from its last resourceVersion
+        }
+        onEvent(event.type, event.object);
+      });
+      lines.on('error', finish);
+      lines.on('close', () => finish(null));
+    } catch (err) {
+      finish(err);
+    }
+    return controller;
   }
 }
 
 function connectionLost(err: unknown): boolean {
-  const cause = (err as { cause?: { code?: string } })?.cause;
-  return CONNECTION_LOST.has(cause?.code ?? '');
+  return CONNECTION_LOST.has((err as { code?: string })?.code ?? '');
 }
 
 function safeJson(text: string): unknown {

@@ -1,5 +1,5 @@
-// The operator loads client-node's KubeConfig, Watch and request types without the generated API
-// models: checked in a real node process with the same hook src/main.ts registers.
+// The operator loads client-node's KubeConfig (its kubeconfig loader and auth) without the generated
+// API models: checked in a real node process with the same hook src/main.ts registers.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,22 +9,32 @@ import { fileURLToPath } from 'node:url';
 const BUILD_SRC = fileURLToPath(new URL('../../src/', import.meta.url));
 
 /** Runs a fresh node that registers `hooks` (if any), imports the runtime's client-node module and a kubeconfig, and reports what it loaded. */
-function load(withSlimHooks: boolean): { models: number; clientNodeModules: number; header: string } {
+function load(withSlimHooks: boolean): {
+  models: number;
+  clientNodeModules: number;
+  header: string;
+  undiciAtIdle: string;
+  dispatcher: string;
+} {
   const dir = mkdtempSync(join(tmpdir(), 'packyard-client-node-'));
   const record = join(dir, 'loaded.txt');
   // As src/main.ts does: registerHooks, in this thread; the recorder goes first, so it sees what the slim hook chose.
   const script = `
     import { registerHooks } from 'node:module';
-    import { appendFileSync } from 'node:fs';
+    import { appendFileSync, readFileSync } from 'node:fs';
     registerHooks({ resolve(s, c, n) { const r = n(s, c); appendFileSync(${JSON.stringify(record)}, r.url + '\\n'); return r; } });
     ${withSlimHooks ? `registerHooks(await import(${JSON.stringify(`file://${BUILD_SRC}controller/client-node/slim-hooks.js`)}));` : ''}
-    const { KubeConfig, Watch, RequestContext, HttpMethod } = await import(${JSON.stringify(`file://${BUILD_SRC}controller/client-node/index.js`)});
+    const { KubeConfig } = await import(${JSON.stringify(`file://${BUILD_SRC}controller/client-node/index.js`)});
     const kc = new KubeConfig();
     kc.loadFromString('apiVersion: v1\\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:6443"}}]\\nusers: [{name: u, user: {token: t0ken}}]\\ncontexts: [{name: x, context: {cluster: c, user: u}}]\\ncurrent-context: x');
-    const ctx = new RequestContext('https://127.0.0.1:6443/api', HttpMethod.GET);
-    await kc.applySecurityAuthentication(ctx);
-    new Watch(kc);
-    console.log('HEADER ' + ctx.getHeaders().Authorization);
+    const opts = {};
+    await kc.applyToHTTPSOptions(opts); // what src/controller/apiserver-transport.ts asks for each request
+    console.log('HEADER ' + opts.headers.Authorization);
+    // client-node's undici is loaded only when called, and then it is the real one.
+    const undiciLoaded = () => readFileSync(${JSON.stringify(record)}, 'utf8').includes('/node_modules/undici/');
+    console.log('UNDICI ' + undiciLoaded());
+    const dispatcher = kc.createDispatcher(kc.getCurrentCluster(), { rejectUnauthorized: true });
+    console.log('DISPATCHER ' + undiciLoaded() + ' ' + typeof dispatcher.dispatch);
   `;
   const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
     encoding: 'utf8',
@@ -36,6 +46,8 @@ function load(withSlimHooks: boolean): { models: number; clientNodeModules: numb
     models: urls.filter((u) => u.includes('/client-node/dist/gen/models/')).length,
     clientNodeModules: urls.filter((u) => u.includes('/@kubernetes/client-node/')).length,
     header: /HEADER (.*)/.exec(out)?.[1] ?? '',
+    undiciAtIdle: /UNDICI (.*)/.exec(out)?.[1] ?? '',
+    dispatcher: /DISPATCHER (.*)/.exec(out)?.[1] ?? '',
   };
 }
 
@@ -44,6 +56,14 @@ describe('client-node, slimmed', () => {
     const slim = load(true);
     expect(slim.header).toBe('Bearer t0ken');
     expect(slim.models).toBe(0);
+  });
+
+  it("loads client-node's undici only when called, and then the real one", () => {
+    const slim = load(true);
+    expect(slim.undiciAtIdle).toBe('false');
+    expect(slim.dispatcher).toBe('true function');
+    // Without the hook it is there from the start.
+    expect(load(false).undiciAtIdle).toBe('true');
   });
 
   it('would load the generated models without the hook (so the hook is what keeps them out)', () => {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { APISERVER_CONNECTIONS } from '../../src/controller/apiserver-pool.js';
+import { APISERVER_CONNECTIONS } from '../../src/controller/apiserver-transport.js';
 import { KubeClient } from '../../src/controller/kube-client.js';
 import { LEASE_TYPE } from '../../src/controller/leader-election.js';
 import { createLogger } from '../../src/controller/logger.js';

@@ -1,7 +1,7 @@
 import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import type { Socket } from 'node:net';
 import { CONFIGMAP } from '../../src/api/resource-types.js';
-import { APISERVER_CONNECTIONS } from '../../src/controller/apiserver-pool.js';
+import { APISERVER_CONNECTIONS } from '../../src/controller/apiserver-transport.js';
 import { KubeClient } from '../../src/controller/kube-client.js';
 import { testKubeConfig } from '../harness/cluster.js';
 import { startServer, type TestServer } from '../harness/http-server.js';
@@ -58,7 +58,7 @@ describe('the apiserver connection pool', () => {
   it('keeps connections open across requests, over HTTP/1.1', async () => {
     const client = new KubeClient(kubeConfigFor(server, pki));
     for (let i = 0; i < 20; i++) await client.get(CONFIGMAP, 'x', 'default');
-    // One after the other they reuse a connection (undici may open a second while the first is
+    // One after the other they reuse a connection (a second may open while the first is
     // being released); a connection per request, as before, made 20.
     expect(sockets.size).toBeLessThanOrEqual(2);
     // 100 at once: never more connections than the pool holds.
