@@ -8,6 +8,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { PACKREGISTRY } from '../src/api/resource-types.js';
+import { OPERATOR_ENV, OPERATOR_NODE_FLAGS } from '../src/controller/node-runtime.js';
 import { repoRoot } from '../src/local/control-plane.js';
 import { startServer } from '../test/harness/http-server.js';
 import { startOperatorProcess, type OperatorProcess } from '../test/harness/operator-process.js';
@@ -47,7 +48,11 @@ async function settledRssKiB(rss: () => number): Promise<number> {
 }
 
 async function bareNodeKiB(): Promise<number> {
-  const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+  // Under the same runtime settings as the operator (src/controller/node-runtime.ts), so the ratio is ours alone.
+  const child = spawn(process.execPath, [...OPERATOR_NODE_FLAGS, '-e', 'setInterval(() => {}, 1000)'], {
+    stdio: 'ignore',
+    env: { ...OPERATOR_ENV, ...process.env },
+  });
   try {
     await waitFor('a bare node process', () => child.pid !== undefined);
     await new Promise((r) => setTimeout(r, 1000)); // let it finish starting before sampling

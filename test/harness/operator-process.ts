@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { OPERATOR_ENV, OPERATOR_NODE_FLAGS } from '../../src/controller/node-runtime.js';
 import { waitFor } from './wait.js';
 
 export interface OperatorProcess {
@@ -18,9 +19,16 @@ export interface OperatorProcess {
 export async function startOperatorProcess(script: URL, kubeconfig: string, args: string[]): Promise<OperatorProcess> {
   const child = spawn(
     process.execPath,
-    [fileURLToPath(script), '--metrics-bind-address=127.0.0.1:0', '--health-probe-bind-address=127.0.0.1:0', ...args],
+    // As the image runs it (src/controller/node-runtime.ts).
+    [
+      ...OPERATOR_NODE_FLAGS,
+      fileURLToPath(script),
+      '--metrics-bind-address=127.0.0.1:0',
+      '--health-probe-bind-address=127.0.0.1:0',
+      ...args,
+    ],
     {
-      env: { ...process.env, KUBECONFIG: kubeconfig },
+      env: { ...OPERATOR_ENV, ...process.env, KUBECONFIG: kubeconfig },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
