@@ -29,6 +29,11 @@ const cfg = soakConfig({
   seed,
   ...(env.SOAK_RESULTS && { resultsRoot: env.SOAK_RESULTS }),
   label: 'long',
+  // The operator's own defaults (controller-runtime's): the long soak checks leases as deployments run
+  // them; the quick soak in make test keeps shorter ones so a failover fits in its few minutes.
+  leaseDuration: '15s',
+  renewDeadline: '10s',
+  retryPeriod: '2s',
   apiserverRestarts: int('SOAK_RESTARTS', Math.max(1, Math.round(durationMs / (5 * 60_000)))),
   leaderKills: int('SOAK_KILLS', Math.max(1, Math.round(durationMs / (4 * 60_000)))),
 });
