@@ -25,7 +25,7 @@ export function parseChartFast(
     const p = new Parser(text, eachEntry);
     const first = p.nextContentLine();
     if (first < 0) return undefined;
-    const indent = p.indentOf(first);
+    const indent = p.lineIndent;
     const result = p.mapAt(first + indent, indent, type, type, 0);
     if (p.nextContentLine() >= 0) return undefined; // something after the chart: not one chart
     const keys = Object.keys(result);
@@ -41,8 +41,7 @@ export function parseChartFast(
 // eslint-disable-next-line no-control-regex
 const UNSUPPORTED_TEXT = /[\t\r\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\uFFFE\uFFFF\uD800-\uDFFF\uFEFF\u2028\u2029]/;
 /** The same in a text the caller found to be ASCII (`ascii`): a narrower class, scanned faster. */
-// eslint-disable-next-line no-control-regex
-const UNSUPPORTED_ASCII = /[\x00-\x09\x0B-\x1F\x7F]/;
+const UNSUPPORTED_ASCII = /[^\n -~]/;
 
 /** Thrown to leave the fast path; never escapes parseChartFast. */
 const BAIL = Symbol('bail');
@@ -94,20 +93,29 @@ class Parser {
     return i - line;
   }
 
-  /** Whether the line holds nothing but spaces or a comment. */
-  private blank(line: number): boolean {
-    const c = this.s.charCodeAt(line + this.indentOf(line));
-    return c === NL || c === HASH || Number.isNaN(c);
-  }
-
   /** The cursor: the start of the next line not yet consumed. */
   private pos = 0;
 
-  /** The next line with content at or after the cursor (the cursor moves past blank lines), or -1. */
+  /**
+   * The next line with content at or after the cursor (the cursor moves past lines of nothing but
+   * spaces or a comment), or -1; its indentation is left in `lineIndent`.
+   */
   nextContentLine(): number {
-    while (this.pos < this.s.length && this.blank(this.pos)) this.pos = this.next(this.pos);
-    return this.pos < this.s.length ? this.pos : -1;
+    const length = this.s.length;
+    while (this.pos < length) {
+      const n = this.indentOf(this.pos);
+      const c = this.s.charCodeAt(this.pos + n);
+      if (c !== NL && c !== HASH && !Number.isNaN(c)) {
+        this.lineIndent = n;
+        return this.pos;
+      }
+      this.pos = c === NL ? this.pos + n + 1 : this.next(this.pos);
+    }
+    return -1;
   }
+
+  /** The indentation of the line nextContentLine found last. */
+  lineIndent = 0;
 
   /**
    * A block map whose keys sit at column `indent`; the first key starts at `at` (which may be inside
@@ -147,7 +155,7 @@ class Parser {
       out[key] = this.value(colon + 1, indent, fieldType, fieldCoerce, depth + 1);
       const line = this.nextContentLine();
       if (line < 0) return out;
-      const n = this.indentOf(line);
+      const n = this.lineIndent;
       if (n < indent) return out;
       if (n > indent) bail();
       if (this.s.charCodeAt(line + n) === DASH && this.isSeqItem(line + n)) bail(); // a list after a scalar value
@@ -192,7 +200,7 @@ class Parser {
       out.push(each ? each(item) : item);
       const next = this.nextContentLine();
       if (next < 0) return out;
-      const n = this.indentOf(next);
+      const n = this.lineIndent;
       if (n < indent) return out;
       if (n > indent) bail();
       if (!(this.s.charCodeAt(next + n) === DASH && this.isSeqItem(next + n))) return out; // the parent map goes on
@@ -251,7 +259,7 @@ class Parser {
   ): unknown {
     this.pos = this.next(at);
     const line = this.nextContentLine();
-    const n = line < 0 ? -1 : this.indentOf(line);
+    const n = line < 0 ? -1 : this.lineIndent;
     if (line >= 0 && n > indent) {
       if (this.s.charCodeAt(line + n) === DASH && this.isSeqItem(line + n))
         return this.seqAt(line, n, type, coerce, depth);
@@ -327,7 +335,7 @@ class Parser {
       if (fc === NL || Number.isNaN(fc)) {
         // A blank line: fine at the scalar's end, but inside one it is a line break the full parser folds.
         const after = this.nextContentLine();
-        if (after >= 0 && this.indentOf(after) > indent) bail();
+        if (after >= 0 && this.lineIndent > indent) bail();
         break;
       }
       if (n <= indent) break;
