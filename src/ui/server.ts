@@ -7,6 +7,7 @@ import { UPDATE_REQUESTED_ANNOTATION } from '../api/clusterprofile.js';
 import { SYNC_REQUESTED_ANNOTATION } from '../api/packregistry.js';
 import { CLUSTERPROFILE, PACKREGISTRY } from '../api/resource-types.js';
 import { KubeApiError, KubeClient } from '../controller/kube-client.js';
+import { DEFAULT_OPERATOR_NAMESPACE } from '../cli/registry-options.js';
 import { readValuesSources } from '../reconcilers/values-sources.js';
 import { ContentCache, DEFAULT_CONTENT_MEMORY_BYTES } from '../sources/content/content-cache.js';
 import { PackContentSource } from '../sources/content/pack-content.js';
@@ -39,7 +40,6 @@ const HEARTBEAT_MS = 25_000;
 const MAX_BODY_BYTES = 1024 * 1024;
 /** The composer's values step reads the chosen versions' files: a registry that hangs fails the answer, not the page. */
 export const COMPOSE_TIMEOUT_MS = 30_000;
-const DEFAULT_OPERATOR_NAMESPACE = 'packyard-system';
 
 class HttpError extends Error {
   constructor(

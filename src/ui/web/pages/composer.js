@@ -278,6 +278,11 @@ function PackRow({ row, store, problems, sources, onChange, onRemove }) {
   const packProblems = problems.filter((p) => p.reason !== 'InvalidValues');
   const setSource = (key, change) =>
     onChange({ valuesFrom: row.valuesFrom.map((v) => (v.key === key ? { ...v, ...change } : v)) });
+  // A values problem opens the values, to show it where it is; fixing it leaves them open as they were.
+  const details = useRef(null);
+  useEffect(() => {
+    if (valuesProblems.length > 0 && details.current) details.current.open = true;
+  }, [valuesProblems.length]);
   return html`<div
     class=${`layer-row${problems.length ? ' problem' : ''}`}
     data-row=${row.layer}
@@ -313,7 +318,7 @@ function PackRow({ row, store, problems, sources, onChange, onRemove }) {
     <button type="button" class="secondary" onClick=${onRemove} aria-label=${`Remove ${row.name || 'this pack'}`}>
       Remove
     </button>
-    <details style="flex-basis:100%" open=${valuesProblems.length > 0 || undefined}>
+    <details style="flex-basis:100%" ref=${details}>
       <summary class="small">
         Values${row.values || row.valuesFrom.length ? ' (set)' : ''}${valuesProblems.length ? ' (invalid)' : ''}
       </summary>
