@@ -1,5 +1,7 @@
 import fc from 'fast-check';
 import { credentialsFromSecret, tlsFromSecrets, type SecretData } from '../../src/sources/credentials.js';
+import type { PackRegistrySpec } from '../../src/api/packregistry.js';
+import { configMapNamesOf, registryCredentials, secretNamesOf } from '../../src/sources/registry-credentials.js';
 import { SourceError } from '../../src/sources/source-error.js';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -168,5 +170,66 @@ describe('tlsFromSecrets', () => {
   it('rejects what is not PEM as a TLSError without echoing it', () => {
     const e = failure(() => tlsFromSecrets({ ca: secret({ 'ca.crt': 'hunter2' }) }, { ca: 'ns/ca' }));
     expect(e).toMatchObject({ reason: 'TLSError', message: 'Secret ns/ca key ca.crt is not PEM' });
+  });
+});
+
+describe('registryCredentials: the keyless trusted root', () => {
+  const identities = [{ issuer: '^https://issuer$', subject: '^alice@' }];
+  const spec = (trustedRootRef: Record<string, string>, secretRef?: { name: string }): PackRegistrySpec =>
+    ({
+      type: 'oci',
+      url: 'oci://registry.example',
+      verify: { provider: 'cosign', matchOIDCIdentity: identities, trustedRootRef, ...(secretRef && { secretRef }) },
+    }) as PackRegistrySpec;
+  const obj = (data: Record<string, string>, binaryData?: Record<string, string>) => ({ data, binaryData });
+  const read = (s: PackRegistrySpec, secrets: Record<string, SecretData>, maps: Record<string, unknown>) =>
+    registryCredentials(
+      s,
+      (n) => (secrets[n] ? { data: secrets[n] } : undefined),
+      'packyard-system',
+      (n) => maps[n] as never,
+    ).verify;
+
+  it('reads it from a ConfigMap (data or binaryData) or a Secret, under trusted_root.json or the key named', () => {
+    const map = read(spec({ kind: 'ConfigMap', name: 'root' }), {}, { root: obj({ 'trusted_root.json': '{"a":1}' }) });
+    expect(map).toMatchObject({ provider: 'cosign', source: 'spec.verify' });
+    expect(map?.entries).toBeUndefined();
+    expect(map?.keyless).toEqual({
+      identities,
+      trustedRoot: Buffer.from('{"a":1}'),
+      source: 'ConfigMap packyard-system/root key trusted_root.json',
+    });
+    const binary = read(
+      spec({ kind: 'ConfigMap', name: 'root', key: 'r.json' }),
+      {},
+      { root: obj({}, { 'r.json': b64('{}') }) },
+    );
+    expect(binary?.keyless?.trustedRoot).toEqual(Buffer.from('{}'));
+    const fromSecret = read(
+      spec({ kind: 'Secret', name: 'root' }, { name: 'keys' }),
+      { root: secret({ 'trusted_root.json': '{"s":1}' }), keys: secret({ 'cosign.pub': PEM('PUBLIC KEY') }) },
+      {},
+    );
+    expect(fromSecret?.keyless?.trustedRoot).toEqual(Buffer.from('{"s":1}'));
+    expect(Object.keys(fromSecret?.entries ?? {})).toEqual(['cosign.pub']);
+  });
+
+  it('names the missing object or key: InvalidTrustedRoot', () => {
+    const missing = failure(() => read(spec({ kind: 'ConfigMap', name: 'root' }), {}, {}));
+    expect([missing.reason, missing.message]).toEqual([
+      'InvalidTrustedRoot',
+      'trusted root ConfigMap packyard-system/root not found',
+    ]);
+    const noKey = failure(() => read(spec({ kind: 'Secret', name: 'root' }), { root: secret({ other: 'x' }) }, {}));
+    expect([noKey.reason, noKey.message]).toEqual([
+      'InvalidTrustedRoot',
+      'trusted root Secret packyard-system/root has no key trusted_root.json',
+    ]);
+  });
+
+  it('lists the object among what the registry watches', () => {
+    expect(configMapNamesOf(spec({ kind: 'ConfigMap', name: 'root' }))).toEqual(['root']);
+    expect(secretNamesOf(spec({ kind: 'ConfigMap', name: 'root' }))).toEqual([]);
+    expect(secretNamesOf(spec({ kind: 'Secret', name: 'root' }, { name: 'keys' }))).toEqual(['keys', 'root']);
   });
 });
