@@ -11,6 +11,11 @@ const MAIN = fileURLToPath(new URL('../src/main.js', import.meta.url));
 
 /** The modules (URLs) `node build/src/main.js --help` resolves: every import of the entry, then it prints usage and exits. */
 function modulesLoadedByMain(): string[] {
+  return modulesLoaded([MAIN, '--help'], 'Usage: packyard-operator');
+}
+
+/** The modules (URLs) a node running `args` resolves; its output must contain `expected`. */
+function modulesLoaded(args: string[], expected: string): string[] {
   const dir = mkdtempSync(join(tmpdir(), 'packyard-main-'));
   try {
     const record = join(dir, 'loaded.txt');
@@ -21,8 +26,8 @@ function modulesLoadedByMain(): string[] {
        import { appendFileSync } from 'node:fs';
        registerHooks({ resolve(s, c, next) { const r = next(s, c); appendFileSync(${JSON.stringify(record)}, r.url + '\\n'); return r; } });`,
     );
-    const usage = execFileSync(process.execPath, ['--import', recorder, MAIN, '--help'], { encoding: 'utf8' });
-    expect(usage).toContain('Usage: packyard-operator');
+    const output = execFileSync(process.execPath, ['--import', recorder, ...args], { encoding: 'utf8' });
+    expect(output).toContain(expected);
     return [...new Set(readFileSync(record, 'utf8').split('\n').filter(Boolean))]; // one line per import, not per module
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -51,5 +56,15 @@ describe('the operator entry point', () => {
     expect(from('/src/sources/helm-repository.js')).toEqual([]);
     expect(from('/src/sources/helm-index.js')).toEqual([]);
     expect(from('/src/sources/oci/')).toEqual([]);
+  });
+
+  it('loads no signature library (OpenPGP.js, sigstore) until a registry with spec.verify syncs', () => {
+    const sources = ['sources/helm-repository.js', 'sources/oci/oci-registry-source.js'].map(
+      (f) => new URL(`../src/${f}`, import.meta.url).href,
+    );
+    const script = `${sources.map((u) => `await import(${JSON.stringify(u)});`).join(' ')} console.log('imported');`;
+    const loaded = modulesLoaded(['--input-type=module', '-e', script], 'imported');
+    expect(loaded.filter((u) => u.includes('/src/sources/helm-repository.js'))).toHaveLength(1);
+    expect(loaded.filter((u) => /\/node_modules\/(openpgp|@sigstore|sigstore)\//.test(u))).toEqual([]);
   });
 });

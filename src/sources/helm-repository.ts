@@ -8,8 +8,7 @@ import { syncTls } from './registry-credentials.js';
 import { credentialKey, SingleFlight } from './single-flight.js';
 import { SourceError } from './source-error.js';
 import { mapLimit } from './oci/concurrency.js';
-import { verifyProvenance } from './verify/helm-provenance.js';
-import { materialFingerprint, NO_KEYS } from './verify/trust-keys.js';
+import { materialFingerprint, NO_KEYS } from './verify/verify-material.js';
 import { VerificationCache } from './verify/verification-cache.js';
 import type { CatalogPack } from './catalog.js';
 
@@ -65,6 +64,8 @@ export class HelmRepositorySource implements PackSource {
       filter: spec.filter,
     });
     if (material && fingerprint) {
+      // Loaded here: OpenPGP.js costs a few MiB that registries without spec.verify never need.
+      const { verifyProvenance } = await import('./verify/helm-provenance.js');
       const keys = await this.verification.keys(material, fingerprint);
       if (keys.provider !== 'helm')
         throw new SourceError(

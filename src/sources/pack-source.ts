@@ -1,6 +1,6 @@
 import type { PackRegistrySpec } from '../api/packregistry.js';
 import type { SyncResult } from './catalog.js';
-import type { VerifyMaterial } from './verify/trust-keys.js';
+import type { VerifyMaterial } from './verify/verify-material.js';
 
 /** Credentials and TLS material resolved from the registry's Secret references. */
 export interface SourceCredentials {

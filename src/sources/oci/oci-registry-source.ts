@@ -7,8 +7,7 @@ import type { PackSource, SyncRequest } from '../pack-source.js';
 import { syncTls } from '../registry-credentials.js';
 import { credentialKey, SingleFlight } from '../single-flight.js';
 import { SourceError } from '../source-error.js';
-import { verifyCosign } from '../verify/cosign-verifier.js';
-import { materialFingerprint, NO_KEYS } from '../verify/trust-keys.js';
+import { materialFingerprint, NO_KEYS } from '../verify/verify-material.js';
 import { VerificationCache } from '../verify/verification-cache.js';
 import { newestFirst, toCatalogPacks, type ResolvedVersion } from './catalog-packs.js';
 import { mapLimit } from './concurrency.js';
@@ -183,6 +182,8 @@ export class OciRegistrySource implements PackSource {
       else skipped++;
     });
     if (material && fingerprint) {
+      // Loaded here: the sigstore libraries cost memory that registries without spec.verify never need.
+      const { verifyCosign } = await import('../verify/cosign-verifier.js');
       const keys = await this.#verification.keys(material, fingerprint);
       if (keys.provider !== 'cosign')
         throw new SourceError('InvalidVerifyKeys', `an oci registry verifies with cosign, not ${keys.provider}`);

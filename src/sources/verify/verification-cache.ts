@@ -1,8 +1,8 @@
 import type { VersionVerification } from '../../api/verification.js';
 import { Lru } from '../oci/lru.js';
 import { SingleFlight } from '../single-flight.js';
-import type { TrustKeys, VerifyMaterial } from './trust-keys.js';
-import { trustKeys } from './trust-keys.js';
+import type { TrustKeys } from './trust-keys.js';
+import type { VerifyMaterial } from './verify-material.js';
 
 /**
  * Verification results by (keys, where, digest). A digest is content, so a Verified or Failed result
@@ -28,7 +28,7 @@ export class VerificationCache {
   keys(material: VerifyMaterial, fingerprint: string): Promise<TrustKeys> {
     let keys = this.#keys.get(fingerprint);
     if (!keys) {
-      keys = trustKeys(material);
+      keys = import('./trust-keys.js').then((m) => m.trustKeys(material)); // OpenPGP.js and sigstore: only when verifying
       keys.catch(() => this.#keys.delete(fingerprint));
       this.#keys.set(fingerprint, keys);
     }
