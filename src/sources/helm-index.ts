@@ -398,8 +398,10 @@ function readVersion(entry: unknown, resolveUrl: UrlResolver): Candidate | undef
   // RFC 3339 as Go writes time.Time: what the Pack schema's date-time format accepts.
   const created = stringAt(item.created);
   const createdMs = rfc3339Millis(created);
-  // Fields in PackVersion's order, absent rather than undefined (compact's result, without its copy).
-  const out: PackVersion = { version };
+  // Fields in PackVersion's order, absent rather than undefined (compact's result, without its copy);
+  // from `{}`, which V8 gives room for four fields in the object itself ({ version } has one).
+  const out = {} as PackVersion;
+  out.version = version;
   if (!isStable(helm)) out.prerelease = true;
   const appVersion = sanitize(stringAt(item.appVersion));
   if (appVersion !== undefined) out.appVersion = own(appVersion);
