@@ -406,7 +406,7 @@ function readVersion(entry: unknown, resolveUrl: UrlResolver): Candidate | undef
   const appVersion = sanitize(stringAt(item.appVersion));
   if (appVersion !== undefined) out.appVersion = own(appVersion);
   const digest = normaliseDigest(stringAt(item.digest));
-  if (digest !== undefined) out.digest = own(digest);
+  if (digest !== undefined) out.digest = digest;
   if (!Number.isNaN(createdMs)) out.created = own(created);
   let urls: string[] | undefined; // from a literal: push onto [] would reserve 16 more places, kept with the catalogue
   for (const u of listAt(item.urls)) {
@@ -527,8 +527,19 @@ function urlResolver(repoUrl: string): UrlResolver {
 /** Helm writes bare sha256 hex; Packs say which algorithm. Anything that is not a digest is dropped. */
 function normaliseDigest(digest: string | undefined): string | undefined {
   if (digest === undefined) return undefined;
-  if (/^[a-fA-F0-9]{64}$/.test(digest)) return `sha256:${digest.toLowerCase()}`;
-  return /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/.test(digest) ? digest : undefined;
+  // Lower-casing the joined text makes one new flat string: nothing of the chart's text is kept.
+  if (isHex64(digest)) return ('sha256:' + digest).toLowerCase();
+  return /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/.test(digest) ? own(digest) : undefined;
+}
+
+/** /^[a-fA-F0-9]{64}$/, without a regular expression's call: every entry has a digest. */
+function isHex64(s: string): boolean {
+  if (s.length !== 64) return false;
+  for (let i = 0; i < 64; i++) {
+    const c = s.charCodeAt(i);
+    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46))) return false;
+  }
+  return true;
 }
 
 /**

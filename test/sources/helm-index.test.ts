@@ -575,6 +575,7 @@ describe('memory', () => {
       entries[`chart-${c}`] = Array.from({ length: 20 }, (_, v) => ({
         ...entry(`1.${v}.0-rc.${c}`),
         appVersion: `application-version-${c}-${v}`,
+        digest: `${c.toString(16).padStart(4, '0')}${v.toString(16).padStart(4, '0')}`.padEnd(64, 'F'),
         description: `a description long enough to be a view, chart ${c}`,
         home: `https://example.com/${c}/${v}/${filler}`,
         keywords: [`${filler}-${c}-${v}`],
