@@ -8,7 +8,7 @@
 // file too), neither counts its process's start. Helm's Go code is compiled ahead of time; Node
 // compiles as it runs, so Packyard is measured twice: the first parse of a fresh process (the JIT
 // has compiled nothing) and a later one (after a small index, as every sync of a running operator
-// after its first). Packyard's processes run with the operator's Node flags (deploy/Dockerfile).
+// after its first). Packyard's processes run Node as the operator does (src/controller/node-runtime.ts).
 // Whole-process times (start, load, parse, exit) are printed below the table for context.
 //   node build/bench/helm-index-vs-helm.js [charts=600] [versionsPerChart=40] [runs=5]
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -16,6 +16,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { OPERATOR_ENV, OPERATOR_NODE_FLAGS } from '../src/controller/node-runtime.js';
 import { repoRoot } from '../src/local/control-plane.js';
 import { generateIndex } from './helm-index-parse.js';
 import { median, printRows, ratio, type BenchRow } from './table.js';
@@ -23,8 +24,6 @@ import { median, printRows, ratio, type BenchRow } from './table.js';
 const [charts = 600, versions = 40, runs = 5] = process.argv.slice(2).map(Number);
 const TIME_GOAL = 0.25;
 const GROWTH_GOAL = 2;
-/** As deploy/Dockerfile and `make operator` run the operator. */
-const OPERATOR_NODE_FLAGS = ['--max-semi-space-size=2'];
 const ONCE = fileURLToPath(new URL('./packyard-parse-once.js', import.meta.url));
 
 interface Run {
@@ -40,6 +39,7 @@ function packyardRun(file: string, warm: boolean): Run {
   const out = JSON.parse(
     execFileSync(process.execPath, [...OPERATOR_NODE_FLAGS, ONCE, file, ...(warm ? ['warm'] : [])], {
       encoding: 'utf8',
+      env: { ...process.env, ...OPERATOR_ENV },
     }),
   );
   return { ms: out.ms, growthMiB: out.growthBytes / 2 ** 20, processMs: performance.now() - start };
@@ -113,7 +113,12 @@ function rowsFor(label: string, file: string, loader: string, notes: string[]): 
 /** The event loop during a parse: the worst lateness of a 5 ms timer, the operator's yielding parse against a blocking one. */
 function loopRow(label: string, file: string): BenchRow {
   const runs3 = [0, 1, 2].map(() =>
-    JSON.parse(execFileSync(process.execPath, [...OPERATOR_NODE_FLAGS, ONCE, file, 'loop'], { encoding: 'utf8' })),
+    JSON.parse(
+      execFileSync(process.execPath, [...OPERATOR_NODE_FLAGS, ONCE, file, 'loop'], {
+        encoding: 'utf8',
+        env: { ...process.env, ...OPERATOR_ENV },
+      }),
+    ),
   );
   const yielding = Math.max(...runs3.map((r) => r.yieldingMs as number));
   const blocking = median(runs3.map((r) => r.blockingMs as number));
