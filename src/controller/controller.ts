@@ -40,6 +40,8 @@ export interface ControllerOptions<P extends KubernetesObject> {
   isOwnStatusWrite?: (obj: P) => boolean;
   /** Time for the work queue's delays; the manager passes its own. */
   clock?: Clock;
+  /** The longest backoff after a failed or requeued reconcile (default 1000 s, as client-go's). */
+  maxRetryDelayMs?: number;
 }
 
 /**
@@ -54,6 +56,7 @@ export class Controller<P extends KubernetesObject> {
   constructor(private readonly opts: ControllerOptions<P>) {
     this.queue = new WorkQueue({
       clock: opts.clock,
+      maxRetryDelayMs: opts.maxRetryDelayMs,
       metrics: opts.metrics?.workqueue,
       reconcileMetrics: opts.metrics?.reconcile,
       onError: (key, err, retried) =>

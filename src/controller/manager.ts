@@ -133,7 +133,7 @@ export class Manager {
    * clock, log and metrics, and the filter that ignores echoes of our own status writes.
    */
   addController<P extends KubernetesObject>(
-    opts: Pick<ControllerOptions<P>, 'name' | 'primary' | 'watches' | 'reconcile' | 'workers'>,
+    opts: Pick<ControllerOptions<P>, 'name' | 'primary' | 'watches' | 'reconcile' | 'workers' | 'maxRetryDelayMs'>,
   ): Controller<P> {
     const controller = new Controller<P>({
       ...opts,

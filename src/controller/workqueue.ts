@@ -45,6 +45,8 @@ export type Handler = (key: string, signal: AbortSignal) => Promise<HandlerResul
 export interface WorkQueueOptions {
   clock?: Clock;
   rateLimiter?: RateLimiter;
+  /** The longest per-key backoff of the default rate limiter (client-go's: 1000 s); Flux's --max-retry-delay. */
+  maxRetryDelayMs?: number;
   metrics?: WorkqueueMetrics;
   reconcileMetrics?: ReconcileMetrics;
   /** Told about every handler failure; `retried` is false for terminal errors. */
@@ -87,7 +89,8 @@ export class WorkQueue {
 
   constructor(options: WorkQueueOptions = {}) {
     this.clock = options.clock ?? realClock;
-    this.rateLimiter = options.rateLimiter ?? defaultControllerRateLimiter({ clock: this.clock });
+    this.rateLimiter =
+      options.rateLimiter ?? defaultControllerRateLimiter({ clock: this.clock, maxDelayMs: options.maxRetryDelayMs });
     this.metrics = options.metrics;
     this.reconcileMetrics = options.reconcileMetrics;
     this.onError = options.onError;

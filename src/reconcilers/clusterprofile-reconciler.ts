@@ -33,6 +33,12 @@ const BY_REGISTRY_AND_NAME = 'registry-pack';
 const USES_DEFAULT = 'uses-default';
 /** valuesFrom objects are read, not watched: look again this often. */
 const REVALIDATE_MS = 10 * 60_000;
+/**
+ * The longest wait before a profile whose pack archives could not be read tries again. client-go's
+ * 1000 s cap left profiles on a flaky registry failing for minutes after it answered again (the soak
+ * saw 155 s); archives are cached and downloads shared, so a retry a minute costs little.
+ */
+const CONTENT_RETRY_MAX_MS = 60_000;
 
 export interface ClusterProfileReconcilerOptions {
   /** Defaults to the manager's clock. */
@@ -129,6 +135,7 @@ export class ClusterProfileReconciler {
       ],
       reconcile: (key) => this.reconcile(key),
       workers: this.opts.workers ?? this.manager.concurrentReconciles,
+      maxRetryDelayMs: CONTENT_RETRY_MAX_MS,
     });
   }
 
@@ -143,7 +150,8 @@ export class ClusterProfileReconciler {
     return withSummary(
       async () => {
         attempt.outcome = await this.resolve(attempt);
-        // An archive that could not be read may be readable in a moment: back off, do not wait a revalidation.
+        // An archive that could not be read may be readable in a moment: back off (up to CONTENT_RETRY_MAX_MS),
+        // do not wait a revalidation.
         const contentFailed = !attempt.outcome.ok && attempt.outcome.reason === 'PackContentUnavailable';
         return contentFailed ? { requeue: true } : { requeueAfter: REVALIDATE_MS };
       },

@@ -120,6 +120,25 @@ describe('WorkQueue basics', () => {
     expect(queue.numRequeues('a')).toBe(0);
   });
 
+  it('maxRetryDelayMs caps the per-key backoff of the default rate limiter', async () => {
+    const clock = new FakeClock();
+    const capped = new WorkQueue({ clock, maxRetryDelayMs: 60_000 });
+    const uncapped = new WorkQueue({ clock });
+    // 29 failures in a row (each waited out and handled), as a reconcile that keeps failing has.
+    for (let i = 0; i < 29; i++) {
+      for (const q of [capped, uncapped]) q.addRateLimited('a');
+      clock.advance(2_000_000);
+      for (const q of [capped, uncapped]) q.done((await q.get())!);
+    }
+    // The 30th: 5 ms × 2^29 is far beyond both caps; client-go's is 1000 s.
+    for (const q of [capped, uncapped]) q.addRateLimited('a');
+    clock.advance(60_000);
+    expect(capped.depth).toBe(1);
+    expect(uncapped.depth).toBe(0);
+    clock.advance(940_000);
+    expect(uncapped.depth).toBe(1);
+  });
+
   it('applies the overall rate limit across keys', () => {
     const { clock, queue } = newQueue();
     for (let i = 0; i < 102; i++) queue.addRateLimited(`k${i}`);
