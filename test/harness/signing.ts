@@ -30,10 +30,12 @@ export async function cosignKeyPair(): Promise<CosignKeyPair> {
  * through the referrers API (or its tag fallback).
  */
 export async function cosignSign(ref: string, key: CosignKeyPair, where: 'tag' | 'bundle'): Promise<void> {
-  await cosign([
-    'sign',
-    '--key',
-    key.keyPath,
+  await cosign(['sign', '--key', key.keyPath, ...offlineSignFlags(where), ref]);
+}
+
+/** What every test signature shares: no prompt, no transparency log, the plain-HTTP test registry, where it is stored. */
+function offlineSignFlags(where: 'tag' | 'bundle'): string[] {
+  return [
     '--yes',
     '--tlog-upload=false',
     '--allow-http-registry',
@@ -41,8 +43,7 @@ export async function cosignSign(ref: string, key: CosignKeyPair, where: 'tag' |
     ...(where === 'bundle'
       ? ['--new-bundle-format=true', '--use-signing-config=false']
       : ['--new-bundle-format=false']),
-    ref,
-  ]);
+  ];
 }
 
 /** Runs the real cosign with an empty key password and a throwaway home, and no network trust fetch. */
@@ -252,13 +253,7 @@ export async function cosignSignKeyless(ref: string, signer: KeylessSigner, wher
     signer.certPath,
     '--certificate-chain',
     signer.chainPath,
-    '--yes',
-    '--tlog-upload=false',
-    '--allow-http-registry',
-    '--allow-insecure-registry',
-    ...(where === 'bundle'
-      ? ['--new-bundle-format=true', '--use-signing-config=false']
-      : ['--new-bundle-format=false']),
+    ...offlineSignFlags(where),
     ref,
   ]);
 }
