@@ -36,10 +36,11 @@ const REVALIDATE_MS = 10 * 60_000;
 /**
  * The longest wait before a profile whose pack archives could not be read tries again. client-go's
  * 1000 s cap left profiles on a flaky registry failing for minutes after it answered again (the soak
- * saw 155 s; with a 60 s cap still 120 s, the early retries having been spent during the outage);
- * archives are cached and downloads shared, so a retry every 30 s costs little.
+ * saw 155 s; with a 60 s cap still 120 s, the early retries having been spent during the outage).
+ * Archives are cached and downloads shared, and the controller's token bucket (10 retries a second
+ * overall) bounds what many failing profiles can ask of a broken registry.
  */
-const CONTENT_RETRY_MAX_MS = 30_000;
+const CONTENT_RETRY_MAX_MS = 15_000;
 
 export interface ClusterProfileReconcilerOptions {
   /** Defaults to the manager's clock. */
