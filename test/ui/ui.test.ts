@@ -157,6 +157,32 @@ async function resolvedProfile(
 }
 
 /** fetch cannot set Host (a forbidden header), node:http can. */
+/**
+ * Runs the real `packyard ui` with `args` (and extra environment), hands `check` the URL it prints first,
+ * then stops it with Ctrl-C, which must end it cleanly.
+ */
+async function withUiCommand(
+  args: string[],
+  env: Record<string, string>,
+  check: (url: string) => Promise<void>,
+): Promise<void> {
+  const child = spawn(process.execPath, [CLI, 'ui', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      createInterface(child.stdout!).once('line', resolve);
+      child.once('exit', (code) => reject(new Error(`packyard ui exited ${code}`)));
+    });
+    await check(url);
+  } finally {
+    child.kill('SIGINT');
+    await new Promise((resolve) => child.once('exit', resolve));
+  }
+  expect(child.exitCode).toBe(0);
+}
+
 function statusWithHost(url: string, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     request(url, { headers: { Host: host } }, (res) => {
@@ -257,22 +283,11 @@ describe('packyard ui', () => {
       expect(await statusWithHost(ui.url, `evil.example:${new URL(ui.origin).port}`)).toBe(421);
       expect(await statusWithHost(ui.url, `localhost:${new URL(ui.origin).port}`)).toBe(200);
 
-      const child = spawn(process.execPath, [CLI, 'ui', '--kubeconfig', cluster.kubeconfigPath], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      try {
-        const url = await new Promise<string>((resolve, reject) => {
-          createInterface(child.stdout!).once('line', resolve);
-          child.once('exit', (code) => reject(new Error(`packyard ui exited ${code}`)));
-        });
+      await withUiCommand(['--kubeconfig', cluster.kubeconfigPath], {}, async (url) => {
         expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{43}$/);
         expect((await fetch(url)).status).toBe(200);
         expect((await fetch(new URL('/', url))).status).toBe(401);
-      } finally {
-        child.kill('SIGINT');
-        await new Promise((resolve) => child.once('exit', resolve));
-      }
-      expect(child.exitCode).toBe(0);
+      });
     },
     SLOW,
   );
@@ -670,26 +685,14 @@ describe('packyard ui', () => {
       writeFileSync(script, `#!/bin/sh\nprintf '%s' "$1" > '${record}.tmp' && mv '${record}.tmp' '${record}'\n`, {
         mode: 0o755,
       });
-      const child = spawn(process.execPath, [CLI, 'ui', '--open', '--kubeconfig', cluster.kubeconfigPath], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, BROWSER: script },
-      });
-      try {
-        const printed = await new Promise<string>((resolve, reject) => {
-          createInterface(child.stdout!).once('line', resolve);
-          child.once('exit', (code) => reject(new Error(`packyard ui exited ${code}`)));
-        });
+      await withUiCommand(['--open', '--kubeconfig', cluster.kubeconfigPath], { BROWSER: script }, async (printed) => {
         const opened = await waitFor('the browser script to run', () =>
           existsSync(record) ? readFileSync(record, 'utf8') : undefined,
         );
         expect(opened).toBe(printed);
         expect(new URL(opened).searchParams.get('token')).toMatch(/^[A-Za-z0-9_-]{43}$/);
         expect((await fetch(opened)).status).toBe(200);
-      } finally {
-        child.kill('SIGINT');
-        await new Promise((resolve) => child.once('exit', resolve));
-      }
-      expect(child.exitCode).toBe(0);
+      });
     },
     SLOW,
   );
