@@ -1,7 +1,7 @@
 // Real signers for the trust tests: cosign (built like the other Go tools) signing what is in the
 // test registry, and GnuPG making throwaway keyrings that `helm package --sign` signs charts with.
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -227,7 +227,9 @@ export async function keylessSigner(
     ca.certPath,
     '-CAkey',
     ca.keyPath,
-    '-CAcreateserial',
+    // A random serial each: -CAcreateserial shares one serial file, which leaves issued in parallel race on.
+    '-set_serial',
+    `0x1${randomBytes(15).toString('hex')}`,
     '-days',
     '10',
     '-extfile',
