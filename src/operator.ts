@@ -4,6 +4,7 @@ import { loadKubeConfig } from './controller/kube-config.js';
 import { createLogger } from './controller/logger.js';
 import { DEFAULT_CONCURRENT_RECONCILES, Manager } from './controller/manager.js';
 import { parseGoDuration } from './api/duration.js';
+import { DEFAULT_OPERATOR_NAMESPACE } from './api/names.js';
 import { labelSelectorProblem } from './controller/label-selector.js';
 
 export interface OperatorFlags {
@@ -76,7 +77,7 @@ export function parseOperatorFlags(argv: string[], env: NodeJS.ProcessEnv = proc
     process.exit(0);
   }
   return {
-    namespace: values.namespace ?? env.POD_NAMESPACE ?? 'packyard-system',
+    namespace: values.namespace ?? env.POD_NAMESPACE ?? DEFAULT_OPERATOR_NAMESPACE,
     leaderElect: values['leader-elect'],
     leaseDurationMs: parseGoDuration(values['leader-elect-lease-duration']),
     renewDeadlineMs: parseGoDuration(values['leader-elect-renew-deadline']),

@@ -8,6 +8,8 @@ export const GROUP = 'packyard.io';
 export const VERSION = 'v1alpha1';
 export const API_VERSION = `${GROUP}/${VERSION}`;
 export const CATEGORY = 'packyard';
+/** Where the operator runs (its Secrets, ConfigMaps and Lease) unless told otherwise. */
+export const DEFAULT_OPERATOR_NAMESPACE = 'packyard-system';
 
 /** Palette's layer enum, in its order: a stack is built bottom up, kernel (optional, rare) first. */
 export const LAYERS = ['kernel', 'os', 'k8s', 'cni', 'csi', 'addon'] as const;

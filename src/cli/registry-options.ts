@@ -1,3 +1,4 @@
+import { DEFAULT_OPERATOR_NAMESPACE } from '../api/names.js';
 import type { ValuesSourceLookup } from '../resolve/values.js';
 import type { OptionSpec, ParsedValues } from './args.js';
 import { listValue, stringValue } from './args.js';
@@ -8,7 +9,6 @@ import { UsageError } from './exit-codes.js';
 import { readInputs, valuesFromFiles, type Inputs } from './inputs.js';
 
 /** The default of --namespace: where the operator is installed. */
-export const DEFAULT_OPERATOR_NAMESPACE = 'packyard-system';
 
 /** Where registries come from: files, or the cluster of the current kubeconfig. */
 export const REGISTRY_OPTIONS: Record<string, OptionSpec> = {

@@ -10,6 +10,7 @@ import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { loadAll } from 'js-yaml';
 import pretty from 'pino-pretty';
 import type { ClusterProfile } from '../api/clusterprofile.js';
+import { DEFAULT_OPERATOR_NAMESPACE } from '../api/names.js';
 import type { Pack } from '../api/pack.js';
 import type { PackRegistry } from '../api/packregistry.js';
 import { CLUSTERPROFILE, PACK, PACKREGISTRY } from '../api/resource-types.js';
@@ -26,7 +27,7 @@ import { startDemoOciRegistry, type DemoOciRegistry } from './demo-oci-registry.
 import { lockText } from '../reconcilers/profile-status.js';
 import { UiServer } from '../ui/server.js';
 
-const NAMESPACE = 'packyard-system';
+const NAMESPACE = DEFAULT_OPERATOR_NAMESPACE;
 const root = repoRoot();
 const devDir = process.env.PACKYARD_DEV_DIR || join(root, '.dev');
 /** Time for the whole orderly stop (operator → demo registries → apiserver → etcd); what is left then gets SIGKILL. */

@@ -7,7 +7,7 @@ import { UPDATE_REQUESTED_ANNOTATION } from '../api/clusterprofile.js';
 import { SYNC_REQUESTED_ANNOTATION } from '../api/packregistry.js';
 import { CLUSTERPROFILE, PACKREGISTRY } from '../api/resource-types.js';
 import { KubeApiError, KubeClient } from '../controller/kube-client.js';
-import { DEFAULT_OPERATOR_NAMESPACE } from '../cli/registry-options.js';
+import { DEFAULT_OPERATOR_NAMESPACE } from '../api/names.js';
 import { readValuesSources } from '../reconcilers/values-sources.js';
 import { ContentCache, DEFAULT_CONTENT_MEMORY_BYTES } from '../sources/content/content-cache.js';
 import { PackContentSource } from '../sources/content/pack-content.js';

@@ -5,6 +5,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { ClusterProfile } from '../../src/api/clusterprofile.js';
+import { DEFAULT_OPERATOR_NAMESPACE } from '../../src/api/names.js';
 import type { Pack } from '../../src/api/pack.js';
 import { CLUSTERPROFILE, CONFIGMAP, NAMESPACE, PACK, PACKREGISTRY, SECRET } from '../../src/api/resource-types.js';
 import type { KubeClient } from '../../src/controller/kube-client.js';
@@ -24,7 +25,7 @@ interface Lock {
   resolved: unknown[];
 }
 
-const OPERATOR_NS = 'packyard-system';
+const OPERATOR_NS = DEFAULT_OPERATOR_NAMESPACE;
 const CHARTS: ChartSpec[] = [
   { name: 'ubuntu', version: '22.4.0', annotations: layer('os') },
   { name: 'ubuntu', version: '24.4.1', annotations: layer('os') },

@@ -11,6 +11,7 @@ import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { dump } from 'js-yaml';
+import { DEFAULT_OPERATOR_NAMESPACE } from '../../src/api/names.js';
 import { REGISTRY_LABEL } from '../../src/api/pack.js';
 import { SYNC_REQUESTED_ANNOTATION } from '../../src/api/packregistry.js';
 import { CLUSTERPROFILE, PACK, PACKREGISTRY, SECRET } from '../../src/api/resource-types.js';
@@ -73,7 +74,7 @@ import { writeReport, type SoakReport } from './soak-report.js';
 
 const execFileAsync = promisify(execFile);
 
-export const OPERATOR_NAMESPACE = 'packyard-system';
+export const OPERATOR_NAMESPACE = DEFAULT_OPERATOR_NAMESPACE;
 const LEASE_NAME = 'packyard-leader';
 const MAIN = new URL('../../src/main.js', import.meta.url);
 const CANARY = 'soak-a/canary';

@@ -3,7 +3,7 @@ import { HELP_OPTION, stringValue } from '../args.js';
 import { connect } from '../cluster.js';
 import type { Command } from '../context.js';
 import { CliError, EXIT, UsageError } from '../exit-codes.js';
-import { DEFAULT_OPERATOR_NAMESPACE } from '../registry-options.js';
+import { DEFAULT_OPERATOR_NAMESPACE } from '../../api/names.js';
 
 export const uiCommand: Command = {
   spec: {
