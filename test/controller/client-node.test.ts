@@ -15,6 +15,8 @@ function load(withSlimHooks: boolean): {
   header: string;
   undiciAtIdle: string;
   dispatcher: string;
+  lazyAtIdle: string;
+  proxyAgent: string;
 } {
   const dir = mkdtempSync(join(tmpdir(), 'packyard-client-node-'));
   const record = join(dir, 'loaded.txt');
@@ -35,6 +37,15 @@ function load(withSlimHooks: boolean): {
     console.log('UNDICI ' + undiciLoaded());
     const dispatcher = kc.createDispatcher(kc.getCurrentCluster(), { rejectUnauthorized: true });
     console.log('DISPATCHER ' + undiciLoaded() + ' ' + typeof dispatcher.dispatch);
+    // The OIDC, cloud-auth and proxy packages likewise: none at idle; an http proxy-url gets hpagent's real agent.
+    const loaded = (pkg) => readFileSync(${JSON.stringify(record)}, 'utf8').includes('/node_modules/' + pkg + '/');
+    console.log('LAZY ' + ['openid-client', 'jsonpath-plus', 'socks', 'socks-proxy-agent', 'hpagent'].filter(loaded).join(',') + '.');
+    const proxied = new KubeConfig();
+    proxied.loadFromString('apiVersion: v1\\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:6443", proxy-url: "http://127.0.0.1:3128"}}]\\nusers: [{name: u, user: {token: t0ken}}]\\ncontexts: [{name: x, context: {cluster: c, user: u}}]\\ncurrent-context: x');
+    const proxiedOpts = {};
+    await proxied.applyToHTTPSOptions(proxiedOpts);
+    const { HttpsProxyAgent } = await import('hpagent');
+    console.log('PROXY ' + loaded('hpagent') + ' ' + (proxiedOpts.agent instanceof HttpsProxyAgent));
   `;
   const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
     encoding: 'utf8',
@@ -48,6 +59,8 @@ function load(withSlimHooks: boolean): {
     header: /HEADER (.*)/.exec(out)?.[1] ?? '',
     undiciAtIdle: /UNDICI (.*)/.exec(out)?.[1] ?? '',
     dispatcher: /DISPATCHER (.*)/.exec(out)?.[1] ?? '',
+    lazyAtIdle: /LAZY (.*)/.exec(out)?.[1] ?? '',
+    proxyAgent: /PROXY (.*)/.exec(out)?.[1] ?? '',
   };
 }
 
@@ -64,6 +77,14 @@ describe('client-node, slimmed', () => {
     expect(slim.dispatcher).toBe('true function');
     // Without the hook it is there from the start.
     expect(load(false).undiciAtIdle).toBe('true');
+  });
+
+  it("loads client-node's OIDC, cloud-auth and proxy packages only when a kubeconfig needs them, and then the real ones", () => {
+    const slim = load(true);
+    expect(slim.lazyAtIdle).toBe('.');
+    expect(slim.proxyAgent).toBe('true true');
+    // Without the hook every one is there from the start.
+    expect(load(false).lazyAtIdle).toBe('openid-client,jsonpath-plus,socks,socks-proxy-agent,hpagent.');
   });
 
   it('would load the generated models without the hook (so the hook is what keeps them out)', () => {
