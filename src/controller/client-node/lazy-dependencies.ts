@@ -37,18 +37,15 @@ const socks = lazy<typeof import('socks')>('socks');
 const socksAgent = lazy<typeof import('socks-proxy-agent')>('socks-proxy-agent');
 const hpagent = lazy<typeof import('hpagent')>('hpagent');
 
-export class Agent {
-  constructor(...args: ConstructorParameters<typeof import('undici').Agent>) {
-    return new (undici().Agent)(...args);
-  }
+/** A constructor that builds the real class of `load()` (a constructor may return another object). */
+function lazyClass<C extends abstract new (...args: never[]) => object>(load: () => C): C {
+  return function (...args: ConstructorParameters<C>) {
+    return new (load() as unknown as new (...a: ConstructorParameters<C>) => object)(...args);
+  } as unknown as C;
 }
 
-export class ProxyAgent {
-  constructor(...args: ConstructorParameters<typeof import('undici').ProxyAgent>) {
-    return new (undici().ProxyAgent)(...args);
-  }
-}
-
+export const Agent = lazyClass(() => undici().Agent);
+export const ProxyAgent = lazyClass(() => undici().ProxyAgent);
 export const fetch: typeof import('undici').fetch = (...args) => undici().fetch(...args);
 
 export const refreshTokenGrant: typeof import('openid-client').refreshTokenGrant = (...args) =>
@@ -61,21 +58,6 @@ export const SocksClient = {
   createConnection: (...args: Parameters<typeof import('socks').SocksClient.createConnection>) =>
     socks().SocksClient.createConnection(...args),
 };
-
-export class SocksProxyAgent {
-  constructor(...args: ConstructorParameters<typeof import('socks-proxy-agent').SocksProxyAgent>) {
-    return new (socksAgent().SocksProxyAgent)(...args);
-  }
-}
-
-export class HttpProxyAgent {
-  constructor(...args: ConstructorParameters<typeof import('hpagent').HttpProxyAgent>) {
-    return new (hpagent().HttpProxyAgent)(...args);
-  }
-}
-
-export class HttpsProxyAgent {
-  constructor(...args: ConstructorParameters<typeof import('hpagent').HttpsProxyAgent>) {
-    return new (hpagent().HttpsProxyAgent)(...args);
-  }
-}
+export const SocksProxyAgent = lazyClass(() => socksAgent().SocksProxyAgent);
+export const HttpProxyAgent = lazyClass(() => hpagent().HttpProxyAgent);
+export const HttpsProxyAgent = lazyClass(() => hpagent().HttpsProxyAgent);
