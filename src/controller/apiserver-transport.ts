@@ -1,6 +1,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import http, { type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import https from 'node:https';
+import { isDeepStrictEqual } from 'node:util';
 
 /** How many connections one client keeps to the apiserver for requests: enough for every worker of every controller. */
 export const APISERVER_CONNECTIONS = 32;
@@ -19,7 +20,7 @@ export const APISERVER_CONNECTIONS = 32;
  * which hold their connection for minutes, get their own so they never starve requests.
  */
 export class ApiserverTransport {
-  private agents?: { tlsKey: string; requests: http.Agent; watches: http.Agent };
+  private agents?: { tls: TlsMaterial; requests: http.Agent; watches: http.Agent };
 
   constructor(private readonly kubeConfig: KubeConfig) {}
 
@@ -62,7 +63,7 @@ export class ApiserverTransport {
    */
   private agentFor(auth: https.RequestOptions, watch: boolean): http.Agent | undefined {
     if (this.kubeConfig.getCurrentCluster()?.proxyUrl) return auth.agent as http.Agent | undefined;
-    const tls = {
+    const tls: TlsMaterial = {
       ca: auth.ca,
       cert: auth.cert,
       key: auth.key,
@@ -71,12 +72,13 @@ export class ApiserverTransport {
       ...(auth.rejectUnauthorized !== undefined && { rejectUnauthorized: auth.rejectUnauthorized }),
       ...(auth.servername !== undefined && { servername: auth.servername }),
     };
-    const tlsKey = JSON.stringify(tls, (_k, v: unknown) => (Buffer.isBuffer(v) ? v.toString('base64') : v));
-    if (this.agents?.tlsKey !== tlsKey) {
+    // Compared by value: client-node decodes the kubeconfig's base64 into new Buffers for every
+    // request, and serialising them to compare (as this once did) cost more CPU than sending the request.
+    if (!this.agents || !isDeepStrictEqual(this.agents.tls, tls)) {
       this.close();
       const Agent = this.kubeConfig.getCurrentCluster()?.server.startsWith('http:') ? http.Agent : https.Agent;
       this.agents = {
-        tlsKey,
+        tls,
         // Below the apiserver's own idle timeout (Go's http.Server: 90 s on keep-alive), so we close first.
         requests: new Agent({ ...tls, keepAlive: true, maxSockets: APISERVER_CONNECTIONS, timeout: 30_000 }),
         watches: new Agent({ ...tls, keepAlive: false }),
@@ -85,3 +87,8 @@ export class ApiserverTransport {
     return watch ? this.agents.watches : this.agents.requests;
   }
 }
+
+type TlsMaterial = Pick<
+  https.RequestOptions,
+  'ca' | 'cert' | 'key' | 'pfx' | 'passphrase' | 'rejectUnauthorized' | 'servername'
+>;

@@ -28,6 +28,22 @@ interface Recorded {
 export const MAX_QUEUED_EVENTS = 4096;
 /** Events are written in the background, a few at a time, behind the status writes that matter more. */
 const CONCURRENT_WRITES = 4;
+/**
+ * While status writes are in flight, one at a time (as client-go's broadcaster always writes them):
+ * the thousand first-resolution events of a mass convergence then take little of the apiserver the
+ * status writes are waiting on, and follow once those are done.
+ */
+const CONCURRENT_WRITES_WHILE_BUSY = 1;
+
+export interface EventRecorderOptions {
+  log?: Logger;
+  /** A repeat within this window updates the first event's series. */
+  dedupWindowMs?: number;
+  clock?: Clock;
+  maxQueued?: number;
+  /** Whether writes that matter more (status) are in flight: events then go one at a time. */
+  busy?: () => boolean;
+}
 
 /**
  * Records events.k8s.io/v1 Events. A repeat of the same event on the same object within the dedup
@@ -45,15 +61,24 @@ export class EventRecorder {
   private dropped = 0;
   private idle: (() => void)[] = [];
 
+  private readonly log?: Logger;
+  private readonly dedupWindowMs: number;
+  private readonly clock: Clock;
+  private readonly maxQueued: number;
+  private readonly busy: () => boolean;
+
   constructor(
     private readonly client: KubeClient,
     private readonly controller: string,
     private readonly instance: string,
-    private readonly log?: Logger,
-    private readonly dedupWindowMs = 10 * 60_000,
-    private readonly clock: Clock = realClock,
-    private readonly maxQueued = MAX_QUEUED_EVENTS,
-  ) {}
+    opts: EventRecorderOptions = {},
+  ) {
+    this.log = opts.log;
+    this.dedupWindowMs = opts.dedupWindowMs ?? 10 * 60_000;
+    this.clock = opts.clock ?? realClock;
+    this.maxQueued = opts.maxQueued ?? MAX_QUEUED_EVENTS;
+    this.busy = opts.busy ?? (() => false);
+  }
 
   /** Events waiting or being written. */
   get pending(): number {
@@ -154,7 +179,9 @@ export class EventRecorder {
   }
 
   private drain(): void {
-    while (this.inFlight < CONCURRENT_WRITES && this.queue.length > 0) {
+    // Checked again as each write ends: writing one at a time while busy, up to the full number after.
+    const limit = this.busy() ? CONCURRENT_WRITES_WHILE_BUSY : CONCURRENT_WRITES;
+    while (this.inFlight < limit && this.queue.length > 0) {
       const next = this.queue.shift()!;
       this.inFlight++;
       void next().then(() => {

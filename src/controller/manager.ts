@@ -83,14 +83,11 @@ export class Manager {
     this.metrics = createMetrics(new Registry());
     this.client = new KubeClient(opts.kubeConfig, this.observeRequest);
     this.statusWriter = new StatusWriter(this.client);
-    this.events = new EventRecorder(
-      this.client,
-      `packyard.io/${opts.name ?? 'controller'}`,
-      this.identity,
-      opts.log,
-      undefined,
-      this.clock,
-    );
+    this.events = new EventRecorder(this.client, `packyard.io/${opts.name ?? 'controller'}`, this.identity, {
+      log: opts.log,
+      clock: this.clock,
+      busy: () => this.statusWriter.writing > 0,
+    });
   }
 
   get concurrentReconciles(): number {

@@ -32,6 +32,12 @@ const RECORDS_KEPT = 10_000;
  */
 export class StatusWriter {
   private readonly written = new Map<string, LastWrite>();
+  private inFlight = 0;
+
+  /** Status writes in flight now. */
+  get writing(): number {
+    return this.inFlight;
+  }
 
   constructor(private readonly client: KubeClient) {}
 
@@ -53,13 +59,10 @@ export class StatusWriter {
     }
     if (Object.keys(patch).length === 0) return false;
     const ops = statusPatch(uid, obj.status, patch);
-    const updated = await this.client.jsonPatch<KubernetesObject & { status?: Status }>(
-      type,
-      name!,
-      namespace,
-      ops,
-      'status',
-    );
+    this.inFlight++;
+    const updated = await this.client
+      .jsonPatch<KubernetesObject & { status?: Status }>(type, name!, namespace, ops, 'status')
+      .finally(() => this.inFlight--);
     const version = updated?.metadata?.resourceVersion;
     if (uid && version) {
       const versions = [...(last?.versions ?? []).filter((v) => v !== version), version].slice(-VERSIONS_KEPT);

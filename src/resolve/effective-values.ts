@@ -2,6 +2,7 @@ import type { ProfilePack } from '../api/clusterprofile.js';
 import type { PackFiles } from '../sources/content/pack-files.js';
 import { chartTree, chartViolations, coalesce } from './chart-values.js';
 import { applyPresets, paletteViolations, parsePaletteSchema, parsePresets } from './palette-values.js';
+import { parsedOnce } from './parsed-files.js';
 import { mergeValues, overlayValues, parseValues, valuesDigest, type Values } from './values-tree.js';
 import type { ValuesSourceLookup } from './values.js';
 
@@ -59,18 +60,24 @@ export function packValues(input: PackValuesInput): PackValuesResult {
           ok: false,
           problems: [`${where}: presets ${presets.join(', ')} chosen, but a Helm chart has no presets`],
         };
-      const tree = chartTree(content.files);
+      const tree = parsedOnce(content.files, 'chart', () => chartTree(content.files));
       const values = coalesce(tree, user);
       const found = chartViolations(tree, values);
       if (typeof found === 'string') return { ok: false, problems: [`${where}: ${found}`] };
       for (const v of found) problems.push(`${v.path}: ${v.message} (values.schema.json of ${v.chart}: ${v.rule})`);
       return problems.length ? fail(where, problems) : done(values);
     }
-    const defaults = parseValues(content.files['values.yaml'] ?? '', 'values.yaml');
-    const applied = applyPresets(defaults, parsePresets(content.files['presets.yaml']), presets);
+    const { files } = content;
+    const defaults = parsedOnce(files, 'values.yaml', () => parseValues(files['values.yaml'] ?? '', 'values.yaml'));
+    const applied = applyPresets(
+      defaults,
+      parsedOnce(files, 'presets.yaml', () => parsePresets(files['presets.yaml'])),
+      presets,
+    );
     if (applied.problems.length) return { ok: false, problems: applied.problems.map((p) => `${where}: ${p}`) };
     const values = mergeValues(applied.values, user);
-    for (const v of paletteViolations(values, parsePaletteSchema(content.files['schema.yaml']))) {
+    const schema = parsedOnce(files, 'schema.yaml', () => parsePaletteSchema(files['schema.yaml']));
+    for (const v of paletteViolations(values, schema)) {
       problems.push(`${v.path}: ${v.message} (schema.yaml: ${v.rule})`);
     }
     return problems.length ? fail(where, problems) : done(values);

@@ -1,7 +1,6 @@
 // The controller runtime against a real apiserver: informers survive an apiserver restart, and an
 // unchanged object costs no status write.
 import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
-import { realClock } from '../../src/controller/clock.js';
 import { EVENT_TYPE, EventRecorder } from '../../src/controller/events.js';
 import type { PackRegistry } from '../../src/api/packregistry.js';
 import { PACKREGISTRY } from '../../src/api/resource-types.js';
@@ -143,7 +142,7 @@ describe('controller runtime on a real apiserver', () => {
 
   it('writes events in the background, a few at a time, and drops what does not fit in its queue', async () => {
     const target = await client.create(PACKREGISTRY, registry('event-burst'));
-    const recorder = new EventRecorder(client, 'packyard.io/test', 'test-instance', undefined, 60_000, realClock, 5);
+    const recorder = new EventRecorder(client, 'packyard.io/test', 'test-instance', { maxQueued: 5 });
     // Recorded without waiting, as reconcilers do: 4 go out at once, 5 wait, the other 11 are dropped.
     for (let i = 0; i < 20; i++) void recorder.record(target, 'Normal', 'Burst', `event ${i}`);
     expect(recorder.pending).toBe(9);
