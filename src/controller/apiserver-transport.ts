@@ -19,7 +19,7 @@ export const APISERVER_CONNECTIONS = 32;
  * which hold their connection for minutes, get their own so they never starve requests.
  */
 export class ApiserverTransport {
-  private agents?: { tlsKey: string; requests: http.Agent; watches: http.Agent };
+  private agents?: { tls: TlsMaterial; requests: http.Agent; watches: http.Agent };
 
   constructor(private readonly kubeConfig: KubeConfig) {}
 
@@ -71,12 +71,11 @@ export class ApiserverTransport {
       ...(auth.rejectUnauthorized !== undefined && { rejectUnauthorized: auth.rejectUnauthorized }),
       ...(auth.servername !== undefined && { servername: auth.servername }),
     };
-    const tlsKey = JSON.stringify(tls, (_k, v: unknown) => (Buffer.isBuffer(v) ? v.toString('base64') : v));
-    if (this.agents?.tlsKey !== tlsKey) {
+    if (!this.agents || !sameTls(this.agents.tls, tls)) {
       this.close();
       const Agent = this.kubeConfig.getCurrentCluster()?.server.startsWith('http:') ? http.Agent : https.Agent;
       this.agents = {
-        tlsKey,
+        tls,
         // Below the apiserver's own idle timeout (Go's http.Server: 90 s on keep-alive), so we close first.
         requests: new Agent({ ...tls, keepAlive: true, maxSockets: APISERVER_CONNECTIONS, timeout: 30_000 }),
         watches: new Agent({ ...tls, keepAlive: false }),
@@ -84,4 +83,24 @@ export class ApiserverTransport {
     }
     return watch ? this.agents.watches : this.agents.requests;
   }
+}
+
+type TlsMaterial = Record<string, unknown>;
+
+/**
+ * Whether two sets of TLS options say the same. Asked on every request (client-node decodes the
+ * kubeconfig's certificates anew each time): compared field by field, Buffers by their bytes, not
+ * serialised (JSON and base64 of a CA bundle per request were 4% of a busy leader's CPU).
+ */
+function sameTls(a: TlsMaterial, b: TlsMaterial): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  for (const k of keys) if (!sameValue(a[k], b[k])) return false;
+  return true;
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Buffer.isBuffer(a) && Buffer.isBuffer(b)) return a.equals(b);
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => sameValue(v, b[i]));
+  return false;
 }

@@ -198,7 +198,7 @@ export class ClusterProfileReconciler {
     const result = resolveProfile({
       profile: { spec: profile.spec, namespace: profile.metadata.namespace },
       packs: this.catalog,
-      registries: this.registries.list().map(registryState),
+      registries: this.registries.list().map(registryStateOf),
       valuesSources,
       lock: profile.status?.resolved,
       // Manual keeps its lock until the spec changes or an update is requested.
@@ -291,6 +291,15 @@ export function registerClusterProfileReconciler(manager: Manager, opts: Cluster
 export function newSync(old: Registry, obj: Registry): boolean {
   const at = obj.status?.lastSyncTime;
   return at !== undefined && at !== old.status?.lastSyncTime;
+}
+
+/** Cached objects are replaced, never changed: each one's state is computed once, not on every resolution. */
+const registryStates = new WeakMap<Registry, RegistryState>();
+
+function registryStateOf(r: Registry): RegistryState {
+  let state = registryStates.get(r);
+  if (!state) registryStates.set(r, (state = registryState(r)));
+  return state;
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { ProfilePack } from '../api/clusterprofile.js';
 import type { PackFiles } from '../sources/content/pack-files.js';
-import { chartTree, chartViolations, coalesce } from './chart-values.js';
+import { chartViolations, coalesce, parsedChartTree } from './chart-values.js';
 import { applyPresets, paletteViolations, parsePaletteSchema, parsePresets } from './palette-values.js';
 import { mergeValues, overlayValues, parseValues, valuesDigest, type Values } from './values-tree.js';
 import type { ValuesSourceLookup } from './values.js';
@@ -59,7 +59,7 @@ export function packValues(input: PackValuesInput): PackValuesResult {
           ok: false,
           problems: [`${where}: presets ${presets.join(', ')} chosen, but a Helm chart has no presets`],
         };
-      const tree = chartTree(content.files);
+      const tree = parsedChartTree(content.files);
       const values = coalesce(tree, user);
       const found = chartViolations(tree, values);
       if (typeof found === 'string') return { ok: false, problems: [`${where}: ${found}`] };
