@@ -1,6 +1,7 @@
 import { defaultControllerRateLimiter, type RateLimiter } from './backoff.js';
 import { realClock, type Clock, type TimerHandle } from './clock.js';
 import { TerminalError } from './errors.js';
+import { yieldTurn } from './event-loop-turn.js';
 
 /** Work in progress right now, read at scrape time (client-go polls it every 500 ms instead). */
 export interface UnfinishedWork {
@@ -203,8 +204,8 @@ export class WorkQueue {
         await this.process(key, handler);
         // A handler with nothing to write resolves without I/O; a run of those (a resync of thousands
         // of unchanged objects) would be one chain of microtasks, and no timer, probe or lease renewal
-        // could run until it ended. One macrotask turn per key lets them in.
-        await yieldToEventLoop();
+        // could run until it ended. A yield per key, bounded per event-loop turn, lets them in.
+        await yieldTurn();
       }
     };
     await Promise.all(Array.from({ length: workers }, worker));
@@ -311,8 +312,4 @@ export class WorkQueue {
     }
     return { totalSeconds, longestSeconds };
   }
-}
-
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }

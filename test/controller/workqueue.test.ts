@@ -262,6 +262,27 @@ describe('WorkQueue.run', () => {
     await queue.shutdown(0);
   });
 
+  it('lets a timer in once a turn has spent its budget, not after every worker has run a key', async () => {
+    const { queue } = newQueue();
+    const workers = 16;
+    let handled = 0;
+    let timerFired!: Promise<number>;
+    void queue.run(workers, () => {
+      // 5 ms of synchronous work per key, as a resolution with nothing to download does.
+      const until = performance.now() + 5;
+      while (performance.now() < until);
+      handled++;
+      // Set while the workers are yielding between keys: before the budget, 16 continuations queued
+      // for one check phase all ran before it (the phase holding this key ran up to 15 more).
+      if (handled === 2 * workers + 1) timerFired = new Promise((resolve) => setTimeout(() => resolve(handled), 0));
+    });
+    for (let i = 0; i < 6 * workers; i++) queue.add(`k${i}`);
+    while (handled < 6 * workers) await flush();
+    // The budget (10 ms) lets two or three more 5 ms keys into the turn; a slower machine, fewer.
+    expect((await timerFired) - (2 * workers + 1)).toBeLessThanOrEqual(3);
+    await queue.shutdown(0);
+  });
+
   it('never hands one key to two workers, and every add is eventually processed after it', async () => {
     type Step =
       | { kind: 'add'; key: string }
