@@ -51,6 +51,20 @@ describe('WorkQueue basics', () => {
     expect(queue.depth).toBe(0);
   });
 
+  it('hands out low-priority keys after every normal one; a normal add moves a low key ahead, a low add never demotes', async () => {
+    const { queue } = newQueue();
+    for (const key of ['l1', 'l2', 'l3']) queue.add(key, { low: true }); // a new leader's initial list
+    queue.add('n1');
+    queue.add('l2'); // a change to an object the initial list queued: acted on before the rest
+    queue.add('n1', { low: true }); // a resync of a key already queued for a change keeps its place
+    queue.add('l1', { low: true });
+    expect(queue.depth).toBe(4);
+    const order = [];
+    for (let i = 0; i < 4; i++) order.push(await queue.get());
+    expect(order).toEqual(['n1', 'l2', 'l1', 'l3']);
+    expect(queue.depth).toBe(0);
+  });
+
   it('addFirst puts a key ahead of the queue (moving it if queued), and marks a key in flight dirty', async () => {
     const { queue } = newQueue();
     for (const key of ['a', 'b', 'c']) queue.add(key);
