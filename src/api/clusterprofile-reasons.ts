@@ -105,13 +105,13 @@ export const CLUSTERPROFILE_REASONS = [
     reason: 'PackContentUnavailable',
     // A download can fail for a moment (the registry's outage, a dropped connection): not stalled.
     stalls: false,
-    retry: 'retried with backoff',
+    retry: 'retried with backoff, and when a registry the profile uses syncs',
     doc:
       'The archive of a chosen version (Helm `.tgz`, OCI chart layer, Palette pack archive) could not be read, so ' +
       'its values cannot be checked: the download failed, it does not match its digest, or it breaks a limit — ' +
       'larger than 128 MiB, inflating past 256 MiB (a decompression bomb), more than 20,000 entries, a values or ' +
       'schema file over 8 MiB — or holds a link, an absolute path or `..`. The message says which; the lock is kept. ' +
-      'Retried with backoff.',
+      'Retried with backoff (at most 15 s apart), and at once when a registry the profile uses syncs again.',
     fix: 'Fix the registry or republish the chart (see [values.md](values.md#content-what-is-downloaded-and-when)).',
   },
   {
@@ -137,6 +137,9 @@ export type ClusterProfileReason = (typeof CLUSTERPROFILE_REASONS)[number]['reas
 
 /** The condition type, and Ready's reason, of a profile that resolved. */
 export const RESOLVED = 'Resolved' satisfies ClusterProfileReason;
+
+/** Ready's reason while a chosen version's archive cannot be read: retried, and woken by its registries' syncs. */
+export const PACK_CONTENT_UNAVAILABLE = 'PackContentUnavailable' satisfies ClusterProfileReason;
 
 /** The reason of the event a profile records when its lock changes (an event, not a condition). */
 export const LOCK_CHANGED = 'LockChanged';

@@ -65,23 +65,31 @@ export class Controller<P extends KubernetesObject> {
           'reconcile failed',
         ),
     });
+    // What an informer's initial list and its resyncs add only re-checks: low priority, behind changes
+    // (controller-runtime's priority queue). A new leader starts with thousands of those queued.
+    const initialList = (informer: { hasSynced(): boolean }) => ({ low: !informer.hasSynced() });
+    const resync = { low: true };
     opts.primary.on({
-      onAdd: (obj) => this.queue.add(objectKey(obj)),
+      onAdd: (obj) => this.queue.add(objectKey(obj), initialList(opts.primary)),
       onUpdate: (old, obj) => {
         const foreignStatus = opts.isOwnStatusWrite !== undefined && !opts.isOwnStatusWrite(obj);
-        if (old === obj || specOrMetadataChanged(old, obj) || foreignStatus) this.queue.add(objectKey(obj));
+        if (old === obj) this.queue.add(objectKey(obj), resync);
+        else if (specOrMetadataChanged(old, obj) || foreignStatus) this.queue.add(objectKey(obj));
       },
       onDelete: (obj) => this.queue.add(objectKey(obj)),
     });
     for (const watch of opts.watches ?? []) {
-      const enqueue = (obj: KubernetesObject) =>
-        watch.toKeys(obj).forEach((key) => (watch.urgent ? this.queue.addFirst(key) : this.queue.add(key)));
+      const enqueue = (obj: KubernetesObject, priority: { low: boolean } = { low: false }) =>
+        watch
+          .toKeys(obj)
+          .forEach((key) => (watch.urgent && !priority.low ? this.queue.addFirst(key) : this.queue.add(key, priority)));
       watch.informer.on({
-        onAdd: enqueue,
+        onAdd: (obj) => enqueue(obj, initialList(watch.informer)),
         onUpdate: (old, obj) => {
-          if (old === obj || !watch.relevant || watch.relevant(old, obj)) enqueue(obj);
+          if (old === obj) enqueue(obj, resync);
+          else if (!watch.relevant || watch.relevant(old, obj)) enqueue(obj);
         },
-        onDelete: enqueue,
+        onDelete: (obj) => enqueue(obj),
       });
     }
   }

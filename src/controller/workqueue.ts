@@ -1,6 +1,7 @@
 import { defaultControllerRateLimiter, type RateLimiter } from './backoff.js';
 import { realClock, type Clock, type TimerHandle } from './clock.js';
 import { TerminalError } from './errors.js';
+import { yieldTurn } from './event-loop-turn.js';
 
 /** Work in progress right now, read at scrape time (client-go polls it every 500 ms instead). */
 export interface UnfinishedWork {
@@ -72,6 +73,11 @@ export class WorkQueue {
 
   // A Set iterates in insertion order, so it is the FIFO and the dedup index at once.
   private readonly queued = new Set<string>();
+  /**
+   * Keys added at low priority (an informer's initial list, a resync): handed out only when `queued`
+   * is empty, and moved there when added again at normal priority (controller-runtime's priority queue).
+   */
+  private readonly backlog = new Set<string>();
   /** Added while processing: queued again when done. */
   private readonly dirty = new Set<string>();
   /** Key → when processing started. */
@@ -99,7 +105,7 @@ export class WorkQueue {
 
   /** Keys waiting to be handed out (including dirty keys whose worker has not finished). */
   get depth(): number {
-    return this.queued.size + this.dirty.size;
+    return this.queued.size + this.backlog.size + this.dirty.size;
   }
 
   get shuttingDown(): boolean {
@@ -112,7 +118,7 @@ export class WorkQueue {
    */
   addFirst(key: string): void {
     if (this.shuttingDown || this.dirty.has(key) || this.processing.has(key)) return this.add(key);
-    if (!this.queued.has(key)) {
+    if (!this.queued.has(key) && !this.backlog.delete(key)) {
       this.addedAt.set(key, this.clock.now());
       this.metrics?.add();
     }
@@ -124,14 +130,26 @@ export class WorkQueue {
     this.metrics?.setDepth(this.depth);
   }
 
-  add(key: string): void {
+  /**
+   * Adds `key` unless it is queued already. `low`: behind every key added at normal priority, for
+   * work that only re-checks (a new leader's initial list of thousands, a resync), so that changes
+   * made meanwhile are acted on first; a key added again at normal priority moves ahead.
+   */
+  add(key: string, opts: { low?: boolean } = {}): void {
     if (this.shuttingDown || this.queued.has(key) || this.dirty.has(key)) return;
+    if (this.backlog.has(key)) {
+      if (opts.low) return;
+      this.backlog.delete(key); // keeps its addedAt: the queue latency counts from the first add
+      this.queued.add(key);
+      this.dispatch();
+      return;
+    }
     this.addedAt.set(key, this.clock.now());
     this.metrics?.add();
     if (this.processing.has(key)) {
       this.dirty.add(key);
     } else {
-      this.queued.add(key);
+      (opts.low ? this.backlog : this.queued).add(key);
       this.dispatch();
     }
     this.metrics?.setDepth(this.depth);
@@ -203,8 +221,8 @@ export class WorkQueue {
         await this.process(key, handler);
         // A handler with nothing to write resolves without I/O; a run of those (a resync of thousands
         // of unchanged objects) would be one chain of microtasks, and no timer, probe or lease renewal
-        // could run until it ended. One macrotask turn per key lets them in.
-        await yieldToEventLoop();
+        // could run until it ended. A yield per key, bounded per event-loop turn, lets them in.
+        await yieldTurn();
       }
     };
     await Promise.all(Array.from({ length: workers }, worker));
@@ -232,6 +250,7 @@ export class WorkQueue {
     for (const { timer } of this.waiting.values()) this.clock.clearTimeout(timer);
     this.waiting.clear();
     this.queued.clear();
+    this.backlog.clear();
     this.dirty.clear();
     this.addedAt.clear();
     this.metrics?.setDepth(0);
@@ -241,9 +260,10 @@ export class WorkQueue {
   }
 
   private take(): string | undefined {
-    const [key] = this.queued;
+    const [key] = this.queued.size > 0 ? this.queued : this.backlog;
     if (key === undefined) return undefined;
     this.queued.delete(key);
+    this.backlog.delete(key);
     const now = this.clock.now();
     this.processing.set(key, now);
     const addedAt = this.addedAt.get(key);
@@ -256,7 +276,7 @@ export class WorkQueue {
   // Keys are marked processing here, synchronously, not when the worker's continuation runs, so
   // nothing can hand the same key out twice in between.
   private dispatch(): void {
-    while (this.idleWorkers.length > 0 && this.queued.size > 0) {
+    while (this.idleWorkers.length > 0 && this.queued.size + this.backlog.size > 0) {
       this.idleWorkers.shift()?.(this.take());
     }
   }
@@ -311,8 +331,4 @@ export class WorkQueue {
     }
     return { totalSeconds, longestSeconds };
   }
-}
-
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }

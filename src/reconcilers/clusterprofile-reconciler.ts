@@ -1,12 +1,13 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { isDeepStrictEqual } from 'node:util';
 import type { ClusterProfile } from '../api/clusterprofile.js';
-import { LOCK_CHANGED } from '../api/clusterprofile-reasons.js';
+import { LOCK_CHANGED, PACK_CONTENT_UNAVAILABLE } from '../api/clusterprofile-reasons.js';
 import { REGISTRY_LABEL, UPDATE_REQUESTED_ANNOTATION } from '../api/names.js';
 import type { Pack } from '../api/pack.js';
 import { RECONCILIATION_FAILED } from '../api/reasons.js';
 import type { PackRegistry } from '../api/packregistry.js';
 import { CLUSTERPROFILE, PACK, PACKREGISTRY, SECRET } from '../api/resource-types.js';
+import { ItemExponentialRateLimiter } from '../controller/backoff.js';
 import type { Clock } from '../controller/clock.js';
 import { getCondition, unexpectedFailureMessage } from '../controller/conditions.js';
 import { watch } from '../controller/controller.js';
@@ -34,13 +35,15 @@ const USES_DEFAULT = 'uses-default';
 /** valuesFrom objects are read, not watched: look again this often. */
 const REVALIDATE_MS = 10 * 60_000;
 /**
- * The longest wait before a profile whose pack archives could not be read tries again. client-go's
- * 1000 s cap left profiles on a flaky registry failing for minutes after it answered again (the soak
- * saw 155 s; with a 60 s cap still 120 s, the early retries having been spent during the outage).
- * Archives are cached and downloads shared, and the controller's token bucket (10 retries a second
- * overall) bounds what many failing profiles can ask of a broken registry.
+ * How a profile whose pack archives could not be read tries again: per profile, 1 s doubling up to
+ * 15 s (Flux's limiter: per object, no overall bucket), and at once when a registry it uses syncs.
+ * Not through the controller's token bucket (10 retries a second overall): with N profiles failing
+ * at once, as after a leader change with a cold archive cache, each waited N/10 s for its turn (the
+ * soak saw profiles stale for 155 s at 2,000 and 270 s at 5,000). The bucket protects what a retry
+ * costs, and this one costs little: downloads are shared and cached by digest, so a broken registry
+ * sees one request per archive, and a retry that fails the same way writes nothing.
  */
-const CONTENT_RETRY_MAX_MS = 15_000;
+const CONTENT_RETRY = { baseDelayMs: 1_000, maxDelayMs: 15_000 };
 
 export interface ClusterProfileReconcilerOptions {
   /** Defaults to the manager's clock. */
@@ -48,6 +51,8 @@ export interface ClusterProfileReconcilerOptions {
   workers?: number;
   /** Where chart and pack files are cached (a volume: kept across restarts), and the memory bound. */
   content?: { cacheDir?: string; memoryBytes?: number };
+  /** Backoff between retries of unreadable archives (default CONTENT_RETRY); tests lengthen it. */
+  contentRetry?: { baseDelayMs: number; maxDelayMs: number };
 }
 
 type ValuesModule = typeof import('../sources/content/resolved-contents.js');
@@ -76,6 +81,8 @@ export class ClusterProfileReconciler {
   private readonly packs: Informer<PackObject>;
   private readonly catalog: PackCatalog;
   private readonly secrets: Informer<SecretObject>;
+  /** Per profile: failed reads of its archives in a row, for the next retry's delay. */
+  private readonly contentRetry: ItemExponentialRateLimiter;
   /**
    * The values step and its content source, imported at the first resolution that needs them: an
    * idle operator loads no archive reader, OCI client or JSON Schema validator.
@@ -90,6 +97,7 @@ export class ClusterProfileReconciler {
     private readonly opts: ClusterProfileReconcilerOptions = {},
   ) {
     this.clock = opts.clock ?? manager.clock;
+    this.contentRetry = new ItemExponentialRateLimiter(opts.contentRetry ?? CONTENT_RETRY);
     this.profiles = manager.informer<Profile>(CLUSTERPROFILE, manager.watchSelector);
     this.registries = manager.informer<Registry>(PACKREGISTRY);
     this.packs = manager.informer<PackObject>(PACK, { labelSelector: REGISTRY_LABEL });
@@ -134,16 +142,27 @@ export class ClusterProfileReconciler {
           // A sync rewrites the registry's status every time; only what resolution reads counts.
           relevant: (old, obj) => !isDeepStrictEqual(registryState(old), registryState(obj)),
         }),
+        // A registry that synced again may serve the archives its profiles could not read: wake exactly
+        // those profiles rather than leave them to their backoff. One that fails the same way writes nothing.
+        watch<Registry>({
+          informer: registries,
+          toKeys: (r) =>
+            this.profileKeys([`registry:${r.metadata.name}`, ...(r.spec.default ? [USES_DEFAULT] : [])]).filter((key) =>
+              this.contentUnavailable(key),
+            ),
+          relevant: (old, obj) => newSync(old, obj),
+        }),
       ],
       reconcile: (key) => this.reconcile(key),
       workers: this.opts.workers ?? this.manager.concurrentReconciles,
-      maxRetryDelayMs: CONTENT_RETRY_MAX_MS,
+      // Errors (e.g. a status write during an apiserver restart) go through the controller's limiter.
+      maxRetryDelayMs: CONTENT_RETRY.maxDelayMs,
     });
   }
 
   async reconcile(key: string): Promise<HandlerResult | void> {
     const profile = this.profiles.get(key);
-    if (!profile || profile.metadata.deletionTimestamp) return;
+    if (!profile || profile.metadata.deletionTimestamp) return this.contentRetry.forget(key);
     const attempt: Attempt = {
       profile,
       at: new Date(this.clock.now()),
@@ -152,10 +171,12 @@ export class ClusterProfileReconciler {
     return withSummary(
       async () => {
         attempt.outcome = await this.resolve(attempt);
-        // An archive that could not be read may be readable in a moment: back off (up to CONTENT_RETRY_MAX_MS),
-        // do not wait a revalidation.
-        const contentFailed = !attempt.outcome.ok && attempt.outcome.reason === 'PackContentUnavailable';
-        return contentFailed ? { requeue: true } : { requeueAfter: REVALIDATE_MS };
+        // An archive that could not be read may be readable in a moment: back off (CONTENT_RETRY), do
+        // not wait a revalidation.
+        if (!attempt.outcome.ok && attempt.outcome.reason === PACK_CONTENT_UNAVAILABLE)
+          return { requeueAfter: this.contentRetry.when(key) };
+        this.contentRetry.forget(key);
+        return { requeueAfter: REVALIDATE_MS };
       },
       {
         unexpected: (err) =>
@@ -177,7 +198,7 @@ export class ClusterProfileReconciler {
     const result = resolveProfile({
       profile: { spec: profile.spec, namespace: profile.metadata.namespace },
       packs: this.catalog,
-      registries: this.registries.list().map(registryState),
+      registries: this.registries.list().map(registryStateOf),
       valuesSources,
       lock: profile.status?.resolved,
       // Manual keeps its lock until the spec changes or an update is requested.
@@ -252,6 +273,11 @@ export class ClusterProfileReconciler {
     if (event) void this.manager.events.record(profile, event.severity, event.reason, event.note, 'Resolve');
   }
 
+  /** Whether the cached profile says its archives could not be read. */
+  private contentUnavailable(key: string): boolean {
+    return getCondition(this.profiles.get(key)?.status?.conditions, 'Ready')?.reason === PACK_CONTENT_UNAVAILABLE;
+  }
+
   private profileKeys(values: string[]): string[] {
     return [...new Set(values.flatMap((v) => this.profiles.byIndex(BY_REFERENCE, v).map(objectKey)))];
   }
@@ -259,6 +285,21 @@ export class ClusterProfileReconciler {
 
 export function registerClusterProfileReconciler(manager: Manager, opts: ClusterProfileReconcilerOptions = {}): void {
   new ClusterProfileReconciler(manager, opts).register();
+}
+
+/** Whether the registry completed a sync since `old` (lastSyncTime moves on each, changed catalogue or not). */
+export function newSync(old: Registry, obj: Registry): boolean {
+  const at = obj.status?.lastSyncTime;
+  return at !== undefined && at !== old.status?.lastSyncTime;
+}
+
+/** Cached objects are replaced, never changed: each one's state is computed once, not on every resolution. */
+const registryStates = new WeakMap<Registry, RegistryState>();
+
+function registryStateOf(r: Registry): RegistryState {
+  let state = registryStates.get(r);
+  if (!state) registryStates.set(r, (state = registryState(r)));
+  return state;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { getCACertificates } from 'node:tls';
+import { createSecureContext, getCACertificates } from 'node:tls';
 import type { Socket } from 'node:net';
 import { buildConnector, EnvHttpProxyAgent, type Dispatcher } from 'undici';
 
@@ -39,7 +39,14 @@ export function agentFor(tls: TlsOptions | undefined, connectTimeoutMs: number):
     ...(tls?.key ? { key: tls.key } : {}),
     rejectUnauthorized: !tls?.insecureSkipVerify,
   };
-  const direct = buildConnector({ ...tlsOpts, timeout: connectTimeoutMs });
+  // One TLS context for every connection of the agent: built per connection, a private CA meant
+  // parsing the whole default bundle again each time (2% of a busy leader's CPU in the soak).
+  const secureContext = tls?.ca || tls?.cert || tls?.key ? createSecureContext(tlsOpts) : undefined;
+  const direct = buildConnector({
+    ...(secureContext ? { secureContext } : tlsOpts),
+    rejectUnauthorized: tlsOpts.rejectUnauthorized,
+    timeout: connectTimeoutMs,
+  });
   // `connect` makes direct connections, `requestTls` the TLS to the origin through a proxy tunnel.
   const agent = new EnvHttpProxyAgent({
     connect: (o, cb) =>

@@ -51,6 +51,20 @@ describe('WorkQueue basics', () => {
     expect(queue.depth).toBe(0);
   });
 
+  it('hands out low-priority keys after every normal one; a normal add moves a low key ahead, a low add never demotes', async () => {
+    const { queue } = newQueue();
+    for (const key of ['l1', 'l2', 'l3']) queue.add(key, { low: true }); // a new leader's initial list
+    queue.add('n1');
+    queue.add('l2'); // a change to an object the initial list queued: acted on before the rest
+    queue.add('n1', { low: true }); // a resync of a key already queued for a change keeps its place
+    queue.add('l1', { low: true });
+    expect(queue.depth).toBe(4);
+    const order = [];
+    for (let i = 0; i < 4; i++) order.push(await queue.get());
+    expect(order).toEqual(['n1', 'l2', 'l1', 'l3']);
+    expect(queue.depth).toBe(0);
+  });
+
   it('addFirst puts a key ahead of the queue (moving it if queued), and marks a key in flight dirty', async () => {
     const { queue } = newQueue();
     for (const key of ['a', 'b', 'c']) queue.add(key);
@@ -259,6 +273,27 @@ describe('WorkQueue.run', () => {
     const handledWhenTimerRan = await new Promise<number>((resolve) => setTimeout(() => resolve(handled), 0));
     expect(handledWhenTimerRan).toBeLessThan(5_000);
     while (handled < 5_000) await flush();
+    await queue.shutdown(0);
+  });
+
+  it('lets a timer in once a turn has spent its budget, not after every worker has run a key', async () => {
+    const { queue } = newQueue();
+    const workers = 16;
+    let handled = 0;
+    let timerFired!: Promise<number>;
+    void queue.run(workers, () => {
+      // 5 ms of synchronous work per key, as a resolution with nothing to download does.
+      const until = performance.now() + 5;
+      while (performance.now() < until);
+      handled++;
+      // Set while the workers are yielding between keys: before the budget, 16 continuations queued
+      // for one check phase all ran before it (the phase holding this key ran up to 15 more).
+      if (handled === 2 * workers + 1) timerFired = new Promise((resolve) => setTimeout(() => resolve(handled), 0));
+    });
+    for (let i = 0; i < 6 * workers; i++) queue.add(`k${i}`);
+    while (handled < 6 * workers) await flush();
+    // The budget (10 ms) lets two or three more 5 ms keys into the turn; a slower machine, fewer.
+    expect((await timerFired) - (2 * workers + 1)).toBeLessThanOrEqual(3);
     await queue.shutdown(0);
   });
 

@@ -2,12 +2,14 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { createLogger } from '../../src/controller/logger.js';
 import { Manager, type ManagerOptions } from '../../src/controller/manager.js';
+import type { ClusterProfileReconcilerOptions } from '../../src/reconcilers/clusterprofile-reconciler.js';
 import { registerReconcilers } from '../../src/reconcilers/register.js';
 
 export async function startOperator(
   kubeConfig: KubeConfig,
   namespace: string,
   extra: Partial<ManagerOptions> = {},
+  profiles: Pick<ClusterProfileReconcilerOptions, 'contentRetry'> = {},
 ): Promise<Manager> {
   const manager = new Manager({
     kubeConfig,
@@ -17,7 +19,7 @@ export async function startOperator(
     probeBindAddress: '0',
     ...extra,
   });
-  registerReconcilers(manager);
+  registerReconcilers(manager, {}, profiles);
   await manager.start();
   return manager;
 }

@@ -1201,15 +1201,13 @@ class Soak {
     const token = this.token('publish');
     const uid = this.registries.get(repo.name)?.metadata.uid;
     await this.requestSync(repo.name, token);
-    const stable = !version.includes('-');
     const packName = packObjectName(repo.name, def.name);
     this.probe(
       'publish',
       `${repo.name}/${def.name} ${version}`,
       () => {
-        const pack = this.packs.get(packName);
-        if (stable && !pack?.spec.versions.some((v) => v.version === version)) return false;
-        if (!stable && pack?.spec.versions.some((v) => v.version === version)) return false;
+        // Prereleases too: the catalogue keeps them by default (flagged; resolution skips them unless named).
+        if (!this.packs.get(packName)?.spec.versions.some((v) => v.version === version)) return false;
         return this.profilesUsing(repo.name, def.name).every((p) => this.profileProblem(p) === undefined);
       },
       { superseded: () => this.registries.get(repo.name)?.metadata.uid !== uid },
