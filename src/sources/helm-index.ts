@@ -25,7 +25,7 @@ import {
   checkYamlShape,
   yamlTrue,
 } from './helm-index-shape.js';
-import { parseChartFast } from './helm-index-fast.js';
+import { parseChartFast, parseMapFast } from './helm-index-fast.js';
 import { chartIsAscii, chartText, splitIndex, type IndexSplit } from './helm-index-split.js';
 import { packNameMatcher, selectVersions, type PackFilter } from './pack-filter.js';
 import { SourceError } from './source-error.js';
@@ -262,7 +262,8 @@ function* chartByChart(
   aliases: AliasBudget,
   resolveUrl: UrlResolver,
 ): Generator<[string, Versions]> {
-  checkIndex(parseYaml(split.head, aliases, HELM_INDEX_FILE, '').doc);
+  // The head as the fast path reads it: js-yaml's first parse in a process costs more than all of it.
+  checkIndex(parseMapFast(split.head, HELM_INDEX_FILE) ?? parseYaml(split.head, aliases, HELM_INDEX_FILE, '').doc);
   const seen = new Set<string>();
   // Each entry read as the fast path finishes it: its map is garbage at once rather than after the
   // chart, so less survives a young-generation collection into the old one (peak RSS).
@@ -528,19 +529,12 @@ function urlResolver(repoUrl: string): UrlResolver {
 function normaliseDigest(digest: string | undefined): string | undefined {
   if (digest === undefined) return undefined;
   // Lower-casing the joined text makes one new flat string: nothing of the chart's text is kept.
-  if (isHex64(digest)) return ('sha256:' + digest).toLowerCase();
+  if (HEX64.test(digest)) return ('sha256:' + digest).toLowerCase();
   return /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/.test(digest) ? own(digest) : undefined;
 }
 
-/** /^[a-fA-F0-9]{64}$/, without a regular expression's call: every entry has a digest. */
-function isHex64(s: string): boolean {
-  if (s.length !== 64) return false;
-  for (let i = 0; i < 64; i++) {
-    const c = s.charCodeAt(i);
-    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46))) return false;
-  }
-  return true;
-}
+/** What Helm writes: a regular expression's test runs natively, even before the JIT has compiled this file. */
+const HEX64 = /^[a-fA-F0-9]{64}$/;
 
 /**
  * A copy of a value that does not keep the text it was read from alive: V8 makes a substring of 13
