@@ -212,7 +212,8 @@ class Parser {
     }
     const candidates = c < 128 ? this.table[c] : undefined;
     if (candidates === undefined) return undefined;
-    for (const f of candidates) {
+    for (let i = 0; i < candidates.length; i++) {
+      const f = candidates[i]!; // indexed: a for-of allocates an iterator until the JIT removes it
       const colon = at + f.field.name.length;
       if (this.s.charCodeAt(colon) !== COLON || !this.s.startsWith(f.field.name, at)) continue;
       const next = this.s.charCodeAt(colon + 1);
@@ -228,12 +229,16 @@ class Parser {
     const elem = type.kind === 'slice' ? type.elem : ANY;
     const target = coerce?.kind === 'time' || coerce?.kind === 'any' ? undefined : coerce;
     const elemCoerce = target?.kind === 'slice' ? target.elem : undefined;
-    const out: unknown[] = [];
+    let out: unknown[] | undefined;
     const each = depth === 1 ? this.eachEntry : undefined; // depth 1: the chart's own list
     for (;;) {
       const dash = line + indent;
       const item = this.item(dash + 1, indent, elem, elemCoerce, depth + 1);
-      out.push(each ? each(item) : item);
+      const value = each ? each(item) : item;
+      // The first from a literal, which holds it alone: most lists here have one item (`urls`), and
+      // push onto [] reserves 17 places.
+      if (out) out.push(value);
+      else out = [value];
       const next = this.nextContentLine();
       if (next < 0) return out;
       const n = this.lineIndent;
@@ -345,7 +350,7 @@ class Parser {
   }
 
   /**
-   * What scalar() reads, for the scalars Helm writes nearly all of: one plain or double-quoted line
+   * What scalar() reads, for the scalars Helm writes nearly all of: one plain or quoted line
    * without escapes, comments or a `: `, the next line a content line no deeper than `indent`. Each
    * check is a native search or a few characters, and the next line's indentation is kept for
    * nextContentLine. SLOW, with nothing consumed, for anything else: the caller reads it as before.
@@ -356,11 +361,12 @@ class Parser {
     const lineEnd = this.end(at);
     const c = s.charCodeAt(at);
     let text: string;
-    if (c === 0x22) {
-      const close = s.indexOf('"', at + 1);
+    if (c === 0x22 || c === 0x27) {
+      // Quoted: no escape inside (a backslash in double quotes, '' in single ones).
+      const close = s.indexOf(c === 0x22 ? '"' : "'", at + 1);
       if (close < 0 || close > lineEnd) return SLOW;
       text = s.slice(at + 1, close);
-      if (text.includes('\\')) return SLOW;
+      if (c === 0x22 ? text.includes('\\') : s.charCodeAt(close + 1) === 0x27) return SLOW;
       let i = close + 1;
       while (s.charCodeAt(i) === SPACE) i++;
       if (i !== lineEnd) return SLOW;
@@ -381,9 +387,17 @@ class Parser {
       this.knownIndent = n;
       this.pos = next;
     } else this.pos = s.length;
-    if (c === 0x22) return this.checked(text, 'string', text, type, coerce);
-    // A string field the conversion also aims at takes any scalar: only null needs telling apart.
-    if (type.kind === 'string' && coerce?.kind === 'string') return YAML11_NULL.has(text) ? null : text;
+    const quoted = c === 0x22 || c === 0x27;
+    if (type.kind === 'string') {
+      // What scalarAccepted says, without its calls: a string field takes a quoted scalar, and a plain
+      // one that reads as a string (any plain one, when the conversion also aims at a string).
+      if (quoted) return text;
+      if (coerce?.kind === 'string') return YAML11_NULL.has(text) ? null : text;
+      const kind = resolvePlain(text);
+      if (kind === 'string') return text;
+      if (kind === 'null') return null;
+    }
+    if (quoted) return this.checked(text, 'string', text, type, coerce);
     const kind: ScalarKind = resolvePlain(text);
     return this.checked(kind === 'null' ? null : text, kind, text, type, coerce);
   }

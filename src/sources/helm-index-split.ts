@@ -77,9 +77,15 @@ function entriesLine(bytes: Buffer): number {
   return -1;
 }
 
+/**
+ * Uint8Array's own indexOf: Buffer's wraps it in argument handling that costs more than the search
+ * for a line of an index (and allocates until the JIT has compiled it).
+ */
+const indexOfByte = Uint8Array.prototype.indexOf;
+
 /** The start of the line after the one holding `at`, or the length. */
 function lineAfter(bytes: Buffer, at: number): number {
-  const nl = bytes.indexOf(NL, at);
+  const nl = indexOfByte.call(bytes, NL, at);
   return nl < 0 ? bytes.length : nl + 1;
 }
 

@@ -204,7 +204,8 @@ function* toPacks(entries: Iterable<[string, Versions]>, opts: HelmIndexOptions)
       continue;
     }
     const candidates: Candidate[] = [];
-    for (const candidate of items) {
+    for (let i = 0; i < items.length; i++) {
+      const candidate = items[i];
       if (candidate) candidates.push(candidate);
       else skippedVersions++;
     }
@@ -391,7 +392,10 @@ function readVersion(entry: unknown, resolveUrl: UrlResolver): Candidate | undef
   if (!helm || version === undefined) return undefined;
   if (!CHART_TYPES.has(stringAt(item.type) ?? '')) return undefined;
   if (listAt(item.maintainers).includes(null)) return undefined;
-  for (const d of listAt(item.dependencies)) {
+  // Indexed loops here and below: a for-of allocates an iterator each time until the JIT removes it.
+  const dependencies = listAt(item.dependencies);
+  for (let i = 0; i < dependencies.length; i++) {
+    const d = dependencies[i];
     if (d === null || (isMap(d) && !validAlias(goValue(d, 'alias')))) return undefined;
   }
 
@@ -409,12 +413,19 @@ function readVersion(entry: unknown, resolveUrl: UrlResolver): Candidate | undef
   const digest = normaliseDigest(stringAt(item.digest));
   if (digest !== undefined) out.digest = digest;
   if (!Number.isNaN(createdMs)) out.created = own(created);
-  let urls: string[] | undefined; // from a literal: push onto [] would reserve 16 more places, kept with the catalogue
-  for (const u of listAt(item.urls)) {
-    const url = stringAt(u) && resolveUrl(u as string);
-    if (url) (urls ??= []).push(own(url));
+  const listed = listAt(item.urls);
+  if (listed.length === 1) {
+    // The common case, as a literal: push onto [] would reserve 16 more places, kept with the catalogue.
+    const url = stringAt(listed[0]) && resolveUrl(listed[0] as string);
+    if (url) out.urls = [own(url)];
+  } else if (listed.length > 1) {
+    const urls: string[] = [];
+    for (let i = 0; i < listed.length; i++) {
+      const url = stringAt(listed[i]) && resolveUrl(listed[i] as string);
+      if (url) urls.push(own(url));
+    }
+    if (urls.length > 0) out.urls = urls.slice();
   }
-  if (urls) out.urls = urls.length === 1 ? [urls[0]!] : urls.slice();
   const kubeVersion = sanitize(stringAt(item.kubeVersion));
   if (kubeVersion !== undefined) out.kubeVersion = own(kubeVersion);
   if (item.deprecated === true || (typeof item.deprecated === 'string' && yamlTrue(item.deprecated))) {

@@ -152,7 +152,24 @@ describe('the fast Helm index path', () => {
   it("agrees with the full parser around one-line scalars and `{}` (quickScalar's edges)", () => {
     const value = fc.constantFrom(
       ...['a', 'a b', 'a #c', 'a:b', 'a: b', 'a:', '~', 'null', '1.0', 'yes', '', '  ', '- a', '? a', ': a', '-'],
-      ...['"a"', '"a" ', '"a" # c', '"a"x', '"a" : b', '"a\\"b"', '"a\\', '"', '"a', "'a'", "'a' # c"],
+      ...[
+        '"a"',
+        '"a" ',
+        '"a" # c',
+        '"a"x',
+        '"a" : b',
+        '"a\\"b"',
+        '"a\\',
+        '"',
+        '"a',
+        "'a'",
+        "'a' # c",
+        "''",
+        "'a''b'",
+        "'a'''",
+        "'a",
+        '""',
+      ],
       ...['"2024-01-01T00:00:00Z"', '"2024-01-01T00:00:00Z" # c', '{}', '{} ', '{} # c', '{}x', '{ }', '[]'],
     );
     const after = fc.constantFrom('', '#c', '  #c', '    #c', '      #c', '      more', '   ', '  - x', '    - x');
