@@ -97,9 +97,9 @@ function whiteAfter(bytes: Buffer, at: number): boolean {
   return /^\s/.test(bytes.toString('utf8', at, Math.min(at + 4, bytes.length)));
 }
 
-/** Chart i's text. */
-export function chartText(bytes: Buffer, split: IndexSplit, i: number): string {
-  return bytes.toString('utf8', split.bounds[i], split.bounds[i + 1]);
+/** Chart i's text; `ascii` (chartIsAscii's answer) decodes it as Latin-1, the same text without UTF-8's work. */
+export function chartText(bytes: Buffer, split: IndexSplit, i: number, ascii = false): string {
+  return bytes.toString(ascii ? 'latin1' : 'utf8', split.bounds[i], split.bounds[i + 1]);
 }
 
 /** Whether chart i is ASCII only (parseChartFast then checks its characters faster). */

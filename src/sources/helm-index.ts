@@ -270,8 +270,9 @@ function* chartByChart(
   // chart, so less survives a young-generation collection into the old one (peak RSS).
   const read = (item: unknown) => readVersion(item, resolveUrl);
   for (let i = 0; i + 1 < split.bounds.length; i++) {
-    const text = chartText(bytes, split, i);
-    const fast = parseChartFast(text, HELM_ENTRIES, chartIsAscii(bytes, split, i), read);
+    const ascii = chartIsAscii(bytes, split, i);
+    const text = chartText(bytes, split, i, ascii);
+    const fast = parseChartFast(text, HELM_ENTRIES, ascii, read);
     let name: string | undefined;
     let versions: Versions | null;
     if (fast) ({ name, versions } = fast as { name: string; versions: Versions | null });
