@@ -9,7 +9,7 @@ import { lookup, resolvePlain, scalarAccepted, YAML11_NULL, type GoType, type Sc
  *
  * Fidelity comes first, so it never decides anything hard: on any construct outside that subset
  * (anchors, tags, flow collections, folded or indented blocks, quoted keys, escapes it does not know,
- * blank lines inside a scalar, duplicate keys, …) and on anything Helm would refuse, it returns
+ * blank lines inside a scalar, duplicate keys, a field named in another case than Go's, …) and on anything Helm would refuse, it returns
  * undefined and the caller parses the chart with js-yaml and the shape check, which give the exact
  * value or the exact message. What it returns is what that path returns: the same values, strings
  * for every scalar, null for empty and null-like plain scalars.
@@ -173,9 +173,11 @@ class Parser {
         // The conversion's target and the field's type, exactly as checkYamlShape's walk finds them.
         fieldCoerce = this.coerceOf(target, key);
         if (type.kind === 'struct') {
+          // An unknown field (Helm refuses the index, and the full parser says where), or one spelled in
+          // another case: every struct this returns has its fields by their Go names.
           const field = lookup(type, key);
-          if (!field) bail(); // an unknown field: Helm refuses the index, and the full parser says where
-          fieldType = field.type;
+          if (field?.name !== key) bail();
+          fieldType = field!.type;
         } else if (type.kind === 'map') fieldType = type.elem;
       }
       let value: unknown = SLOW;

@@ -269,10 +269,11 @@ function* chartByChart(
   // Each entry read as the fast path finishes it: its map is garbage at once rather than after the
   // chart, so less survives a young-generation collection into the old one (peak RSS).
   const read = (item: unknown) => readVersion(item, resolveUrl);
+  const readFast = (item: unknown) => readVersion(item, resolveUrl, true); // the fast path's fields have their Go names
   for (let i = 0; i + 1 < split.bounds.length; i++) {
     const ascii = chartIsAscii(bytes, split, i);
     const text = chartText(bytes, split, i, ascii);
-    const fast = parseChartFast(text, HELM_ENTRIES, ascii, read);
+    const fast = parseChartFast(text, HELM_ENTRIES, ascii, readFast);
     let name: string | undefined;
     let versions: Versions | null;
     if (fast) ({ name, versions } = fast as { name: string; versions: Versions | null });
@@ -383,9 +384,9 @@ function checkAliasExpansion(events: readonly Event[], source: string, aliases: 
  * chart.Metadata.Validate: no name, a name with `/`, a version Masterminds cannot read, a type
  * other than application or library, a null maintainer or dependency, a bad dependency alias).
  */
-function readVersion(entry: unknown, resolveUrl: UrlResolver): Candidate | undefined {
+function readVersion(entry: unknown, resolveUrl: UrlResolver, goNamed = false): Candidate | undefined {
   if (!isMap(entry)) return undefined; // null: Helm drops empty entries too
-  const item = goFields(entry);
+  const item = goNamed ? entry : goFields(entry);
   const name = sanitize(stringAt(item.name) ?? '');
   if (name === '' || name === '.' || name === '..' || name.includes('/')) return undefined;
   const version = own(stringAt(item.version));

@@ -220,6 +220,7 @@ describe('the fast Helm index path', () => {
     ['a blank line inside a plain scalar', '  a:\n  - description: one\n\n      two\n    version: 1.0.0\n'],
     ['a quoted key', '  a:\n  - "name": a\n'],
     ['a comment after a plain scalar', '  a:\n  - name: a # c\n'],
+    ["a field in another case than Go's", '  a:\n  - name: a\n    Version: 1.0.0\n'],
   ])('leaves %s to the full parser', (_what, text) => {
     expect(parseChartFast(text, HELM_ENTRIES)).toBeUndefined();
     expect(fullParse(text)).not.toBeUndefined();
