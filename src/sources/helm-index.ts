@@ -203,11 +203,12 @@ function* toPacks(entries: Iterable<[string, Versions]>, opts: HelmIndexOptions)
       skippedVersions += items.length; // no Pack can be named so
       continue;
     }
-    const candidates: Candidate[] = [];
-    for (let i = 0; i < items.length; i++) {
-      const candidate = items[i];
-      if (candidate) candidates.push(candidate);
-      else skippedVersions++;
+    // Usually every entry reads: then the list itself, with no loop over it here (a generator's
+    // loop stays in unoptimised code) and no copy.
+    let candidates = items as Candidate[];
+    if (items.includes(undefined)) {
+      candidates = items.filter((c): c is Candidate => c !== undefined);
+      skippedVersions += items.length - candidates.length;
     }
     // Helm keeps every entry, repeats and two spellings of one version included, and so do we.
     const kept = selectVersions(candidates.sort(newestFirst), opts.filter);
