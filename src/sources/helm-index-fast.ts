@@ -9,10 +9,10 @@ import { lookup, resolvePlain, scalarAccepted, YAML11_NULL, type GoType, type Sc
  *
  * Fidelity comes first, so it never decides anything hard: on any construct outside that subset
  * (anchors, tags, flow collections, folded or indented blocks, quoted keys, escapes it does not know,
- * blank lines inside a scalar, duplicate keys, a field named in another case than Go's, …) and on anything Helm would refuse, it returns
- * undefined and the caller parses the chart with js-yaml and the shape check, which give the exact
- * value or the exact message. What it returns is what that path returns: the same values, strings
- * for every scalar, null for empty and null-like plain scalars.
+ * blank lines inside a scalar, duplicate keys, a field named in another case than Go's, …) and on
+ * anything Helm would refuse, it returns undefined and the caller parses the chart with js-yaml and
+ * the shape check, which give the exact value or the exact message. What it returns is what that
+ * path returns: the same values, strings for every scalar, null for empty and null-like plain scalars.
  */
 export function parseChartFast(
   text: string,
@@ -205,7 +205,10 @@ class Parser {
     return target?.kind === 'struct' ? lookup(target, key)?.coerce : target?.kind === 'map' ? target.elem : undefined;
   }
 
-  /** The field of `type` whose Go name is the key at `at`, followed by ":" and a space or the line's end, with its bit, if any. */
+  /**
+   * The field of `type` whose Go name is the key at `at`, followed by ":" and a space or the line's
+   * end, with its bit, if any.
+   */
   private fieldAt(type: StructType, at: number): { field: GoField; bit: number } | undefined {
     const c = this.s.charCodeAt(at);
     if (type !== this.tableOf) {
@@ -409,17 +412,6 @@ class Parser {
     const c = this.s.charCodeAt(at);
     const lineEnd = this.end(at);
     this.pos = this.next(at);
-    if (c === 0x22) {
-      // One line with no escape, as Helm writes `created`: found by indexOf rather than char by char.
-      const close = this.s.indexOf('"', at + 1);
-      if (close > at && close < lineEnd) {
-        const value = this.s.slice(at + 1, close);
-        if (!value.includes('\\')) {
-          this.restOfLine(close + 1, lineEnd);
-          return this.checked(value, 'string', value, type, coerce);
-        }
-      }
-    }
     if (c === 0x7b /* { */ && this.s.charCodeAt(at + 1) === 0x7d /* } */) {
       // `{}`, an empty map: what splitIndex's head holds in place of the charts.
       if (type.kind !== 'struct' && type.kind !== 'map' && type.kind !== 'any') bail();
