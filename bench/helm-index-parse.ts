@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { load } from 'js-yaml';
+import { FAILSAFE_SCHEMA, load } from 'js-yaml';
 import { parse as yamlParse } from 'yaml';
 import { parseHelmIndex } from '../src/sources/helm-index.js';
 
@@ -89,7 +89,9 @@ function writeInputs(charts: number, versions: number): string {
   const dir = mkdtempSync(join(tmpdir(), 'helm-index-bench-'));
   const text = generateIndex(charts, versions);
   writeFileSync(join(dir, 'index.yaml'), text);
-  writeFileSync(join(dir, 'index.json'), JSON.stringify(load(text)));
+  // Every scalar a string, as Helm's typed loader reads them: js-yaml's default schema made a random
+  // digest like 9000…81e30 a number, which the JSON index then (rightly) refused.
+  writeFileSync(join(dir, 'index.json'), JSON.stringify(load(text, { schema: FAILSAFE_SCHEMA })));
   return dir;
 }
 

@@ -67,7 +67,7 @@ export function canonicalVersion(v: HelmVersion): string {
 
 /** ParseUint(s, 10, 64) as canonical digits, or undefined on overflow. */
 function uint64(digits: string): string | undefined {
-  const s = digits.replace(/^0+(?=.)/, '');
+  const s = digits.length > 1 && digits.charCodeAt(0) === 0x30 ? digits.replace(/^0+(?=.)/, '') : digits;
   return s.length < MAX_UINT64.length || (s.length === MAX_UINT64.length && s <= MAX_UINT64) ? s : undefined;
 }
 

@@ -9,10 +9,10 @@ import { lookup, resolvePlain, scalarAccepted, YAML11_NULL, type GoType, type Sc
  *
  * Fidelity comes first, so it never decides anything hard: on any construct outside that subset
  * (anchors, tags, flow collections, folded or indented blocks, quoted keys, escapes it does not know,
- * blank lines inside a scalar, duplicate keys, …) and on anything Helm would refuse, it returns
- * undefined and the caller parses the chart with js-yaml and the shape check, which give the exact
- * value or the exact message. What it returns is what that path returns: the same values, strings
- * for every scalar, null for empty and null-like plain scalars.
+ * blank lines inside a scalar, duplicate keys, a field named in another case than Go's, …) and on
+ * anything Helm would refuse, it returns undefined and the caller parses the chart with js-yaml and
+ * the shape check, which give the exact value or the exact message. What it returns is what that
+ * path returns: the same values, strings for every scalar, null for empty and null-like plain scalars.
  */
 export function parseChartFast(
   text: string,
@@ -20,6 +20,22 @@ export function parseChartFast(
   ascii = false,
   eachEntry?: (entry: unknown) => unknown,
 ): { name: string; versions: unknown } | undefined {
+  const result = parseMapFast(text, type, ascii, eachEntry);
+  const keys = result ? Object.keys(result) : [];
+  if (keys.length !== 1) return undefined;
+  return { name: keys[0]!, versions: result![keys[0]!] };
+}
+
+/**
+ * A text that is one block map of `type` (a chart, or the index without its charts: splitIndex's
+ * head), read as parseChartFast reads a chart; undefined leaves it to the full parser.
+ */
+export function parseMapFast(
+  text: string,
+  type: GoType,
+  ascii = false,
+  eachEntry?: (entry: unknown) => unknown,
+): YamlMap | undefined {
   if ((ascii ? UNSUPPORTED_ASCII : UNSUPPORTED_TEXT).test(text)) return undefined;
   try {
     const p = new Parser(text, eachEntry);
@@ -27,10 +43,8 @@ export function parseChartFast(
     if (first < 0) return undefined;
     const indent = p.lineIndent;
     const result = p.mapAt(first + indent, indent, type, type, 0);
-    if (p.nextContentLine() >= 0) return undefined; // something after the chart: not one chart
-    const keys = Object.keys(result);
-    if (keys.length !== 1) return undefined;
-    return { name: keys[0]!, versions: result[keys[0]!] };
+    if (p.nextContentLine() >= 0) return undefined; // something after the map: not one map
+    return result;
   } catch (e) {
     if (e === BAIL) return undefined;
     throw e;
@@ -42,6 +56,9 @@ export function parseChartFast(
 const UNSUPPORTED_TEXT = /[\t\r\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\uFFFE\uFFFF\uD800-\uDFFF\uFEFF\u2028\u2029]/;
 /** The same in a text the caller found to be ASCII (`ascii`): a narrower class, scanned faster. */
 const UNSUPPORTED_ASCII = /[^\n -~]/;
+
+/** quickScalar's answer when it leaves a scalar to scalar(). */
+const SLOW = Symbol('slow');
 
 /** Thrown to leave the fast path; never escapes parseChartFast. */
 const BAIL = Symbol('bail');
@@ -101,6 +118,10 @@ class Parser {
    * spaces or a comment), or -1; its indentation is left in `lineIndent`.
    */
   nextContentLine(): number {
+    if (this.pos === this.knownLine) {
+      this.lineIndent = this.knownIndent; // quickScalar looked at this line already
+      return this.pos;
+    }
     const length = this.s.length;
     while (this.pos < length) {
       const n = this.indentOf(this.pos);
@@ -117,6 +138,10 @@ class Parser {
   /** The indentation of the line nextContentLine found last. */
   lineIndent = 0;
 
+  /** A line known to hold content (not blank, not a comment), and its indentation. */
+  private knownLine = -1;
+  private knownIndent = 0;
+
   /**
    * A block map whose keys sit at column `indent`; the first key starts at `at` (which may be inside
    * a line, after a list's "- "), later keys on lines of their own.
@@ -129,9 +154,10 @@ class Parser {
     let keyAt = at;
     let seen = 0; // the struct fields read so far, by their bit
     for (;;) {
-      const colon = this.keyEnd(keyAt);
-      // A struct's field spelled as Go names it: matched in the text, with no key string to make and look up.
-      const exact = type.kind === 'struct' ? this.fieldAt(type, keyAt, colon) : undefined;
+      // A struct's field spelled as Go names it, then ": " or the line's end: matched in the text, with
+      // no key string to make and look up. That colon is the first on the line, as keyEnd would find.
+      const exact = type.kind === 'struct' ? this.fieldAt(type, keyAt) : undefined;
+      const colon = exact ? keyAt + exact.field.name.length : this.keyEnd(keyAt);
       let key: string;
       let fieldType: GoType = ANY;
       let fieldCoerce: GoType | undefined;
@@ -147,12 +173,20 @@ class Parser {
         // The conversion's target and the field's type, exactly as checkYamlShape's walk finds them.
         fieldCoerce = this.coerceOf(target, key);
         if (type.kind === 'struct') {
+          // An unknown field (Helm refuses the index, and the full parser says where), or one spelled in
+          // another case: every struct this returns has its fields by their Go names.
           const field = lookup(type, key);
-          if (!field) bail(); // an unknown field: Helm refuses the index, and the full parser says where
-          fieldType = field.type;
+          if (field?.name !== key) bail();
+          fieldType = field!.type;
         } else if (type.kind === 'map') fieldType = type.elem;
       }
-      out[key] = this.value(colon + 1, indent, fieldType, fieldCoerce, depth + 1);
+      let value: unknown = SLOW;
+      if (this.s.charCodeAt(colon + 1) === SPACE) {
+        let v = colon + 2;
+        while (this.s.charCodeAt(v) === SPACE) v++;
+        value = this.quickScalar(v, indent, fieldType, fieldCoerce);
+      }
+      out[key] = value !== SLOW ? value : this.value(colon + 1, indent, fieldType, fieldCoerce, depth + 1);
       const line = this.nextContentLine();
       if (line < 0) return out;
       const n = this.lineIndent;
@@ -171,8 +205,11 @@ class Parser {
     return target?.kind === 'struct' ? lookup(target, key)?.coerce : target?.kind === 'map' ? target.elem : undefined;
   }
 
-  /** The field of `type` whose Go name is exactly the key text [at, colon), with its bit, if any. */
-  private fieldAt(type: StructType, at: number, colon: number): { field: GoField; bit: number } | undefined {
+  /**
+   * The field of `type` whose Go name is the key at `at`, followed by ":" and a space or the line's
+   * end, with its bit, if any.
+   */
+  private fieldAt(type: StructType, at: number): { field: GoField; bit: number } | undefined {
     const c = this.s.charCodeAt(at);
     if (type !== this.tableOf) {
       this.table = fieldTable(type);
@@ -180,8 +217,13 @@ class Parser {
     }
     const candidates = c < 128 ? this.table[c] : undefined;
     if (candidates === undefined) return undefined;
-    const length = colon - at;
-    for (const f of candidates) if (f.field.name.length === length && this.s.startsWith(f.field.name, at)) return f;
+    for (let i = 0; i < candidates.length; i++) {
+      const f = candidates[i]!; // indexed: a for-of allocates an iterator until the JIT removes it
+      const colon = at + f.field.name.length;
+      if (this.s.charCodeAt(colon) !== COLON || !this.s.startsWith(f.field.name, at)) continue;
+      const next = this.s.charCodeAt(colon + 1);
+      return next === SPACE || next === NL || Number.isNaN(next) ? f : undefined;
+    }
     return undefined;
   }
 
@@ -192,12 +234,16 @@ class Parser {
     const elem = type.kind === 'slice' ? type.elem : ANY;
     const target = coerce?.kind === 'time' || coerce?.kind === 'any' ? undefined : coerce;
     const elemCoerce = target?.kind === 'slice' ? target.elem : undefined;
-    const out: unknown[] = [];
+    let out: unknown[] | undefined;
     const each = depth === 1 ? this.eachEntry : undefined; // depth 1: the chart's own list
     for (;;) {
       const dash = line + indent;
       const item = this.item(dash + 1, indent, elem, elemCoerce, depth + 1);
-      out.push(each ? each(item) : item);
+      const value = each ? each(item) : item;
+      // The first from a literal, which holds it alone: most lists here have one item (`urls`), and
+      // push onto [] reserves 17 places.
+      if (out) out.push(value);
+      else out = [value];
       const next = this.nextContentLine();
       if (next < 0) return out;
       const n = this.lineIndent;
@@ -220,6 +266,8 @@ class Parser {
     const c = this.s.charCodeAt(at);
     if (c === NL || Number.isNaN(c) || c === HASH) return this.below(at, indent, type, coerce, depth, false);
     if (c === DASH && this.isSeqItem(at)) bail(); // "- - x": a list in a list on one line
+    const quick = this.quickScalar(at, indent, type, coerce);
+    if (quick !== SLOW) return quick;
     const lineEnd = this.end(at);
     const keyColon = this.findKeyColon(at, lineEnd);
     if (keyColon >= 0) {
@@ -306,11 +354,70 @@ class Parser {
     return colon;
   }
 
+  /**
+   * What scalar() reads, for the scalars Helm writes nearly all of: one plain or quoted line
+   * without escapes, comments or a `: `, the next line a content line no deeper than `indent`. Each
+   * check is a native search or a few characters, and the next line's indentation is kept for
+   * nextContentLine. SLOW, with nothing consumed, for anything else: the caller reads it as before.
+   */
+  private quickScalar(at: number, indent: number, type: GoType, coerce: GoType | undefined): unknown {
+    if (type.kind === 'struct' || type.kind === 'map' || type.kind === 'slice') return SLOW;
+    const s = this.s;
+    const lineEnd = this.end(at);
+    const c = s.charCodeAt(at);
+    let text: string;
+    if (c === 0x22 || c === 0x27) {
+      // Quoted: no escape inside (a backslash in double quotes, '' in single ones).
+      const close = s.indexOf(c === 0x22 ? '"' : "'", at + 1);
+      if (close < 0 || close > lineEnd) return SLOW;
+      text = s.slice(at + 1, close);
+      if (c === 0x22 ? text.includes('\\') : s.charCodeAt(close + 1) === 0x27) return SLOW;
+      let i = close + 1;
+      while (s.charCodeAt(i) === SPACE) i++;
+      if (i !== lineEnd) return SLOW;
+    } else {
+      if (at >= lineEnd || (c < 128 && INDICATOR[c] === 1) || c === DASH || c === 0x3f || c === COLON) return SLOW;
+      let end = lineEnd;
+      while (s.charCodeAt(end - 1) === SPACE) end--;
+      text = s.slice(at, end);
+      if (text.includes(' #') || text.includes(': ') || text.endsWith(':')) return SLOW;
+    }
+    const next = lineEnd + 1;
+    if (next < s.length) {
+      let n = 0;
+      while (s.charCodeAt(next + n) === SPACE) n++;
+      const fc = s.charCodeAt(next + n);
+      if (n > indent || fc === NL || fc === HASH || Number.isNaN(fc)) return SLOW; // a wrapped line, a blank one, a comment
+      this.knownLine = next;
+      this.knownIndent = n;
+      this.pos = next;
+    } else this.pos = s.length;
+    const quoted = c === 0x22 || c === 0x27;
+    if (type.kind === 'string') {
+      // What scalarAccepted says, without its calls: a string field takes a quoted scalar, and a plain
+      // one that reads as a string (any plain one, when the conversion also aims at a string).
+      if (quoted) return text;
+      if (coerce?.kind === 'string') return YAML11_NULL.has(text) ? null : text;
+      const kind = resolvePlain(text);
+      if (kind === 'string') return text;
+      if (kind === 'null') return null;
+    }
+    if (quoted) return this.checked(text, 'string', text, type, coerce);
+    const kind: ScalarKind = resolvePlain(text);
+    return this.checked(kind === 'null' ? null : text, kind, text, type, coerce);
+  }
+
   /** A scalar starting at `at` on a line whose node sits at column `indent`: wrapped lines must be deeper. */
   private scalar(at: number, indent: number, type: GoType, coerce: GoType | undefined): unknown {
     const c = this.s.charCodeAt(at);
     const lineEnd = this.end(at);
     this.pos = this.next(at);
+    if (c === 0x7b /* { */ && this.s.charCodeAt(at + 1) === 0x7d /* } */) {
+      // `{}`, an empty map: what splitIndex's head holds in place of the charts.
+      if (type.kind !== 'struct' && type.kind !== 'map' && type.kind !== 'any') bail();
+      this.restOfLine(at + 2, lineEnd);
+      return {};
+    }
     if (c === 0x22 || c === 0x27) {
       const { value, end } = this.quoted(at, indent, c === 0x22);
       this.restOfLine(end, this.end(end));

@@ -77,9 +77,15 @@ function entriesLine(bytes: Buffer): number {
   return -1;
 }
 
+/**
+ * Uint8Array's own indexOf: Buffer's wraps it in argument handling that costs more than the search
+ * for a line of an index (and allocates until the JIT has compiled it).
+ */
+const indexOfByte = Uint8Array.prototype.indexOf;
+
 /** The start of the line after the one holding `at`, or the length. */
 function lineAfter(bytes: Buffer, at: number): number {
-  const nl = bytes.indexOf(NL, at);
+  const nl = indexOfByte.call(bytes, NL, at);
   return nl < 0 ? bytes.length : nl + 1;
 }
 
@@ -91,9 +97,9 @@ function whiteAfter(bytes: Buffer, at: number): boolean {
   return /^\s/.test(bytes.toString('utf8', at, Math.min(at + 4, bytes.length)));
 }
 
-/** Chart i's text. */
-export function chartText(bytes: Buffer, split: IndexSplit, i: number): string {
-  return bytes.toString('utf8', split.bounds[i], split.bounds[i + 1]);
+/** Chart i's text; `ascii` (chartIsAscii's answer) decodes it as Latin-1, the same text without UTF-8's work. */
+export function chartText(bytes: Buffer, split: IndexSplit, i: number, ascii = false): string {
+  return bytes.toString(ascii ? 'latin1' : 'utf8', split.bounds[i], split.bounds[i + 1]);
 }
 
 /** Whether chart i is ASCII only (parseChartFast then checks its characters faster). */

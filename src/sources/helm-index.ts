@@ -25,7 +25,7 @@ import {
   checkYamlShape,
   yamlTrue,
 } from './helm-index-shape.js';
-import { parseChartFast } from './helm-index-fast.js';
+import { parseChartFast, parseMapFast } from './helm-index-fast.js';
 import { chartIsAscii, chartText, splitIndex, type IndexSplit } from './helm-index-split.js';
 import { packNameMatcher, selectVersions, type PackFilter } from './pack-filter.js';
 import { SourceError } from './source-error.js';
@@ -203,10 +203,12 @@ function* toPacks(entries: Iterable<[string, Versions]>, opts: HelmIndexOptions)
       skippedVersions += items.length; // no Pack can be named so
       continue;
     }
-    const candidates: Candidate[] = [];
-    for (const candidate of items) {
-      if (candidate) candidates.push(candidate);
-      else skippedVersions++;
+    // Usually every entry reads: then the list itself, with no loop over it here (a generator's
+    // loop stays in unoptimised code) and no copy.
+    let candidates = items as Candidate[];
+    if (items.includes(undefined)) {
+      candidates = items.filter((c): c is Candidate => c !== undefined);
+      skippedVersions += items.length - candidates.length;
     }
     // Helm keeps every entry, repeats and two spellings of one version included, and so do we.
     const kept = selectVersions(candidates.sort(newestFirst), opts.filter);
@@ -262,14 +264,17 @@ function* chartByChart(
   aliases: AliasBudget,
   resolveUrl: UrlResolver,
 ): Generator<[string, Versions]> {
-  checkIndex(parseYaml(split.head, aliases, HELM_INDEX_FILE, '').doc);
+  // The head as the fast path reads it: js-yaml's first parse in a process costs more than all of it.
+  checkIndex(parseMapFast(split.head, HELM_INDEX_FILE) ?? parseYaml(split.head, aliases, HELM_INDEX_FILE, '').doc);
   const seen = new Set<string>();
   // Each entry read as the fast path finishes it: its map is garbage at once rather than after the
   // chart, so less survives a young-generation collection into the old one (peak RSS).
   const read = (item: unknown) => readVersion(item, resolveUrl);
+  const readFast = (item: unknown) => readVersion(item, resolveUrl, true); // the fast path's fields have their Go names
   for (let i = 0; i + 1 < split.bounds.length; i++) {
-    const text = chartText(bytes, split, i);
-    const fast = parseChartFast(text, HELM_ENTRIES, chartIsAscii(bytes, split, i), read);
+    const ascii = chartIsAscii(bytes, split, i);
+    const text = chartText(bytes, split, i, ascii);
+    const fast = parseChartFast(text, HELM_ENTRIES, ascii, readFast);
     let name: string | undefined;
     let versions: Versions | null;
     if (fast) ({ name, versions } = fast as { name: string; versions: Versions | null });
@@ -380,9 +385,9 @@ function checkAliasExpansion(events: readonly Event[], source: string, aliases: 
  * chart.Metadata.Validate: no name, a name with `/`, a version Masterminds cannot read, a type
  * other than application or library, a null maintainer or dependency, a bad dependency alias).
  */
-function readVersion(entry: unknown, resolveUrl: UrlResolver): Candidate | undefined {
+function readVersion(entry: unknown, resolveUrl: UrlResolver, goNamed = false): Candidate | undefined {
   if (!isMap(entry)) return undefined; // null: Helm drops empty entries too
-  const item = goFields(entry);
+  const item = goNamed ? entry : goFields(entry);
   const name = sanitize(stringAt(item.name) ?? '');
   if (name === '' || name === '.' || name === '..' || name.includes('/')) return undefined;
   const version = own(stringAt(item.version));
@@ -390,7 +395,10 @@ function readVersion(entry: unknown, resolveUrl: UrlResolver): Candidate | undef
   if (!helm || version === undefined) return undefined;
   if (!CHART_TYPES.has(stringAt(item.type) ?? '')) return undefined;
   if (listAt(item.maintainers).includes(null)) return undefined;
-  for (const d of listAt(item.dependencies)) {
+  // Indexed loops here and below: a for-of allocates an iterator each time until the JIT removes it.
+  const dependencies = listAt(item.dependencies);
+  for (let i = 0; i < dependencies.length; i++) {
+    const d = dependencies[i];
     if (d === null || (isMap(d) && !validAlias(goValue(d, 'alias')))) return undefined;
   }
 
@@ -408,12 +416,19 @@ function readVersion(entry: unknown, resolveUrl: UrlResolver): Candidate | undef
   const digest = normaliseDigest(stringAt(item.digest));
   if (digest !== undefined) out.digest = digest;
   if (!Number.isNaN(createdMs)) out.created = own(created);
-  let urls: string[] | undefined; // from a literal: push onto [] would reserve 16 more places, kept with the catalogue
-  for (const u of listAt(item.urls)) {
-    const url = stringAt(u) && resolveUrl(u as string);
-    if (url) (urls ??= []).push(own(url));
+  const listed = listAt(item.urls);
+  if (listed.length === 1) {
+    // The common case, as a literal: push onto [] would reserve 16 more places, kept with the catalogue.
+    const url = stringAt(listed[0]) && resolveUrl(listed[0] as string);
+    if (url) out.urls = [own(url)];
+  } else if (listed.length > 1) {
+    const urls: string[] = [];
+    for (let i = 0; i < listed.length; i++) {
+      const url = stringAt(listed[i]) && resolveUrl(listed[i] as string);
+      if (url) urls.push(own(url));
+    }
+    if (urls.length > 0) out.urls = urls.slice();
   }
-  if (urls) out.urls = urls.length === 1 ? [urls[0]!] : urls.slice();
   const kubeVersion = sanitize(stringAt(item.kubeVersion));
   if (kubeVersion !== undefined) out.kubeVersion = own(kubeVersion);
   if (item.deprecated === true || (typeof item.deprecated === 'string' && yamlTrue(item.deprecated))) {

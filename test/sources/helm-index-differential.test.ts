@@ -113,6 +113,19 @@ const ODD: [string, string, string?][] = [
   ['empty-and-null-charts', idx(`  a: []\n  b:\n  c:\n${v('1.0.0')}`)],
   ['apiversion-number', 'apiVersion: 1\nentries: {}\n'],
   ['entries-not-a-map', 'apiVersion: v1\nentries: [1, 2]\n', 'line 2: entries'],
+  // The edges of the fast path's one-line scalars (quickScalar) and `{}`.
+  [
+    'one-line-scalar-edges',
+    idx(
+      `  a:\n${v('1.0.0', '    created: "2024-01-01T00:00:00Z" # when\n    annotations: {}\n    description: one\n  # a comment\n    home: x\n')}${v('1.0.1', '    description: "x\\ty"\n    maintainers:\n    - {}\n')}`,
+    ),
+  ],
+  [
+    'empty-flow-map-where-a-string-belongs',
+    idx(`  a:\n${v('1.0.0', '    description: {}\n')}`),
+    'line 7: entries.a[0].description',
+  ],
+  ['head-empty-maps', `apiVersion: v1\nserverInfo: {}\nannotations: {} # none\nentries:\n  a:\n${v('1.0.0')}`],
 ];
 
 const loader = execFileSync(join(REPO_ROOT, 'hack/build-tool.sh'), ['helm-index-loader'], {

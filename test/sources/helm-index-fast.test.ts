@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { constructFromEvents, dump, mapTag, nullCoreTag, parseEvents, Schema, seqTag, strTag } from 'js-yaml';
 import { repoRoot } from '../../src/local/control-plane.js';
-import { parseChartFast } from '../../src/sources/helm-index-fast.js';
-import { checkYamlShape, HELM_ENTRIES } from '../../src/sources/helm-index-shape.js';
+import { parseChartFast, parseMapFast } from '../../src/sources/helm-index-fast.js';
+import { checkYamlShape, HELM_ENTRIES, HELM_INDEX_FILE } from '../../src/sources/helm-index-shape.js';
 import { splitCharts } from '../../src/sources/helm-index-split.js';
 
 const FIXTURES = join(repoRoot(), '../shared/fixtures/helm-index');
@@ -149,6 +149,68 @@ describe('the fast Helm index path', () => {
     );
   });
 
+  it("agrees with the full parser around one-line scalars and `{}` (quickScalar's edges)", () => {
+    const value = fc.constantFrom(
+      ...['a', 'a b', 'a #c', 'a:b', 'a: b', 'a:', '~', 'null', '1.0', 'yes', '', '  ', '- a', '? a', ': a', '-'],
+      ...[
+        '"a"',
+        '"a" ',
+        '"a" # c',
+        '"a"x',
+        '"a" : b',
+        '"a\\"b"',
+        '"a\\',
+        '"',
+        '"a',
+        "'a'",
+        "'a' # c",
+        "''",
+        "'a''b'",
+        "'a'''",
+        "'a",
+        '""',
+      ],
+      ...['"2024-01-01T00:00:00Z"', '"2024-01-01T00:00:00Z" # c', '{}', '{} ', '{} # c', '{}x', '{ }', '[]'],
+    );
+    const after = fc.constantFrom('', '#c', '  #c', '    #c', '      #c', '      more', '   ', '  - x', '    - x');
+    const key = fc.constantFrom('description', 'created', 'deprecated', 'annotations', 'maintainers', 'name');
+    fc.assert(
+      fc.property(fc.array(fc.tuple(key, value, after), { minLength: 1, maxLength: 4 }), (lines) => {
+        const text = [
+          '  demo:',
+          '  - version: 1.0.0',
+          ...lines.flatMap(([k, v, a]) => [`    ${k}: ${v}`, ...(a ? [a] : [])]),
+          '  - version: 1.0.1',
+          '',
+        ].join('\n');
+        const fast = parseChartFast(text, HELM_ENTRIES);
+        if (fast !== undefined) expect(fast).toEqual(fullParse(text));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('reads the head of every real index (its charts as `entries: {}`) as the full parser does', () => {
+    let read = 0;
+    for (const file of readdirSync(FIXTURES).filter((f) => f.endsWith('index.yaml'))) {
+      const head = splitCharts(readFileSync(join(FIXTURES, file), 'utf8'))?.head;
+      if (head === undefined) continue;
+      let full: unknown = 'refused';
+      try {
+        const events = parseEvents(head, { maxDepth: 64 });
+        checkYamlShape(events, head, HELM_INDEX_FILE, '');
+        full = constructFromEvents(events, { source: head, schema: INDEX_SCHEMA })[0];
+      } catch {
+        // Helm refuses it (one fixture has merge conflict markers): the fast path must not read it
+      }
+      const fast = parseMapFast(head, HELM_INDEX_FILE);
+      if (full === 'refused') expect(fast).toBeUndefined();
+      else expect(fast).toEqual(full);
+      if (fast !== undefined) read++;
+    }
+    expect(read).toBeGreaterThanOrEqual(5);
+  });
+
   it.each([
     ['an anchor and alias', '  a:\n  - &x\n    name: a\n    version: 1.0.0\n  - *x\n'],
     ['a flow map', '  a:\n  - {name: a, version: 1.0.0}\n'],
@@ -158,6 +220,7 @@ describe('the fast Helm index path', () => {
     ['a blank line inside a plain scalar', '  a:\n  - description: one\n\n      two\n    version: 1.0.0\n'],
     ['a quoted key', '  a:\n  - "name": a\n'],
     ['a comment after a plain scalar', '  a:\n  - name: a # c\n'],
+    ["a field in another case than Go's", '  a:\n  - name: a\n    Version: 1.0.0\n'],
   ])('leaves %s to the full parser', (_what, text) => {
     expect(parseChartFast(text, HELM_ENTRIES)).toBeUndefined();
     expect(fullParse(text)).not.toBeUndefined();
