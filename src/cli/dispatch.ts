@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { packageVersion } from '../controller/package-version.js';
 import { formatHelp, parseCommandArgs } from './args.js';
 import { importCommand } from './commands/import.js';
 import { outdatedCommand } from './commands/outdated.js';
@@ -58,14 +58,6 @@ function groupHelp(program: string, group: string): string {
   ].join('\n');
 }
 
-/** The package's version, read from the package.json next to build/ (or src/). */
-export function cliVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
-}
-
 export function globalHelp(program: string): string {
   const width = Math.max(...COMMANDS.map((c) => c.spec.name.length)) + 3;
   return [
@@ -106,7 +98,7 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
     return EXIT.OK;
   }
   if (first === '--version' || first === '-v' || first === 'version') {
-    ctx.out(`${cliVersion()}\n`);
+    ctx.out(`${packageVersion()}\n`);
     return EXIT.OK;
   }
   const found = findCommand(argv);

@@ -2,9 +2,15 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import http, { type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import { isDeepStrictEqual } from 'node:util';
+import { packageVersion } from './package-version.js';
 
 /** How many connections one client keeps to the apiserver for requests: enough for every worker of every controller. */
 export const APISERVER_CONNECTIONS = 32;
+/**
+ * Who we are to the apiserver, as client-go says it ("name/version (os/arch)"): its audit log shows it,
+ * and managedFields name the part before the '/' as the manager of what we write ("unknown" without it).
+ */
+const USER_AGENT = `packyard/v${packageVersion()} (${process.platform}/${process.arch})`;
 
 /**
  * Connections to the apiserver over node:http(s), with client-node's KubeConfig for everything the
@@ -34,7 +40,11 @@ export class ApiserverTransport {
     const auth: https.RequestOptions = {};
     await this.kubeConfig.applyToHTTPSOptions(auth);
     const agent = this.agentFor(auth, opts.watch === true);
-    const headers = { ...(auth.headers as OutgoingHttpHeaders | undefined), ...opts.headers };
+    const headers: OutgoingHttpHeaders = {
+      'User-Agent': USER_AGENT,
+      ...(auth.headers as OutgoingHttpHeaders | undefined),
+      ...opts.headers,
+    };
     if (opts.body !== undefined) headers['Content-Length'] = Buffer.byteLength(opts.body);
     return new Promise((resolve, reject) => {
       const req = (url.protocol === 'http:' ? http : https).request(url, {

@@ -94,6 +94,19 @@ describe('the apiserver connection pool', () => {
 });
 
 describe('the pool on the real apiserver', () => {
+  it('introduces itself as packyard, so managedFields name it the manager of what it writes', async () => {
+    const client = new KubeClient(testKubeConfig());
+    const created = await client.create(CONFIGMAP, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'pool-manager', namespace: 'default' },
+      data: { a: '1' },
+    } as KubernetesObject);
+    expect(created.metadata?.managedFields?.map((f) => f.manager)).toEqual(['packyard']);
+    await client.delete(CONFIGMAP, 'pool-manager', 'default');
+    await client.close();
+  });
+
   it('an oversized request fails alone: requests in flight beside it all succeed', async () => {
     const client = new KubeClient(testKubeConfig());
     const huge = {
