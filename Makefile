@@ -83,6 +83,10 @@ bench-rss: build tools ## Operator RSS, idle and after syncing the largest fixtu
 bench-resolve: build tools ## 1000 profiles × 10 packs; one Pack changes: time and status writes
 	node build/bench/resolve-fanout.js
 
+.PHONY: bench-status-write
+bench-status-write: build tools ## Apiserver CPU per ClusterProfile status write, by CRD variant (CEL rules) and status size
+	node build/bench/status-write-cost.js
+
 .PHONY: soak
 soak: build tools ## Fault and soak run (30 min, ≥100 registries, ≥2000 profiles; SOAK_DURATION etc.); report in soak-results/
 	node build/test/soak/soak-main.js
