@@ -6,9 +6,8 @@ import type { PackRegistry } from '../../src/api/packregistry.js';
 import { PACKREGISTRY } from '../../src/api/resource-types.js';
 import { Controller } from '../../src/controller/controller.js';
 import { KubeClient } from '../../src/controller/kube-client.js';
-import { createLogger } from '../../src/controller/logger.js';
-import { Manager } from '../../src/controller/manager.js';
 import { testKubeConfig } from '../harness/cluster.js';
+import { testManager } from '../harness/operator.js';
 import { waitFor } from '../harness/wait.js';
 
 type Reg = PackRegistry & { metadata: { name: string; resourceVersion?: string } };
@@ -33,14 +32,7 @@ afterAll(async () => {
 });
 
 it("a change made during a new leader's initial pass is reconciled before the rest of that pass", async () => {
-  const manager = new Manager({
-    kubeConfig: testKubeConfig(),
-    namespace: 'default',
-    log: createLogger({ level: 'fatal', name: 'test' }),
-    metricsBindAddress: '127.0.0.1:0',
-    probeBindAddress: '127.0.0.1:0',
-    gracefulShutdownMs: 5_000,
-  });
+  const manager = testManager(testKubeConfig(), 'default');
   const registries = manager.informer<Reg>(PACKREGISTRY, { labelSelector: `test=${label}` });
   const reconciled: string[] = [];
   let release!: () => void;

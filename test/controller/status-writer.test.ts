@@ -4,10 +4,9 @@ import type { PackRegistry } from '../../src/api/packregistry.js';
 import { PACKREGISTRY } from '../../src/api/resource-types.js';
 import { Controller } from '../../src/controller/controller.js';
 import { KubeClient } from '../../src/controller/kube-client.js';
-import { createLogger } from '../../src/controller/logger.js';
-import { Manager } from '../../src/controller/manager.js';
 import { mergePatchFor, StatusWriter } from '../../src/controller/status-writer.js';
 import { testKubeConfig } from '../harness/cluster.js';
+import { testManager } from '../harness/operator.js';
 import { waitFor } from '../harness/wait.js';
 
 describe('mergePatchFor', () => {
@@ -142,14 +141,7 @@ describe('StatusWriter on a real apiserver', () => {
   });
 
   it("reconciles a status someone else wrote (a previous leader's last write that its own cache had not seen)", async () => {
-    const manager = new Manager({
-      kubeConfig: testKubeConfig(),
-      namespace: 'default',
-      log: createLogger({ level: 'fatal', name: 'test' }),
-      metricsBindAddress: '127.0.0.1:0',
-      probeBindAddress: '127.0.0.1:0',
-      gracefulShutdownMs: 5_000,
-    });
+    const manager = testManager(testKubeConfig(), 'default');
     const registries = manager.informer<Reg>(PACKREGISTRY, { labelSelector: `test=${label}` });
     manager.add(
       new Controller<Reg>({

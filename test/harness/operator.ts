@@ -5,13 +5,9 @@ import { Manager, type ManagerOptions } from '../../src/controller/manager.js';
 import type { ClusterProfileReconcilerOptions } from '../../src/reconcilers/clusterprofile-reconciler.js';
 import { registerReconcilers } from '../../src/reconcilers/register.js';
 
-export async function startOperator(
-  kubeConfig: KubeConfig,
-  namespace: string,
-  extra: Partial<ManagerOptions> = {},
-  profiles: Pick<ClusterProfileReconcilerOptions, 'contentRetry'> = {},
-): Promise<Manager> {
-  const manager = new Manager({
+/** A Manager for the tests, not started: quiet, serving no metrics or probes. */
+export function testManager(kubeConfig: KubeConfig, namespace: string, extra: Partial<ManagerOptions> = {}): Manager {
+  return new Manager({
     kubeConfig,
     namespace,
     log: createLogger({ level: 'fatal', name: 'test' }),
@@ -19,6 +15,15 @@ export async function startOperator(
     probeBindAddress: '0',
     ...extra,
   });
+}
+
+export async function startOperator(
+  kubeConfig: KubeConfig,
+  namespace: string,
+  extra: Partial<ManagerOptions> = {},
+  profiles: Pick<ClusterProfileReconcilerOptions, 'contentRetry'> = {},
+): Promise<Manager> {
+  const manager = testManager(kubeConfig, namespace, extra);
   registerReconcilers(manager, {}, profiles);
   await manager.start();
   return manager;
