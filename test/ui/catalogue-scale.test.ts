@@ -127,11 +127,8 @@ it(`loads ${PACKS} packs × ${VERSIONS} versions in ≤ 300 KB and filters them 
   page.setDefaultTimeout(120_000);
   const transfers = await recordTransfer(page);
   await page.goto(`${ui.url}#/catalogue`);
-  await page.waitForFunction(
-    `document.getElementById('catalogue-count')?.textContent === '${PACKS} of ${PACKS} packs'`,
-    undefined,
-    { polling: 'raf' },
-  );
+  // A locator, not waitForFunction: a string predicate is eval'ed in the page, which its CSP refuses.
+  await page.locator('#catalogue-count', { hasText: new RegExp(`^${PACKS} of ${PACKS} packs$`) }).waitFor();
   const firstRenderMs = (await page.evaluate('performance.now()')) as number;
   // The first rows render at once, the rest as the list scrolls into view.
   expect(await page.locator('.packs > li').count()).toBe(100);
