@@ -70,13 +70,6 @@ const versionsUpTo = (minor: number) => Array.from({ length: minor + 1 }, (_, i)
 /** Profile i uses packs i, i+1, … (mod catalogue): each pack is used by profiles × perProfile / catalogue profiles. */
 const packsOf = (i: number) => Array.from({ length: perProfile }, (_, k) => `pack-${(i + k) % catalogue}`);
 
-async function patchCount(manager: Manager): Promise<number> {
-  const metric = (await manager.metrics.registry.getMetricsAsJSON()).find(
-    (m) => m.name === 'rest_client_requests_total',
-  );
-  return (metric?.values ?? []).filter((v) => v.labels.method === 'PATCH').reduce((n, v) => n + v.value, 0);
-}
-
 /** Requests the operator sent, by method, e.g. { PATCH: 1000, POST: 200 }. */
 async function requestsByMethod(manager: Manager): Promise<Record<string, number>> {
   const metric = (await manager.metrics.registry.getMetricsAsJSON()).find(
@@ -85,6 +78,10 @@ async function requestsByMethod(manager: Manager): Promise<Record<string, number
   const out: Record<string, number> = {};
   for (const v of metric?.values ?? []) out[v.labels.method!] = (out[v.labels.method!] ?? 0) + v.value;
   return out;
+}
+
+async function patchCount(manager: Manager): Promise<number> {
+  return (await requestsByMethod(manager)).PATCH ?? 0;
 }
 
 /** CPU time (user + system, ms) of the apiserver, etcd and this process; the first two from /proc (Linux). */

@@ -8,8 +8,6 @@ import type { CliContext } from './context.js';
 import { UsageError } from './exit-codes.js';
 import { readInputs, valuesFromFiles, type Inputs } from './inputs.js';
 
-/** The default of --namespace: where the operator is installed. */
-
 /** Where registries come from: files, or the cluster of the current kubeconfig. */
 export const REGISTRY_OPTIONS: Record<string, OptionSpec> = {
   registries: {

@@ -27,7 +27,6 @@ import { startDemoOciRegistry, type DemoOciRegistry } from './demo-oci-registry.
 import { lockText } from '../reconcilers/profile-status.js';
 import { UiServer } from '../ui/server.js';
 
-const NAMESPACE = DEFAULT_OPERATOR_NAMESPACE;
 const root = repoRoot();
 const devDir = process.env.PACKYARD_DEV_DIR || join(root, '.dev');
 /** Time for the whole orderly stop (operator → demo registries → apiserver → etcd); what is left then gets SIGKILL. */
@@ -92,21 +91,21 @@ async function demoObjects(
     {
       apiVersion: 'v1',
       kind: 'Secret',
-      metadata: { name: 'demo-oci-credentials', namespace: NAMESPACE },
+      metadata: { name: 'demo-oci-credentials', namespace: DEFAULT_OPERATOR_NAMESPACE },
       stringData: { username: 'demo', password: 'demo' },
     } as KubernetesObject,
     // The public key of the demo's signed packs, for the registry's spec.verify.
     {
       apiVersion: 'v1',
       kind: 'Secret',
-      metadata: { name: 'demo-cosign-keys', namespace: NAMESPACE },
+      metadata: { name: 'demo-cosign-keys', namespace: DEFAULT_OPERATOR_NAMESPACE },
       stringData: { 'cosign.pub': keys.cosignPub },
     } as KubernetesObject,
     // The PGP public key of the demo charts' provenance files, for the Helm registry's spec.verify.
     {
       apiVersion: 'v1',
       kind: 'Secret',
-      metadata: { name: 'demo-helm-keys', namespace: NAMESPACE },
+      metadata: { name: 'demo-helm-keys', namespace: DEFAULT_OPERATOR_NAMESPACE },
       data: { 'pubring.gpg': keys.pubring.toString('base64') },
     } as KubernetesObject,
   ];
@@ -250,7 +249,7 @@ async function main(): Promise<void> {
   const client = new KubeClient(kc);
   await applyCrdsFromDir(kc, join(root, 'crds'));
   say('CRDs installed');
-  await applyObjects(client, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } }]);
+  await applyObjects(client, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: DEFAULT_OPERATOR_NAMESPACE } }]);
   if (!external) {
     demoHelm = await startDemoHelmRepository(join(devDir, 'demo-helm'), port('PACKYARD_DEMO_HELM_PORT', 8879));
     say(`demo Helm repository at ${demoHelm.url}`);
@@ -268,7 +267,7 @@ async function main(): Promise<void> {
 
   manager = new Manager({
     kubeConfig: kc,
-    namespace: NAMESPACE,
+    namespace: DEFAULT_OPERATOR_NAMESPACE,
     name: 'packyard',
     log,
     metricsBindAddress: '127.0.0.1:0',
@@ -283,7 +282,7 @@ async function main(): Promise<void> {
     say(`point kubectl at this cluster:  export KUBECONFIG=${join(devDir, 'kubeconfig')}`);
     say('then try:  kubectl get preg,cprof,pk   |   kubectl get cprof edge-infra -o yaml');
   }
-  ui = new UiServer({ kubeConfig: kc, port: port('PACKYARD_UI_PORT', 0), namespace: NAMESPACE });
+  ui = new UiServer({ kubeConfig: kc, port: port('PACKYARD_UI_PORT', 0), namespace: DEFAULT_OPERATOR_NAMESPACE });
   await ui.start();
   say(`packyard ui (registries, catalogue, profiles, composer):  ${ui.url}`);
   say(`the operator runs in the foreground (metrics on 127.0.0.1:${manager.ports().metrics}); Ctrl-C stops everything`);

@@ -140,7 +140,7 @@ export class ClusterProfileReconciler {
           informer: registries,
           toKeys: (r) => this.profileKeys([`registry:${r.metadata.name}`, USES_DEFAULT]),
           // A sync rewrites the registry's status every time; only what resolution reads counts.
-          relevant: (old, obj) => !isDeepStrictEqual(registryState(old), registryState(obj)),
+          relevant: (old, obj) => !isDeepStrictEqual(registryStateOf(old), registryStateOf(obj)),
         }),
         // A registry that synced again may serve the archives its profiles could not read: wake exactly
         // those profiles rather than leave them to their backoff. One that fails the same way writes nothing.

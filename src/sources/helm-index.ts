@@ -267,10 +267,11 @@ function* chartByChart(
   // The head as the fast path reads it: js-yaml's first parse in a process costs more than all of it.
   checkIndex(parseMapFast(split.head, HELM_INDEX_FILE) ?? parseYaml(split.head, aliases, HELM_INDEX_FILE, '').doc);
   const seen = new Set<string>();
-  // Each entry read as the fast path finishes it: its map is garbage at once rather than after the
-  // chart, so less survives a young-generation collection into the old one (peak RSS).
   const read = (item: unknown) => readVersion(item, resolveUrl);
-  const readFast = (item: unknown) => readVersion(item, resolveUrl, true); // the fast path's fields have their Go names
+  // Each entry read as the fast path finishes it: its map is garbage at once rather than after the
+  // chart, so less survives a young-generation collection into the old one (peak RSS). Its fields
+  // already have their Go names.
+  const readFast = (item: unknown) => readVersion(item, resolveUrl, true);
   for (let i = 0; i + 1 < split.bounds.length; i++) {
     const ascii = chartIsAscii(bytes, split, i);
     const text = chartText(bytes, split, i, ascii);
