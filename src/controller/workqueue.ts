@@ -52,6 +52,11 @@ export interface WorkQueueOptions {
   reconcileMetrics?: ReconcileMetrics;
   /** Told about every handler failure; `retried` is false for terminal errors. */
   onError?: (key: string, error: unknown, retried: boolean) => void;
+  /**
+   * How a worker lets the event loop run between keys; `yieldTurn` by default. Its budget is real
+   * time, so tests that step a fake clock pass a plain one-immediate yield to stay deterministic.
+   */
+  yieldBetweenKeys?: () => Promise<void>;
 }
 
 interface Waiting {
@@ -70,6 +75,7 @@ export class WorkQueue {
   private readonly metrics: WorkqueueMetrics | undefined;
   private readonly reconcileMetrics: ReconcileMetrics | undefined;
   private readonly onError: WorkQueueOptions['onError'];
+  private readonly yieldBetweenKeys: () => Promise<void>;
 
   // A Set iterates in insertion order, so it is the FIFO and the dedup index at once.
   private readonly queued = new Set<string>();
@@ -100,6 +106,7 @@ export class WorkQueue {
     this.metrics = options.metrics;
     this.reconcileMetrics = options.reconcileMetrics;
     this.onError = options.onError;
+    this.yieldBetweenKeys = options.yieldBetweenKeys ?? yieldTurn;
     this.metrics?.watchUnfinishedWork(() => this.unfinishedWork());
   }
 
@@ -222,7 +229,7 @@ export class WorkQueue {
         // A handler with nothing to write resolves without I/O; a run of those (a resync of thousands
         // of unchanged objects) would be one chain of microtasks, and no timer, probe or lease renewal
         // could run until it ended. A yield per key, bounded per event-loop turn, lets them in.
-        await yieldTurn();
+        await this.yieldBetweenKeys();
       }
     };
     await Promise.all(Array.from({ length: workers }, worker));

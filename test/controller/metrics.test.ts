@@ -48,6 +48,7 @@ describe('createMetrics', () => {
       rateLimiter: defaultControllerRateLimiter({ clock, jitter: 0 }),
       metrics: workqueue,
       reconcileMetrics: reconcile,
+      yieldBetweenKeys: flush, // yieldTurn's budget is real time; the steps below are not
     });
     const q = { name: 'packregistry', controller: 'packregistry' };
     const c = { controller: 'packregistry' };

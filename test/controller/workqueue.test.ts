@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { defaultControllerRateLimiter } from '../../src/controller/backoff.js';
 import { FakeClock } from '../../src/controller/clock.js';
+import { yieldTurn } from '../../src/controller/event-loop-turn.js';
 import { TerminalError } from '../../src/controller/errors.js';
 import { WorkQueue, type HandlerResult, type WorkQueueOptions } from '../../src/controller/workqueue.js';
 
@@ -25,7 +26,14 @@ function deferred<T = void>(): Deferred<T> {
 
 function newQueue(options: WorkQueueOptions = {}) {
   const clock = new FakeClock();
-  const queue = new WorkQueue({ clock, rateLimiter: defaultControllerRateLimiter({ clock, jitter: 0 }), ...options });
+  // flush, not yieldTurn: its budget is real time, and a GC pause over it on a loaded machine moved a
+  // key past the next fake-clock step (a clean-clone CI run saw [0, 15] for [0, 5, 15]).
+  const queue = new WorkQueue({
+    clock,
+    rateLimiter: defaultControllerRateLimiter({ clock, jitter: 0 }),
+    yieldBetweenKeys: flush,
+    ...options,
+  });
   return { clock, queue };
 }
 
@@ -263,7 +271,7 @@ describe('WorkQueue.run', () => {
   });
 
   it('lets timers run between keys whose handlers do no I/O (a resync of unchanged objects)', async () => {
-    const { queue } = newQueue();
+    const { queue } = newQueue({ yieldBetweenKeys: yieldTurn });
     let handled = 0;
     void queue.run(4, () => {
       handled++; // resolves at once, as a reconcile with nothing to write does
@@ -277,7 +285,7 @@ describe('WorkQueue.run', () => {
   });
 
   it('lets a timer in once a turn has spent its budget, not after every worker has run a key', async () => {
-    const { queue } = newQueue();
+    const { queue } = newQueue({ yieldBetweenKeys: yieldTurn });
     const workers = 16;
     let handled = 0;
     let timerFired!: Promise<number>;
