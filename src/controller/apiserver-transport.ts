@@ -47,6 +47,12 @@ export class ApiserverTransport {
     };
     if (opts.body !== undefined) headers['Content-Length'] = Buffer.byteLength(opts.body);
     return new Promise((resolve, reject) => {
+      // Node reports the abort of a request still waiting for a pooled connection only once it gets
+      // one: with every connection held by slow requests, a 1.5 s deadline ended after 60 s.
+      const onAbort = () => reject(abortError(opts.signal));
+      if (opts.signal.aborted) return onAbort();
+      opts.signal.addEventListener('abort', onAbort, { once: true });
+      const settle = () => opts.signal.removeEventListener('abort', onAbort);
       const req = (url.protocol === 'http:' ? http : https).request(url, {
         method,
         headers,
@@ -54,8 +60,14 @@ export class ApiserverTransport {
         auth: auth.auth,
         signal: opts.signal,
       });
-      req.once('response', resolve);
-      req.once('error', reject);
+      req.once('response', (response) => {
+        settle();
+        resolve(response);
+      });
+      req.once('error', (err) => {
+        settle();
+        reject(err);
+      });
       req.end(opts.body);
     });
   }
@@ -102,3 +114,11 @@ type TlsMaterial = Pick<
   https.RequestOptions,
   'ca' | 'cert' | 'key' | 'pfx' | 'passphrase' | 'rejectUnauthorized' | 'servername'
 >;
+
+/** The error Node's http gives an aborted request (name AbortError, code ABORT_ERR, the reason as cause). */
+function abortError(signal: AbortSignal): Error {
+  return Object.assign(new Error('The operation was aborted', { cause: signal.reason }), {
+    name: 'AbortError',
+    code: 'ABORT_ERR',
+  });
+}
