@@ -224,8 +224,9 @@ export function goRfc3339(text: string): boolean {
       : month === 4 || month === 6 || month === 9 || month === 11
         ? 30
         : 31;
+  // time.Parse takes zone offsets up to 24 hours and 60 minutes ("some people do write" them).
   const zoneOk =
-    text.endsWith('Z') || (num(text.length - 5, text.length - 3) < 24 && num(text.length - 2, text.length) < 60);
+    text.endsWith('Z') || (num(text.length - 5, text.length - 3) <= 24 && num(text.length - 2, text.length) <= 60);
   return month >= 1 && month <= 12 && day >= 1 && day <= days && hour < 24 && minute < 60 && second < 60 && zoneOk;
 }
 

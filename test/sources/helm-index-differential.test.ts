@@ -126,6 +126,18 @@ const ODD: [string, string, string?][] = [
     'line 7: entries.a[0].description',
   ],
   ['head-empty-maps', `apiVersion: v1\nserverInfo: {}\nannotations: {} # none\nentries:\n  a:\n${v('1.0.0')}`],
+  // time.Parse takes zone offsets of 24 hours and 60 minutes, and no more.
+  [
+    'created-zone-24-60',
+    idx(
+      `  a:\n${v('1.0.0', '    created: 2020-01-01T10:00:00-24:60\n')}${v('1.0.1', '    created: 2020-01-01T1:00:00+24:00\n')}`,
+    ),
+  ],
+  [
+    'created-zone-25',
+    idx(`  a:\n${v('1.0.0', '    created: 2020-01-01T10:00:00+25:00\n')}`),
+    'line 7: entries.a[0].created',
+  ],
 ];
 
 const loader = execFileSync(join(REPO_ROOT, 'hack/build-tool.sh'), ['helm-index-loader'], {
