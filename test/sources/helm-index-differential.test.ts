@@ -126,6 +126,28 @@ const ODD: [string, string, string?][] = [
     'line 7: entries.a[0].description',
   ],
   ['head-empty-maps', `apiVersion: v1\nserverInfo: {}\nannotations: {} # none\nentries:\n  a:\n${v('1.0.0')}`],
+  // go-yaml v2 ends a plain scalar at `?` inside [ ] and { }; js-yaml reads on (YAML 1.2).
+  [
+    'flow-question-mark-in-url',
+    idx(`  a:\n${v('1.0.0', '    sources: [https://h/a?b]\n')}`),
+    'line 7: entries.a[0].sources[0]',
+  ],
+  [
+    'flow-question-mark-in-key',
+    idx(`  a:\n${v('1.0.0', '    annotations: {a?: b}\n')}`),
+    'line 7: entries.a[0].annotations',
+  ],
+  [
+    'flow-question-mark-quoted-or-explicit-key',
+    idx(`  a:\n${v('1.0.0', '    annotations: {"a?": "b?c", ? d : e}\n')}`),
+  ],
+  [
+    'flow-alias-of-a-block-question-mark',
+    `apiVersion: v1\nannotations:\n  x: &u https://h/a?b\nentries:\n  a:\n${v('1.0.0', '    sources: [*u]\n')}`,
+  ],
+  // go-yaml v2 reads YAML 1.1 documents only.
+  ['yaml-directive-1.2', `%YAML 1.2\n---\n${idx(`  a:\n${v('1.0.0')}`)}`, '%YAML 1.2'],
+  ['yaml-directive-1.1', `%YAML 1.01\n---\n${idx(`  a:\n${v('1.0.0')}`)}`],
   // time.Parse takes zone offsets of 24 hours and 60 minutes, and no more.
   [
     'created-zone-24-60',
