@@ -14,6 +14,8 @@ export interface Diagnostic {
   message: string;
   /** What found it: YAML syntax, the CRD's admission rules, or the resolver (static checks and resolution). */
   check?: 'syntax' | 'admission' | 'resolver';
+  /** Advice on input Palette accepts as it is: printed, and it fails nothing. Absent for a problem. */
+  severity?: 'warning';
 }
 
 /** `file:line: Kind/name: field.path: message`, the shape editors and CI annotations understand. */
@@ -22,7 +24,7 @@ export function formatDiagnostic(d: Diagnostic): string {
   if (d.kind) parts.push(`${d.kind}/${d.name ?? '<unnamed>'}`);
   if (d.field) parts.push(d.field);
   if (d.reason) parts.push(d.reason);
-  parts.push(d.message);
+  parts.push(d.severity === 'warning' ? `warning: ${d.message}` : d.message);
   return parts.join(': ');
 }
 

@@ -13,7 +13,7 @@ import { untarBytes } from '../sources/oci/tar.js';
 import { SourceError } from '../sources/source-error.js';
 import { CliError, EXIT, UsageError } from './exit-codes.js';
 import { formatDiagnostic, type Diagnostic } from './diagnostics.js';
-import { lintPack, type LintedPack } from './pack-lint.js';
+import { isProblem, lintPack, type LintedPack } from './pack-lint.js';
 
 /** A pack ready to push: what it is called and its archive. */
 export interface BuiltPack extends LintedPack {
@@ -40,9 +40,9 @@ export async function lintedPackDirectory(
   err: (text: string) => void,
 ): Promise<{ pack: LintedPack; entries: PackEntry[] }> {
   const { diagnostics, pack, entries } = await lintPackDirectory(dir);
+  for (const d of diagnostics) err(`${formatDiagnostic(d)}\n`); // warnings too, and they fail nothing
   if (!pack) {
-    for (const d of diagnostics) err(`${formatDiagnostic(d)}\n`);
-    const n = diagnostics.length;
+    const n = diagnostics.filter(isProblem).length;
     throw new CliError(
       `${dir}: ${n === 1 ? '1 problem; fix it' : `${n} problems; fix them`} and build again (packyard pack lint ${dir})`,
     );

@@ -37,7 +37,8 @@ const KNOWN = {
   metadata: new Set(['name', 'description', 'labels', 'uid']),
   spec: new Set(['version', 'template']),
   template: new Set(['type', 'cloudType', 'packs']),
-  pack: new Set(['name', 'type', 'layer', 'version', 'tag', 'values', 'registry', 'manifests', 'uid']),
+  // registryUid: how Palette's API payloads (POST /v1/clusterprofiles) name a pack's registry.
+  pack: new Set(['name', 'type', 'layer', 'version', 'tag', 'values', 'registry', 'registryUid', 'manifests', 'uid']),
   registry: new Set(['metadata']),
   registryMetadata: new Set(['uid', 'name', 'kind', 'isPrivate']),
   manifest: new Set(['name', 'content', 'uid']),
@@ -158,7 +159,7 @@ function importPack(
     const version = versionExpression(value, at, lost);
     if (version === undefined) return undefined;
     pack.version = version;
-    const registry = mappedRegistry(value.registry, `${at}.registry.metadata.name`, registryMap, lost);
+    const registry = mappedRegistry(value, `${at}.registry.metadata.name`, registryMap, lost);
     if (registry !== undefined) pack.registry = registry;
     if (name !== value.name) pack.chart = value.name;
   }
@@ -191,17 +192,24 @@ function versionExpression(
 }
 
 function mappedRegistry(
-  registry: unknown,
+  pack: Record<string, unknown>,
   at: string,
   registryMap: ReadonlyMap<string, string>,
   lost: (path: string, message: string) => void,
 ): string | undefined {
+  const registry = pack.registry;
   const meta = isRecord(registry) && isRecord(registry.metadata) ? registry.metadata : undefined;
   if (isRecord(registry)) unknownFields(registry, KNOWN.registry, at.replace(/\.metadata\.name$/, ''), lost);
   if (meta) unknownFields(meta, KNOWN.registryMetadata, at.replace(/\.name$/, ''), lost);
   const name = typeof meta?.name === 'string' ? meta.name : '';
   if (name === '') {
-    lost(at, 'the pack names no registry: it will use the default PackRegistry');
+    const uid = typeof pack.registryUid === 'string' && pack.registryUid !== '' ? pack.registryUid : undefined;
+    lost(
+      uid === undefined ? at : at.replace(/registry\.metadata\.name$/, 'registryUid'),
+      uid === undefined
+        ? 'the pack names no registry: it will use the default PackRegistry'
+        : `the pack names its registry by uid only (${uid}), which means nothing outside its Palette: it will use the default PackRegistry`,
+    );
     return undefined;
   }
   const mapped = registryMap.get(name);

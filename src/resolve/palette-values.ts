@@ -102,6 +102,9 @@ export interface PaletteViolation {
   message: string;
 }
 
+/** A decimal number as text: 32, -1.5, .5, 1e3. */
+const NUMBER_TEXT = /^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/;
+
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
 /**
@@ -135,10 +138,12 @@ function formatProblem(format: string, v: unknown): string | undefined {
     case 'string':
     case 'password':
       return typeof v === 'string' ? undefined : 'must be a string';
+    // The value's text is what the format checks: pack-central's nvidia-vss-application 1.0.0 ships
+    // `vlmBatchSize: "32"` and `enableAudio: "false"` under ${number} and ${boolean} formats.
     case 'number':
-      return typeof v === 'number' ? undefined : 'must be a number';
+      return typeof v === 'number' || (typeof v === 'string' && NUMBER_TEXT.test(v)) ? undefined : 'must be a number';
     case 'boolean':
-      return typeof v === 'boolean' ? undefined : 'must be true or false';
+      return typeof v === 'boolean' || v === 'true' || v === 'false' ? undefined : 'must be true or false';
     case 'ipv4':
       return typeof v === 'string' && IPV4.test(v) ? undefined : 'must be an IPv4 address';
     case 'ipv4cidr': {

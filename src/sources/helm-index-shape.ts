@@ -224,8 +224,9 @@ export function goRfc3339(text: string): boolean {
       : month === 4 || month === 6 || month === 9 || month === 11
         ? 30
         : 31;
+  // time.Parse takes zone offsets up to 24 hours and 60 minutes ("some people do write" them).
   const zoneOk =
-    text.endsWith('Z') || (num(text.length - 5, text.length - 3) < 24 && num(text.length - 2, text.length) < 60);
+    text.endsWith('Z') || (num(text.length - 5, text.length - 3) <= 24 && num(text.length - 2, text.length) <= 60);
   return month >= 1 && month <= 12 && day >= 1 && day <= days && hour < 24 && minute < 60 && second < 60 && zoneOk;
 }
 
@@ -237,6 +238,8 @@ interface Walk {
   renames: Map<string, string>;
   /** Where the walk is (keys and list indexes), joined into a field path only for a message. */
   path: (string | number)[];
+  /** How many flow collections (`[…]`, `{…}`) the walk is inside. */
+  flow: number;
 }
 
 /**
@@ -252,8 +255,15 @@ export function checkYamlShape(
 ): Map<string, string> {
   const renames = new Map<string, string>();
   const first = events.findIndex((e) => e.type !== EVENT_ID.DOCUMENT);
+  const doc = events[0];
+  // go-yaml v2 reads YAML 1.1 only (the numbers: 01.01 is 1.1): a document declaring another is refused whole.
+  const version = doc?.type === EVENT_ID.DOCUMENT ? doc.directives.find((d) => d.kind === 'yaml') : undefined;
+  if (version && !/^0*1\.0*1$/.test(version.version)) {
+    throw new SourceError('InvalidIndex', `Helm's loader reads YAML 1.1 only, got %YAML ${version.version}`);
+  }
   if (first < 0 || events[first]!.type === EVENT_ID.POP) return renames; // an empty document: null
-  yamlNode({ events, source, anchors: new Map(), renames, path: rootPath ? [rootPath] : [] }, first, root, root);
+  const walk = { events, source, anchors: new Map(), renames, path: rootPath ? [rootPath] : [], flow: 0 };
+  yamlNode(walk, first, root, root);
   return renames;
 }
 
@@ -261,7 +271,11 @@ function yamlNode(w: Walk, i: number, type: GoType, coerce: GoType | undefined):
   const e = w.events[i]!;
   if (e.type === EVENT_ID.ALIAS) {
     const start = w.anchors.get(w.source.slice(e.anchorStart, e.anchorEnd));
+    // The anchored node was checked where it stands: an alias in a flow collection does not move it there.
+    const flow = w.flow;
+    w.flow = 0;
     if (start !== undefined) yamlNode(w, start, type, coerce);
+    w.flow = flow;
     return i + 1;
   }
   if (e.type === EVENT_ID.SCALAR || e.type === EVENT_ID.SEQUENCE || e.type === EVENT_ID.MAPPING) {
@@ -277,17 +291,22 @@ function yamlNode(w: Walk, i: number, type: GoType, coerce: GoType | undefined):
     if (type.kind !== 'slice' && type.kind !== 'any') fail(w, e.start, `expected ${goTypeName(type)}, got a list`);
     const elem = type.kind === 'slice' ? type.elem : ANY;
     const elemCoerce = target?.kind === 'slice' ? target.elem : undefined;
+    const flow = e.style === 2; /* FLOW */
+    if (flow) w.flow++;
     let j = i + 1;
     for (let n = 0; w.events[j]!.type !== EVENT_ID.POP; n++) {
       w.path.push(n);
       j = yamlNode(w, j, elem, elemCoerce);
       w.path.pop();
     }
+    if (flow) w.flow--;
     return j + 1;
   }
   if (e.type === EVENT_ID.MAPPING) {
     if (type.kind !== 'struct' && type.kind !== 'map' && type.kind !== 'any')
       fail(w, e.start, `expected ${goTypeName(type)}, got a map`);
+    const flow = e.style === 2; /* FLOW */
+    if (flow) w.flow++;
     let j = i + 1;
     while (w.events[j]!.type !== EVENT_ID.POP) {
       const keyEvent = w.events[j]!;
@@ -313,6 +332,7 @@ function yamlNode(w: Walk, i: number, type: GoType, coerce: GoType | undefined):
       }
       w.path.pop();
     }
+    if (flow) w.flow--;
     return j + 1;
   }
   return i + 1;
@@ -335,6 +355,7 @@ export function scalarAccepted(kind: ScalarKind, text: string, type: GoType, coe
 }
 
 function yamlScalar(w: Walk, e: ScalarEvent, type: GoType, coerce: GoType | undefined): void {
+  if (w.flow > 0) checkFlowPlain(w, e);
   if (type.kind === 'string' && (coerce?.kind === 'string' || mustBeString(w, e))) return; // the common case, fast
   let kind = scalarKind(w, e);
   if (coerce?.kind === 'string' && kind !== 'null' && kind !== 'string') kind = 'string'; // sigs.k8s.io/yaml's conversion
@@ -362,6 +383,21 @@ function yamlScalar(w: Walk, e: ScalarEvent, type: GoType, coerce: GoType | unde
   }
 }
 
+/**
+ * Inside `[…]` or `{…}`, go-yaml v2 ends a plain scalar at `?` as at `,`, `[`, `]`, `{` and `}`
+ * (YAML 1.2 lets `?` stand inside one), so `urls: [https://host/a.tgz?raw=true]` fails Helm's whole
+ * index while js-yaml reads the URL.
+ */
+function checkFlowPlain(w: Walk, e: ScalarEvent): void {
+  if (e.style !== 1 /* PLAIN */) return;
+  // Within the scalar only: an indexOf to the end of the text would read the rest of it for every scalar.
+  for (let at = e.valueStart; at < e.valueEnd; at++) {
+    if (w.source.charCodeAt(at) === 0x3f /* ? */) {
+      fail(w, at, "Helm's loader ends a plain value at `?` inside [ ] or { }: quote the value");
+    }
+  }
+}
+
 /** Characters go-yaml v2's resolveTable marks: only a plain scalar starting with one can be other than a string. */
 const RESOLVABLE_FIRST = new Uint8Array(128);
 for (const c of '+-0123456789yYnNtTfFoO~.') RESOLVABLE_FIRST[c.charCodeAt(0)] = 1;
@@ -384,6 +420,7 @@ function scalarKind(w: Walk, e: ScalarEvent): ScalarKind {
 
 /** A map key as the JSON conversion spells it (`name`); keys that cannot be JSON keys are refused. */
 function yamlKey(w: Walk, e: ScalarEvent): { name: string; text: string; renamed: boolean } {
+  if (w.flow > 0) checkFlowPlain(w, e);
   if (e.style === 1 && mustBeString(w, e)) {
     // A plain one-line key: its text is the source itself, and a string.
     const text = w.source.slice(e.valueStart, e.valueEnd);

@@ -1,4 +1,4 @@
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import {
   EVENT_ID,
   type Event,
@@ -132,20 +132,31 @@ const SLICE_MS = 10;
 /** The parse, one step per chart: parseHelmIndex runs it through, parseHelmIndexYielding pauses between steps. */
 function* parseSteps(body: Buffer | string, opts: HelmIndexOptions): Generator<void, HelmIndexResult> {
   if (body.length === 0) throw invalid(`${EXPECTED}, got an empty file`);
-  const bytes = withoutBom(typeof body === 'string' ? Buffer.from(body) : checkedText(body));
+  // A byte-order mark is not JSON, so Helm reads such a file as YAML, whose reader takes UTF-16 too.
+  const marked = typeof body === 'string' ? body.startsWith('\uFEFF') : hasBom(body);
+  const utf16 = typeof body === 'string' ? undefined : fromUtf16(body);
+  let bytes =
+    utf16 !== undefined
+      ? Buffer.from(utf16)
+      : withoutBom(typeof body === 'string' ? Buffer.from(body) : checkedText(body));
   // The whole index as one string only where a whole-document parse needs it; a string with lone
   // surrogates keeps them (Buffer.from would turn them into U+FFFD), so js-yaml refuses it as before.
-  const whole = () => (typeof body === 'string' ? body.replace(/^\uFEFF/, '') : bytes.toString());
+  let whole = () => (typeof body === 'string' ? body.replace(/^\uFEFF/, '') : (utf16 ?? bytes.toString()));
   const resolveUrl = urlResolver(opts.repoUrl);
   const start = startOf(bytes);
   if (start === '') throw invalid(`${EXPECTED}, got an empty document`);
   if (start.startsWith('<')) throw invalid(`${EXPECTED}, got ${describeMarkup(start)}`);
-  if (start.startsWith('{')) {
+  if (start.startsWith('{') && !marked) {
     const json = parseJson(whole()); // Helm accepts JSON indexes, and JSON.parse is fast and lean
     if (json !== undefined) {
       checkJsonShape(json, HELM_INDEX_FILE, '');
       return yield* toPacks(readEntries(Object.entries(checkIndex(json)), resolveUrl), opts);
     }
+  }
+  if (hasGoLineBreaks(bytes)) {
+    bytes = Buffer.from(bytes.toString().replace(GO_LINE_BREAKS, '\n'));
+    const text = whole().replace(GO_LINE_BREAKS, '\n');
+    whole = () => text;
   }
   const split = typeof body === 'string' && !body.isWellFormed() ? undefined : splitIndex(bytes);
   if (split) {
@@ -225,8 +236,43 @@ function checkedText(body: Buffer): Buffer {
   return body;
 }
 
+function hasBom(bytes: Buffer): boolean {
+  return (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) || fromUtf16Bom(bytes) !== undefined;
+}
+
 function withoutBom(bytes: Buffer): Buffer {
   return bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(3) : bytes;
+}
+
+function fromUtf16Bom(bytes: Buffer): 'utf-16le' | 'utf-16be' | undefined {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return 'utf-16le';
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return 'utf-16be';
+  return undefined;
+}
+
+/** A UTF-16 text with its byte-order mark (go-yaml v2 reads those, as a Windows editor may save them), as a string. */
+function fromUtf16(bytes: Buffer): string | undefined {
+  const encoding = fromUtf16Bom(bytes);
+  if (encoding === undefined) return undefined;
+  try {
+    return new TextDecoder(encoding, { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    throw invalid(`${EXPECTED}, got bytes that are not valid ${encoding.toUpperCase()} text`);
+  }
+}
+
+/**
+ * go-yaml v2 (YAML 1.1) ends lines at NEL, LS and PS too, where js-yaml (YAML 1.2) reads them as
+ * text: made `\n` on the YAML path, so a description pasted with U+2028 fails the index as in Helm,
+ * and one that breaks lines with them reads. (JSON takes them as text, and so does that path.)
+ */
+const GO_LINE_BREAKS = /[\u0085\u2028\u2029]/g;
+const NEL = Buffer.from('\u0085');
+const LS = Buffer.from('\u2028');
+const PS = Buffer.from('\u2029');
+
+function hasGoLineBreaks(bytes: Buffer): boolean {
+  return !isAscii(bytes) && (bytes.includes(NEL) || bytes.includes(LS) || bytes.includes(PS));
 }
 
 /** How the text starts, after whitespace (as trimStart reads it): enough to tell JSON and markup, '' for none. */

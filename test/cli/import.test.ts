@@ -245,6 +245,19 @@ describe('packyard import palette: odd exports, each reported and never silently
     check(parse(r.stdout) as Profile);
   });
 
+  // Palette's API payloads (POST /v1/clusterprofiles) name a pack's registry by `registryUid` alone.
+  it('says a registry named only by registryUid cannot be mapped, once; next to a name the uid goes unsaid', async () => {
+    const path = writeExport(exportWith({ registry: undefined, registryUid: '5eecc89d0b150045ae661cef' }));
+    const r = await runCli(['import', 'palette', path]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.split('\n').filter((l) => l.includes('registry'))).toEqual([
+      `${path}: spec.template.packs[0].registryUid: the pack names its registry by uid only (5eecc89d0b150045ae661cef), which means nothing outside its Palette: it will use the default PackRegistry`,
+    ]);
+    expect((parse(r.stdout) as Profile).spec.packs[0]!.registry).toBeUndefined();
+    const named = await runCli(['import', 'palette', writeExport(exportWith({ registryUid: 'u' })), ...MAP]);
+    expect({ code: named.code, stderr: named.stderr.includes('registryUid') }).toEqual({ code: 0, stderr: false });
+  });
+
   it('leaves out a pack without a usable tag or version, saying so', async () => {
     const exported = exportWith({ tag: '', version: 'n/a' });
     exported.spec.template.packs.push({ ...exported.spec.template.packs[0]!, name: 'kept', tag: '1.x' });

@@ -167,11 +167,50 @@ describe('packyard pack lint', () => {
         .filter(Boolean)
         .map((l) => l.slice(dir.length + 1)),
     ).toEqual([
-      'pack.json:9: charts[0]: charts/eck-stack-0.19.0.tgz holds chart eck-stack 0.20.0 (Chart.yaml), so it should be named eck-stack-0.20.0.tgz',
-      'pack.json:9: charts[0]: charts/eck-stack-0.19.0.tgz holds chart eck-stack 0.20.0 (Chart.yaml), which values.yaml pack.content.charts does not list (it lists eck-stack 0.19.0)',
+      'pack.json:9: charts[0]: warning: charts/eck-stack-0.19.0.tgz holds chart eck-stack 0.20.0 (Chart.yaml), so it should be named eck-stack-0.20.0.tgz',
+      'pack.json:9: charts[0]: warning: charts/eck-stack-0.19.0.tgz holds chart eck-stack 0.20.0 (Chart.yaml), which values.yaml pack.content.charts does not list (it lists eck-stack 0.19.0)',
       'manifests/m.yaml:1: apiVersion: is required (a non-empty string)',
       'manifests/m.yaml:7: metadata.name: is required',
     ]);
+  }, 60_000);
+
+  // Each as a published pack-central pack has it: hello-universe's templated manifest, consul-k8s
+  // 1.3.0's `tar czf x.tgz .` chart, trident-operator's chart that values.yaml lists under another version.
+  it('passes what Palette deploys: a templated manifest, a ./ chart archive, a chart its inventory names otherwise', async () => {
+    const dir = smallPack(join(work, 'palette-deploys'));
+    writeFileSync(
+      join(dir, 'manifests', 'demo.yaml'),
+      '{{ if .Values.enabled }}\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: {{ .Values.namespace }}\n{{ end }}\n',
+    );
+    const chart = join(work, 'palette-deploys-chart');
+    mkdirSync(chart, { recursive: true });
+    writeFileSync(join(chart, 'Chart.yaml'), 'apiVersion: v2\nname: demo-chart\nversion: 0.1.0\n');
+    mkdirSync(join(dir, 'charts'));
+    execFileSync('tar', ['-czf', join(dir, 'charts', 'demo-chart-0.2.0.tgz'), '-C', chart, '.']);
+    const packJson = JSON.parse(readFileSync(join(dir, 'pack.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(
+      join(dir, 'pack.json'),
+      JSON.stringify({ ...packJson, charts: ['charts/demo-chart-0.2.0.tgz'] }, null, 2),
+    );
+    writeFileSync(
+      join(dir, 'values.yaml'),
+      'pack:\n  namespace: demo\n  content:\n    charts:\n    - repo: https://x\n      name: demo-chart\n      version: 0.2.0\n',
+    );
+    const r = await runCli(['pack', 'lint', dir]);
+    const at = `${join(dir, 'pack.json')}:13: charts[0]: warning: charts/demo-chart-0.2.0.tgz holds chart demo-chart 0.1.0 (Chart.yaml)`;
+    expect(r.stdout).toBe(
+      `${at}, so it should be named demo-chart-0.1.0.tgz\n${at}, which values.yaml pack.content.charts does not list (it lists demo-chart 0.2.0)\n`,
+    );
+    expect(r.stderr).toMatch(/^valid: demo 1\.2\.3 \(\d+ files and directories, 2 warnings\)\n$/);
+    expect(r.code).toBe(0);
+    const json = JSON.parse((await runCli(['pack', 'lint', dir, '-o', 'json'])).stdout) as Record<string, unknown[]>;
+    expect({ valid: json.valid, errors: json.errors, warnings: json.warnings?.length }).toEqual({
+      valid: true,
+      errors: [],
+      warnings: 2,
+    });
+    const built = await runCli(['pack', 'build', dir, '-o', join(work, 'palette-deploys.tar.gz')]);
+    expect({ code: built.code, warned: built.stderr.split('warning:').length - 1 }).toEqual({ code: 0, warned: 2 });
   }, 60_000);
 
   it('says where pack.json is not JSON', async () => {

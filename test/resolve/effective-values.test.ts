@@ -209,4 +209,10 @@ describe('Palette pack values: hello-universe presets and schema.yaml', () => {
     const result = run(hello, { values: `manifests:\n  hello-universe:\n    ${value}\n` });
     expect(result.ok ? '' : result.problems.join('\n')).toMatch(expected);
   });
+
+  // As pack-central's nvidia-vss-application 1.0.0 ships its defaults (vlmBatchSize: "32", enableAudio: "false").
+  it('a number or boolean format is met by its text, quoted', () => {
+    const result = run(hello, { values: 'manifests:\n  hello-universe:\n    port: "8080"\n    apiEnabled: "false"\n' });
+    expect(result.ok ? [] : result.problems).toEqual([]);
+  });
 });

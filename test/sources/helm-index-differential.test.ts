@@ -35,7 +35,7 @@ const v = (version: string, extra = '') =>
   `  - name: a\n    version: ${version}\n    urls: [a-${version}.tgz]\n${extra}`;
 
 /** Named odd cases: [name, index text, what our refusal must say (for those Helm refuses)]. */
-const ODD: [string, string, string?][] = [
+const ODD: [string, string | Buffer, string?][] = [
   ['leading-zeros', idx(`  a:\n${v('2.0.000')}${v('3.5.0079')}${v('0.46.00')}${v('3.5.79')}`)],
   ['v-prefix', idx(`  a:\n${v('v0.5.30')}${v('0.5.29')}${v('v0.5.31-rc.1')}`)],
   ['one-and-two-part', idx(`  a:\n${v('"0.1"')}${v('"1.2"')}${v('"1"')}${v('1.2.0')}`)],
@@ -126,6 +126,70 @@ const ODD: [string, string, string?][] = [
     'line 7: entries.a[0].description',
   ],
   ['head-empty-maps', `apiVersion: v1\nserverInfo: {}\nannotations: {} # none\nentries:\n  a:\n${v('1.0.0')}`],
+  // go-yaml v2 ends a plain scalar at `?` inside [ ] and { }; js-yaml reads on (YAML 1.2).
+  [
+    'flow-question-mark-in-url',
+    idx(`  a:\n${v('1.0.0', '    sources: [https://h/a?b]\n')}`),
+    'line 7: entries.a[0].sources[0]',
+  ],
+  [
+    'flow-question-mark-in-key',
+    idx(`  a:\n${v('1.0.0', '    annotations: {a?: b}\n')}`),
+    'line 7: entries.a[0].annotations',
+  ],
+  [
+    'flow-question-mark-quoted-or-explicit-key',
+    idx(`  a:\n${v('1.0.0', '    annotations: {"a?": "b?c", ? d : e}\n')}`),
+  ],
+  [
+    'flow-alias-of-a-block-question-mark',
+    `apiVersion: v1\nannotations:\n  x: &u https://h/a?b\nentries:\n  a:\n${v('1.0.0', '    sources: [*u]\n')}`,
+  ],
+  // go-yaml v2 reads YAML 1.1 documents only.
+  ['yaml-directive-1.2', `%YAML 1.2\n---\n${idx(`  a:\n${v('1.0.0')}`)}`, '%YAML 1.2'],
+  ['yaml-directive-1.1', `%YAML 1.01\n---\n${idx(`  a:\n${v('1.0.0')}`)}`],
+  // time.Parse takes zone offsets of 24 hours and 60 minutes, and no more.
+  [
+    'created-zone-24-60',
+    idx(
+      `  a:\n${v('1.0.0', '    created: 2020-01-01T10:00:00-24:60\n')}${v('1.0.1', '    created: 2020-01-01T1:00:00+24:00\n')}`,
+    ),
+  ],
+  [
+    'created-zone-25',
+    idx(`  a:\n${v('1.0.0', '    created: 2020-01-01T10:00:00+25:00\n')}`),
+    'line 7: entries.a[0].created',
+  ],
+  // Encodings and line breaks go-yaml v2 reads and js-yaml does not (or not so).
+  [
+    'utf16le-with-bom',
+    Buffer.concat([
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from(idx(`  a:\n${v('1.0.0', '    description: \u{1F600}\n')}`), 'utf16le'),
+    ]),
+  ],
+  [
+    'utf16be-with-bom',
+    Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(idx(`  a:\n${v('1.0.0')}`), 'utf16le').swap16()]),
+  ],
+  [
+    'utf16le-odd-length',
+    Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(idx(`  a:\n${v('1.0.0')}`), 'utf16le'), Buffer.from('A')]),
+    'UTF-16LE',
+  ],
+  [
+    'utf8-bom-json-is-yaml',
+    '\uFEFF{"apiVersion":"v1","entries":{"a":[{"name":"a","version":"1.0.0","extra":1}]}}',
+    'extra',
+  ],
+  ['line-separator-in-plain-value', idx(`  a:\n${v('1.0.0', '    description: a\u2028b\n')}`), 'line 9'],
+  ['line-separator-as-comment-end', idx(`  a:\n${v('1.0.0', '    # note\u2028    home: x\n')}`)],
+  ['next-line-breaks-lines', idx(`  a:\n${v('1.0.0')}`).replaceAll('\n', '\u0085')],
+  [
+    'paragraph-separator-in-json',
+    '{"apiVersion":"v1","entries":{"a":[{"name":"a","version":"1.0.0","description":"a\u2029b"}]}}',
+  ],
+  ['go-emitted-line-separator', idx(`  a:\n${v('1.0.0', "    description: 'a\u2028      b'\n")}`)],
 ];
 
 const loader = execFileSync(join(REPO_ROOT, 'hack/build-tool.sh'), ['helm-index-loader'], {
