@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FaultKind } from './faults.js';
 import { PALETTE, renderChartPng, type Marker, type Panel, type Series } from './png-chart.js';
-import { percentile } from './prometheus.js';
+import { histogramQuantile, percentile, type Sample } from './prometheus.js';
 import type { MarkerKind, SeriesPoint } from './soak.js';
 
 export interface ProcessFigures {
@@ -19,6 +19,25 @@ export interface ProcessFigures {
   logLines: number;
   warnLines: number;
   errorLines: number;
+  loopDelay: LoopDelay;
+}
+
+/** Event-loop delay quantiles in seconds: the upper bound of the histogram bucket each falls in. */
+export interface LoopDelay {
+  p50?: number;
+  p99?: number;
+  max?: number;
+}
+
+/** packyard_event_loop_delay_seconds between two scrapes of one process (`before` undefined: since it started). */
+export function loopDelay(before: readonly Sample[] | undefined, after: readonly Sample[]): LoopDelay {
+  const q = (q: number) => histogramQuantile(before, after, 'packyard_event_loop_delay_seconds', q);
+  return { p50: q(0.5), p99: q(0.99), max: q(1) };
+}
+
+export function formatLoopDelay(d: LoopDelay): string {
+  const ms = (le: number | undefined) => (le === undefined ? '?' : `≤ ${Math.round(le * 1000)} ms`);
+  return `p50 ${ms(d.p50)}, p99 ${ms(d.p99)}, max ${ms(d.max)}`;
 }
 
 export interface SoakReport {
@@ -47,6 +66,8 @@ export interface SoakReport {
   apiserverDowntimesMs: number[];
   initialConvergenceMs: number;
   finalConvergenceMs: number;
+  /** The leader's, while the profiles first converged (goal: p99 ≤ 100 ms). */
+  initialLoopDelay?: LoopDelay & { proc: number };
   conditionChecks: { passed: number; failed: number };
   packDeletionsDuringGc: number;
   staleness: { maxMs: number; maxWhat: string; samples: number; staleProfiles: number };
@@ -142,6 +163,9 @@ export function formatReport(r: SoakReport): string {
   out(
     `initial convergence (all registries synced, all profiles resolved): ${s(r.initialConvergenceMs)}; final, after faults stop: ${s(r.finalConvergenceMs)}`,
   );
+  out(
+    `event-loop delay of the leader (#${r.initialLoopDelay?.proc ?? '?'}) during initial convergence (histogram buckets): ${r.initialLoopDelay ? formatLoopDelay(r.initialLoopDelay) : 'not read'}`,
+  );
   out();
   out('== Failover after kill -9 of the leader (until another live process holds the lease)');
   out(
@@ -167,6 +191,8 @@ export function formatReport(r: SoakReport): string {
       `#${String(p.idx).padEnd(7)} ${String(p.pid).padStart(7)} ${`${p.livedS.toFixed(0)}s`.padStart(9)} ${mib(p.rssFirstKiB).padStart(8)} ${mib(p.rssPeakKiB).padStart(8)} ${mib(p.rssLastKiB).padStart(8)} ${String(p.logLines).padStart(6)} ${String(p.warnLines).padStart(5)} ${String(p.errorLines).padStart(5)}  ${p.exit}`,
     );
   }
+  out('event-loop delay of each process over its life (histogram buckets; a killed one up to its last scrape):');
+  for (const p of r.processes) out(`#${String(p.idx).padEnd(7)} ${formatLoopDelay(p.loopDelay)}`);
   out();
   out(
     '== API requests per reconcile (rest_client_requests_total without WATCH / controller_runtime_reconcile_total, all processes)',

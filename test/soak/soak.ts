@@ -52,7 +52,7 @@ import {
   type OutageKind,
   type RealmOutageKind,
 } from './faults.js';
-import { histogramQuantile, scrape, sumOf, type Sample } from './prometheus.js';
+import { scrape, sumOf, type Sample } from './prometheus.js';
 import { Rng } from './rng.js';
 import {
   ADDON_CHARTS,
@@ -71,7 +71,7 @@ import {
   type RegistryObject,
   type RegistryPlan,
 } from './soak-model.js';
-import { writeReport, type SoakReport } from './soak-report.js';
+import { formatLoopDelay, loopDelay, writeReport, type LoopDelay, type SoakReport } from './soak-report.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -307,6 +307,7 @@ class Soak {
   private eventsSeen = { total: 0, byReason: new Map<string, number>() };
   private tokenCounter = 0;
   private rssStart?: { kib: number; proc: number };
+  private initialLoopDelay?: LoopDelay & { proc: number };
   /** RSS of the processes alive when the faults start: a process that lives through the run is compared with itself. */
   private readonly rssAtRunStart = new Map<number, number>();
   private rssEnd?: { kib: number; proc: number };
@@ -745,12 +746,9 @@ class Soak {
     const leader = this.leaderProc();
     const after = leader && (await scrape(leader.op.metricsPort).catch(() => undefined));
     if (!leader || !after) return this.log('event-loop delay: no leader to read it from');
-    const ms = (q: number) => {
-      const le = histogramQuantile(before.get(leader.idx), after, 'packyard_event_loop_delay_seconds', q);
-      return le === undefined ? '?' : `≤ ${Math.round(le * 1000)} ms`;
-    };
+    this.initialLoopDelay = { proc: leader.idx, ...loopDelay(before.get(leader.idx), after) };
     this.log(
-      `event-loop delay of the leader (#${leader.idx}) during initial convergence: p50 ${ms(0.5)}, p99 ${ms(0.99)}, max ${ms(1)}`,
+      `event-loop delay of the leader (#${leader.idx}) during initial convergence: ${formatLoopDelay(this.initialLoopDelay)}`,
     );
   }
 
@@ -1709,7 +1707,10 @@ class Soak {
         logLines: p.logLines,
         warnLines: p.warnLines,
         errorLines: p.errorLines,
+        // From its start to its last scrape (a killed process: up to the sample before the kill).
+        loopDelay: p.samples ? loopDelay(undefined, p.samples) : {},
       })),
+      initialLoopDelay: this.initialLoopDelay,
       reconciles: {
         packregistry: last('controller_runtime_reconcile_total', { controller: 'packregistry' }),
         clusterprofile: last('controller_runtime_reconcile_total', { controller: 'clusterprofile' }),
