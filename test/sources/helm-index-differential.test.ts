@@ -190,6 +190,17 @@ const ODD: [string, string | Buffer, string?][] = [
     '{"apiVersion":"v1","entries":{"a":[{"name":"a","version":"1.0.0","description":"a\u2029b"}]}}',
   ],
   ['go-emitted-line-separator', idx(`  a:\n${v('1.0.0', "    description: 'a\u2028      b'\n")}`)],
+  // A quoted scalar's continuation lines: go-yaml v2 takes them at any indentation, js-yaml (YAML 1.2) not.
+  ['double-quoted-continuation-at-key-column', idx(`  a:\n${v('1.0.0', '    description: "a long\n    text"\n')}`)],
+  ['single-quoted-continuation-at-column-0', idx(`  a:\n${v('1.0.0', "    description: 'a long\ntext'\n")}`)],
+  ['quoted-closing-quote-alone', idx(`  a:\n${v('1.0.0', '    description: "a long\n"\n')}${v('1.0.1')}`)],
+  ['quoted-across-an-entry', idx(`  a:\n${v('1.0.0', '    description: "x\n')}${v('1.0.1', '    home: y"\n')}`)],
+  ['quoted-never-closed', idx(`  a:\n${v('1.0.0', '    description: "x\n')}`), 'line'],
+  [
+    'block-entry-indented-too-little',
+    idx(`  a:\n${v('1.0.0', '    maintainers:\n    - name: x\n   email: y\n')}`),
+    'line',
+  ],
 ];
 
 const loader = execFileSync(join(REPO_ROOT, 'hack/build-tool.sh'), ['helm-index-loader'], {
