@@ -201,6 +201,29 @@ const ODD: [string, string | Buffer, string?][] = [
     idx(`  a:\n${v('1.0.0', '    maintainers:\n    - name: x\n   email: y\n')}`),
     'line',
   ],
+  // go-yaml v2's escapes (YAML 1.1: no \/), its 1024-character keys, and its numbers (64-bit ints, finite floats).
+  [
+    'slash-escape',
+    idx(`  a:\n${v('1.0.0', '    home: "https:\\/\\/x"\n')}`),
+    "line 7: entries.a[0].home: Helm's loader (YAML 1.1) knows no",
+  ],
+  [
+    'surrogate-escape',
+    idx(`  a:\n${v('1.0.0', '    description: "\\ud83d\\ude00"\n')}`),
+    'line 7: entries.a[0].description',
+  ],
+  ['key-over-1024', `apiVersion: v1\nentries:\n  ${'a'.repeat(1100)}:\n${v('1.0.0')}`, 'line 3'],
+  ['quoted-key-over-1024', `apiVersion: v1\nentries:\n  "${'a'.repeat(1030)}":\n${v('1.0.0')}`, 'line 3'],
+  ['explicit-key-over-1024', idx(`  a:\n${v('1.0.0', `    annotations:\n      ? ${'a'.repeat(1100)}\n      : x\n`)}`)],
+  [
+    'chart-key-beyond-64-bits',
+    `apiVersion: v1\nentries:\n  123456789012345678901234567890:\n${v('1.0.0')}  0x1FFFFFFFFFFFFFFFFF:\n${v('1.0.0')}`,
+  ],
+  [
+    'app-version-beyond-float64',
+    idx(`  a:\n${v('1.0.0', '    appVersion: 1e400\n')}${v('1.0.1', '    appVersion: 18446744073709551616\n')}`),
+    'line 11: entries.a[1].appVersion',
+  ],
 ];
 
 const loader = execFileSync(join(REPO_ROOT, 'hack/build-tool.sh'), ['helm-index-loader'], {
