@@ -37,8 +37,20 @@ const KNOWN = {
   metadata: new Set(['name', 'description', 'labels', 'uid']),
   spec: new Set(['version', 'template']),
   template: new Set(['type', 'cloudType', 'packs']),
-  // registryUid: how Palette's API payloads (POST /v1/clusterprofiles) name a pack's registry.
-  pack: new Set(['name', 'type', 'layer', 'version', 'tag', 'values', 'registry', 'registryUid', 'manifests', 'uid']),
+  // registryUid and packUid: how Palette's API payloads (POST /v1/clusterprofiles) name a pack's registry and the pack.
+  pack: new Set([
+    'name',
+    'type',
+    'layer',
+    'version',
+    'tag',
+    'values',
+    'registry',
+    'registryUid',
+    'manifests',
+    'uid',
+    'packUid',
+  ]),
   registry: new Set(['metadata']),
   registryMetadata: new Set(['uid', 'name', 'kind', 'isPrivate']),
   manifest: new Set(['name', 'content', 'uid']),

@@ -348,7 +348,7 @@ class Parser {
     if (c < 128 && INDICATOR[c] === 1) bail();
     if ((c === DASH || c === COLON) && this.s.charCodeAt(at + 1) === SPACE) bail();
     const colon = this.findKeyColon(at, lineEnd);
-    if (colon <= at) bail();
+    if (colon <= at || colon - at > 1024) bail(); // go-yaml v2 reads no longer key: the full parser says so
     if (this.s.charCodeAt(colon - 1) === SPACE) bail();
     for (let i = at; i < colon; i++) if (this.s.charCodeAt(i) === HASH && this.s.charCodeAt(i - 1) === SPACE) bail();
     return colon;
@@ -628,7 +628,6 @@ const SIMPLE_ESCAPES: Record<string, string> = {
   e: '\x1b',
   ' ': ' ',
   '"': '"',
-  '/': '/',
   '\\': '\\',
   N: '\x85',
   _: '\xa0',

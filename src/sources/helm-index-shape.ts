@@ -186,10 +186,28 @@ export function resolvePlain(text: string): ScalarKind {
   if (c === 0x2e /* . */) return Number.isFinite(Number(text)) && YAML_STYLE_FLOAT.test(text) ? 'float' : 'string';
   if (YAML_TIMESTAMP.test(text)) return 'string';
   const plain = text.replaceAll('_', '');
-  if (GO_INT.test(plain)) return 'int';
-  if (YAML_STYLE_FLOAT.test(plain)) return 'float';
+  if (GO_INT.test(plain) && fitsGoInt(plain)) return 'int';
+  // strconv.ParseFloat refuses what overflows float64 (1e400), and go-yaml then keeps the text.
+  if (YAML_STYLE_FLOAT.test(plain) && Number.isFinite(Number(plain))) return 'float';
   if (/^-0b[01]+$/.test(plain)) return 'int';
   return 'string';
+}
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+const UINT64_MAX = 2n ** 64n - 1n;
+
+/**
+ * Whether strconv.ParseInt or ParseUint (base 0, as go-yaml v2 calls them) reads the text: a GO_INT
+ * beyond 64 bits is a float when it is decimal (123456789012345678901234567890) and a string otherwise.
+ */
+function fitsGoInt(plain: string): boolean {
+  if (plain.length < 19) return true; // 18 digits or fewer fit int64 in any base
+  const sign = plain[0] === '-' || plain[0] === '+' ? plain[0] : '';
+  const digits = plain.slice(sign.length);
+  const v = BigInt(/^0[0-7]+$/.test(digits) ? `0o${digits.slice(1)}` : digits.replace(/^0[oO]/, '0o'));
+  const n = sign === '-' ? -v : v;
+  return (n >= INT64_MIN && n <= INT64_MAX) || (sign === '' && n <= UINT64_MAX);
 }
 
 /** Whether go-yaml v2 reads this boolean's text as true. */
@@ -356,6 +374,7 @@ export function scalarAccepted(kind: ScalarKind, text: string, type: GoType, coe
 
 function yamlScalar(w: Walk, e: ScalarEvent, type: GoType, coerce: GoType | undefined): void {
   if (w.flow > 0) checkFlowPlain(w, e);
+  if (e.style === 3 /* DOUBLE_QUOTED */ && !e.fast) checkEscapes(w, e);
   if (type.kind === 'string' && (coerce?.kind === 'string' || mustBeString(w, e))) return; // the common case, fast
   let kind = scalarKind(w, e);
   if (coerce?.kind === 'string' && kind !== 'null' && kind !== 'string') kind = 'string'; // sigs.k8s.io/yaml's conversion
@@ -398,6 +417,34 @@ function checkFlowPlain(w: Walk, e: ScalarEvent): void {
   }
 }
 
+/**
+ * go-yaml v2 knows YAML 1.1's escapes: not `\/` (YAML 1.2 and JSON have it), and no `\u` or `\U`
+ * escape of a surrogate or past U+10FFFF; either fails Helm's whole index.
+ */
+function checkEscapes(w: Walk, e: ScalarEvent): void {
+  for (let at = w.source.indexOf('\\', e.valueStart); at >= 0 && at < e.valueEnd; at = w.source.indexOf('\\', at + 2)) {
+    const c = w.source[at + 1];
+    if (c === '/') fail(w, at, "Helm's loader (YAML 1.1) knows no \\/ escape: write / alone");
+    if (c === 'u' || c === 'U') {
+      const code = parseInt(w.source.slice(at + 2, at + (c === 'u' ? 6 : 10)), 16);
+      if ((code >= 0xd800 && code <= 0xdfff) || code > 0x10ffff) {
+        fail(w, at, `Helm's loader refuses the escape \\${c}${code.toString(16)}: not a Unicode character`);
+      }
+    }
+  }
+}
+
+/** go-yaml v2 (as libyaml) reads a key only when its `:` comes within 1024 characters of its start. */
+function checkKeyLength(w: Walk, e: ScalarEvent): void {
+  const start =
+    e.anchorStart >= 0 ? e.anchorStart - 1 : e.tagStart >= 0 ? e.tagStart : e.valueStart - (e.style === 1 ? 0 : 1);
+  let before = start - 1;
+  while (before >= 0 && w.source[before] === ' ') before--;
+  if (w.source[before] === '?') return; // an explicit key has no such limit
+  const colon = w.source.indexOf(':', e.valueEnd);
+  if (colon - start > 1024) fail(w, e.valueStart, "Helm's loader reads a key of at most 1024 characters");
+}
+
 /** Characters go-yaml v2's resolveTable marks: only a plain scalar starting with one can be other than a string. */
 const RESOLVABLE_FIRST = new Uint8Array(128);
 for (const c of '+-0123456789yYnNtTfFoO~.') RESOLVABLE_FIRST[c.charCodeAt(0)] = 1;
@@ -421,6 +468,8 @@ function scalarKind(w: Walk, e: ScalarEvent): ScalarKind {
 /** A map key as the JSON conversion spells it (`name`); keys that cannot be JSON keys are refused. */
 function yamlKey(w: Walk, e: ScalarEvent): { name: string; text: string; renamed: boolean } {
   if (w.flow > 0) checkFlowPlain(w, e);
+  if (e.style === 3 /* DOUBLE_QUOTED */ && !e.fast) checkEscapes(w, e);
+  if (e.valueEnd - e.valueStart > 1000) checkKeyLength(w, e);
   if (e.style === 1 && mustBeString(w, e)) {
     // A plain one-line key: its text is the source itself, and a string.
     const text = w.source.slice(e.valueStart, e.valueEnd);

@@ -8,6 +8,7 @@ import {
   mapTag,
   nullCoreTag,
   parseEvents,
+  SCALAR_STYLE,
   seqTag,
   strTag,
 } from 'js-yaml';
@@ -372,16 +373,59 @@ function parseYaml(
   path: string,
 ): { doc: unknown; renames: Map<string, string> } {
   try {
-    const events = parseEvents(text, { maxDepth: MAX_DEPTH });
-    if (text.includes('*')) checkAliasExpansion(events, text, aliases); // no `*`, no alias
-    const renames = checkYamlShape(events, text, type, path);
-    const docs = constructFromEvents(events, { source: text, schema: INDEX_SCHEMA });
+    const { events, source } = parseEventsAsGo(text);
+    if (source.includes('*')) checkAliasExpansion(events, source, aliases); // no `*`, no alias
+    const renames = checkYamlShape(events, source, type, path);
+    const docs = constructFromEvents(events, { source, schema: INDEX_SCHEMA });
     return { doc: docs[0] ?? null, renames }; // null: comments only
   } catch (e) {
     if (!(e instanceof YAMLException)) throw e;
     const at = e.mark ? ` (line ${e.mark.line + 1}, column ${e.mark.column + 1})` : '';
     throw invalid(`${EXPECTED}, got YAML that cannot be read: ${e.reason}${at}`);
   }
+}
+
+/** More continuation lines than this indented too little, and the first refusal stands. */
+const MAX_REINDENTED = 64;
+const REINDENT = ' '.repeat(64);
+
+/**
+ * js-yaml's events for the text, where a quoted scalar's continuation line may stand at any
+ * indentation, as go-yaml v2 reads it: js-yaml (YAML 1.2) refuses one indented less than its node
+ * (`description: "a long text` then `that goes on"` at the key's column, as a hand edit writes it).
+ * Each such line is indented further and the text parsed again; the leading spaces of a quoted
+ * scalar's line are not part of its value, and lines stay where they were. Kept only when every
+ * line so moved is inside a quoted scalar of the result; otherwise js-yaml's first refusal stands.
+ */
+function parseEventsAsGo(text: string): { events: Event[]; source: string } {
+  let source = text;
+  let first: YAMLException | undefined;
+  let moved: number[] = [];
+  for (;;) {
+    try {
+      const events = parseEvents(source, { maxDepth: MAX_DEPTH });
+      if (first && !moved.every((at) => insideQuoted(events, at))) throw first;
+      return { events, source };
+    } catch (e) {
+      if (!(e instanceof YAMLException)) throw e;
+      if (e.reason !== 'deficient indentation' || !e.mark || moved.length >= MAX_REINDENTED) throw first ?? e;
+      first ??= e;
+      const lineStart = source.lastIndexOf('\n', e.mark.position - 1) + 1;
+      source = source.slice(0, lineStart) + REINDENT + source.slice(lineStart);
+      moved = moved.map((at) => (at >= lineStart ? at + REINDENT.length : at));
+      moved.push(lineStart + REINDENT.length);
+    }
+  }
+}
+
+function insideQuoted(events: readonly Event[], at: number): boolean {
+  return events.some(
+    (e) =>
+      e.type === EVENT_ID.SCALAR &&
+      (e.style === SCALAR_STYLE.SINGLE_QUOTED || e.style === SCALAR_STYLE.DOUBLE_QUOTED) &&
+      e.valueStart < at &&
+      at <= e.valueEnd, // a moved line may hold just the closing quote
+  );
 }
 
 /** Sums the nodes every alias stands for, nested aliases included, and stops at the budget. */

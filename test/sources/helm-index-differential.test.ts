@@ -190,6 +190,40 @@ const ODD: [string, string | Buffer, string?][] = [
     '{"apiVersion":"v1","entries":{"a":[{"name":"a","version":"1.0.0","description":"a\u2029b"}]}}',
   ],
   ['go-emitted-line-separator', idx(`  a:\n${v('1.0.0', "    description: 'a\u2028      b'\n")}`)],
+  // A quoted scalar's continuation lines: go-yaml v2 takes them at any indentation, js-yaml (YAML 1.2) not.
+  ['double-quoted-continuation-at-key-column', idx(`  a:\n${v('1.0.0', '    description: "a long\n    text"\n')}`)],
+  ['single-quoted-continuation-at-column-0', idx(`  a:\n${v('1.0.0', "    description: 'a long\ntext'\n")}`)],
+  ['quoted-closing-quote-alone', idx(`  a:\n${v('1.0.0', '    description: "a long\n"\n')}${v('1.0.1')}`)],
+  ['quoted-across-an-entry', idx(`  a:\n${v('1.0.0', '    description: "x\n')}${v('1.0.1', '    home: y"\n')}`)],
+  ['quoted-never-closed', idx(`  a:\n${v('1.0.0', '    description: "x\n')}`), 'line'],
+  [
+    'block-entry-indented-too-little',
+    idx(`  a:\n${v('1.0.0', '    maintainers:\n    - name: x\n   email: y\n')}`),
+    'line',
+  ],
+  // go-yaml v2's escapes (YAML 1.1: no \/), its 1024-character keys, and its numbers (64-bit ints, finite floats).
+  [
+    'slash-escape',
+    idx(`  a:\n${v('1.0.0', '    home: "https:\\/\\/x"\n')}`),
+    "line 7: entries.a[0].home: Helm's loader (YAML 1.1) knows no",
+  ],
+  [
+    'surrogate-escape',
+    idx(`  a:\n${v('1.0.0', '    description: "\\ud83d\\ude00"\n')}`),
+    'line 7: entries.a[0].description',
+  ],
+  ['key-over-1024', `apiVersion: v1\nentries:\n  ${'a'.repeat(1100)}:\n${v('1.0.0')}`, 'line 3'],
+  ['quoted-key-over-1024', `apiVersion: v1\nentries:\n  "${'a'.repeat(1030)}":\n${v('1.0.0')}`, 'line 3'],
+  ['explicit-key-over-1024', idx(`  a:\n${v('1.0.0', `    annotations:\n      ? ${'a'.repeat(1100)}\n      : x\n`)}`)],
+  [
+    'chart-key-beyond-64-bits',
+    `apiVersion: v1\nentries:\n  123456789012345678901234567890:\n${v('1.0.0')}  0x1FFFFFFFFFFFFFFFFF:\n${v('1.0.0')}`,
+  ],
+  [
+    'app-version-beyond-float64',
+    idx(`  a:\n${v('1.0.0', '    appVersion: 1e400\n')}${v('1.0.1', '    appVersion: 18446744073709551616\n')}`),
+    'line 11: entries.a[1].appVersion',
+  ],
 ];
 
 const loader = execFileSync(join(REPO_ROOT, 'hack/build-tool.sh'), ['helm-index-loader'], {
