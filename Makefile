@@ -60,7 +60,7 @@ test: build lint format-check tools browser ## Type-check, lint, and run every t
 	  status=$$?; node hack/test-summary.mjs test-results/jest.json; exit $$status
 
 .PHONY: bench
-bench: bench-index bench-sync bench-resolve bench-rss bench-verify ## Every benchmark (not tests; each prints ratios against a peer)
+bench: bench-index bench-sync bench-resolve bench-rss bench-verify bench-leader-imports ## Every benchmark (not tests; each prints ratios against a peer)
 
 .PHONY: bench-index
 bench-index: build tools ## Index parse: Packyard vs Helm's Go repo.LoadIndexFile (and vs js-yaml / yaml)
@@ -82,6 +82,10 @@ bench-rss: build tools ## Operator RSS, idle and after syncing the largest fixtu
 .PHONY: bench-resolve
 bench-resolve: build tools ## 1000 profiles × 10 packs; one Pack changes: time and status writes
 	node build/bench/resolve-fanout.js
+
+.PHONY: bench-leader-imports
+bench-leader-imports: build ## A new leader's lazy imports: the longest event-loop stall, a part per turn vs at once
+	node build/bench/leader-imports.js
 
 .PHONY: bench-status-write
 bench-status-write: build tools ## Apiserver CPU per ClusterProfile status write, by CRD variant (CEL rules) and status size

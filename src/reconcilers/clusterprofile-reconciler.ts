@@ -6,9 +6,11 @@ import { REGISTRY_LABEL, UPDATE_REQUESTED_ANNOTATION } from '../api/names.js';
 import type { Pack } from '../api/pack.js';
 import { RECONCILIATION_FAILED } from '../api/reasons.js';
 import type { PackRegistry } from '../api/packregistry.js';
+import { ZOD_PARTS } from '../api/zod-parts.js';
 import { CLUSTERPROFILE, PACK, PACKREGISTRY, SECRET } from '../api/resource-types.js';
 import { ItemExponentialRateLimiter } from '../controller/backoff.js';
 import type { Clock } from '../controller/clock.js';
+import { importInTurns } from '../controller/event-loop-turn.js';
 import { getCondition, unexpectedFailureMessage } from '../controller/conditions.js';
 import { watch } from '../controller/controller.js';
 import type { Informer } from '../controller/informer.js';
@@ -54,6 +56,26 @@ export interface ClusterProfileReconcilerOptions {
   /** Backoff between retries of unreadable archives (default CONTENT_RETRY); tests lengthen it. */
   contentRetry?: { baseDelayMs: number; maxDelayMs: number };
 }
+
+/**
+ * What the values step's modules build on, bottom up (importInTurns): zod and the Pack schema, the
+ * HTTP client, YAML, JSON Schema (ajv), the archive reader, the OCI client; the step itself after.
+ */
+export const VALUES_STEP_PARTS: readonly (() => Promise<unknown>)[] = [
+  ...ZOD_PARTS,
+  () => import('../api/pack.js'),
+  () => import('../sources/http-client.js'),
+  () => import('../resolve/values-tree.js'),
+  () => import('ajv/dist/core.js'),
+  () => import('ajv/dist/vocabularies/draft7.js'),
+  () => import('ajv'),
+  () => import('ajv/dist/2020.js'),
+  () => import('../resolve/values-schema.js'),
+  () => import('../resolve/values-step.js'),
+  () => import('../sources/content/archive.js'),
+  () => import('../sources/oci/oci-client.js'),
+  () => import('../sources/oci/token-service.js'),
+];
 
 type ValuesModule = typeof import('../sources/content/resolved-contents.js');
 type ContentModule = typeof import('../sources/content/pack-content.js');
@@ -218,11 +240,14 @@ export class ClusterProfileReconciler {
   }
 
   private loadValuesStep(): NonNullable<ClusterProfileReconciler['valuesStep']> {
-    this.valuesStep ??= Promise.all([
-      import('../sources/content/resolved-contents.js'),
-      import('../sources/content/pack-content.js'),
-      import('../sources/content/content-cache.js'),
-    ])
+    this.valuesStep ??= importInTurns(VALUES_STEP_PARTS)
+      .then(() =>
+        Promise.all([
+          import('../sources/content/resolved-contents.js'),
+          import('../sources/content/pack-content.js'),
+          import('../sources/content/content-cache.js'),
+        ]),
+      )
       .then(([values, content, cache]) => {
         const memory = this.opts.content?.memoryBytes ?? cache.DEFAULT_CONTENT_MEMORY_BYTES;
         return {
