@@ -155,8 +155,9 @@ function* parseSteps(body: Buffer | string, opts: HelmIndexOptions): Generator<v
     }
   }
   if (hasGoLineBreaks(bytes)) {
-    bytes = Buffer.from(bytes.toString().replace(GO_LINE_BREAKS, '\n'));
+    // One decode and one replace; the bytes are that text's (what Buffer.from made of the original).
     const text = whole().replace(GO_LINE_BREAKS, '\n');
+    bytes = Buffer.from(text);
     whole = () => text;
   }
   const split = typeof body === 'string' && !body.isWellFormed() ? undefined : splitIndex(bytes);
