@@ -1,4 +1,4 @@
-import { EVENT_ID, getScalarValue, type Event, type ScalarEvent } from 'js-yaml';
+import { COLLECTION_STYLE, EVENT_ID, getScalarValue, SCALAR_STYLE, type Event, type ScalarEvent } from 'js-yaml';
 import { SourceError } from './source-error.js';
 
 /**
@@ -309,7 +309,7 @@ function yamlNode(w: Walk, i: number, type: GoType, coerce: GoType | undefined):
     if (type.kind !== 'slice' && type.kind !== 'any') fail(w, e.start, `expected ${goTypeName(type)}, got a list`);
     const elem = type.kind === 'slice' ? type.elem : ANY;
     const elemCoerce = target?.kind === 'slice' ? target.elem : undefined;
-    const flow = e.style === 2; /* FLOW */
+    const flow = e.style === COLLECTION_STYLE.FLOW;
     if (flow) w.flow++;
     let j = i + 1;
     for (let n = 0; w.events[j]!.type !== EVENT_ID.POP; n++) {
@@ -323,7 +323,7 @@ function yamlNode(w: Walk, i: number, type: GoType, coerce: GoType | undefined):
   if (e.type === EVENT_ID.MAPPING) {
     if (type.kind !== 'struct' && type.kind !== 'map' && type.kind !== 'any')
       fail(w, e.start, `expected ${goTypeName(type)}, got a map`);
-    const flow = e.style === 2; /* FLOW */
+    const flow = e.style === COLLECTION_STYLE.FLOW;
     if (flow) w.flow++;
     let j = i + 1;
     while (w.events[j]!.type !== EVENT_ID.POP) {
@@ -374,7 +374,7 @@ export function scalarAccepted(kind: ScalarKind, text: string, type: GoType, coe
 
 function yamlScalar(w: Walk, e: ScalarEvent, type: GoType, coerce: GoType | undefined): void {
   if (w.flow > 0) checkFlowPlain(w, e);
-  if (e.style === 3 /* DOUBLE_QUOTED */ && !e.fast) checkEscapes(w, e);
+  if (e.style === SCALAR_STYLE.DOUBLE_QUOTED && !e.fast) checkEscapes(w, e);
   if (type.kind === 'string' && (coerce?.kind === 'string' || mustBeString(w, e))) return; // the common case, fast
   let kind = scalarKind(w, e);
   if (coerce?.kind === 'string' && kind !== 'null' && kind !== 'string') kind = 'string'; // sigs.k8s.io/yaml's conversion
@@ -408,7 +408,7 @@ function yamlScalar(w: Walk, e: ScalarEvent, type: GoType, coerce: GoType | unde
  * index while js-yaml reads the URL.
  */
 function checkFlowPlain(w: Walk, e: ScalarEvent): void {
-  if (e.style !== 1 /* PLAIN */) return;
+  if (e.style !== SCALAR_STYLE.PLAIN) return;
   // Within the scalar only: an indexOf to the end of the text would read the rest of it for every scalar.
   for (let at = e.valueStart; at < e.valueEnd; at++) {
     if (w.source.charCodeAt(at) === 0x3f /* ? */) {
@@ -437,7 +437,11 @@ function checkEscapes(w: Walk, e: ScalarEvent): void {
 /** go-yaml v2 (as libyaml) reads a key only when its `:` comes within 1024 characters of its start. */
 function checkKeyLength(w: Walk, e: ScalarEvent): void {
   const start =
-    e.anchorStart >= 0 ? e.anchorStart - 1 : e.tagStart >= 0 ? e.tagStart : e.valueStart - (e.style === 1 ? 0 : 1);
+    e.anchorStart >= 0
+      ? e.anchorStart - 1
+      : e.tagStart >= 0
+        ? e.tagStart
+        : e.valueStart - (e.style === SCALAR_STYLE.PLAIN ? 0 : 1);
   let before = start - 1;
   while (before >= 0 && w.source[before] === ' ') before--;
   if (w.source[before] === '?') return; // an explicit key has no such limit
@@ -452,14 +456,14 @@ for (const c of '+-0123456789yYnNtTfFoO~.') RESOLVABLE_FIRST[c.charCodeAt(0)] = 
 /** Quoted or block, or plain starting with a character that begins nothing but a string: no need to read it. */
 function mustBeString(w: Walk, e: ScalarEvent): boolean {
   if (e.tagStart >= 0) return false;
-  if (e.style !== 1 /* PLAIN */) return true;
+  if (e.style !== SCALAR_STYLE.PLAIN) return true;
   const c = w.source.charCodeAt(e.valueStart);
   return e.valueEnd > e.valueStart && !(c < 128 && RESOLVABLE_FIRST[c] === 1);
 }
 
 function scalarKind(w: Walk, e: ScalarEvent): ScalarKind {
   const tag = e.tagStart >= 0 ? w.source.slice(e.tagStart, e.tagEnd) : '';
-  if (tag === '' && e.style !== 1 /* PLAIN */) return 'string';
+  if (tag === '' && e.style !== SCALAR_STYLE.PLAIN) return 'string';
   if (tag !== '' && !/^!!(null|bool|int|float|timestamp)$/.test(tag)) return 'string';
   if (tag === '' && mustBeString(w, e)) return 'string';
   return resolvePlain(getScalarValue(w.source, e));
@@ -468,9 +472,9 @@ function scalarKind(w: Walk, e: ScalarEvent): ScalarKind {
 /** A map key as the JSON conversion spells it (`name`); keys that cannot be JSON keys are refused. */
 function yamlKey(w: Walk, e: ScalarEvent): { name: string; text: string; renamed: boolean } {
   if (w.flow > 0) checkFlowPlain(w, e);
-  if (e.style === 3 /* DOUBLE_QUOTED */ && !e.fast) checkEscapes(w, e);
+  if (e.style === SCALAR_STYLE.DOUBLE_QUOTED && !e.fast) checkEscapes(w, e);
   if (e.valueEnd - e.valueStart > 1000) checkKeyLength(w, e);
-  if (e.style === 1 && mustBeString(w, e)) {
+  if (e.style === SCALAR_STYLE.PLAIN && mustBeString(w, e)) {
     // A plain one-line key: its text is the source itself, and a string.
     const text = w.source.slice(e.valueStart, e.valueEnd);
     if (!text.includes('\n')) return { name: text, text, renamed: false };
@@ -478,7 +482,7 @@ function yamlKey(w: Walk, e: ScalarEvent): { name: string; text: string; renamed
   const text = getScalarValue(w.source, e);
   const kind = scalarKind(w, e);
   if (kind === 'null') fail(w, e.valueStart, 'a map key is empty or null, which JSON cannot hold');
-  if (e.style === 1 && e.tagStart < 0 && text === '<<')
+  if (e.style === SCALAR_STYLE.PLAIN && e.tagStart < 0 && text === '<<')
     fail(w, e.valueStart, 'YAML merge keys (<<) are not supported in an index');
   if (kind === 'string') return { name: text, text, renamed: false };
   return { name: goKeyText(kind, text), text, renamed: true };
