@@ -3,6 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import { createInterface } from 'node:readline';
 import { text } from 'node:stream/consumers';
 import { ApiserverTransport } from './apiserver-transport.js';
+import type { WriteFence } from './write-fence.js';
 
 import type { ResourceType } from '../api/resource-types.js';
 
@@ -71,6 +72,8 @@ export class KubeClient {
   constructor(
     readonly kubeConfig: KubeConfig,
     private readonly observe: RequestObserver = () => {},
+    /** A leader's controllers write through it, so they stop writing while its lease is in doubt. */
+    private readonly fence?: WriteFence,
   ) {
     const cluster = kubeConfig.getCurrentCluster();
     if (!cluster) throw new Error('kubeconfig has no current cluster');
@@ -97,15 +100,16 @@ export class KubeClient {
     // POST creates: sent twice it could create twice (an Event under another name). PUT carries its
     // resourceVersion, merge and apply patches land the same however often they are applied.
     const idempotent = method !== 'POST';
-    let response;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        response = await this.transport.send(method, url, { headers, body, signal });
-        break;
-      } catch (err) {
-        if (!idempotent || attempt >= ATTEMPTS || !connectionLost(err)) throw err;
+    const send = async (signal: AbortSignal) => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await this.transport.send(method, url, { headers, body, signal });
+        } catch (err) {
+          if (!idempotent || attempt >= ATTEMPTS || !connectionLost(err)) throw err;
+        }
       }
-    }
+    };
+    const response = this.fence && method !== 'GET' ? await this.fence.write(signal, send) : await send(signal);
     const status = response.statusCode ?? 0;
     this.observe(method, path, status);
     const answer = await text(response);

@@ -29,6 +29,11 @@ export interface LeaderElectionConfig {
   retryPeriodMs: number; // 2s
   log?: Logger;
   onLeadershipChange?: (leading: boolean) => void;
+  /**
+   * The leader's lease went unrenewed past the renew deadline (true) and was renewed again (false):
+   * while in doubt the leader must not write (the manager closes its WriteFence).
+   */
+  onDoubt?: (inDoubt: boolean) => void;
 }
 
 export const LEADER_ELECTION_DEFAULTS = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 };
@@ -56,11 +61,21 @@ interface Lease {
  * manager does), so its requests never queue for a connection that reconciles hold. Each request is
  * abandoned when the renew deadline would pass, and a leader renews with one PUT of the lease it
  * last wrote (a GET first only when that conflicts), half the round trips of a read-then-write.
+ *
+ * Where client-go's leader exits at the renew deadline, ours is *in doubt* (onDoubt): it stops
+ * writing and keeps trying to renew. Nobody else can have led meanwhile unless the lease moved to
+ * another holder, and every write of another candidate changes the lease: when the lease as we last
+ * wrote it, or as we read it again, still names us, we lead on; when it names anyone else, we have
+ * lost it. So an apiserver that is down longer than the renew deadline no longer costs the leader
+ * its lease (and its warm caches). A candidate that could not read the lease counts its expiry from
+ * its next read: an outage is no evidence that the leader is gone, and counting through it would
+ * have every candidate race the leader the moment the apiserver is back.
  */
 export class LeaderElector {
   private observedRecord = '';
   private observedAt = 0;
   private leading = false;
+  private inDoubt = false;
   private stopped = false;
   private timer?: TimerHandle;
   private wake?: () => void;
@@ -125,17 +140,28 @@ export class LeaderElector {
     let lastRenew = this.clock.now();
     const tick = async () => {
       if (this.stopped) return;
-      // Give up on a request that would outlive the renew deadline: a late answer is no renewal.
-      const remaining = Math.max(1, lastRenew + this.config.renewDeadlineMs - this.clock.now());
+      // Give up on a request that would outlive the renew deadline: a late answer is no renewal. In
+      // doubt the deadline has passed already; each attempt then gets a deadline's length.
+      const { renewDeadlineMs } = this.config;
+      const remaining = this.inDoubt ? renewDeadlineMs : Math.max(1, lastRenew + renewDeadlineMs - this.clock.now());
       this.renewing = this.tryAcquireOrRenew(AbortSignal.timeout(remaining)).catch(() => false);
       const ok = await this.renewing;
       this.renewing = undefined;
-      if (this.stopped) return;
-      if (ok) lastRenew = this.clock.now();
-      if (!ok && this.clock.now() - lastRenew >= this.config.renewDeadlineMs) {
-        this.config.log?.error({ lease: this.config.name }, 'failed to renew leader lease within the renew deadline');
-        this.setLeading(false);
-        return;
+      if (this.stopped || !this.leading) return; // lost to another holder (tryAcquireOrRenew saw it)
+      if (ok) {
+        if (this.inDoubt)
+          this.config.log?.info(
+            { lease: this.config.name, inDoubtMs: this.clock.now() - lastRenew - renewDeadlineMs },
+            'renewed leader lease again; writes resume',
+          );
+        lastRenew = this.clock.now();
+        this.setInDoubt(false);
+      } else if (!this.inDoubt && this.clock.now() - lastRenew >= renewDeadlineMs) {
+        this.config.log?.warn(
+          { lease: this.config.name },
+          'failed to renew leader lease within the renew deadline; writes are held until it is renewed, or given up when another replica holds it',
+        );
+        this.setInDoubt(true);
       }
       this.timer = this.clock.setTimeout(tick, this.config.retryPeriodMs);
     };
@@ -180,7 +206,10 @@ export class LeaderElector {
     try {
       lease = await this.client.request<Lease>('GET', resourcePath(LEASE_TYPE, namespace, name), { signal });
     } catch (err) {
-      if (!isNotFound(err)) return this.failed(err);
+      if (!isNotFound(err)) {
+        this.observedRecord = ''; // unseen for a while: the next read starts the expiry count afresh
+        return this.failed(err);
+      }
       try {
         const created = await this.client.create<Lease & KubernetesObject>(LEASE_TYPE, {
           apiVersion: 'coordination.k8s.io/v1',
@@ -207,6 +236,12 @@ export class LeaderElector {
       this.observedAt = this.clock.now();
     }
     const holder = lease.spec.holderIdentity ?? '';
+    if (this.leading && holder !== identity) {
+      // Another candidate wrote the lease since we last renewed it: it may lead now, so we do not.
+      this.config.log?.error({ lease: name, holder }, 'leader lease taken by another replica');
+      this.setLeading(false);
+      return false;
+    }
     const durationMs = (lease.spec.leaseDurationSeconds ?? 0) * 1000;
     if (holder && holder !== identity && this.observedAt + durationMs > this.clock.now()) return false;
 
@@ -235,6 +270,12 @@ export class LeaderElector {
   private failed(err: unknown): false {
     this.config.log?.warn({ err: (err as Error).message }, 'leader election request failed');
     return false;
+  }
+
+  private setInDoubt(inDoubt: boolean): void {
+    if (this.inDoubt === inDoubt) return;
+    this.inDoubt = inDoubt;
+    this.config.onDoubt?.(inDoubt);
   }
 
   private setLeading(leading: boolean): void {

@@ -13,6 +13,7 @@ import { watchEventLoopDelay } from './event-loop-delay.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { startProbeServer } from './probe-server.js';
 import { StatusWriter } from './status-writer.js';
+import { WriteFence } from './write-fence.js';
 
 /** Enough to keep the apiserver's status writes pipelined; more only queue there (see docs/operating.md). */
 export const DEFAULT_CONCURRENT_RECONCILES = 16;
@@ -68,6 +69,8 @@ export class Manager {
   readonly identity = `${hostname()}_${randomBytes(4).toString('hex')}`;
   private readonly informers = new Map<string, Informer<KubernetesObject>>();
   private readonly controllers: Runnable[] = [];
+  /** Closed while the lease is in doubt: the controllers' writes wait (see LeaderElector). */
+  private readonly fence = new WriteFence();
   private elector?: LeaderElector;
   private electionClient?: KubeClient;
   private readonly observeRequest = (method: string, _path: string, code: number) =>
@@ -81,7 +84,7 @@ export class Manager {
   constructor(readonly opts: ManagerOptions) {
     this.clock = opts.clock ?? realClock;
     this.metrics = createMetrics(new Registry());
-    this.client = new KubeClient(opts.kubeConfig, this.observeRequest);
+    this.client = new KubeClient(opts.kubeConfig, this.observeRequest, this.fence);
     this.statusWriter = new StatusWriter(this.client);
     this.events = new EventRecorder(this.client, `packyard.io/${opts.name ?? 'controller'}`, this.identity, {
       log: opts.log,
@@ -184,6 +187,7 @@ export class Manager {
     if (le?.enabled) {
       const leaseName = le.leaseName ?? leaderElectionId(this.opts.name ?? 'packyard', this.opts.watchLabelSelector);
       this.metrics.leaderElectionMasterStatus.set({ name: leaseName }, 0);
+      this.metrics.leaderLeaseInDoubt.set({ name: leaseName }, 0);
       // A client of its own: lease renewals never wait for a connection that reconciles hold.
       this.electionClient = new KubeClient(this.opts.kubeConfig, this.observeRequest);
       this.elector = new LeaderElector(
@@ -202,6 +206,11 @@ export class Manager {
           onLeadershipChange: (leading) => {
             this.metrics.leaderElectionMasterStatus.set({ name: leaseName }, leading ? 1 : 0);
             if (!leading && !this.stopping) this.opts.onLostLeadership?.();
+          },
+          onDoubt: (inDoubt) => {
+            this.metrics.leaderLeaseInDoubt.set({ name: leaseName }, inDoubt ? 1 : 0);
+            if (inDoubt) this.fence.close(new Error('leader lease in doubt: not renewed within the renew deadline'));
+            else this.fence.open();
           },
         },
         this.clock,

@@ -33,6 +33,7 @@ export interface Metrics {
   readonly activeWorkers: Gauge<'controller'>;
   readonly maxConcurrentReconciles: Gauge<'controller'>;
   readonly leaderElectionMasterStatus: Gauge<'name'>;
+  readonly leaderLeaseInDoubt: Gauge<'name'>;
   readonly informerRestarts: Counter<'resource'>;
   readonly restClientRequests: Counter<'code' | 'method'>;
   /** The hooks a controller's WorkQueue takes, labelled with the controller's name. */
@@ -141,6 +142,14 @@ export function createMetrics(registry: Registry): Metrics {
       help:
         'Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master. ' +
         "'name' is the string used to identify the lease.",
+      labelNames: ['name'],
+      registers,
+    }),
+    leaderLeaseInDoubt: new Gauge({
+      name: 'packyard_leader_lease_in_doubt',
+      help:
+        "1 while the leader's lease has gone unrenewed past the renew deadline and its writes are held, until it is " +
+        "renewed (or found taken, and the process exits). 'name' is the lease.",
       labelNames: ['name'],
       registers,
     }),

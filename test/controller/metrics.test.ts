@@ -25,6 +25,7 @@ describe('createMetrics', () => {
       'controller_runtime_reconcile_total',
       'leader_election_master_status',
       'packyard_informer_restarts_total',
+      'packyard_leader_lease_in_doubt',
       'rest_client_requests_total',
       'workqueue_adds_total',
       'workqueue_depth',

@@ -64,6 +64,10 @@ export interface SoakReport {
   superseded: Record<string, number>;
   failoversMs: number[];
   apiserverDowntimesMs: number[];
+  /** Processes that exited after losing the lease to another replica. */
+  leasesLost: number;
+  /** Each time a leader's lease was in doubt past the renew deadline (writes held) and renewed again: for how long. */
+  leaseDoubtsMs: number[];
   initialConvergenceMs: number;
   finalConvergenceMs: number;
   /** The leader's, while the profiles first converged (goal: p99 ≤ 100 ms). */
@@ -174,6 +178,9 @@ export function formatReport(r: SoakReport): string {
       : 'none',
   );
   out(`apiserver restarts, downtime each: ${r.apiserverDowntimesMs.map(s).join(', ') || 'none'}`);
+  out(
+    `leases lost: ${r.leasesLost}; leader lease in doubt past the renew deadline, writes held, then renewed: ${r.leaseDoubtsMs.length ? r.leaseDoubtsMs.map(s).join(', ') : 'never'}`,
+  );
   out();
   out('== Memory (RSS)');
   out(

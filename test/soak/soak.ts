@@ -211,6 +211,8 @@ interface Proc {
   exit?: string;
   killedByUs: boolean;
   lostLeadership: boolean;
+  /** How long each time the lease was in doubt (writes held) lasted, when it was renewed again. */
+  leaseDoubtsMs: number[];
   rssFirstKiB?: number;
   rssPeakKiB: number;
   rssLastKiB?: number;
@@ -673,6 +675,7 @@ class Soak {
       startedAt: Date.now(),
       killedByUs: false,
       lostLeadership: false,
+      leaseDoubtsMs: [],
       rssPeakKiB: 0,
       logFile: join(this.reportDir, `operator-${idx}.log`),
       stderrTail: [],
@@ -712,6 +715,7 @@ class Soak {
         if (line.level === 'warn') proc.warnLines++;
         if (line.level === 'error' || line.level === 'fatal') proc.errorLines++;
         if (typeof line.msg === 'string' && line.msg.startsWith('leadership lost')) proc.lostLeadership = true;
+        if (line.msg === 'renewed leader lease again; writes resume') proc.leaseDoubtsMs.push(Number(line.inDoubtMs));
       }
       this.scanText(text, `log of operator process ${proc.idx}`);
       appendFileSync(proc.logFile, text);
@@ -1680,6 +1684,8 @@ class Soak {
       superseded: Object.fromEntries(this.superseded),
       failoversMs: this.failovers,
       apiserverDowntimesMs: this.apiserverDowntimes,
+      leasesLost: this.procs.filter((p) => p.lostLeadership).length,
+      leaseDoubtsMs: this.procs.flatMap((p) => p.leaseDoubtsMs),
       initialConvergenceMs: this.phaseTimes.initialConvergenceMs ?? 0,
       finalConvergenceMs: this.phaseTimes.finalConvergenceMs ?? 0,
       conditionChecks: this.conditionChecks,
