@@ -770,6 +770,7 @@ class Soak {
       this.live().map(async (proc) => {
         try {
           const rss = proc.op.rssKiB();
+          if (rss === 0) return; // killed, not yet reaped: a zombie has no VmRSS
           proc.rssFirstKiB ??= rss;
           proc.rssPeakKiB = Math.max(proc.rssPeakKiB, rss);
           proc.rssLastKiB = rss;
