@@ -125,8 +125,11 @@ describe('a leader whose lease is in doubt', () => {
     a.proxy.cut(); // B still reaches the apiserver: it sees the lease go unrenewed and takes it
     await waitFor('a in doubt', a.inDoubt, 60_000);
     const configMap = `held-${randomBytes(3).toString('hex')}`;
-    const held = createConfigMap(a, configMap);
-    held.catch(() => {}); // ends at its deadline; the process would have exited long before
+    let settled = false;
+    // Held: it ends only at its own deadline, long after the process would have exited.
+    void createConfigMap(a, configMap)
+      .catch(() => {})
+      .finally(() => (settled = true));
     await waitFor('b to lead', () => b.manager.isLeader(), 60_000);
     expect(a.lost()).toBe(false); // A cannot know yet
     a.proxy.restore();
@@ -135,5 +138,6 @@ describe('a leader whose lease is in doubt', () => {
     expect(a.manager.isLeader()).toBe(false);
     expect((await lease(leaseName)).spec.holderIdentity).toBe(b.manager.identity);
     expect(await configMapExists(configMap)).toBe(false);
+    expect(settled).toBe(false); // still held, not sent and refused
   }, 120_000);
 });
