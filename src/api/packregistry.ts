@@ -26,7 +26,9 @@ export const packRegistrySpec = withRules(
       interval: goDuration
         .default('24h')
         .describe('How often to sync, as a Go duration (e.g. 30m, 24h); jittered by ±10%.'),
-      timeout: goDuration.default('60s').describe('Timeout of one sync, as a Go duration.'),
+      timeout: goDuration
+        .default('60s')
+        .describe('Timeout of one sync, and of one download of a version a profile locks, as a Go duration.'),
       suspend: z.boolean().default(false).describe('Stop syncing; the last catalogue stays as it is.'),
       secretRef: secretReference
         .optional()

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { parseGoDuration } from '../../api/duration.js';
 import type { PackRegistrySpec } from '../../api/packregistry.js';
 import type { PackVersion } from '../../api/pack.js';
 import { httpGet, type TlsOptions } from '../http-client.js';
@@ -24,6 +25,7 @@ export interface PackContentOptions {
   limits?: Partial<ArchiveLimits> & { maxArchiveBytes?: number };
   /** httpGet or a wrapper (tests count requests and bytes through one). */
   http?: HttpGetFn;
+  /** One download's time; by default the registry's own `spec.timeout`, as its syncs have. */
   timeoutMs?: number;
 }
 
@@ -82,7 +84,9 @@ export class PackContentSource {
     const { spec, credentials } = req.registry;
     const tls = syncTls(spec, credentials);
     const maxBytes = this.#limits.maxArchiveBytes;
-    const timeoutMs = this.opts.timeoutMs ?? 60_000;
+    // The registry's timeout, as Flux downloads a chart within its HelmRepository's: a registry that hangs
+    // holds every profile waiting on one of its archives (a new leader's workers, all of them) that long.
+    const timeoutMs = this.opts.timeoutMs ?? parseGoDuration(spec.timeout ?? '60s');
     if (url.startsWith('oci://')) return this.#ociLayer(req, kind, url, tls, maxBytes, timeoutMs);
     const absolute = new URL(url, `${spec.url.replace(/\/+$/, '')}/`);
     // Helm sends the repository's credentials to its own host only (pass-credentials off).

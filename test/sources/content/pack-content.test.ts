@@ -118,6 +118,7 @@ beforeAll(async () => {
   const routes: Record<string, ReturnType<typeof content>> = {};
   for (const [name, bytes] of hostile)
     routes[`/hostile/${name}.tgz`] = content(bytes, { contentType: 'application/gzip' });
+  routes['/hang/web-1.0.0.tgz'] = () => {}; // never answers, as a registry in trouble may not
   server = await startServer({ routes: { '/charts/': serveDirectory(repoDir, '/charts/'), ...routes } });
   oci = await startOciRegistry({ auth: 'none' });
 }, 240_000);
@@ -177,6 +178,14 @@ describe('pack content by digest', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("gives up on a download that hangs at the registry's own timeout", async () => {
+    const source = new PackContentSource();
+    const spec = { type: 'helm', url: `${server.url}/hang`, timeout: '1s' } as PackRegistrySpec;
+    await expect(
+      source.files({ registry: { spec, credentials: {} }, chart: 'web', version: webVersion() }),
+    ).rejects.toThrow(/no complete response within 1000 ms/);
   });
 
   it('refuses an archive that does not match the index digest', async () => {
