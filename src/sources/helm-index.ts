@@ -12,26 +12,25 @@ import {
   seqTag,
   strTag,
 } from 'js-yaml';
-import { isLayer, LAYER_ANNOTATION, type Layer } from '../api/names.js';
-import type { PackVersion } from '../api/pack.js';
-import { rfc3339Millis } from '../api/time.js';
-import { isStable, readHelmVersion, type HelmVersion } from '../resolve/helm-version.js';
 import { compact, type CatalogPack } from './catalog.js';
 import { compareStrings, newerFirst, packFace } from './newest-first.js';
+import { HELM_ENTRIES, HELM_INDEX_FILE, checkJsonShape, checkYamlShape } from './helm-index-shape.js';
 import {
-  CHART_VERSION_FIELDS,
-  HELM_ENTRIES,
-  HELM_INDEX_FILE,
-  checkJsonShape,
-  checkYamlShape,
-  yamlTrue,
-} from './helm-index-shape.js';
+  descriptionOf,
+  isMap,
+  own,
+  readVersion,
+  sanitize,
+  urlResolver,
+  type Candidate,
+  type UrlResolver,
+} from './helm-index-candidate.js';
 import { parseChartFast, parseMapFast } from './helm-index-fast.js';
 import { chartIsAscii, chartText, splitIndex, type IndexSplit } from './helm-index-split.js';
 import { packNameMatcher, selectVersions, type PackFilter } from './pack-filter.js';
 import { SourceError } from './source-error.js';
 
-export const DISPLAY_NAME_ANNOTATION = 'packyard.io/display-name';
+export { DISPLAY_NAME_ANNOTATION } from './helm-index-candidate.js';
 
 export interface HelmIndexOptions {
   /** The repository URL (where index.yaml lives): relative chart URLs resolve against it. */
@@ -69,26 +68,10 @@ const ALIAS_NODE_BUDGET = 10_000;
  */
 const INDEX_SCHEMA = new Schema([strTag, seqTag, mapTag, nullCoreTag]);
 
-/** A URI scheme: what makes a URL absolute for Go's url.IsAbs. */
-const ABSOLUTE_URL = /^[a-zA-Z][a-zA-Z0-9+.-]*:/;
-
 /** The longest name a Pack's spec.name holds. */
 const MAX_NAME = 253;
 
 type YamlMap = Record<string, unknown>;
-
-/** One parsed chart version with what sorting and the pack-level fields need. */
-interface Candidate {
-  /** As published: the identity of the version everywhere (pins, locks, URLs). */
-  version: string;
-  helm: HelmVersion;
-  createdMs: number;
-  out: PackVersion;
-  displayName?: string;
-  description?: string;
-  icon?: string;
-  layer: Layer;
-}
 
 /**
  * Turns a Helm repository index into catalogue packs: the charts and versions Helm's own
@@ -473,121 +456,6 @@ function checkAliasExpansion(events: readonly Event[], source: string, aliases: 
 }
 
 /**
- * One entry as Helm's loader keeps it, or undefined when Helm drops it (null, or failing
- * chart.Metadata.Validate: no name, a name with `/`, a version Masterminds cannot read, a type
- * other than application or library, a null maintainer or dependency, a bad dependency alias).
- */
-function readVersion(entry: unknown, resolveUrl: UrlResolver, goNamed = false): Candidate | undefined {
-  if (!isMap(entry)) return undefined; // null: Helm drops empty entries too
-  const item = goNamed ? entry : goFields(entry);
-  const name = sanitize(stringAt(item.name) ?? '');
-  if (name === '' || name === '.' || name === '..' || name.includes('/')) return undefined;
-  const version = own(stringAt(item.version));
-  const helm = version === undefined ? undefined : readHelmVersion(version);
-  if (!helm || version === undefined) return undefined;
-  if (!CHART_TYPES.has(stringAt(item.type) ?? '')) return undefined;
-  if (listAt(item.maintainers).includes(null)) return undefined;
-  // Indexed loops here and below: a for-of allocates an iterator each time until the JIT removes it.
-  const dependencies = listAt(item.dependencies);
-  for (let i = 0; i < dependencies.length; i++) {
-    const d = dependencies[i];
-    if (d === null || (isMap(d) && !validAlias(goValue(d, 'alias')))) return undefined;
-  }
-
-  const annotations = isMap(item.annotations) ? item.annotations : undefined;
-  // RFC 3339 as Go writes time.Time: what the Pack schema's date-time format accepts.
-  const created = stringAt(item.created);
-  const createdMs = rfc3339Millis(created);
-  // Fields in PackVersion's order, absent rather than undefined (compact's result, without its copy);
-  // from `{}`, which V8 gives room for four fields in the object itself ({ version } has one).
-  const out = {} as PackVersion;
-  out.version = version;
-  if (!isStable(helm)) out.prerelease = true;
-  const appVersion = sanitize(stringAt(item.appVersion));
-  if (appVersion !== undefined) out.appVersion = own(appVersion);
-  const digest = normaliseDigest(stringAt(item.digest));
-  if (digest !== undefined) out.digest = digest;
-  if (!Number.isNaN(createdMs)) out.created = own(created);
-  const listed = listAt(item.urls);
-  if (listed.length === 1) {
-    // The common case, as a literal: push onto [] would reserve 16 more places, kept with the catalogue.
-    const url = stringAt(listed[0]) && resolveUrl(listed[0] as string);
-    if (url) out.urls = [own(url)];
-  } else if (listed.length > 1) {
-    const urls: string[] = [];
-    for (let i = 0; i < listed.length; i++) {
-      const url = stringAt(listed[i]) && resolveUrl(listed[i] as string);
-      if (url) urls.push(own(url));
-    }
-    if (urls.length > 0) out.urls = urls.slice();
-  }
-  const kubeVersion = sanitize(stringAt(item.kubeVersion));
-  if (kubeVersion !== undefined) out.kubeVersion = own(kubeVersion);
-  if (item.deprecated === true || (typeof item.deprecated === 'string' && yamlTrue(item.deprecated))) {
-    out.deprecated = true;
-  }
-  const layer = annotations?.[LAYER_ANNOTATION];
-  return {
-    version,
-    helm,
-    createdMs: Number.isNaN(createdMs) ? Number.NEGATIVE_INFINITY : createdMs,
-    out,
-    displayName: stringAt(annotations?.[DISPLAY_NAME_ANNOTATION]),
-    description: stringAt(item.description), // sanitized in toPack, for the one version a pack shows
-    icon: stringAt(item.icon),
-    layer: isLayer(layer) ? layer : 'addon',
-  };
-}
-
-/** Chart types Helm's Metadata.Validate accepts ('' is application). */
-const CHART_TYPES: ReadonlySet<string> = new Set(['', 'application', 'library']);
-
-/**
- * An entry's fields by their Go names. encoding/json matches keys without regard to case, and the
- * YAML-to-JSON step sorts keys, so of `Version` and `version` the later in byte order wins; JSON
- * indexes may carry unknown fields, which Helm ignores.
- */
-function goFields(item: YamlMap): YamlMap {
-  let exact = true;
-  for (const k in item) {
-    if (!GO_NAMES.has(k)) {
-      exact = false;
-      break;
-    }
-  }
-  if (exact) return item;
-  const out: YamlMap = {};
-  for (const k of Object.keys(item).sort()) {
-    const field = CHART_VERSION_FIELDS.get(k.toLowerCase());
-    if (field !== undefined && item[k] !== null && item[k] !== undefined) out[field] = item[k];
-  }
-  return out;
-}
-
-const GO_NAMES: ReadonlySet<string> = new Set(CHART_VERSION_FIELDS.values());
-
-/** A field of a nested struct (a dependency), matched without regard to case like goFields (the last key in byte order). */
-function goValue(item: YamlMap, field: string): unknown {
-  if (Object.hasOwn(item, field)) return item[field];
-  let key: string | undefined;
-  for (const k in item) {
-    if (k.length === field.length && k.toLowerCase() === field && (key === undefined || k > key)) key = k;
-  }
-  return key === undefined ? undefined : item[key];
-}
-
-/** Helm's aliasNameFormat, for a dependency alias that is set. */
-function validAlias(alias: unknown): boolean {
-  return typeof alias !== 'string' || alias === '' || /^[a-zA-Z0-9_-]+$/.test(alias);
-}
-
-/** Helm's sanitizeString: whitespace becomes a space, what is not printable goes. */
-function sanitize<T extends string | undefined>(s: T): T {
-  if (s === undefined || !/[^\x20-\x7e]/.test(s)) return s;
-  return s.replace(/\s/g, ' ').replace(/[^\p{L}\p{M}\p{N}\p{P}\p{S} ]/gu, '') as T;
-}
-
-/**
  * Newest first (newerFirst), then by version text; whole records last, so the order never depends on
  * the order of the input (Helm's own sort is not stable, so it has no order of its own for ties).
  */
@@ -606,7 +474,7 @@ function toPack(name: string, kept: Candidate[]): CatalogPack {
     name: own(name),
     layer: face.layer,
     displayName: own(face.displayName ?? name),
-    description: own(sanitize(face.description)),
+    description: own(sanitize(descriptionOf(face))),
     icon: own(sanitize(face.icon)),
     latest: latest?.version,
     versionCount: kept.length,
@@ -614,65 +482,10 @@ function toPack(name: string, kept: Candidate[]): CatalogPack {
   });
 }
 
-/**
- * Helm's ResolveReferenceURL: absolute URLs as they are, others against the repository as a
- * directory, taking its query (which may carry a token). One that cannot be resolved is dropped.
- */
-type UrlResolver = (ref: string) => string | undefined;
-
-function urlResolver(repoUrl: string): UrlResolver {
-  const base = new URL(repoUrl);
-  if (!base.pathname.endsWith('/')) base.pathname += '/';
-  return (ref) => {
-    if (ABSOLUTE_URL.test(ref)) return ref;
-    const resolved = URL.parse(ref, base.href);
-    if (resolved && resolved.search !== base.search) resolved.search = base.search;
-    return resolved?.href;
-  };
-}
-
-/** Helm writes bare sha256 hex; Packs say which algorithm. Anything that is not a digest is dropped. */
-function normaliseDigest(digest: string | undefined): string | undefined {
-  if (digest === undefined) return undefined;
-  // Lower-casing the joined text makes one new flat string: nothing of the chart's text is kept.
-  if (isHex64(digest)) return ('sha256:' + digest).toLowerCase();
-  return /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/.test(digest) ? own(digest) : undefined;
-}
-
-/** /^[a-fA-F0-9]{64}$/, without a regular expression's call: every entry has a digest. */
-function isHex64(s: string): boolean {
-  if (s.length !== 64) return false;
-  for (let i = 0; i < 64; i++) {
-    const c = s.charCodeAt(i);
-    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46))) return false;
-  }
-  return true;
-}
-
-/**
- * A copy of a value that does not keep the text it was read from alive: V8 makes a substring of 13
- * or more characters a view of its parent, and the catalogue outlives each chart's text. Of the
- * copies measured (slicing a concatenation, flattening one), a JSON round trip is the one that
- * leaves a plain string with no view or pair around it, which the catalogue keeps smallest
- * (bench/helm-index-vs-helm.ts's RSS rows; a test keeps the chart texts unreferenced).
- */
-function own<T extends string | undefined>(s: T): T {
-  return s === undefined || s.length < 13 ? s : (JSON.parse(JSON.stringify(s)) as T);
-}
-
-/** A string field's value; types were checked against Helm's, so anything else is null. */
-function stringAt(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
 function listAt(value: unknown, path?: string): unknown[] {
   if (value === null || value === undefined) return [];
   if (!Array.isArray(value)) throw invalid(`${path ?? 'a field'}: expected a list, got ${describe(value)}`);
   return value;
-}
-
-function isMap(value: unknown): value is YamlMap {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function describe(value: unknown): string {
