@@ -92,7 +92,7 @@ export function toCandidate(f: EntryFields, resolveUrl: UrlResolver): Candidate 
   if (!isStable(helm)) out.prerelease = true;
   const appVersion = sanitize(f.appVersion);
   if (appVersion !== undefined) out.appVersion = keep(appVersion);
-  const digest = normaliseDigest(f.digest, keep);
+  const digest = normaliseDigest(f.digest);
   if (digest !== undefined) out.digest = digest;
   if (!Number.isNaN(createdMs)) out.created = keep(f.created);
   if (f.urls === undefined) {
@@ -230,11 +230,11 @@ export function sanitize<T extends string | undefined>(s: T): T {
 const DIGEST = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
 
 /** Helm writes bare sha256 hex; Packs say which algorithm. Anything that is not a digest is dropped. */
-function normaliseDigest(digest: string | undefined, keep: (s: string) => string): string | undefined {
+function normaliseDigest(digest: string | undefined): string | undefined {
   if (digest === undefined) return undefined;
   // Lower-casing the joined text makes one new flat string: nothing of the chart's text is kept.
   if (isHex64(digest)) return ('sha256:' + digest).toLowerCase();
-  return DIGEST.test(digest) ? keep(digest) : undefined;
+  return DIGEST.test(digest) ? own(digest) : undefined;
 }
 
 /** /^[a-fA-F0-9]{64}$/, without a regular expression's call: every entry has a digest. */

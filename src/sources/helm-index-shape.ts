@@ -165,12 +165,27 @@ const GO_INT = /^[-+]?(0[xX][0-9a-fA-F]+|0[oO]?[0-7]+|0[bB][01]+|0|[1-9][0-9]*)$
 const YAML_TIMESTAMP =
   /^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt ][0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(?:\.[0-9]+)?(?:Z|[+-][0-9]{2}:[0-9]{2})?)?$/;
 
+/** Two dots after digits: 1.2.3, the most common plain value of an index, which no number is. */
+const DOTTED = /^[0-9]+\.[0-9]*\./;
+
 /** go-yaml v2's resolveTable: what a plain scalar's first character can make it (0: only a string). */
 const FIRST = new Uint8Array(128);
 const WORD = 1; // y n t f o Y N T F O ~: a boolean or null word, or a string
 const NUMERIC = 2; // + - . 0-9: a number, a non-finite float, or a string
 for (const c of 'yYnNtTfFoO~') FIRST[c.charCodeAt(0)] = WORD;
 for (const c of '+-.0123456789') FIRST[c.charCodeAt(0)] = NUMERIC;
+
+/**
+ * What the first character of a plain scalar says of resolvePlain's answer: PLAIN_STRING, a string
+ * (unless the scalar is empty); PLAIN_WORD, a string when longer than five characters; PLAIN_NUMERIC,
+ * only resolvePlain can tell.
+ */
+export function plainFirst(c: number): number {
+  return c < 128 ? FIRST[c]! : PLAIN_STRING;
+}
+export const PLAIN_STRING = 0;
+export const PLAIN_WORD = WORD;
+export const PLAIN_NUMERIC = NUMERIC;
 
 /** go-yaml v2's resolve() of a plain scalar (timestamps stay strings when decoded into interface{}). */
 export function resolvePlain(text: string): ScalarKind {
@@ -181,7 +196,7 @@ export function resolvePlain(text: string): ScalarKind {
     if (text.length > 5) return 'string'; // the longest word is "false"
     return YAML11_NULL.has(text) ? 'null' : YAML11_BOOL.has(text) ? 'bool' : 'string';
   }
-  if (/^[0-9]+\.[0-9]*\./.test(text)) return 'string'; // 1.2.3: the most common plain value here, and never a number
+  if (DOTTED.test(text)) return 'string'; // 1.2.3: the most common plain value here, and never a number
   if (YAML11_NONFINITE.has(text)) return 'nonfinite';
   if (c === 0x2e /* . */) return Number.isFinite(Number(text)) && YAML_STYLE_FLOAT.test(text) ? 'float' : 'string';
   if (YAML_TIMESTAMP.test(text)) return 'string';

@@ -25,7 +25,8 @@ import {
   type Candidate,
   type UrlResolver,
 } from './helm-index-candidate.js';
-import { parseChartFast, parseMapFast } from './helm-index-fast.js';
+import { controlFree, parseChartFast, parseMapFast, supportedText } from './helm-index-fast.js';
+import { readChartLayout } from './helm-index-layout.js';
 import { chartIsAscii, chartText, splitIndex, type IndexSplit } from './helm-index-split.js';
 import { packNameMatcher, selectVersions, type PackFilter } from './pack-filter.js';
 import { SourceError } from './source-error.js';
@@ -303,18 +304,24 @@ function* chartByChart(
   // chart, so less survives a young-generation collection into the old one (peak RSS). Its fields
   // already have their Go names.
   const readFast = (item: unknown) => readVersion(item, resolveUrl, true);
+  const clean = controlFree(bytes); // then no ASCII chart needs its characters checked
   for (let i = 0; i + 1 < split.bounds.length; i++) {
     const ascii = chartIsAscii(bytes, split, i);
     const text = chartText(bytes, split, i, ascii);
-    const fast = parseChartFast(text, HELM_ENTRIES, ascii, readFast);
     let name: string | undefined;
-    let versions: Versions | null;
-    if (fast) ({ name, versions } = fast as { name: string; versions: Versions | null });
-    else {
-      const { doc: chart, renames } = parseYaml(text, aliases, HELM_ENTRIES, 'entries');
-      const keys = isMap(chart) ? Object.keys(chart) : [];
-      name = keys.length === 1 ? (renames.get(keys[0]!) ?? keys[0]!) : undefined;
-      versions = listAt((chart as YamlMap | null)?.[keys[0]!], `entries.${name}`).map(read);
+    let versions: Versions | null | undefined;
+    if ((ascii && clean) || supportedText(text, ascii)) {
+      ({ name, versions } = readChartLayout(text, bytes, ascii ? split.bounds[i]! : -1, resolveUrl) ?? {});
+    }
+    if (versions === undefined) {
+      const fast = parseChartFast(text, HELM_ENTRIES, ascii, readFast);
+      if (fast) ({ name, versions } = fast as { name: string; versions: Versions | null });
+      else {
+        const { doc: chart, renames } = parseYaml(text, aliases, HELM_ENTRIES, 'entries');
+        const keys = isMap(chart) ? Object.keys(chart) : [];
+        name = keys.length === 1 ? (renames.get(keys[0]!) ?? keys[0]!) : undefined;
+        versions = listAt((chart as YamlMap | null)?.[keys[0]!], `entries.${name}`).map(read);
+      }
     }
     if (name === undefined || seen.has(name)) throw invalid('not one chart per chart key');
     seen.add(name);
