@@ -47,6 +47,8 @@ export class EntryFields {
   dropped = false;
   /** The strings hold their own characters (read from the bytes), so own() need not copy them. */
   owned = false;
+  /** The strings are printable ASCII (read from such a text), which sanitize leaves as they are. */
+  printable = false;
 
   reset(): void {
     this.name = undefined;
@@ -66,6 +68,7 @@ export class EntryFields {
     this.layer = undefined;
     this.dropped = false;
     this.owned = false;
+    this.printable = false;
   }
 }
 
@@ -76,7 +79,8 @@ export class EntryFields {
  */
 export function toCandidate(f: EntryFields, resolveUrl: UrlResolver): Candidate | undefined {
   if (f.dropped) return undefined;
-  const name = sanitize(f.name ?? '');
+  const clean = f.printable ? printable : sanitize;
+  const name = clean(f.name ?? '');
   if (name === '' || name === '.' || name === '..' || name.includes('/')) return undefined;
   const version = f.owned ? f.version : own(f.version);
   const helm = version === undefined ? undefined : readHelmVersion(version);
@@ -90,7 +94,7 @@ export function toCandidate(f: EntryFields, resolveUrl: UrlResolver): Candidate 
   const out = {} as PackVersion;
   out.version = version;
   if (!isStable(helm)) out.prerelease = true;
-  const appVersion = sanitize(f.appVersion);
+  const appVersion = clean(f.appVersion);
   if (appVersion !== undefined) out.appVersion = keep(appVersion);
   const digest = normaliseDigest(f.digest);
   if (digest !== undefined) out.digest = digest;
@@ -109,7 +113,7 @@ export function toCandidate(f: EntryFields, resolveUrl: UrlResolver): Candidate 
     }
     if (urls.length > 0) out.urls = urls.slice();
   }
-  const kubeVersion = sanitize(f.kubeVersion);
+  const kubeVersion = clean(f.kubeVersion);
   if (kubeVersion !== undefined) out.kubeVersion = keep(kubeVersion);
   if (f.deprecated) out.deprecated = true;
   return {
@@ -237,14 +241,11 @@ function normaliseDigest(digest: string | undefined): string | undefined {
   return DIGEST.test(digest) ? own(digest) : undefined;
 }
 
-/** /^[a-fA-F0-9]{64}$/, without a regular expression's call: every entry has a digest. */
+/** Bare hex as Helm writes a sha256 digest (a regular expression: native code from the first index on). */
+const HEX64 = /^[a-fA-F0-9]{64}$/;
+
 function isHex64(s: string): boolean {
-  if (s.length !== 64) return false;
-  for (let i = 0; i < 64; i++) {
-    const c = s.charCodeAt(i);
-    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46))) return false;
-  }
-  return true;
+  return s.length === 64 && HEX64.test(s);
 }
 
 /**
@@ -256,6 +257,11 @@ function isHex64(s: string): boolean {
  */
 export function own<T extends string | undefined>(s: T): T {
   return s === undefined || s.length < 13 ? s : (JSON.parse(JSON.stringify(s)) as T);
+}
+
+/** sanitize() for a string of printable ASCII. */
+function printable<T extends string | undefined>(s: T): T {
+  return s;
 }
 
 /** own() for a string that holds its characters already. */

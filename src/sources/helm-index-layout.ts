@@ -35,21 +35,39 @@ import {
  * which decide it exactly. The text must hold none of the characters supportedText refuses.
  */
 export function readChartLayout(
-  text: string,
   bytes: Buffer,
-  /** Where the text starts in `bytes`, when it is ASCII (one byte a character); -1 otherwise. */
-  asciiAt: number,
+  /** The chart's bytes: [start, end) (splitIndex's bounds). */
+  start: number,
+  end: number,
+  /** Whether those bytes are ASCII (chartIsAscii): kept strings are then made from them. */
+  ascii: boolean,
   resolveUrl: UrlResolver,
+  /** The chart's text, if the caller has it; without it, the bytes must be ASCII and are read a segment at a time. */
+  text?: string,
 ): { name: string; versions: (Candidate | undefined)[] } | undefined {
-  reader.start(text, bytes, asciiAt, resolveUrl);
+  if (text === undefined && !ascii) throw new Error('readChartLayout: a text that is not ASCII must be given');
+  reader.start(bytes, start, end, ascii, resolveUrl, text);
   try {
     return reader.chart();
   } catch (e) {
     if (e === BAIL) return undefined;
     throw e;
   } finally {
-    reader.start('', EMPTY, -1, resolveUrl); // keeps no chart's text alive
+    reader.start(EMPTY, 0, 0, false, resolveUrl, ''); // keeps no chart's text alive
   }
+}
+
+/**
+ * How much of a chart's bytes is made one string at most (cut where an entry starts): a chart of
+ * 170 KB made one string lives through young-generation collections while it is read, and is copied
+ * into the old generation, which keeps it until a full collection (peak RSS).
+ */
+const SEGMENT = 16 * 1024;
+
+/** "\n", n spaces and "- ": where an entry starts in a list at column n. */
+const ITEM_NEEDLES: Buffer[] = [];
+function itemNeedle(column: number): Buffer {
+  return (ITEM_NEEDLES[column] ??= Buffer.from(`\n${' '.repeat(column)}- `));
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -193,19 +211,53 @@ class LayoutReader {
   private spaceHash = -1;
   private backslash = -1;
 
-  start(s: string, bytes: Buffer, asciiAt: number, resolveUrl: UrlResolver): void {
+  /** The chart's bytes, and the current segment's end in them (the text is bytes [asciiAt, segmentEnd)). */
+  private chartEnd = 0;
+  private segmentEnd = 0;
+  private needle: Buffer | undefined = undefined;
+
+  start(bytes: Buffer, start: number, end: number, ascii: boolean, resolveUrl: UrlResolver, text?: string): void {
+    this.bytes = bytes;
+    this.chartEnd = end;
+    this.resolveUrl = resolveUrl;
+    this.needle = undefined;
+    if (text !== undefined) this.segment(text, ascii ? start : -1, end);
+    else this.segment('', start, start);
+  }
+
+  /** Reads on in s: the text of bytes [at, end) (asciiAt -1: a text given whole, not ASCII). */
+  private segment(s: string, asciiAt: number, end: number): void {
     this.s = s;
     this.len = s.length;
-    this.bytes = bytes;
     this.asciiAt = asciiAt;
-    this.resolveUrl = resolveUrl;
+    this.segmentEnd = end;
     this.pos = 0;
     this.colonSpace = -1;
     this.spaceHash = -1;
     this.backslash = -1;
   }
 
+  /** The next segment of an ASCII chart read from its bytes: up to an entry's start after SEGMENT bytes, or the chart's end. */
+  private nextSegment(): void {
+    const from = this.segmentEnd;
+    let end = this.chartEnd;
+    if (end - from > SEGMENT + SEGMENT / 2 && this.needle !== undefined) {
+      const at = this.bytes.indexOf(this.needle, from + SEGMENT);
+      if (at >= 0 && at < end) end = at + 1;
+    }
+    this.segment(this.bytes.toString('latin1', from, end), from, end);
+  }
+
   chart(): { name: string; versions: (Candidate | undefined)[] } {
+    if (this.segmentEnd === this.asciiAt) {
+      // Read from the bytes: entries start at the first dash's column (the line after the chart's key).
+      const bytes = this.bytes;
+      const keyEnd = bytes.indexOf(NL, this.asciiAt);
+      let dash = keyEnd + 1;
+      while (bytes[dash] === SPACE) dash++;
+      if (keyEnd >= 0 && dash - keyEnd - 1 <= MAX_INDENT) this.needle = itemNeedle(dash - keyEnd - 1);
+      this.nextSegment();
+    }
     const s = this.s;
     const indent = this.indentOf(0);
     if (indent === 0 || indent > MAX_INDENT) bail();
@@ -221,8 +273,12 @@ class LayoutReader {
     for (;;) {
       versions.push(this.entry(line + dash + 2, dash + 2));
       line = this.pos;
-      if (line >= this.len) return { name, versions };
-      if (!s.startsWith(item, line)) bail(); // a comment, a blank line, …
+      if (line >= this.len) {
+        if (this.segmentEnd >= this.chartEnd) return { name, versions };
+        this.nextSegment(); // it starts where an entry does
+        line = 0;
+      }
+      if (!this.s.startsWith(item, line)) bail(); // a comment, a blank line, …
     }
   }
 
@@ -232,6 +288,7 @@ class LayoutReader {
     const f = this.f;
     f.reset();
     f.owned = true;
+    f.printable = this.asciiAt >= 0; // an ASCII text the caller checked for control characters
     const keyIndent = SPACES[indent]!;
     let seen = 0;
     for (;;) {

@@ -237,18 +237,13 @@ const RFC3339_SHAPE =
 export function goRfc3339(text: string): boolean {
   if (!RFC3339_SHAPE.test(text)) return false;
   // The shape fixed every digit's place but the hour's (one digit or two): read them as numbers.
-  const num = (from: number, to: number) => {
-    let n = 0;
-    for (let i = from; i < to; i++) n = n * 10 + text.charCodeAt(i) - 0x30;
-    return n;
-  };
-  const year = num(0, 4);
-  const month = num(5, 7);
-  const day = num(8, 10);
+  const year = digits(text, 0, 4);
+  const month = digits(text, 5, 7);
+  const day = digits(text, 8, 10);
   const colon = text.indexOf(':', 11);
-  const hour = num(11, colon);
-  const minute = num(colon + 1, colon + 3);
-  const second = num(colon + 4, colon + 6);
+  const hour = digits(text, 11, colon);
+  const minute = digits(text, colon + 1, colon + 3);
+  const second = digits(text, colon + 4, colon + 6);
   const days =
     month === 2
       ? year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
@@ -259,8 +254,16 @@ export function goRfc3339(text: string): boolean {
         : 31;
   // time.Parse takes zone offsets up to 24 hours and 60 minutes ("some people do write" them).
   const zoneOk =
-    text.endsWith('Z') || (num(text.length - 5, text.length - 3) <= 24 && num(text.length - 2, text.length) <= 60);
+    text.endsWith('Z') ||
+    (digits(text, text.length - 5, text.length - 3) <= 24 && digits(text, text.length - 2, text.length) <= 60);
   return month >= 1 && month <= 12 && day >= 1 && day <= days && hour < 24 && minute < 60 && second < 60 && zoneOk;
+}
+
+/** The decimal number written in text[from, to). */
+function digits(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) n = n * 10 + text.charCodeAt(i) - 0x30;
+  return n;
 }
 
 interface Walk {

@@ -307,13 +307,18 @@ function* chartByChart(
   const clean = controlFree(bytes); // then no ASCII chart needs its characters checked
   for (let i = 0; i + 1 < split.bounds.length; i++) {
     const ascii = chartIsAscii(bytes, split, i);
-    const text = chartText(bytes, split, i, ascii);
+    const [start, end] = [split.bounds[i]!, split.bounds[i + 1]!];
+    let text: string | undefined;
     let name: string | undefined;
     let versions: Versions | null | undefined;
-    if ((ascii && clean) || supportedText(text, ascii)) {
-      ({ name, versions } = readChartLayout(text, bytes, ascii ? split.bounds[i]! : -1, resolveUrl) ?? {});
+    if (ascii && clean) ({ name, versions } = readChartLayout(bytes, start, end, true, resolveUrl) ?? {});
+    else {
+      text = chartText(bytes, split, i, ascii);
+      if (supportedText(text, ascii))
+        ({ name, versions } = readChartLayout(bytes, start, end, ascii, resolveUrl, text) ?? {});
     }
     if (versions === undefined) {
+      text ??= chartText(bytes, split, i, ascii);
       const fast = parseChartFast(text, HELM_ENTRIES, ascii, readFast);
       if (fast) ({ name, versions } = fast as { name: string; versions: Versions | null });
       else {

@@ -45,7 +45,10 @@ function layout(text: string): Chart | undefined {
   const bytes = Buffer.from(text);
   const ascii = bytes.length === text.length;
   if (!supportedText(text, ascii)) return undefined;
-  const read = readChartLayout(text, bytes, ascii ? 0 : -1, resolveUrl);
+  // An ASCII chart is read from its bytes, as parseHelmIndex reads it, in segments; any other from its text.
+  const read = ascii
+    ? readChartLayout(bytes, 0, bytes.length, true, resolveUrl)
+    : readChartLayout(bytes, 0, bytes.length, false, resolveUrl, text);
   return read && { name: read.name, versions: read.versions.map(seen) };
 }
 
@@ -138,6 +141,23 @@ describe('the Helm layout reader', () => {
       },
     });
     expect(result?.versions[1]).toMatchObject({ out: { version: '0.9.0-rc.1', prerelease: true } });
+  });
+
+  it('reads a chart larger than a segment a segment at a time, each cut where an entry starts', () => {
+    const entry = (n: number) =>
+      `  - description: entry ${n} of a long chart, wrapped as go-yaml wraps long lines of text, over\n      two lines\n    name: big\n    urls:\n    - https://example.com/big-1.0.${n}.tgz\n    version: 1.0.${n}\n`;
+    const text = `  big:\n${Array.from({ length: 400 }, (_, n) => entry(n)).join('')}`;
+    expect(text.length).toBeGreaterThan(3 * 16 * 1024);
+    const result = layout(text);
+    expect(result?.versions).toHaveLength(400);
+    expect(result).toEqual(reference(text));
+  });
+
+  it('leaves a chart to the parsers when an entry does not end where a segment is cut', () => {
+    // go-yaml reads a quoted scalar's lines at any indentation; "  - " inside one is text, not an entry.
+    const filler = `  - name: big\n    version: 1.0.0\n    home: ${'x'.repeat(60)}\n`.repeat(200);
+    const text = `  big:\n${filler}  - name: big\n    description: "a quoted\n  - text"\n    version: 2.0.0\n${filler}`;
+    expect(layout(text)).toBeUndefined();
   });
 
   it('reads an entry Helm drops (a dependency alias its pattern refuses) as dropped', () => {
@@ -291,7 +311,7 @@ describe('the Helm layout reader', () => {
     let last = split.bounds.length - 2;
     while (!isAscii(source.subarray(split.bounds[last], split.bounds[last + 1]))) last--;
     const text = source.toString('latin1', split.bounds[last], split.bounds[last + 1]);
-    const read = readChartLayout(text, source, split.bounds[last]!, resolveUrl);
+    const read = readChartLayout(source, split.bounds[last]!, split.bounds[last + 1]!, true, resolveUrl);
     expect(read && { name: read.name, versions: read.versions.map(seen) }).toEqual(reference(text));
   });
 });
