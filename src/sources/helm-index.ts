@@ -27,7 +27,7 @@ import {
 } from './helm-index-candidate.js';
 import { controlFree, parseChartFast, parseMapFast, supportedText } from './helm-index-fast.js';
 import { readChartLayout } from './helm-index-layout.js';
-import { chartIsAscii, chartText, splitIndex, type IndexSplit } from './helm-index-split.js';
+import { chartIsAscii, chartText, splitHelmLayout, splitIndex, type IndexSplit } from './helm-index-split.js';
 import { packNameMatcher, selectVersions, type PackFilter } from './pack-filter.js';
 import { SourceError } from './source-error.js';
 
@@ -144,7 +144,10 @@ function* parseSteps(body: Buffer | string, opts: HelmIndexOptions): Generator<v
     bytes = Buffer.from(text);
     whole = () => text;
   }
-  const split = typeof body === 'string' && !body.isWellFormed() ? undefined : splitIndex(bytes);
+  // Helm's own layout split by its chart keys alone (each chart's lines are then read by the layout
+  // reader, or the split is made again line by line); any other layout line by line at once.
+  const split =
+    typeof body === 'string' && !body.isWellFormed() ? undefined : (splitHelmLayout(bytes) ?? splitIndex(bytes));
   if (split) {
     try {
       return yield* toPacks(
@@ -292,10 +295,11 @@ function checkIndex(doc: unknown): YamlMap {
  */
 function* chartByChart(
   bytes: Buffer,
-  split: IndexSplit,
+  layoutSplit: IndexSplit,
   aliases: AliasBudget,
   resolveUrl: UrlResolver,
 ): Generator<[string, Versions]> {
+  let split = layoutSplit;
   // The head as the fast path reads it: js-yaml's first parse in a process costs more than all of it.
   checkIndex(parseMapFast(split.head, HELM_INDEX_FILE) ?? parseYaml(split.head, aliases, HELM_INDEX_FILE, '').doc);
   const seen = new Set<string>();
@@ -306,18 +310,31 @@ function* chartByChart(
   const readFast = (item: unknown) => readVersion(item, resolveUrl, true);
   const clean = controlFree(bytes); // then no ASCII chart needs its characters checked
   for (let i = 0; i + 1 < split.bounds.length; i++) {
-    const ascii = chartIsAscii(bytes, split, i);
-    const [start, end] = [split.bounds[i]!, split.bounds[i + 1]!];
+    let ascii = chartIsAscii(bytes, split, i);
+    const start = split.bounds[i]!;
     let text: string | undefined;
     let name: string | undefined;
     let versions: Versions | null | undefined;
-    if (ascii && clean) ({ name, versions } = readChartLayout(bytes, start, end, true, resolveUrl) ?? {});
+    if (ascii && clean)
+      ({ name, versions } = readChartLayout(bytes, start, split.bounds[i + 1]!, true, resolveUrl) ?? {});
     else {
       text = chartText(bytes, split, i, ascii);
-      if (supportedText(text, ascii))
-        ({ name, versions } = readChartLayout(bytes, start, end, ascii, resolveUrl, text) ?? {});
+      if (supportedText(text, ascii)) {
+        ({ name, versions } = readChartLayout(bytes, start, split.bounds[i + 1]!, ascii, resolveUrl, text) ?? {});
+      }
     }
     if (versions === undefined) {
+      if (!split.checked) {
+        // The layout reader did not take this chart: split line by line from here, which agrees on
+        // every chart taken so far; where it does not, or refuses the layout, the whole document decides.
+        const checked = splitIndex(bytes);
+        const at = checked?.bounds.indexOf(start) ?? -1;
+        if (checked === undefined || at < 0 || checked.head !== split.head) throw invalid("not in Helm's layout");
+        split = checked;
+        i = at;
+        ascii = chartIsAscii(bytes, split, i);
+        text = undefined;
+      }
       text ??= chartText(bytes, split, i, ascii);
       const fast = parseChartFast(text, HELM_ENTRIES, ascii, readFast);
       if (fast) ({ name, versions } = fast as { name: string; versions: Versions | null });

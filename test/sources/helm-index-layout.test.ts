@@ -11,7 +11,7 @@ import { descriptionOf, readVersion, urlResolver, type Candidate } from '../../s
 import { controlFree, supportedText } from '../../src/sources/helm-index-fast.js';
 import { readChartLayout } from '../../src/sources/helm-index-layout.js';
 import { checkYamlShape, HELM_ENTRIES } from '../../src/sources/helm-index-shape.js';
-import { splitCharts, splitIndex } from '../../src/sources/helm-index-split.js';
+import { splitCharts, splitHelmLayout, splitIndex } from '../../src/sources/helm-index-split.js';
 import { REPO_URL } from './helm-index-support.js';
 
 const FIXTURES = join(repoRoot(), '../shared/fixtures/helm-index');
@@ -141,6 +141,50 @@ describe('the Helm layout reader', () => {
       },
     });
     expect(result?.versions[1]).toMatchObject({ out: { version: '0.9.0-rc.1', prerelease: true } });
+  });
+
+  it('splits the real indexes by their chart keys where splitIndex splits them, for every chart the layout reader takes', () => {
+    let same = 0;
+    for (const file of readdirSync(FIXTURES).filter((f) => f.endsWith('index.yaml'))) {
+      const bytes = readFileSync(join(FIXTURES, file));
+      const byKeys = splitHelmLayout(bytes);
+      if (byKeys === undefined) continue;
+      expect(byKeys.checked).toBe(false);
+      const byLines = splitIndex(bytes);
+      const lineBounds = byLines?.bounds.join() ?? '';
+      let taken = 0;
+      for (let i = 0; i + 1 < byKeys.bounds.length; i++) {
+        const [start, end] = [byKeys.bounds[i]!, byKeys.bounds[i + 1]!];
+        const ascii = isAscii(bytes.subarray(start, end));
+        const text = bytes.toString('utf8', start, end);
+        if (!supportedText(text, ascii)) continue;
+        if (readChartLayout(bytes, start, end, ascii, resolveUrl, text) === undefined) continue;
+        taken++;
+        expect(`,${lineBounds},`).toContain(`,${start},${end},`); // a chart of splitIndex's too
+      }
+      if (taken === byKeys.bounds.length - 1) {
+        same++;
+        expect({ head: byKeys.head, bounds: byKeys.bounds }).toEqual({ head: byLines?.head, bounds: byLines?.bounds });
+      }
+    }
+    expect(same).toBeGreaterThanOrEqual(4); // one fixture has merge conflict markers between its charts
+  });
+
+  it.each([
+    ['a comment between charts', '  a:\n  - name: a\n  # c\n  b:\n  - name: b\n'],
+    ['a chart whose list is not below its key', '  a:\n  - name: a\n  b: []\n  c:\n  - name: c\n'],
+    ['a top-level key between charts', '  a:\n  - name: a\nserverInfo:\n  b:\n  - name: b\n'],
+    ['a line indented less than the charts', '  a:\n  - name: a\n x: 1\n  b:\n  - name: b\n'],
+  ])('leaves the charts to splitIndex, or the whole document, when the key search cuts wrong: %s', (_what, body) => {
+    const bytes = Buffer.from(`apiVersion: v1\nentries:\n${body}`);
+    const byKeys = splitHelmLayout(bytes);
+    if (byKeys === undefined) return;
+    // Some chart the key search made holds a line the layout reader does not take.
+    const taken = byKeys.bounds.slice(1).every((end, i) => {
+      const start = byKeys.bounds[i]!;
+      return readChartLayout(bytes, start, end, true, resolveUrl) !== undefined;
+    });
+    expect(taken).toBe(false);
   });
 
   it('reads a chart larger than a segment a segment at a time, each cut where an entry starts', () => {
