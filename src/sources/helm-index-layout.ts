@@ -72,6 +72,16 @@ function itemNeedle(column: number): Buffer {
 
 const EMPTY = Buffer.alloc(0);
 
+/**
+ * bytes.toString('latin1', start, end) without its argument handling, which costs more than the copy
+ * for the short values an index holds (Buffer's own latin1Slice, which toString calls).
+ */
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice?: (start: number, end: number) => string })
+  .latin1Slice;
+function latin1(bytes: Buffer, start: number, end: number): string {
+  return latin1Slice === undefined ? bytes.toString('latin1', start, end) : latin1Slice.call(bytes, start, end);
+}
+
 /** Thrown to leave the layout reader; never escapes readChartLayout. */
 const BAIL = Symbol('bail');
 function bail(): never {
@@ -90,6 +100,16 @@ const PIPE = 0x7c;
 /** First characters that make a plain scalar something else (an indicator); `-`, `?` and `:` too, always. */
 const NOT_PLAIN = new Uint8Array(128);
 for (const c of '&*!|>%@`{}[],#\'"?:-') NOT_PLAIN[c.charCodeAt(0)] = 1;
+
+/** First characters of a plain scalar that make it a string whatever follows (plainFirst's PLAIN_STRING). */
+const STRING_FIRST = new Uint8Array(128);
+for (let c = 0; c < 128; c++) STRING_FIRST[c] = plainFirst(c) === PLAIN_STRING ? 1 : 0;
+
+/** Characters a key this reader takes may start with (isKeyStart). */
+const KEY_FIRST = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  KEY_FIRST[c] = (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) ? 1 : 0;
+}
 
 /** Strings of n spaces, to match a line's indentation with one startsWith. */
 const SPACES = Array.from({ length: 65 }, (_, n) => ' '.repeat(n));
@@ -245,7 +265,7 @@ class LayoutReader {
       const at = this.bytes.indexOf(this.needle, from + SEGMENT);
       if (at >= 0 && at < end) end = at + 1;
     }
-    this.segment(this.bytes.toString('latin1', from, end), from, end);
+    this.segment(latin1(this.bytes, from, end), from, end);
   }
 
   chart(): { name: string; versions: (Candidate | undefined)[] } {
@@ -300,7 +320,8 @@ class LayoutReader {
       if (line >= this.len) break;
       if (!s.startsWith(keyIndent, line)) break; // the next entry
       keyAt = line + indent;
-      if (!this.isKeyStart(s.charCodeAt(keyAt))) bail(); // deeper, a list after a scalar, a comment
+      const c = s.charCodeAt(keyAt);
+      if (!(c < 128 && KEY_FIRST[c] === 1)) bail(); // deeper, a list after a scalar, a comment
     }
     return toCandidate(f, this.resolveUrl);
   }
@@ -311,8 +332,16 @@ class LayoutReader {
     switch (field.kind) {
       case STRING:
       case STRING_ANY: {
-        this.scalarAfter(after, indent);
-        if (!this.quoted && !this.block && (field.kind === STRING ? !this.plainIsString() : this.plainIsNull())) bail();
+        if (this.s.charCodeAt(after) !== SPACE) bail(); // scalarAfter, written out: a value below its key, or none
+        this.scalarAt(after + 1, indent);
+        if (!this.quoted && !this.block) {
+          const c = this.s.charCodeAt(this.from);
+          if (
+            field.kind === STRING ? !(c < 128 && STRING_FIRST[c] === 1) && !this.plainIsString() : this.plainIsNull()
+          ) {
+            bail();
+          }
+        }
         switch (field.read) {
           case NONE:
             return;
@@ -504,7 +533,8 @@ class LayoutReader {
   private scalarAt(at: number, indent: number): void {
     const s = this.s;
     const c = s.charCodeAt(at);
-    const lineEnd = this.lineEnd(at);
+    let lineEnd = s.indexOf('\n', at); // lineEnd() written out: this runs for every value
+    if (lineEnd < 0) lineEnd = this.len;
     this.block = false;
     if (c === DQUOTE || c === SQUOTE) {
       const close = s.indexOf(c === DQUOTE ? '"' : "'", at + 1);
@@ -548,7 +578,10 @@ class LayoutReader {
       end = this.lineEnd(line);
       this.wrapped = true;
     }
-    if (this.colonSpaceFrom(at) < end || this.spaceHashFrom(at) < end) bail(); // a key or a comment inside
+    // A key or a comment inside: the next of each, searched for once a text and kept.
+    if (this.colonSpace < at) this.colonSpace = this.search(': ', at);
+    if (this.spaceHash < at) this.spaceHash = this.search(' #', at);
+    if (this.colonSpace < end || this.spaceHash < end) bail();
     this.from = at;
     this.to = end;
     this.pos = end + 1;
@@ -613,17 +646,7 @@ class LayoutReader {
     if (this.wrapped) return own(foldLines(this.s.slice(this.from, this.to)));
     if (this.asciiAt < 0 || this.to - this.from < 13) return own(this.s.slice(this.from, this.to));
     // Latin-1 from the bytes: for an ASCII text the same characters, copied once into a string that holds them.
-    return this.bytes.toString('latin1', this.asciiAt + this.from, this.asciiAt + this.to);
-  }
-
-  private colonSpaceFrom(at: number): number {
-    if (this.colonSpace < at) this.colonSpace = this.search(': ', at);
-    return this.colonSpace;
-  }
-
-  private spaceHashFrom(at: number): number {
-    if (this.spaceHash < at) this.spaceHash = this.search(' #', at);
-    return this.spaceHash;
+    return latin1(this.bytes, this.asciiAt + this.from, this.asciiAt + this.to);
   }
 
   private backslashFrom(at: number): number {
@@ -645,7 +668,7 @@ class LayoutReader {
 
   /** A character a key this reader takes may start with. */
   private isKeyStart(c: number): boolean {
-    return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39);
+    return c < 128 && KEY_FIRST[c] === 1;
   }
 
   private indentOf(line: number): number {
