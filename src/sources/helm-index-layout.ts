@@ -283,7 +283,12 @@ class LayoutReader {
     if (indent === 0 || indent > MAX_INDENT) bail();
     const keyEnd = this.lineEnd(indent);
     if (s.charCodeAt(keyEnd - 1) !== COLON || keyEnd >= this.len) bail();
-    const name = s.slice(indent, keyEnd - 1);
+    // A string of its own: the caller keeps the name (in its set of names) while reading on, and a view
+    // would keep this segment alive with it, one per chart.
+    const name =
+      this.asciiAt >= 0
+        ? latin1(this.bytes, this.asciiAt + indent, this.asciiAt + keyEnd - 1)
+        : own(s.slice(indent, keyEnd - 1));
     if (name.length > 1000 || !CHART_NAME.test(name) || name === '__proto__' || resolvePlain(name) !== 'string') bail();
     let line = keyEnd + 1;
     const dash = this.indentOf(line);
