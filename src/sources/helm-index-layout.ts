@@ -90,6 +90,12 @@ function bail(): never {
 
 const SPACE = 0x20;
 const NL = 0x0a;
+const DOT = 0x2e;
+const APPLICATION = 'application';
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
 const HASH = 0x23;
 const DASH = 0x2d;
 const COLON = 0x3a;
@@ -351,10 +357,12 @@ class LayoutReader {
           case NONE:
             return;
           case NAME:
+            if (this.block) bail();
+            f.name = this.text();
+            return;
           case TYPE:
             if (this.block) bail();
-            if (field.read === NAME) f.name = this.text();
-            else f.type = this.text();
+            f.type = this.is(APPLICATION) ? APPLICATION : this.text(); // the common value, with no copy of it
             return;
           case VERSION:
           case APP_VERSION:
@@ -630,12 +638,29 @@ class LayoutReader {
     const first = plainFirst(this.s.charCodeAt(this.from));
     if (first === PLAIN_STRING) return this.to > this.from;
     if (first === PLAIN_WORD && (this.wrapped || this.to - this.from > 5)) return true;
+    if (this.dotted()) return true;
     return !this.wrapped && resolvePlain(this.s.slice(this.from, this.to)) === 'string';
+  }
+
+  /** Whether the last scalar starts with digits, a dot, digits and a dot (1.2.3…), which resolvePlain reads as a string first of all. */
+  private dotted(): boolean {
+    const s = this.s;
+    let i = this.from;
+    while (isDigit(s.charCodeAt(i))) i++;
+    if (i === this.from || s.charCodeAt(i) !== DOT) return false;
+    i++;
+    while (isDigit(s.charCodeAt(i))) i++;
+    return s.charCodeAt(i) === DOT && i < this.to;
   }
 
   /** Whether the last plain scalar reads as null. */
   private plainIsNull(): boolean {
     return this.to - this.from <= 5 && !this.wrapped && YAML11_NULL.has(this.s.slice(this.from, this.to));
+  }
+
+  /** Whether the last scalar's value is `value` (written on one line). */
+  private is(value: string): boolean {
+    return !this.wrapped && this.to - this.from === value.length && this.s.startsWith(value, this.from);
   }
 
   /** The last scalar's value, a view of the text; undefined for ''. */
