@@ -12,7 +12,7 @@ import { controlFree, supportedText } from '../../src/sources/helm-index-fast.js
 import { readChartLayout } from '../../src/sources/helm-index-layout.js';
 import { checkYamlShape, HELM_ENTRIES } from '../../src/sources/helm-index-shape.js';
 import { splitCharts, splitHelmLayout, splitIndex } from '../../src/sources/helm-index-split.js';
-import { REPO_URL } from './helm-index-support.js';
+import { parse, REPO_URL } from './helm-index-support.js';
 
 const FIXTURES = join(repoRoot(), '../shared/fixtures/helm-index');
 const INDEX_SCHEMA = new Schema([strTag, seqTag, mapTag, nullCoreTag]);
@@ -185,6 +185,22 @@ describe('the Helm layout reader', () => {
       return readChartLayout(bytes, start, end, true, resolveUrl) !== undefined;
     });
     expect(taken).toBe(false);
+  });
+
+  it('reads an index past its first MiB of clean bytes as it reads a small one (a tab in a later chart)', () => {
+    const charts: Record<string, unknown[]> = {};
+    for (let n = 0; n < 7000; n++) {
+      const name = `chart-${n}`;
+      const description = n === 6900 ? 'a\tb' : `chart ${n}, with a description long enough to fill the index`;
+      charts[name] = [{ name, version: '1.0.0', description, urls: [`https://example.com/${name}-1.0.0.tgz`] }];
+    }
+    // A raw tab in single quotes, as a hand edit leaves it (js-yaml would write the escape \t).
+    const yaml = dump({ apiVersion: 'v1', entries: charts }, { lineWidth: -1 }).replace('"a\\tb"', "'a\tb'");
+    expect(yaml.length).toBeGreaterThan(1.2 * 2 ** 20);
+    expect(yaml.indexOf('\t')).toBeGreaterThan(2 ** 20);
+    const read = parse(yaml);
+    expect(read).toEqual(parse(JSON.stringify({ apiVersion: 'v1', entries: charts })));
+    expect(read.packs.find((p) => p.name === 'chart-6900')?.description).toBe('a b');
   });
 
   it('reads a chart larger than a segment a segment at a time, each cut where an entry starts', () => {
