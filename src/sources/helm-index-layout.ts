@@ -32,11 +32,12 @@ import {
  * `|` blocks, block lists and maps. On anything else (a comment, a blank line, an anchor, a flow
  * collection, an escape, a null, a value Helm would refuse or convert, a duplicate key, …) it returns
  * undefined, and the caller reads the chart with the fast parser (helm-index-fast.ts) or the full one,
- * which decide it exactly. The text must hold none of the characters supportedText refuses.
+ * which decide it exactly. The chart must hold none of the characters supportedText refuses (the
+ * caller checks: controlFree for ASCII bytes).
  */
 export function readChartLayout(
   bytes: Buffer,
-  /** The chart's bytes: [start, end) (splitIndex's bounds). */
+  /** The chart's bytes: [start, end) (a split's bounds). */
   start: number,
   end: number,
   /** Whether those bytes are ASCII (chartIsAscii): kept strings are then made from them. */
@@ -91,17 +92,17 @@ function bail(): never {
 const SPACE = 0x20;
 const NL = 0x0a;
 const DOT = 0x2e;
-const APPLICATION = 'application';
-
-function isDigit(c: number): boolean {
-  return c >= 0x30 && c <= 0x39;
-}
 const HASH = 0x23;
 const DASH = 0x2d;
 const COLON = 0x3a;
 const DQUOTE = 0x22;
 const SQUOTE = 0x27;
 const PIPE = 0x7c;
+const APPLICATION = 'application';
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
 
 /** First characters that make a plain scalar something else (an indicator); `-`, `?` and `:` too, always. */
 const NOT_PLAIN = new Uint8Array(128);
@@ -247,6 +248,7 @@ class LayoutReader {
     this.chartEnd = end;
     this.resolveUrl = resolveUrl;
     this.needle = undefined;
+    this.f.reset(); // the last entry's fields, views of the last text among them
     if (text !== undefined) this.segment(text, ascii ? start : -1, end);
     else this.segment('', start, start);
   }
