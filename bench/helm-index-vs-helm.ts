@@ -26,9 +26,20 @@ const TIME_GOAL = 0.25;
 const GROWTH_GOAL = 2;
 const ONCE = fileURLToPath(new URL('./packyard-parse-once.js', import.meta.url));
 
+/** What resident memory grew by when a parse returned, by kind (bytes): packyard-parse-once.ts's split. */
+interface Split {
+  anon: number;
+  file: number;
+  heap: number;
+  newSpace: number;
+  oldSpace: number;
+  code: number;
+}
+
 interface Run {
   ms: number;
   growthMiB: number;
+  split?: Split;
   /** The whole process, start to exit, as the parent saw it. */
   processMs: number;
 }
@@ -42,7 +53,7 @@ function packyardRun(file: string, warm: boolean): Run {
       env: { ...process.env, ...OPERATOR_ENV },
     }),
   );
-  return { ms: out.ms, growthMiB: out.growthBytes / 2 ** 20, processMs: performance.now() - start };
+  return { ms: out.ms, growthMiB: out.growthBytes / 2 ** 20, split: out.split, processMs: performance.now() - start };
 }
 
 function helmRun(loader: string, file: string): Run {
@@ -107,7 +118,28 @@ function rowsFor(label: string, file: string, loader: string, notes: string[]): 
   notes.push(
     `whole process, ${what}, median: Packyard ${whole(first)} (Node start, module load, first parse), Helm ${whole(helm)}`,
   );
+  for (const [when, ours] of [
+    ['first parse', first],
+    ['later parse', later],
+  ] as const) {
+    notes.push(`RSS growth, ${what}, ${when}, median of ${runs} when the parse returned: ${growthSplit(ours)}`);
+  }
   return rows;
+}
+
+/**
+ * Where the RSS growth is (the goal stays the peak): anonymous pages, of which V8's heap (new, old and
+ * code space, as committed) and the rest (malloc: the compiler and GC threads' arenas, the parse's
+ * buffers), and file-backed pages (the node binary's code run for the first time).
+ */
+function growthSplit(runs: readonly Run[]): string {
+  const mib = (pick: (s: Split) => number) =>
+    (median(runs.map((r) => (r.split ? pick(r.split) : Number.NaN))) / 2 ** 20).toFixed(1);
+  return (
+    `anonymous ${mib((s) => s.anon)} MiB (V8 heap ${mib((s) => s.heap)}: new ${mib((s) => s.newSpace)}, ` +
+    `old ${mib((s) => s.oldSpace)}, code ${mib((s) => s.code)}; other ${mib((s) => s.anon - s.heap)}), ` +
+    `file-backed ${mib((s) => s.file)} MiB`
+  );
 }
 
 /** The event loop during a parse: the worst lateness of a 5 ms timer, the operator's yielding parse against a blocking one. */

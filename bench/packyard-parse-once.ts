@@ -1,6 +1,9 @@
-// One parseHelmIndex of a file, in a process of its own: prints {ms, growthBytes} for the benchmarks.
-// The time covers reading the file and parsing it, as Helm's repo.LoadIndexFile reads and parses;
-// the growth is the parse's, above the RSS once the file is read.
+// One parseHelmIndex of a file, in a process of its own: prints {ms, growthBytes, split} for the
+// benchmarks. The time covers reading the file and parsing it, as Helm's repo.LoadIndexFile reads and
+// parses; the growth is the parse's peak, above the RSS once the file is read. `split` says what the
+// resident memory grew by when the parse returned (/proc/self/status): RssAnon (of which V8's heap
+// committed, and what else: the compilers' and GC threads' malloc arenas) and RssFile (pages of the
+// node binary run for the first time: compiler and GC code, once per process).
 //   packyard-parse-once.js FILE        the process's first parse (the JIT has compiled nothing yet)
 //   packyard-parse-once.js FILE warm   after a parse of a small generated index, as every sync of a
 //                                      running operator after its first; growth is above the RSS
@@ -9,12 +12,37 @@
 //                                      yielding one (parseHelmIndexYielding, as the operator parses),
 //                                      as {blockingMs, yieldingMs}
 import { readFileSync } from 'node:fs';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { parseHelmIndex, parseHelmIndexYielding, type HelmIndexOptions } from '../src/sources/helm-index.js';
 import { generateIndex } from './helm-index-parse.js';
 
 const file = process.argv[2]!;
 const mode = process.argv[3];
 const opts: HelmIndexOptions = { repoUrl: 'https://charts.example.com/stable', filter: { prereleases: true } };
+
+/** Resident memory by kind (bytes): anonymous and file-backed pages, and V8's heap as committed, by space. */
+function residentSplit(): {
+  anon: number;
+  file: number;
+  heap: number;
+  newSpace: number;
+  oldSpace: number;
+  code: number;
+} {
+  const status = readFileSync('/proc/self/status', 'utf8');
+  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
+  const spaces = new Map(getHeapSpaceStatistics().map((s) => [s.space_name, s.physical_space_size]));
+  let heap = 0;
+  for (const size of spaces.values()) heap += size;
+  return {
+    anon: kib('RssAnon'),
+    file: kib('RssFile'),
+    heap,
+    newSpace: (spaces.get('new_space') ?? 0) + (spaces.get('new_large_object_space') ?? 0),
+    oldSpace: (spaces.get('old_space') ?? 0) + (spaces.get('large_object_space') ?? 0),
+    code: (spaces.get('code_space') ?? 0) + (spaces.get('code_large_object_space') ?? 0),
+  };
+}
 
 /** The largest lateness of a 5 ms interval timer while `work` runs. */
 async function worstTimerDelay(work: () => unknown): Promise<number> {
@@ -43,7 +71,13 @@ if (mode === 'loop') {
   const bytes = readFileSync(file);
   // Growth is the parse's own: above the RSS with the index read (the operator holds the body it fetched).
   const before = process.memoryUsage().rss;
+  const statusBefore = residentSplit();
   parseHelmIndex(bytes, opts);
   const ms = performance.now() - start;
-  process.stdout.write(JSON.stringify({ ms, growthBytes: process.resourceUsage().maxRSS * 1024 - before }));
+  const growthBytes = process.resourceUsage().maxRSS * 1024 - before;
+  const statusAfter = residentSplit();
+  const split = Object.fromEntries(
+    Object.entries(statusAfter).map(([k, v]) => [k, v - statusBefore[k as keyof typeof statusBefore]]),
+  );
+  process.stdout.write(JSON.stringify({ ms, growthBytes, split }));
 }

@@ -29,6 +29,48 @@ const MAX_UINT64 = '18446744073709551615';
 /** The version `text` reads as, or undefined when Helm would not accept it as a chart version. */
 export function readHelmVersion(text: string): HelmVersion | undefined {
   if (text.length > MAX_VERSION_LENGTH) return undefined; // Go counts bytes; the pattern allows ASCII only
+  return readReleaseVersion(text) ?? readHelmVersionByPattern(text);
+}
+
+/**
+ * The shape nearly every chart version has, `1.2.3` or `1.2.3+build`, read without the pattern: a
+ * parse reads thousands, and the pattern's match (an array and five substrings each) is most of what
+ * a version costs. Undefined for any other text, which the pattern reads.
+ */
+function readReleaseVersion(text: string): HelmVersion | undefined {
+  const minorAt = digitsEnd(text, 0) + 1;
+  if (minorAt === 1 || text.charCodeAt(minorAt - 1) !== DOT) return undefined;
+  const patchAt = digitsEnd(text, minorAt) + 1;
+  if (patchAt === minorAt + 1 || text.charCodeAt(patchAt - 1) !== DOT) return undefined;
+  const end = digitsEnd(text, patchAt);
+  if (end === patchAt) return undefined;
+  let build = '';
+  if (end < text.length) {
+    if (text.charCodeAt(end) !== PLUS || !BUILD.test(text.slice(end + 1))) return undefined;
+    build = text.slice(end + 1);
+  }
+  const major = uint64(text.slice(0, minorAt - 1));
+  const minor = uint64(text.slice(minorAt, patchAt - 1));
+  const patch = uint64(text.slice(patchAt, end));
+  if (major === undefined || minor === undefined || patch === undefined) return undefined;
+  return { major, minor, patch, prerelease: [], build };
+}
+
+const DOT = 0x2e;
+const PLUS = 0x2b;
+/** Build metadata as LOOSE_SEMVER takes it after its `+`. */
+const BUILD = /^[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*$/;
+
+/** Where the run of ASCII digits starting at `from` ends. */
+function digitsEnd(text: string, from: number): number {
+  let i = from;
+  for (let c = text.charCodeAt(i); c >= 0x30 && c <= 0x39; c = text.charCodeAt(++i));
+  return i;
+}
+
+/** readHelmVersion by Masterminds' pattern alone: what the shortcut must agree with (a test compares them). */
+export function readHelmVersionByPattern(text: string): HelmVersion | undefined {
+  if (text.length > MAX_VERSION_LENGTH) return undefined;
   const m = LOOSE_SEMVER.exec(text);
   if (!m) return undefined;
   const major = uint64(m[1]!);

@@ -36,7 +36,7 @@ export function parseMapFast(
   ascii = false,
   eachEntry?: (entry: unknown) => unknown,
 ): YamlMap | undefined {
-  if ((ascii ? UNSUPPORTED_ASCII : UNSUPPORTED_TEXT).test(text)) return undefined;
+  if (!supportedText(text, ascii)) return undefined;
   try {
     const p = new Parser(text, eachEntry);
     const first = p.nextContentLine();
@@ -49,6 +49,24 @@ export function parseMapFast(
     if (e === BAIL) return undefined;
     throw e;
   }
+}
+
+/**
+ * Whether a text holds none of the characters the fast readers leave to the full parser (UNSUPPORTED_TEXT);
+ * `ascii` says the caller found it to be ASCII, which a narrower class checks faster.
+ */
+export function supportedText(text: string, ascii = false): boolean {
+  return !(ascii ? UNSUPPORTED_ASCII : UNSUPPORTED_TEXT).test(text);
+}
+
+/**
+ * Whether no ASCII text of these bytes holds a character UNSUPPORTED_ASCII names (control characters,
+ * tabs and carriage returns among them): then supportedText need not look at each chart. A native
+ * search for each such byte reads an index several times faster than the regular expression does.
+ */
+export function controlFree(bytes: Buffer): boolean {
+  for (let c = 0; c < 0x20; c++) if (c !== 0x0a && bytes.indexOf(c) >= 0) return false;
+  return bytes.indexOf(0x7f) < 0;
 }
 
 /** Tabs, carriage returns, and what js-yaml refuses as non-printable: the full parser decides those. */

@@ -165,12 +165,27 @@ const GO_INT = /^[-+]?(0[xX][0-9a-fA-F]+|0[oO]?[0-7]+|0[bB][01]+|0|[1-9][0-9]*)$
 const YAML_TIMESTAMP =
   /^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt ][0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(?:\.[0-9]+)?(?:Z|[+-][0-9]{2}:[0-9]{2})?)?$/;
 
+/** Two dots after digits: 1.2.3, the most common plain value of an index, which no number is. */
+const DOTTED = /^[0-9]+\.[0-9]*\./;
+
 /** go-yaml v2's resolveTable: what a plain scalar's first character can make it (0: only a string). */
 const FIRST = new Uint8Array(128);
 const WORD = 1; // y n t f o Y N T F O ~: a boolean or null word, or a string
 const NUMERIC = 2; // + - . 0-9: a number, a non-finite float, or a string
 for (const c of 'yYnNtTfFoO~') FIRST[c.charCodeAt(0)] = WORD;
 for (const c of '+-.0123456789') FIRST[c.charCodeAt(0)] = NUMERIC;
+
+/**
+ * What the first character of a plain scalar says of resolvePlain's answer: PLAIN_STRING, a string
+ * (unless the scalar is empty); PLAIN_WORD, a string when longer than five characters; PLAIN_NUMERIC,
+ * only resolvePlain can tell.
+ */
+export function plainFirst(c: number): number {
+  return c < 128 ? FIRST[c]! : PLAIN_STRING;
+}
+export const PLAIN_STRING = 0;
+export const PLAIN_WORD = WORD;
+export const PLAIN_NUMERIC = NUMERIC;
 
 /** go-yaml v2's resolve() of a plain scalar (timestamps stay strings when decoded into interface{}). */
 export function resolvePlain(text: string): ScalarKind {
@@ -181,7 +196,7 @@ export function resolvePlain(text: string): ScalarKind {
     if (text.length > 5) return 'string'; // the longest word is "false"
     return YAML11_NULL.has(text) ? 'null' : YAML11_BOOL.has(text) ? 'bool' : 'string';
   }
-  if (/^[0-9]+\.[0-9]*\./.test(text)) return 'string'; // 1.2.3: the most common plain value here, and never a number
+  if (DOTTED.test(text)) return 'string'; // 1.2.3: the most common plain value here, and never a number
   if (YAML11_NONFINITE.has(text)) return 'nonfinite';
   if (c === 0x2e /* . */) return Number.isFinite(Number(text)) && YAML_STYLE_FLOAT.test(text) ? 'float' : 'string';
   if (YAML_TIMESTAMP.test(text)) return 'string';
@@ -222,18 +237,13 @@ const RFC3339_SHAPE =
 export function goRfc3339(text: string): boolean {
   if (!RFC3339_SHAPE.test(text)) return false;
   // The shape fixed every digit's place but the hour's (one digit or two): read them as numbers.
-  const num = (from: number, to: number) => {
-    let n = 0;
-    for (let i = from; i < to; i++) n = n * 10 + text.charCodeAt(i) - 0x30;
-    return n;
-  };
-  const year = num(0, 4);
-  const month = num(5, 7);
-  const day = num(8, 10);
+  const year = digits(text, 0, 4);
+  const month = digits(text, 5, 7);
+  const day = digits(text, 8, 10);
   const colon = text.indexOf(':', 11);
-  const hour = num(11, colon);
-  const minute = num(colon + 1, colon + 3);
-  const second = num(colon + 4, colon + 6);
+  const hour = digits(text, 11, colon);
+  const minute = digits(text, colon + 1, colon + 3);
+  const second = digits(text, colon + 4, colon + 6);
   const days =
     month === 2
       ? year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
@@ -244,8 +254,16 @@ export function goRfc3339(text: string): boolean {
         : 31;
   // time.Parse takes zone offsets up to 24 hours and 60 minutes ("some people do write" them).
   const zoneOk =
-    text.endsWith('Z') || (num(text.length - 5, text.length - 3) <= 24 && num(text.length - 2, text.length) <= 60);
+    text.endsWith('Z') ||
+    (digits(text, text.length - 5, text.length - 3) <= 24 && digits(text, text.length - 2, text.length) <= 60);
   return month >= 1 && month <= 12 && day >= 1 && day <= days && hour < 24 && minute < 60 && second < 60 && zoneOk;
+}
+
+/** The decimal number written in text[from, to). */
+function digits(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) n = n * 10 + text.charCodeAt(i) - 0x30;
+  return n;
 }
 
 interface Walk {

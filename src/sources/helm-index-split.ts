@@ -13,6 +13,12 @@ export interface IndexSplit {
   head: string;
   /** Byte offsets: chart i is bytes [bounds[i], bounds[i + 1]), comments after it included. */
   bounds: number[];
+  /**
+   * Whether every line was looked at (splitIndex). splitHelmLayout's bounds are found by searching
+   * for chart keys only: right for every chart whose lines the layout reader then takes, and for no
+   * other, which is the caller's cue to split again with splitIndex.
+   */
+  checked: boolean;
 }
 
 const NL = 0x0a;
@@ -59,10 +65,75 @@ export function splitIndex(bytes: Buffer): IndexSplit | undefined {
     line = lineAfter(bytes, col);
   }
   if (bounds.length > 0) bounds.push(end);
-  return {
-    head: `${bytes.toString('utf8', 0, entries)}entries: {}\n${bytes.toString('utf8', end, length)}`,
-    bounds,
-  };
+  return { head: headOf(bytes, entries, end), bounds, checked: true };
+}
+
+/** The document without its charts: `entries: {}` in place of bytes [entries, end). */
+function headOf(bytes: Buffer, entries: number, end: number): string {
+  return `${bytes.toString('utf8', 0, entries)}entries: {}\n${bytes.toString('utf8', end, bytes.length)}`;
+}
+
+/**
+ * The charts of an index in the layout Helm writes, found with a few native searches rather than a
+ * look at each line: each chart's key is a line at the first chart's indentation that ends in `:`,
+ * the next line its first entry's `- ` (`:\n  - `); the charts end at the first line at column 0
+ * after the last indented one. Unchecked: a chart may hold lines splitIndex would split or refuse at,
+ * so the caller takes a chart from these bounds only when the layout reader reads all its lines, and
+ * otherwise splits again with splitIndex (which agrees on every chart read so far). Undefined when
+ * the index does not start its entries so.
+ */
+export function splitHelmLayout(bytes: Buffer): IndexSplit | undefined {
+  const entries = entriesLine(bytes);
+  if (entries < 0) return undefined;
+  const first = lineAfter(bytes, entries);
+  const indent = spacesAt(bytes, first);
+  const keyEnd = indexOfByte.call(bytes, NL, first);
+  if (indent === 0 || !keyStart(bytes[first + indent]) || keyEnd < 0 || bytes[keyEnd - 1] !== COLON) return undefined;
+  const dash = spacesAt(bytes, keyEnd + 1);
+  if (dash < indent || bytes[keyEnd + 1 + dash] !== DASH) return undefined;
+  const end = entriesEnd(bytes, first);
+  if (end <= keyEnd) return undefined;
+  const needle = Buffer.from(`:\n${' '.repeat(dash)}- `);
+  const bounds = [first];
+  for (let at = bytes.indexOf(needle, keyEnd); at >= 0 && at < end; at = bytes.indexOf(needle, at + 1)) {
+    const line = bytes.lastIndexOf(NL, at) + 1;
+    if (line > bounds[bounds.length - 1]! && spacesAt(bytes, line) === indent && keyStart(bytes[line + indent])) {
+      bounds.push(line);
+    }
+  }
+  bounds.push(end);
+  return { head: headOf(bytes, entries, end), bounds, checked: false };
+}
+
+const COLON = 0x3a;
+
+function spacesAt(bytes: Buffer, at: number): number {
+  let i = at;
+  while (bytes[i] === SPACE) i++;
+  return i - at;
+}
+
+/** A byte a chart's key may start with in splitHelmLayout: not a space, `-`, `#` or a line's end. */
+function keyStart(c: number | undefined): boolean {
+  return c !== undefined && c !== SPACE && c !== DASH && c !== HASH && c !== NL && c !== CR && c !== TAB;
+}
+
+/**
+ * Where the charts after `from` end, read from the index's end: at the first line at column 0 (not a
+ * comment, not blank) after the last indented line; the length when there is none.
+ */
+function entriesEnd(bytes: Buffer, from: number): number {
+  let end = bytes.length;
+  let line = bytes.length;
+  for (;;) {
+    // The start of the line before `line`.
+    const start = line <= from ? -1 : bytes.lastIndexOf(NL, line - 2) + 1;
+    if (start < from) return -1;
+    const c = bytes[start];
+    if (c === SPACE || c === TAB) return end;
+    if (c !== HASH && c !== NL && c !== CR && start < line - 1) end = start;
+    line = start;
+  }
 }
 
 /** Where the line `entries:` (spaces, tabs or a `\r` may follow) starts, or -1. */

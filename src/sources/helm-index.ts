@@ -12,26 +12,26 @@ import {
   seqTag,
   strTag,
 } from 'js-yaml';
-import { isLayer, LAYER_ANNOTATION, type Layer } from '../api/names.js';
-import type { PackVersion } from '../api/pack.js';
-import { rfc3339Millis } from '../api/time.js';
-import { isStable, readHelmVersion, type HelmVersion } from '../resolve/helm-version.js';
 import { compact, type CatalogPack } from './catalog.js';
 import { compareStrings, newerFirst, packFace } from './newest-first.js';
+import { HELM_ENTRIES, HELM_INDEX_FILE, checkJsonShape, checkYamlShape } from './helm-index-shape.js';
 import {
-  CHART_VERSION_FIELDS,
-  HELM_ENTRIES,
-  HELM_INDEX_FILE,
-  checkJsonShape,
-  checkYamlShape,
-  yamlTrue,
-} from './helm-index-shape.js';
-import { parseChartFast, parseMapFast } from './helm-index-fast.js';
-import { chartIsAscii, chartText, splitIndex, type IndexSplit } from './helm-index-split.js';
+  descriptionOf,
+  isMap,
+  own,
+  readVersion,
+  sanitize,
+  urlResolver,
+  type Candidate,
+  type UrlResolver,
+} from './helm-index-candidate.js';
+import { controlFree, parseChartFast, parseMapFast, supportedText } from './helm-index-fast.js';
+import { readChartLayout } from './helm-index-layout.js';
+import { chartIsAscii, chartText, splitHelmLayout, splitIndex, type IndexSplit } from './helm-index-split.js';
 import { packNameMatcher, selectVersions, type PackFilter } from './pack-filter.js';
 import { SourceError } from './source-error.js';
 
-export const DISPLAY_NAME_ANNOTATION = 'packyard.io/display-name';
+export { DISPLAY_NAME_ANNOTATION } from './helm-index-candidate.js';
 
 export interface HelmIndexOptions {
   /** The repository URL (where index.yaml lives): relative chart URLs resolve against it. */
@@ -69,26 +69,10 @@ const ALIAS_NODE_BUDGET = 10_000;
  */
 const INDEX_SCHEMA = new Schema([strTag, seqTag, mapTag, nullCoreTag]);
 
-/** A URI scheme: what makes a URL absolute for Go's url.IsAbs. */
-const ABSOLUTE_URL = /^[a-zA-Z][a-zA-Z0-9+.-]*:/;
-
 /** The longest name a Pack's spec.name holds. */
 const MAX_NAME = 253;
 
 type YamlMap = Record<string, unknown>;
-
-/** One parsed chart version with what sorting and the pack-level fields need. */
-interface Candidate {
-  /** As published: the identity of the version everywhere (pins, locks, URLs). */
-  version: string;
-  helm: HelmVersion;
-  createdMs: number;
-  out: PackVersion;
-  displayName?: string;
-  description?: string;
-  icon?: string;
-  layer: Layer;
-}
 
 /**
  * Turns a Helm repository index into catalogue packs: the charts and versions Helm's own
@@ -160,7 +144,10 @@ function* parseSteps(body: Buffer | string, opts: HelmIndexOptions): Generator<v
     bytes = Buffer.from(text);
     whole = () => text;
   }
-  const split = typeof body === 'string' && !body.isWellFormed() ? undefined : splitIndex(bytes);
+  // Helm's own layout split by its chart keys alone (each chart's lines are then read by the layout
+  // reader, or the split is made again line by line); any other layout line by line at once.
+  const split =
+    typeof body === 'string' && !body.isWellFormed() ? undefined : (splitHelmLayout(bytes) ?? splitIndex(bytes));
   if (split) {
     try {
       return yield* toPacks(
@@ -308,10 +295,11 @@ function checkIndex(doc: unknown): YamlMap {
  */
 function* chartByChart(
   bytes: Buffer,
-  split: IndexSplit,
+  layoutSplit: IndexSplit,
   aliases: AliasBudget,
   resolveUrl: UrlResolver,
 ): Generator<[string, Versions]> {
+  let split = layoutSplit;
   // The head as the fast path reads it: js-yaml's first parse in a process costs more than all of it.
   checkIndex(parseMapFast(split.head, HELM_INDEX_FILE) ?? parseYaml(split.head, aliases, HELM_INDEX_FILE, '').doc);
   const seen = new Set<string>();
@@ -320,24 +308,71 @@ function* chartByChart(
   // chart, so less survives a young-generation collection into the old one (peak RSS). Its fields
   // already have their Go names.
   const readFast = (item: unknown) => readVersion(item, resolveUrl, true);
+  const clean = controlFreeBlocks(bytes); // an ASCII chart of clean bytes needs no character check
   for (let i = 0; i + 1 < split.bounds.length; i++) {
-    const ascii = chartIsAscii(bytes, split, i);
-    const text = chartText(bytes, split, i, ascii);
-    const fast = parseChartFast(text, HELM_ENTRIES, ascii, readFast);
+    let ascii = chartIsAscii(bytes, split, i);
+    const start = split.bounds[i]!;
+    let text: string | undefined;
     let name: string | undefined;
-    let versions: Versions | null;
-    if (fast) ({ name, versions } = fast as { name: string; versions: Versions | null });
-    else {
-      const { doc: chart, renames } = parseYaml(text, aliases, HELM_ENTRIES, 'entries');
-      const keys = isMap(chart) ? Object.keys(chart) : [];
-      name = keys.length === 1 ? (renames.get(keys[0]!) ?? keys[0]!) : undefined;
-      versions = listAt((chart as YamlMap | null)?.[keys[0]!], `entries.${name}`).map(read);
+    let versions: Versions | null | undefined;
+    if (ascii && clean(start, split.bounds[i + 1]!)) {
+      ({ name, versions } = readChartLayout(bytes, start, split.bounds[i + 1]!, true, resolveUrl) ?? {});
+    } else {
+      text = chartText(bytes, split, i, ascii);
+      if (supportedText(text, ascii)) {
+        ({ name, versions } = readChartLayout(bytes, start, split.bounds[i + 1]!, ascii, resolveUrl, text) ?? {});
+      }
+    }
+    if (versions === undefined) {
+      if (!split.checked) {
+        // The layout reader did not take this chart: split line by line from here, which agrees on
+        // every chart taken so far; where it does not, or refuses the layout, the whole document decides.
+        const checked = splitIndex(bytes);
+        const at = checked?.bounds.indexOf(start) ?? -1;
+        if (checked === undefined || at < 0 || checked.head !== split.head) throw invalid("not in Helm's layout");
+        split = checked;
+        i = at;
+        ascii = chartIsAscii(bytes, split, i);
+        text = undefined;
+      }
+      text ??= chartText(bytes, split, i, ascii);
+      const fast = parseChartFast(text, HELM_ENTRIES, ascii, readFast);
+      if (fast) ({ name, versions } = fast as { name: string; versions: Versions | null });
+      else {
+        const { doc: chart, renames } = parseYaml(text, aliases, HELM_ENTRIES, 'entries');
+        const keys = isMap(chart) ? Object.keys(chart) : [];
+        name = keys.length === 1 ? (renames.get(keys[0]!) ?? keys[0]!) : undefined;
+        versions = listAt((chart as YamlMap | null)?.[keys[0]!], `entries.${name}`).map(read);
+      }
     }
     if (name === undefined || seen.has(name)) throw invalid('not one chart per chart key');
     seen.add(name);
     yield [name, versions ?? []];
   }
 }
+
+/**
+ * Whether bytes [start, end) hold no control byte (controlFree), asked chart after chart: the bytes
+ * are looked at a block of at least BLOCK at a time, so a 26 MB index is not searched 31 times over
+ * before its first chart (46 ms of a blocked event loop), and no ASCII chart needs its characters
+ * checked one by one. After a block with one, every chart from it is checked on its own.
+ */
+function controlFreeBlocks(bytes: Buffer): (start: number, end: number) => boolean {
+  let cleanFrom = -1; // bytes [cleanFrom, cleanTo) hold none
+  let cleanTo = -1;
+  let dirty = false;
+  return (start, end) => {
+    if (cleanFrom < 0) cleanFrom = cleanTo = start;
+    if (end > cleanTo && !dirty) {
+      const to = Math.min(bytes.length, Math.max(end, cleanTo + BLOCK));
+      if (controlFree(bytes.subarray(cleanTo, to))) cleanTo = to;
+      else dirty = true;
+    }
+    return start >= cleanFrom && end <= cleanTo;
+  };
+}
+
+const BLOCK = 1 << 20;
 
 function parseJson(source: string): unknown {
   try {
@@ -473,121 +508,6 @@ function checkAliasExpansion(events: readonly Event[], source: string, aliases: 
 }
 
 /**
- * One entry as Helm's loader keeps it, or undefined when Helm drops it (null, or failing
- * chart.Metadata.Validate: no name, a name with `/`, a version Masterminds cannot read, a type
- * other than application or library, a null maintainer or dependency, a bad dependency alias).
- */
-function readVersion(entry: unknown, resolveUrl: UrlResolver, goNamed = false): Candidate | undefined {
-  if (!isMap(entry)) return undefined; // null: Helm drops empty entries too
-  const item = goNamed ? entry : goFields(entry);
-  const name = sanitize(stringAt(item.name) ?? '');
-  if (name === '' || name === '.' || name === '..' || name.includes('/')) return undefined;
-  const version = own(stringAt(item.version));
-  const helm = version === undefined ? undefined : readHelmVersion(version);
-  if (!helm || version === undefined) return undefined;
-  if (!CHART_TYPES.has(stringAt(item.type) ?? '')) return undefined;
-  if (listAt(item.maintainers).includes(null)) return undefined;
-  // Indexed loops here and below: a for-of allocates an iterator each time until the JIT removes it.
-  const dependencies = listAt(item.dependencies);
-  for (let i = 0; i < dependencies.length; i++) {
-    const d = dependencies[i];
-    if (d === null || (isMap(d) && !validAlias(goValue(d, 'alias')))) return undefined;
-  }
-
-  const annotations = isMap(item.annotations) ? item.annotations : undefined;
-  // RFC 3339 as Go writes time.Time: what the Pack schema's date-time format accepts.
-  const created = stringAt(item.created);
-  const createdMs = rfc3339Millis(created);
-  // Fields in PackVersion's order, absent rather than undefined (compact's result, without its copy);
-  // from `{}`, which V8 gives room for four fields in the object itself ({ version } has one).
-  const out = {} as PackVersion;
-  out.version = version;
-  if (!isStable(helm)) out.prerelease = true;
-  const appVersion = sanitize(stringAt(item.appVersion));
-  if (appVersion !== undefined) out.appVersion = own(appVersion);
-  const digest = normaliseDigest(stringAt(item.digest));
-  if (digest !== undefined) out.digest = digest;
-  if (!Number.isNaN(createdMs)) out.created = own(created);
-  const listed = listAt(item.urls);
-  if (listed.length === 1) {
-    // The common case, as a literal: push onto [] would reserve 16 more places, kept with the catalogue.
-    const url = stringAt(listed[0]) && resolveUrl(listed[0] as string);
-    if (url) out.urls = [own(url)];
-  } else if (listed.length > 1) {
-    const urls: string[] = [];
-    for (let i = 0; i < listed.length; i++) {
-      const url = stringAt(listed[i]) && resolveUrl(listed[i] as string);
-      if (url) urls.push(own(url));
-    }
-    if (urls.length > 0) out.urls = urls.slice();
-  }
-  const kubeVersion = sanitize(stringAt(item.kubeVersion));
-  if (kubeVersion !== undefined) out.kubeVersion = own(kubeVersion);
-  if (item.deprecated === true || (typeof item.deprecated === 'string' && yamlTrue(item.deprecated))) {
-    out.deprecated = true;
-  }
-  const layer = annotations?.[LAYER_ANNOTATION];
-  return {
-    version,
-    helm,
-    createdMs: Number.isNaN(createdMs) ? Number.NEGATIVE_INFINITY : createdMs,
-    out,
-    displayName: stringAt(annotations?.[DISPLAY_NAME_ANNOTATION]),
-    description: stringAt(item.description), // sanitized in toPack, for the one version a pack shows
-    icon: stringAt(item.icon),
-    layer: isLayer(layer) ? layer : 'addon',
-  };
-}
-
-/** Chart types Helm's Metadata.Validate accepts ('' is application). */
-const CHART_TYPES: ReadonlySet<string> = new Set(['', 'application', 'library']);
-
-/**
- * An entry's fields by their Go names. encoding/json matches keys without regard to case, and the
- * YAML-to-JSON step sorts keys, so of `Version` and `version` the later in byte order wins; JSON
- * indexes may carry unknown fields, which Helm ignores.
- */
-function goFields(item: YamlMap): YamlMap {
-  let exact = true;
-  for (const k in item) {
-    if (!GO_NAMES.has(k)) {
-      exact = false;
-      break;
-    }
-  }
-  if (exact) return item;
-  const out: YamlMap = {};
-  for (const k of Object.keys(item).sort()) {
-    const field = CHART_VERSION_FIELDS.get(k.toLowerCase());
-    if (field !== undefined && item[k] !== null && item[k] !== undefined) out[field] = item[k];
-  }
-  return out;
-}
-
-const GO_NAMES: ReadonlySet<string> = new Set(CHART_VERSION_FIELDS.values());
-
-/** A field of a nested struct (a dependency), matched without regard to case like goFields (the last key in byte order). */
-function goValue(item: YamlMap, field: string): unknown {
-  if (Object.hasOwn(item, field)) return item[field];
-  let key: string | undefined;
-  for (const k in item) {
-    if (k.length === field.length && k.toLowerCase() === field && (key === undefined || k > key)) key = k;
-  }
-  return key === undefined ? undefined : item[key];
-}
-
-/** Helm's aliasNameFormat, for a dependency alias that is set. */
-function validAlias(alias: unknown): boolean {
-  return typeof alias !== 'string' || alias === '' || /^[a-zA-Z0-9_-]+$/.test(alias);
-}
-
-/** Helm's sanitizeString: whitespace becomes a space, what is not printable goes. */
-function sanitize<T extends string | undefined>(s: T): T {
-  if (s === undefined || !/[^\x20-\x7e]/.test(s)) return s;
-  return s.replace(/\s/g, ' ').replace(/[^\p{L}\p{M}\p{N}\p{P}\p{S} ]/gu, '') as T;
-}
-
-/**
  * Newest first (newerFirst), then by version text; whole records last, so the order never depends on
  * the order of the input (Helm's own sort is not stable, so it has no order of its own for ties).
  */
@@ -606,7 +526,7 @@ function toPack(name: string, kept: Candidate[]): CatalogPack {
     name: own(name),
     layer: face.layer,
     displayName: own(face.displayName ?? name),
-    description: own(sanitize(face.description)),
+    description: own(sanitize(descriptionOf(face))),
     icon: own(sanitize(face.icon)),
     latest: latest?.version,
     versionCount: kept.length,
@@ -614,65 +534,10 @@ function toPack(name: string, kept: Candidate[]): CatalogPack {
   });
 }
 
-/**
- * Helm's ResolveReferenceURL: absolute URLs as they are, others against the repository as a
- * directory, taking its query (which may carry a token). One that cannot be resolved is dropped.
- */
-type UrlResolver = (ref: string) => string | undefined;
-
-function urlResolver(repoUrl: string): UrlResolver {
-  const base = new URL(repoUrl);
-  if (!base.pathname.endsWith('/')) base.pathname += '/';
-  return (ref) => {
-    if (ABSOLUTE_URL.test(ref)) return ref;
-    const resolved = URL.parse(ref, base.href);
-    if (resolved && resolved.search !== base.search) resolved.search = base.search;
-    return resolved?.href;
-  };
-}
-
-/** Helm writes bare sha256 hex; Packs say which algorithm. Anything that is not a digest is dropped. */
-function normaliseDigest(digest: string | undefined): string | undefined {
-  if (digest === undefined) return undefined;
-  // Lower-casing the joined text makes one new flat string: nothing of the chart's text is kept.
-  if (isHex64(digest)) return ('sha256:' + digest).toLowerCase();
-  return /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/.test(digest) ? own(digest) : undefined;
-}
-
-/** /^[a-fA-F0-9]{64}$/, without a regular expression's call: every entry has a digest. */
-function isHex64(s: string): boolean {
-  if (s.length !== 64) return false;
-  for (let i = 0; i < 64; i++) {
-    const c = s.charCodeAt(i);
-    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46))) return false;
-  }
-  return true;
-}
-
-/**
- * A copy of a value that does not keep the text it was read from alive: V8 makes a substring of 13
- * or more characters a view of its parent, and the catalogue outlives each chart's text. Of the
- * copies measured (slicing a concatenation, flattening one), a JSON round trip is the one that
- * leaves a plain string with no view or pair around it, which the catalogue keeps smallest
- * (bench/helm-index-vs-helm.ts's RSS rows; a test keeps the chart texts unreferenced).
- */
-function own<T extends string | undefined>(s: T): T {
-  return s === undefined || s.length < 13 ? s : (JSON.parse(JSON.stringify(s)) as T);
-}
-
-/** A string field's value; types were checked against Helm's, so anything else is null. */
-function stringAt(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
 function listAt(value: unknown, path?: string): unknown[] {
   if (value === null || value === undefined) return [];
   if (!Array.isArray(value)) throw invalid(`${path ?? 'a field'}: expected a list, got ${describe(value)}`);
   return value;
-}
-
-function isMap(value: unknown): value is YamlMap {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function describe(value: unknown): string {

@@ -1,9 +1,11 @@
 // Versions read as Helm reads them (Masterminds/semver v3.5.0 NewVersion, coerce mode): the cases of
 // its own version_test.go that concern validity and order, and the odd ones real indexes publish.
+import fc from 'fast-check';
 import {
   canonicalVersion,
   compareHelmVersions,
   readHelmVersion,
+  readHelmVersionByPattern,
   type HelmVersion,
 } from '../../src/resolve/helm-version.js';
 
@@ -14,6 +16,19 @@ const read = (text: string): HelmVersion => {
 };
 
 describe('readHelmVersion', () => {
+  it("reads every text as Masterminds' pattern alone does (the shortcut for 1.2.3 and 1.2.3+build)", () => {
+    const unit = fc.constantFrom('0', '1', '9', '.', '+', '-', 'v', 'a', 'Z', ' ', '١');
+    const shaped = fc
+      .tuple(fc.stringMatching(/^[0-9]{1,21}$/), fc.stringMatching(/^[0-9]{0,21}$/), fc.stringMatching(/^[0-9]{0,21}$/))
+      .chain(([a, b, c]) => fc.string({ unit, maxLength: 12 }).map((tail) => `${a}.${b}.${c}${tail}`));
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit, maxLength: 24 }), shaped), (text) => {
+        expect(readHelmVersion(text)).toEqual(readHelmVersionByPattern(text));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   it.each([
     ['1.2.3', '1.2.3'],
     ['v1.2.3', '1.2.3'],
