@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { OPERATOR_ENV, OPERATOR_NODE_FLAGS } from '../src/controller/node-runtime.js';
 import { repoRoot } from '../src/local/control-plane.js';
 import { generateIndex } from './helm-index-parse.js';
+import type { ResidentSplit } from './resident-split.js';
 import { median, printRows, ratio, type BenchRow } from './table.js';
 
 const [charts = 600, versions = 40, runs = 5] = process.argv.slice(2).map(Number);
@@ -26,20 +27,11 @@ const TIME_GOAL = 0.25;
 const GROWTH_GOAL = 2;
 const ONCE = fileURLToPath(new URL('./packyard-parse-once.js', import.meta.url));
 
-/** What resident memory grew by when a parse returned, by kind (bytes): packyard-parse-once.ts's split. */
-interface Split {
-  anon: number;
-  file: number;
-  heap: number;
-  newSpace: number;
-  oldSpace: number;
-  code: number;
-}
-
 interface Run {
   ms: number;
   growthMiB: number;
-  split?: Split;
+  /** What resident memory grew by when the parse returned, by kind (bytes). */
+  split?: ResidentSplit;
   /** The whole process, start to exit, as the parent saw it. */
   processMs: number;
 }
@@ -133,7 +125,7 @@ function rowsFor(label: string, file: string, loader: string, notes: string[]): 
  * buffers), and file-backed pages (the node binary's code run for the first time).
  */
 function growthSplit(runs: readonly Run[]): string {
-  const mib = (pick: (s: Split) => number) =>
+  const mib = (pick: (s: ResidentSplit) => number) =>
     (median(runs.map((r) => (r.split ? pick(r.split) : Number.NaN))) / 2 ** 20).toFixed(1);
   return (
     `anonymous ${mib((s) => s.anon)} MiB (V8 heap ${mib((s) => s.heap)}: new ${mib((s) => s.newSpace)}, ` +

@@ -1,4 +1,13 @@
-import { lookup, resolvePlain, scalarAccepted, YAML11_NULL, type GoType, type ScalarKind } from './helm-index-shape.js';
+import {
+  BAIL,
+  bail,
+  lookup,
+  resolvePlain,
+  scalarAccepted,
+  YAML11_NULL,
+  type GoType,
+  type ScalarKind,
+} from './helm-index-shape.js';
 
 /**
  * A fast path for the YAML that Helm and chart-releaser write: block maps and lists, plain scalars
@@ -77,12 +86,6 @@ const UNSUPPORTED_ASCII = /[^\n -~]/;
 
 /** quickScalar's answer when it leaves a scalar to scalar(). */
 const SLOW = Symbol('slow');
-
-/** Thrown to leave the fast path; never escapes parseChartFast. */
-const BAIL = Symbol('bail');
-function bail(): never {
-  throw BAIL;
-}
 
 const MAX_DEPTH = 32;
 const SPACE = 0x20;

@@ -10,6 +10,8 @@ import {
   type UrlResolver,
 } from './helm-index-candidate.js';
 import {
+  BAIL,
+  bail,
   PLAIN_STRING,
   PLAIN_WORD,
   YAML11_NULL,
@@ -81,12 +83,6 @@ const latin1Slice = (Buffer.prototype as unknown as { latin1Slice?: (start: numb
   .latin1Slice;
 function latin1(bytes: Buffer, start: number, end: number): string {
   return latin1Slice === undefined ? bytes.toString('latin1', start, end) : latin1Slice.call(bytes, start, end);
-}
-
-/** Thrown to leave the layout reader; never escapes readChartLayout. */
-const BAIL = Symbol('bail');
-function bail(): never {
-  throw BAIL;
 }
 
 const SPACE = 0x20;

@@ -607,3 +607,9 @@ function fail(w: Walk, offset: number, what: string): never {
   const path = w.path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
   throw new SourceError('InvalidIndex', `line ${line}: ${path || 'the index'}: ${what}`);
 }
+
+/** Thrown to leave a quick reader (the layout reader, the fast path) for a slower one; never escapes them. */
+export const BAIL = Symbol('bail');
+export function bail(): never {
+  throw BAIL;
+}
