@@ -64,6 +64,8 @@ export interface SoakReport {
   superseded: Record<string, number>;
   failoversMs: number[];
   apiserverDowntimesMs: number[];
+  /** longestQueueStall of the profiles' controller. */
+  profileQueueStall?: { seconds: number; fromS: number };
   /** Processes that exited after losing the lease to another replica. */
   leasesLost: number;
   /** Each time a leader's lease was in doubt past the renew deadline (writes held) and renewed again: for how long. */
@@ -95,6 +97,29 @@ export interface SoakReport {
 
 const s = (ms: number | undefined) => (ms === undefined ? '-' : `${(ms / 1000).toFixed(2)}s`);
 const mib = (kib: number) => `${(kib / 1024).toFixed(0)} MiB`;
+
+/**
+ * The longest time the leader had `controller`'s work queued while no process reconciled any of it
+ * (workers all held: a hung download, a lock). Between samples with no leader it does not count: that
+ * is a failover, measured on its own.
+ */
+export function longestQueueStall(
+  series: readonly SeriesPoint[],
+  controller: string,
+): { seconds: number; fromS: number } | undefined {
+  let longest: { seconds: number; fromS: number } | undefined;
+  let from: SeriesPoint | undefined;
+  for (const point of series) {
+    const queued = (point.depth[controller] ?? 0) > 0;
+    if (!queued || !from || point.reconciles[controller] !== from.reconciles[controller]) {
+      from = queued ? point : undefined;
+      continue;
+    }
+    const seconds = point.t - from.t;
+    if (!longest || seconds > longest.seconds) longest = { seconds, fromS: from.t };
+  }
+  return longest;
+}
 
 export function formatReport(r: SoakReport): string {
   const lines: string[] = [];
@@ -178,6 +203,9 @@ export function formatReport(r: SoakReport): string {
       : 'none',
   );
   out(`apiserver restarts, downtime each: ${r.apiserverDowntimesMs.map(s).join(', ') || 'none'}`);
+  out(
+    `longest time profiles were queued on the leader and none was reconciled: ${r.profileQueueStall ? `${r.profileQueueStall.seconds.toFixed(1)}s, from ${r.profileQueueStall.fromS.toFixed(0)}s` : 'never'}`,
+  );
   out(
     `leases lost: ${r.leasesLost}; leader lease in doubt past the renew deadline, writes held, then renewed: ${r.leaseDoubtsMs.length ? r.leaseDoubtsMs.map(s).join(', ') : 'never'}`,
   );

@@ -71,7 +71,14 @@ import {
   type RegistryObject,
   type RegistryPlan,
 } from './soak-model.js';
-import { formatLoopDelay, loopDelay, writeReport, type LoopDelay, type SoakReport } from './soak-report.js';
+import {
+  formatLoopDelay,
+  longestQueueStall,
+  loopDelay,
+  writeReport,
+  type LoopDelay,
+  type SoakReport,
+} from './soak-report.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -1685,6 +1692,7 @@ class Soak {
       superseded: Object.fromEntries(this.superseded),
       failoversMs: this.failovers,
       apiserverDowntimesMs: this.apiserverDowntimes,
+      profileQueueStall: longestQueueStall(this.series, 'clusterprofile'),
       leasesLost: this.procs.filter((p) => p.lostLeadership).length,
       leaseDoubtsMs: this.procs.flatMap((p) => p.leaseDoubtsMs),
       initialConvergenceMs: this.phaseTimes.initialConvergenceMs ?? 0,
