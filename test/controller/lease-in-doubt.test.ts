@@ -39,7 +39,7 @@ async function candidate(leaseName: string): Promise<Candidate> {
   const manager = new Manager({
     kubeConfig: proxy.kubeConfig,
     namespace: 'default',
-    log: createLogger({ level: 'error', name: 'lease-in-doubt' }),
+    log: createLogger({ level: 'fatal', name: 'lease-in-doubt' }),
     metricsBindAddress: '0',
     probeBindAddress: '0',
     leaderElection: { enabled: true, leaseName, ...TIMINGS },
