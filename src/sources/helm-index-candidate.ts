@@ -176,7 +176,7 @@ export function readVersion(entry: unknown, resolveUrl: UrlResolver, goNamed = f
 }
 
 /** Chart types Helm's Metadata.Validate accepts ('' is application). */
-export const CHART_TYPES: ReadonlySet<string> = new Set(['', 'application', 'library']);
+const CHART_TYPES: ReadonlySet<string> = new Set(['', 'application', 'library']);
 
 type YamlMap = Record<string, unknown>;
 
@@ -270,7 +270,7 @@ function owned<T extends string | undefined>(s: T): T {
 }
 
 /** A string field's value; types were checked against Helm's, so anything else is null. */
-export function stringAt(value: unknown): string | undefined {
+function stringAt(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
