@@ -15,31 +15,16 @@ import { readFileSync } from 'node:fs';
 import { parseHelmIndex, parseHelmIndexYielding, type HelmIndexOptions } from '../src/sources/helm-index.js';
 import { generateIndex } from './helm-index-parse.js';
 import { residentSplit } from './resident-split.js';
+import { worstTimerDelay } from './timer-delay.js';
 
 const file = process.argv[2]!;
 const mode = process.argv[3];
 const opts: HelmIndexOptions = { repoUrl: 'https://charts.example.com/stable', filter: { prereleases: true } };
 
-/** The largest lateness of a 5 ms interval timer while `work` runs. */
-async function worstTimerDelay(work: () => unknown): Promise<number> {
-  let worst = 0;
-  let last = performance.now();
-  const timer = setInterval(() => {
-    const now = performance.now();
-    worst = Math.max(worst, now - last - 5);
-    last = now;
-  }, 5);
-  await new Promise((resolve) => setTimeout(resolve, 20));
-  await work();
-  await new Promise((resolve) => setTimeout(resolve, 20)); // the timer's first run after a blocking parse counts
-  clearInterval(timer);
-  return worst;
-}
-
 if (mode === 'loop') {
   const bytes = readFileSync(file);
-  const blockingMs = await worstTimerDelay(() => parseHelmIndex(bytes, opts));
-  const yieldingMs = await worstTimerDelay(() => parseHelmIndexYielding(bytes, opts));
+  const blockingMs = await worstTimerDelay(() => parseHelmIndex(bytes, opts), 5);
+  const yieldingMs = await worstTimerDelay(() => parseHelmIndexYielding(bytes, opts), 5);
   process.stdout.write(JSON.stringify({ blockingMs, yieldingMs }));
 } else {
   if (mode === 'warm') parseHelmIndex(Buffer.from(generateIndex(20, 20)), opts); // 0.4 MiB, another index
