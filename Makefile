@@ -106,7 +106,8 @@ dev-cluster-down: ## Stop the local control plane started by `make dev-cluster`
 .PHONY: operator
 operator: build ## Run the operator in the foreground against the cluster in KUBECONFIG
 	MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=65536 MALLOC_TRIM_THRESHOLD_=131072 \
-	  node --max-semi-space-size=1 --optimize-for-size build/src/main.js $(ARGS) # as deploy/Dockerfile runs it
+	  node --max-semi-space-size=1 --optimize-for-size --no-turbofan --no-maglev-inlining --initial-old-space-size=16 \
+	  build/src/main.js $(ARGS) # as deploy/Dockerfile runs it
 
 .PHONY: run
 run: build tools ## The main job: run Packyard on your cluster, or on a local control plane with demo registries
