@@ -25,6 +25,7 @@ export const PACK_KIND = 'Pack';
 export const REGISTRY_LABEL = 'packyard.io/registry';
 export const PACK_LABEL = 'packyard.io/pack';
 export const LAYER_ANNOTATION = 'packyard.io/layer';
+export const DISPLAY_NAME_ANNOTATION = 'packyard.io/display-name';
 
 export const PACKREGISTRY_KIND = 'PackRegistry';
 export const SYNC_REQUESTED_ANNOTATION = 'packyard.io/sync-requested-at';

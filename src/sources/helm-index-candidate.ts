@@ -1,10 +1,8 @@
-import { isLayer, LAYER_ANNOTATION, type Layer } from '../api/names.js';
+import { DISPLAY_NAME_ANNOTATION, isLayer, LAYER_ANNOTATION, type Layer } from '../api/names.js';
 import type { PackVersion } from '../api/pack.js';
 import { rfc3339Millis } from '../api/time.js';
 import { isStable, readHelmVersion, type HelmVersion } from '../resolve/helm-version.js';
 import { CHART_VERSION_FIELDS, yamlTrue } from './helm-index-shape.js';
-
-export const DISPLAY_NAME_ANNOTATION = 'packyard.io/display-name';
 
 /** One parsed chart version with what sorting and the pack-level fields need. */
 export interface Candidate {

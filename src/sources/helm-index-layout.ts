@@ -1,6 +1,5 @@
-import { LAYER_ANNOTATION } from '../api/names.js';
+import { DISPLAY_NAME_ANNOTATION, LAYER_ANNOTATION } from '../api/names.js';
 import {
-  DISPLAY_NAME_ANNOTATION,
   EntryFields,
   foldLines,
   own,

@@ -1,5 +1,4 @@
-import { LAYER_ANNOTATION } from '../../api/names.js';
-import { DISPLAY_NAME_ANNOTATION } from '../helm-index.js';
+import { DISPLAY_NAME_ANNOTATION, LAYER_ANNOTATION } from '../../api/names.js';
 import { asLayer, compact, isObject, jsonObject, str, type VersionMetadata } from './version-metadata.js';
 
 /**
