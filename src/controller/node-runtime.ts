@@ -12,9 +12,9 @@
  * Maglev is the top tier, without inlining: the operator's work comes in bursts (a sync's parse, a
  * resolution) that end before TurboFan's compiles pay back, and both compilers' zones, held while
  * they compile, were most of a first sync's memory growth (a parse of the 3 MB IBM index: TurboFan
- * on, 7–11 MiB; Maglev alone, inlining, 8–15 MiB; no inlining, 5–7 MiB). Measured, same runs:
- * idle RSS 77 → 71.5 MiB, a first parse of that index ~135 → ~100 ms, a later one ~110 → ~85 ms,
- * the 1,000-profile resolution unchanged; a parse warmed by a dozen runs is slower (~40 → ~60 ms).
+ * on, median 7.9 MiB; Maglev alone, inlining, 8–15 MiB; no inlining, median 5.9 MiB). Measured:
+ * idle RSS 77 → 71.5 MiB, a first parse of that index 125–156 → 88–112 ms, the 1,000-profile
+ * resolution unchanged; a parse warmed by a dozen runs is slower (38–50 → 55–65 ms). docs/deploy.md.
  *
  * An old generation of 16 MiB before V8's first full collection (the default starts lower, and a
  * first sync of a large index ran into a mark-compact mid-parse, ~12 ms); idle RSS unchanged.
