@@ -1,5 +1,5 @@
-// How the EventRecorder spaces its writes (a pure unit test: the client is a stand-in that counts
-// the creates in flight; runtime.test.ts writes real events to a real apiserver).
+// How the EventRecorder spaces its writes and what it remembers to deduplicate (pure unit tests: the
+// client is a stand-in that counts the writes; runtime.test.ts writes real events to a real apiserver).
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { EventRecorder } from '../../src/controller/events.js';
 import type { KubeClient } from '../../src/controller/kube-client.js';
@@ -42,5 +42,23 @@ describe('EventRecorder', () => {
     await server.releaseOne();
     expect(server.inFlight).toBe(4);
     expect(recorder.pending).toBe(6);
+  });
+
+  it('remembers the 4,096 most recently seen events: a repeat of one of them patches, of an older one creates', async () => {
+    const writes = { create: 0, patch: 0 };
+    const client = {
+      create: async () => void writes.create++,
+      mergePatch: async () => void writes.patch++,
+    } as unknown as KubeClient;
+    const recorder = new EventRecorder(client, 'packyard.io/test', 'i');
+    const record = (i: number) => recorder.record(target, 'Normal', 'LockChanged', `event ${i}`);
+    for (let i = 0; i < 4096; i++) await record(i);
+    await record(0); // a repeat: patched, and the most recently seen now
+    expect(writes).toEqual({ create: 4096, patch: 1 });
+    for (let i = 4096; i < 4096 + 4095; i++) await record(i); // pushes out 1…4095, the least recently seen
+    await record(0);
+    expect(writes).toEqual({ create: 4096 + 4095, patch: 2 });
+    await record(1);
+    expect(writes).toEqual({ create: 4096 + 4095 + 1, patch: 2 });
   });
 });
