@@ -31,7 +31,6 @@ import { chartIsAscii, chartText, splitHelmLayout, splitIndex, type IndexSplit }
 import { packNameMatcher, selectVersions, type PackFilter } from './pack-filter.js';
 import { SourceError } from './source-error.js';
 
-
 export interface HelmIndexOptions {
   /** The repository URL (where index.yaml lives): relative chart URLs resolve against it. */
   repoUrl: string;
