@@ -38,7 +38,15 @@ function useAccess(namespaces) {
       .filter(Boolean)
       .map((n) => `namespace=${encodeURIComponent(n)}`)
       .join('&');
-    api(`access?${query}`).then(setAccess, (err) => setAccess({ error: err.message }));
+    // Only the answer for the latest namespaces: an earlier one arriving last would drop the new namespaces.
+    let latest = true;
+    api(`access?${query}`).then(
+      (answer) => latest && setAccess(answer),
+      (err) => latest && setAccess({ error: err.message }),
+    );
+    return () => {
+      latest = false;
+    };
   }, [key]);
   return access;
 }
