@@ -350,21 +350,18 @@ class LayoutReader {
             bail();
           }
         }
+        if (field.read === NONE) return;
+        if (this.block) bail(); // a `|` block is checked only: a value the catalogue reads goes to the parsers
         switch (field.read) {
-          case NONE:
-            return;
           case NAME:
-            if (this.block) bail();
             f.name = this.text();
             return;
           case TYPE:
-            if (this.block) bail();
             f.type = this.is(APPLICATION) ? APPLICATION : this.text(); // the common value, with no copy of it
             return;
           case VERSION:
           case APP_VERSION:
           case KUBE_VERSION: {
-            if (this.block) bail();
             const kept = this.kept();
             if (field.read === VERSION) f.version = kept;
             else if (field.read === APP_VERSION) f.appVersion = kept;
@@ -372,21 +369,17 @@ class LayoutReader {
             return;
           }
           case DIGEST:
-            if (this.block) bail();
             f.digest = this.text(); // a new string is made of it (toCandidate)
             return;
           case DESCRIPTION:
-            if (this.block) bail();
             // As written, folded only for the version a pack shows (descriptionOf).
             if (this.to > this.from) f.description = this.s.slice(this.from, this.to);
             f.descriptionWrapped = this.wrapped;
             return;
           case ICON:
-            if (this.block) bail();
             f.icon = this.text();
             return;
           case ALIAS:
-            if (this.block) bail();
             if (!validAlias(this.text() ?? '')) f.dropped = true;
             return;
         }
