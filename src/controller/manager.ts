@@ -230,6 +230,7 @@ export class Manager {
     const finished = await Promise.all(this.controllers.map((c) => c.stop(graceMs)));
     if (finished.includes(false)) this.log.warn({ graceMs }, 'some reconciles did not finish within the grace period');
     await this.events.flush(Math.min(graceMs, 5_000));
+    this.events.stop();
     await this.elector?.release();
     await this.leading;
     await Promise.all([...this.informers.values()].map((i) => i.stop()));

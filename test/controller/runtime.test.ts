@@ -9,6 +9,7 @@ import { createLogger } from '../../src/controller/logger.js';
 import { Manager } from '../../src/controller/manager.js';
 import { repoRoot, startControlPlane, type ControlPlane } from '../../src/local/control-plane.js';
 import { applyCrdsFromDir } from '../../src/local/crds.js';
+import { startCuttableProxy } from '../harness/cuttable-proxy.js';
 import { metricValue } from '../harness/metrics.js';
 import { waitFor } from '../harness/wait.js';
 import { registerEchoReconciler } from './fixtures/echo-reconciler.js';
@@ -153,5 +154,36 @@ describe('controller runtime on a real apiserver', () => {
     });
     const notes = events.items.filter((e) => e.regarding.uid === target.metadata?.uid).map((e) => e.note);
     expect(notes.sort()).toEqual(Array.from({ length: 9 }, (_, i) => `event ${i}`).sort());
+  });
+
+  it('writes an event recorded while the apiserver cannot be reached once it can, and one deleted since again', async () => {
+    const target = await client.create(PACKREGISTRY, registry('event-outage'));
+    const proxy = await startCuttableProxy(client.kubeConfig);
+    const proxied = new KubeClient(proxy.kubeConfig);
+    const recorder = new EventRecorder(proxied, 'packyard.io/test', 'test-instance', { retryDelayMs: 200 });
+    type Event = KubernetesObject & { note: string; series?: { count: number }; regarding: { uid: string } };
+    const mine = async () =>
+      (await client.list<Event>(EVENT_TYPE, { namespace: 'default' })).items.filter(
+        (e) => e.regarding.uid === target.metadata?.uid,
+      );
+    try {
+      proxy.cut();
+      const written = recorder.record(target, 'Normal', 'Synced', 'synced through an outage');
+      await waitFor('a try that did not get through', () => proxy.refused >= 2);
+      proxy.restore();
+      await written;
+      const [event] = await mine();
+      expect(event).toMatchObject({ note: 'synced through an outage' });
+      expect(await mine()).toHaveLength(1);
+
+      await client.request('DELETE', `/apis/events.k8s.io/v1/namespaces/default/events/${event!.metadata!.name}`);
+      await recorder.record(target, 'Normal', 'Synced', 'synced through an outage');
+      const again = await mine();
+      expect(again.map((e) => [e.note, e.series?.count])).toEqual([['synced through an outage', 2]]);
+    } finally {
+      recorder.stop();
+      await proxied.close();
+      await proxy.close();
+    }
   });
 });

@@ -10,6 +10,8 @@ export interface CuttableProxy {
   kubeConfig: KubeConfig;
   cut(): void;
   restore(): void;
+  /** Connections closed at once because the proxy was cut: clients that tried and did not get through. */
+  readonly refused: number;
   close(): Promise<void>;
 }
 
@@ -17,8 +19,12 @@ export async function startCuttableProxy(through: KubeConfig): Promise<CuttableP
   const upstream = new URL(through.getCurrentCluster()!.server);
   const sockets = new Set<Socket>();
   let isCut = false;
+  let refused = 0;
   const server = createServer((client) => {
-    if (isCut) return void client.destroy();
+    if (isCut) {
+      refused++;
+      return void client.destroy();
+    }
     const apiserver = connect(Number(upstream.port), upstream.hostname);
     for (const s of [client, apiserver]) {
       sockets.add(s);
@@ -50,6 +56,9 @@ export async function startCuttableProxy(through: KubeConfig): Promise<CuttableP
     },
     restore() {
       isCut = false;
+    },
+    get refused() {
+      return refused;
     },
     async close() {
       for (const s of sockets) s.destroy();
