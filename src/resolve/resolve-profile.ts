@@ -17,7 +17,7 @@ import { ProblemSet, summarize, type ResolveProblem, type ResolveReason } from '
 import { chooseRegistry, type RegistryState } from './registries.js';
 import { minimumResources } from './resources.js';
 import { checkValues, type ValuesSourceLookup } from './values.js';
-import { admits, DEFAULT_VERIFICATION, refusedMessage } from './verification.js';
+import { admitted, DEFAULT_VERIFICATION, refusedMessage } from './verification.js';
 import {
   compareNewestFirst,
   matches,
@@ -118,7 +118,7 @@ export function resolveProfile(input: ResolveInput): ResolveResult {
       continue;
     }
     // Versions the verification policy refuses are not there for the lock: not chosen, not kept.
-    const versions = packSpec.versions.filter((v) => admits(policy, v));
+    const versions = admitted(policy, packSpec.versions);
     const newest = newestMatch(expr, versions);
     if (!newest) {
       problems.add('VerificationFailed', pack.name, refusedMessage(label, expr, packSpec.versions, policy, registry));

@@ -9,6 +9,22 @@ export const DEFAULT_VERIFICATION: VerificationPolicy = 'IfPresent';
 /** Versions named in a VerificationFailed message; the rest are counted. */
 const LISTED = 5;
 
+/**
+ * The versions the policy lets the lock take: the list itself when it refuses none, and otherwise the
+ * same new list every time it is asked of the same list (newestMatch remembers its answers by list).
+ */
+export function admitted(policy: VerificationPolicy, versions: readonly PackVersion[]): readonly PackVersion[] {
+  let byPolicy = admittedLists.get(versions);
+  if (byPolicy === undefined) admittedLists.set(versions, (byPolicy = new Map()));
+  let list = byPolicy.get(policy);
+  if (list === undefined) {
+    list = versions.every((v) => admits(policy, v)) ? versions : versions.filter((v) => admits(policy, v));
+    byPolicy.set(policy, list);
+  }
+  return list;
+}
+const admittedLists = new WeakMap<readonly PackVersion[], Map<VerificationPolicy, readonly PackVersion[]>>();
+
 /** Whether the policy lets the lock take this version. */
 export function admits(policy: VerificationPolicy, v: PackVersion): boolean {
   if (policy === 'Off') return true;

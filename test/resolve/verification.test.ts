@@ -1,7 +1,7 @@
 import type { PackVersion } from '../../src/api/pack.js';
 import type { VersionVerification } from '../../src/api/verification.js';
 import { resolveProfile } from '../../src/resolve/resolve-profile.js';
-import { admits } from '../../src/resolve/verification.js';
+import { admits, admitted } from '../../src/resolve/verification.js';
 import { failed, input, ok, packSpec, version, withPacks } from './fixtures.js';
 
 const KEY = `sha256:${'a'.repeat(64)}`;
@@ -49,6 +49,19 @@ describe('verification policy', () => {
       ['Failed', false, false, true],
       ['unchecked', false, true, true],
     ]);
+  });
+
+  it('admitted: the list itself when the policy refuses none, else the same filtered list each time', () => {
+    const versions = [
+      version('4.11.0', { verification: wrongKey }),
+      version('4.10.0', { verification: unsigned }),
+      version('4.9.1', { verification: verifiedBy }),
+    ];
+    expect(admitted('Off', versions)).toBe(versions);
+    const ifPresent = admitted('IfPresent', versions);
+    expect(ifPresent.map((v) => v.version)).toEqual(['4.10.0', '4.9.1']);
+    expect(admitted('IfPresent', versions)).toBe(ifPresent);
+    expect(admitted('Required', versions).map((v) => v.version)).toEqual(['4.9.1']);
   });
 
   it('Required locks the newest verified match and records how it was verified', () => {

@@ -123,6 +123,17 @@ describe('parseVersion', () => {
 });
 
 describe('newestMatch', () => {
+  it('answers a list it was asked before from memory, and a new list (a changed Pack) afresh', () => {
+    const versions = [v('1.9.0'), v('1.10.0')];
+    const first = newestMatch(expr('^1'), versions);
+    expect(newestMatch(expr('^1'), versions)).toBe(first);
+    expect(newestMatch(expr('^2'), versions)).toBeUndefined();
+    expect(newestMatch(expr('^2'), versions)).toBeUndefined();
+    const changed = [v('2.0.0'), ...versions];
+    expect(newestMatch(expr('^2'), changed)?.version).toBe('2.0.0');
+    expect(newestMatch(expr('^1'), changed)?.version).toBe('1.10.0');
+  });
+
   it('picks the newest by SemVer, not by list order or text', () => {
     const versions = [v('1.9.0'), v('1.10.0'), v('1.2.0'), v('2.0.0')];
     expect(newestMatch(expr('^1'), versions)?.version).toBe('1.10.0');
