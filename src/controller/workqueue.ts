@@ -3,6 +3,9 @@ import { realClock, type Clock, type TimerHandle } from './clock.js';
 import { TerminalError } from './errors.js';
 import { yieldTurn } from './event-loop-turn.js';
 
+/** The longest delay Node's setTimeout honours; it fires a longer one after 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Work in progress right now, read at scrape time (client-go polls it every 500 ms instead). */
 export interface UnfinishedWork {
   /** Sum of how long every in-flight key has been processing. */
@@ -174,10 +177,26 @@ export class WorkQueue {
     const existing = this.waiting.get(key);
     if (existing && existing.readyAt <= readyAt) return;
     if (existing) this.clock.clearTimeout(existing.timer);
-    const timer = this.clock.setTimeout(() => {
-      this.waiting.delete(key);
-      this.add(key);
-    }, delayMs);
+    this.wait(key, readyAt);
+  }
+
+  /**
+   * Adds `key` at `readyAt`, in steps a timer can take: Node fires a timeout longer than 2^31-1 ms
+   * (about 24.8 days, e.g. a registry's `interval: 720h`) after 1 ms instead, which made a hot loop.
+   */
+  private wait(key: string, readyAt: number): void {
+    const left = readyAt - this.clock.now();
+    const timer = this.clock.setTimeout(
+      () => {
+        if (left > MAX_TIMER_MS) {
+          this.wait(key, readyAt);
+          return;
+        }
+        this.waiting.delete(key);
+        this.add(key);
+      },
+      Math.min(left, MAX_TIMER_MS),
+    );
     this.waiting.set(key, { readyAt, timer });
   }
 

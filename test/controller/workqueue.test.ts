@@ -121,6 +121,25 @@ describe('WorkQueue basics', () => {
     expect(clock.pendingTimers).toBe(0);
   });
 
+  it('addAfter waits longer than one Node timer can (2^31-1 ms) in timer-sized steps', () => {
+    const { clock, queue } = newQueue();
+    const asked: number[] = [];
+    const set = clock.setTimeout.bind(clock);
+    clock.setTimeout = (fn, ms) => {
+      asked.push(ms);
+      return set(fn, ms);
+    };
+    const thirtyDays = 30 * 24 * 3_600_000;
+    queue.addAfter('a', thirtyDays);
+    clock.advance(thirtyDays - 1);
+    expect(queue.depth).toBe(0);
+    clock.advance(1);
+    expect(queue.depth).toBe(1);
+    expect(asked.length).toBe(2);
+    expect(Math.max(...asked)).toBeLessThanOrEqual(2 ** 31 - 1);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
   it('addAfter with no delay adds at once', () => {
     const { queue } = newQueue();
     queue.addAfter('a', 0);
