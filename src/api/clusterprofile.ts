@@ -103,6 +103,12 @@ export const profilePack = withRules(
     presets: z
       .array(z.string().min(1).max(253))
       .max(16)
+      .superRefine((presets, ctx) =>
+        uniqueNames(
+          presets.map((name) => ({ name })),
+          ctx,
+        ),
+      )
       .meta({ 'x-kubernetes-list-type': 'set' })
       .optional()
       .describe(
