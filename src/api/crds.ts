@@ -3,7 +3,7 @@ import { API_VERSION, CATEGORY, GROUP, VERSION } from './common.js';
 import { toStructuralSchema } from './structural-schema.js';
 import { CLUSTERPROFILE_KIND, clusterProfileSpec, clusterProfileStatus } from './clusterprofile.js';
 import { PACK_KIND, packSpec } from './pack.js';
-import { PACKREGISTRY_KIND, packRegistrySpec, packRegistryStatus } from './packregistry.js';
+import { MAX_REGISTRY_NAME, PACKREGISTRY_KIND, packRegistrySpec, packRegistryStatus } from './packregistry.js';
 
 interface PrinterColumn {
   name: string;
@@ -23,6 +23,8 @@ interface KindDefinition {
   spec: z.ZodType;
   status?: z.ZodType;
   columns: PrinterColumn[];
+  /** The longest metadata.name, when the kind needs a shorter one than Kubernetes' 253. */
+  maxNameLength?: number;
 }
 
 const condition = (type: string, field: 'status' | 'reason' | 'message') =>
@@ -40,9 +42,12 @@ export const KINDS: KindDefinition[] = [
     singular: 'packregistry',
     shortNames: ['preg'],
     scope: 'Cluster',
-    description: 'A Helm repository or OCI registry that packs are synced from.',
+    description:
+      'A Helm repository or OCI registry that packs are synced from. Its name (at most 63 characters) is the ' +
+      'packyard.io/registry label of its Packs.',
     spec: packRegistrySpec,
     status: packRegistryStatus,
+    maxNameLength: MAX_REGISTRY_NAME,
     columns: [
       { name: 'Type', type: 'string', jsonPath: '.spec.type' },
       { name: 'URL', type: 'string', jsonPath: '.spec.url' },
@@ -100,7 +105,9 @@ export function buildCrd(def: KindDefinition): Record<string, unknown> {
   const properties: Record<string, unknown> = {
     apiVersion: { type: 'string', description: `APIVersion of the object: ${API_VERSION}.` },
     kind: { type: 'string', description: `Kind of the object: ${def.kind}.` },
-    metadata: { type: 'object' },
+    metadata: def.maxNameLength
+      ? { type: 'object', properties: { name: { type: 'string', maxLength: def.maxNameLength } } }
+      : { type: 'object' },
     spec: toStructuralSchema(def.spec),
   };
   if (def.status) properties.status = toStructuralSchema(def.status);

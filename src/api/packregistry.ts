@@ -117,6 +117,13 @@ export const packRegistrySpec = withRules(
       holds: (s) => s.type !== 'helm' || s.url.startsWith('https://') || s.url.startsWith('http://'),
     },
     {
+      // fetch refuses such a URL anyway; say so at admission, before the password is stored in the spec.
+      cel: "!self.url.matches('^[a-z]+://[^/?#]*@')",
+      message: 'credentials in the URL are not supported: put them in a Secret named by secretRef',
+      fieldPath: '.url',
+      holds: (s) => !/^[a-z]+:\/\/[^/?#]*@/.test(s.url),
+    },
+    {
       cel: "self.type == 'oci' || !has(self.oci)",
       message: 'oci settings are only allowed when type is oci',
       fieldPath: '.oci',
@@ -159,10 +166,13 @@ export const packRegistryStatus = z
   .describe('Observed state of the registry.');
 export type PackRegistryStatus = z.infer<typeof packRegistryStatus>;
 
+/** A registry's name is the packyard.io/registry label of its Packs, and a label value has at most 63 characters. */
+export const MAX_REGISTRY_NAME = 63;
+
 export const packRegistry = z.object({
   apiVersion: z.literal('packyard.io/v1alpha1'),
   kind: z.literal(PACKREGISTRY_KIND),
-  metadata: objectMeta,
+  metadata: objectMeta.extend({ name: z.string().max(MAX_REGISTRY_NAME).optional() }),
   spec: packRegistrySpec,
   status: packRegistryStatus.optional(),
 });

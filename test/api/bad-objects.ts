@@ -68,6 +68,8 @@ export const GOOD_OBJECTS: { title: string; object: Obj }[] = [
       ],
     }),
   },
+  { title: 'registry named with 63 characters', object: { ...registry({}), metadata: { name: 'r'.repeat(63) } } },
+  { title: 'helm registry URL with an @ in its path', object: registry({ url: 'https://charts.example.com/@acme' }) },
   { title: 'oci registry verified keyless', object: keyless({}) },
   {
     title: 'oci registry verified with keys and keyless, the root in a Secret under its own key',
@@ -174,6 +176,21 @@ export const BAD_OBJECTS: BadObject[] = [
     object: registry({ secretRef: { name: 'Bad_Name' } }),
     field: 'spec.secretRef.name',
   },
+  {
+    title: 'registry URL with a user and password',
+    object: registry({ url: 'https://user:s3cret@charts.example.com' }),
+    field: 'spec.url',
+  },
+  {
+    title: 'oci registry URL with a token as user',
+    object: registry({ type: 'oci', url: 'oci://ghp_token@ghcr.io/acme' }),
+    field: 'spec.url',
+  },
+  {
+    title: 'registry name longer than a label value (63), which its Packs carry',
+    object: { ...registry({}), metadata: { name: 'r'.repeat(64) } },
+    field: 'metadata.name',
+  },
   { title: 'oci settings on a helm registry', object: registry({ oci: { content: 'helm' } }), field: 'spec.oci' },
   {
     title: 'oci content of an unknown kind',
@@ -254,6 +271,11 @@ export const BAD_OBJECTS: BadObject[] = [
     title: 'pack name with spaces',
     object: profile({ type: 'add-on', packs: [addon('pod info')] }),
     field: 'spec.packs[0].name',
+  },
+  {
+    title: 'a preset named twice',
+    object: profile({ type: 'add-on', packs: [addon('podinfo', { presets: ['small', 'small'] })] }),
+    field: 'spec.packs[0].presets[1]',
   },
   { title: 'unknown update policy', object: profile({ updatePolicy: 'Sometimes' }), field: 'spec.updatePolicy' },
   {
