@@ -15,9 +15,16 @@ import type { CatalogPack } from './catalog.js';
 /** Provenance files (and archives) fetched at once during a verifying sync. */
 const VERIFY_CONCURRENCY = 8;
 
-/** Where Helm looks for a repository's index: `<url>/index.yaml`. */
+/**
+ * Where Helm looks for a repository's index: `index.yaml` joined to the URL's path (Go's path.Join:
+ * no trailing or doubled slashes), its query kept (a signed URL's token), as Helm's
+ * ChartRepository.DownloadIndexFile and Flux build it.
+ */
 export function indexUrl(repoUrl: string): string {
-  return `${repoUrl.replace(/\/+$/, '')}/index.yaml`;
+  const url = new URL(repoUrl);
+  url.pathname = `${url.pathname.replace(/\/{2,}/g, '/').replace(/\/$/, '')}/index.yaml`;
+  url.hash = '';
+  return url.href;
 }
 
 /**

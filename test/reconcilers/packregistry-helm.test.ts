@@ -95,6 +95,11 @@ describe('PackRegistry of type helm', () => {
       tls: { cert: pki.server.cert, key: pki.server.key },
       routes: {
         '/charts/': (req, res, s) => basicAuth('packyard', password, serveDirectory(repoDir, '/charts/'))(req, res, s),
+        // A signed URL (a storage bucket's): every file answers only with the repository URL's query.
+        '/signed/': (req, res, s) =>
+          new URL(req.url!, 'http://x').searchParams.get('sig') === 'abc123'
+            ? serveDirectory(repoDir, '/signed/')(req, res, s)
+            : status(403)(req, res, s),
       },
     });
     await client.request('POST', '/api/v1/namespaces', { body: { metadata: { name: NAMESPACE } } }).catch(() => {});
@@ -108,6 +113,18 @@ describe('PackRegistry of type helm', () => {
     await server?.close();
     rmSync(repoDir, { recursive: true, force: true });
     await cluster?.stop();
+  });
+
+  it("reads a repository URL's query into the index URL and every chart URL, as Helm does (a signed URL)", async () => {
+    await createRegistry('signed', {
+      type: 'helm',
+      url: `${server.url}/signed/?sig=abc123`,
+      tls: { caSecretRef: { name: 'helm-ca' } },
+    });
+    await waitForReady('signed', 'Synced');
+    expect(server.requests.map((r) => r.url)).toContain('/signed/index.yaml?sig=abc123');
+    const podinfo = (await packsOf('signed')).find((p) => p.spec.name === 'podinfo')!;
+    expect(podinfo.spec.versions[0]!.urls).toEqual([`${server.url}/signed/podinfo-6.6.0.tgz?sig=abc123`]);
   });
 
   it('syncs a repository over HTTPS with basic auth and a CA from Secrets into Pack objects', async () => {
