@@ -42,6 +42,15 @@ export const CLUSTERPROFILE_REASONS = [
     fix: "Fix `chart`/`name`, or the registry's `spec.filter.include`/`exclude`, which may have dropped it.",
   },
   {
+    reason: 'LayerMismatch',
+    stalls: true,
+    doc:
+      "The profile places a pack in another layer than its Pack's own (`spec.layer`: a Palette pack's `layer`, a " +
+      "chart's `packyard.io/layer` annotation): a Kubernetes pack as the CNI, a CNI pack as an add-on. A Pack of " +
+      'layer `addon` (any chart without the annotation) fits every layer.',
+    fix: "Set the pack's `layer` to its Pack's (`kubectl get pack REGISTRY.NAME -o jsonpath='{.spec.layer}'`), or choose the pack meant for that layer.",
+  },
+  {
     reason: 'NoMatchingVersion',
     stalls: true,
     doc:

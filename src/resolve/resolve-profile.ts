@@ -107,6 +107,15 @@ export function resolveProfile(input: ResolveInput): ResolveResult {
       problems.add('PackNotFound', pack.name, `pack ${label} not found in registry ${registry}; ${tail}`);
       continue;
     }
+    // A Palette pack belongs to its layer; a chart that declares none (addon) may fill any.
+    if (packSpec.layer !== 'addon' && packSpec.layer !== pack.layer) {
+      problems.add(
+        'LayerMismatch',
+        pack.name,
+        `pack ${label} in registry ${registry} is a ${packSpec.layer} pack, placed in layer ${pack.layer}`,
+      );
+      continue;
+    }
     const parsed = parseVersionExpression(pack.version ?? '');
     if (!parsed.ok) {
       problems.add('NoMatchingVersion', pack.name, `${label}: ${parsed.error}`);

@@ -165,6 +165,35 @@ describe('resolveProfile: PackNotFound', () => {
   });
 });
 
+describe('resolveProfile: LayerMismatch', () => {
+  it("refuses a pack placed in another layer than its Pack's: Kubernetes as the CNI, a CNI pack as an add-on", () => {
+    const swapped = infraPacks().map((p) =>
+      p.name === 'kubernetes'
+        ? { ...p, layer: 'cni' as const }
+        : p.name === 'cilium'
+          ? { ...p, layer: 'k8s' as const }
+          : p,
+    );
+    const result = failed(resolveProfile(input(withPacks(swapped))));
+    expect(result.reason).toBe('LayerMismatch');
+    expect(result.problems.map((p) => p.message)).toEqual([
+      'pack kubernetes in registry demo-helm is a k8s pack, placed in layer cni',
+      'pack cilium in registry demo-helm is a cni pack, placed in layer k8s',
+    ]);
+    const asAddon = failed(resolveProfile(input(withPacks([addon('cilium', '^1.15')]))));
+    expect(asAddon.message).toBe('pack cilium in registry demo-helm is a cni pack, placed in layer addon');
+  });
+
+  it('lets a chart that declares no layer (addon) fill any layer', () => {
+    const packs = new Map(catalogue());
+    packs.set('demo-helm/calico', packSpec('demo-helm', 'calico', [version('3.27.3')]));
+    const withCalico = infraPacks().map((p) => (p.name === 'cilium' ? { ...p, name: 'calico', version: '3.x' } : p));
+    expect(ok(resolveProfile(input({ ...withPacks(withCalico), packs }))).resolved.map((r) => r.name)).toContain(
+      'calico',
+    );
+  });
+});
+
 describe('resolveProfile: NoMatchingVersion', () => {
   it('lists the versions the registry has', () => {
     const packs = replacing(packSpec('demo-helm', 'cilium', [version('1.13.0'), version('1.14.2')]));
