@@ -39,9 +39,9 @@ export function isMap(v: unknown): v is Values {
 export function mergeValues(base: Values, over: Values): Values {
   const out: Values = { ...base };
   for (const [k, v] of Object.entries(over)) {
+    const current = own(out, k);
     if (v === null) delete out[k];
-    else if (isMap(v) && isMap(out[k])) out[k] = mergeValues(out[k], v);
-    else out[k] = clone(v);
+    else put(out, k, isMap(v) && isMap(current) ? mergeValues(current, v) : clone(v));
   }
   return out;
 }
@@ -53,8 +53,23 @@ export function mergeValues(base: Values, over: Values): Values {
  */
 export function overlayValues(base: Values, over: Values): Values {
   const out: Values = { ...base };
-  for (const [k, v] of Object.entries(over)) out[k] = isMap(v) && isMap(out[k]) ? overlayValues(out[k], v) : clone(v);
+  for (const [k, v] of Object.entries(over)) {
+    const current = own(out, k);
+    put(out, k, isMap(v) && isMap(current) ? overlayValues(current, v) : clone(v));
+  }
   return out;
+}
+
+/** A key's own value: `__proto__` or `constructor` in a values file are keys like any other, as in Helm's Go maps. */
+function own(values: Values, key: string): unknown {
+  return Object.hasOwn(values, key) ? values[key] : undefined;
+}
+
+/** Sets a key as its own property: assigning `__proto__` would set the object's prototype and lose the key. */
+function put(values: Values, key: string, value: unknown): void {
+  if (key === '__proto__')
+    Object.defineProperty(values, key, { value, writable: true, enumerable: true, configurable: true });
+  else values[key] = value;
 }
 
 export function clone<T>(v: T): T {

@@ -143,6 +143,17 @@ describe('chart values against values.schema.json, as helm template judges them'
     expect(c.ok && c.digest).not.toBe(a.digest);
   });
 
+  it('keeps keys named __proto__ or constructor as keys, in the values and their digest', () => {
+    const result = run(web, { values: '__proto__:\n  a: 1\nconstructor: x\n' });
+    if (!result.ok) throw new Error(result.problems.join('\n'));
+    expect(Object.getPrototypeOf(result.values)).toBe(Object.prototype);
+    expect(Object.hasOwn(result.values, '__proto__')).toBe(true);
+    expect(JSON.stringify(result.values)).toContain('"__proto__":{"a":1}');
+    expect(result.values).toMatchObject({ constructor: 'x' });
+    const plain = run(web, {});
+    expect(plain.ok && plain.digest).not.toBe(result.digest);
+  });
+
   it('reads values as Helm does (YAML 1.1): yes is a boolean', () => {
     const result = run(web, { values: 'db:\n  enabled: no\n  storage: 10GB\n' });
     expect(result.ok).toBe(true);
