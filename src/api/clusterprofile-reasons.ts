@@ -124,6 +124,16 @@ export const CLUSTERPROFILE_REASONS = [
     fix: 'Fix the registry or republish the chart (see [values.md](values.md#content-what-is-downloaded-and-when)).',
   },
   {
+    reason: 'InvalidManifests',
+    stalls: true,
+    doc:
+      "A manifest pack's `manifests` are not Kubernetes objects: not valid YAML, a document that is not a map, or one " +
+      'without `apiVersion`, `kind` or `metadata.name` (a `…List` needs no name). The message names the pack, the ' +
+      'manifest and the line. A manifest with template actions (`{{ }}`) is not checked: Palette renders it with ' +
+      "the pack's values first.",
+    fix: 'Fix the manifest at the line the message names (`kubectl apply --dry-run=client -f` reads it the same way).',
+  },
+  {
     reason: 'InvalidValues',
     stalls: true,
     doc:

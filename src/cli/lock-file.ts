@@ -4,7 +4,7 @@ import { resolvedPack, type ResolvedPack } from '../api/clusterprofile.js';
 import { canonicalJson, lockRevision } from '../resolve/lock.js';
 import { CliError, EXIT } from './exit-codes.js';
 import { formatYamlStream, shortDigest } from './output.js';
-import { parseYamlDocuments } from './yaml-documents.js';
+import { parseYamlDocuments } from '../resolve/yaml-documents.js';
 
 /**
  * One profile's lock: what the operator writes into `status.resolved` and `status.revision`

@@ -1,7 +1,7 @@
 import { GROUP } from '../api/common.js';
 import type { Diagnostic } from './diagnostics.js';
 import { expandPaths, readText } from './files.js';
-import { parseYamlDocuments } from './yaml-documents.js';
+import { parseYamlDocuments } from '../resolve/yaml-documents.js';
 
 /** A Kubernetes object read from a file, with where it came from. */
 export interface SourcedObject {

@@ -9,7 +9,8 @@ import type { PackEntry } from '../sources/palette/pack-directory.js';
 import { packSchemaIssues } from '../sources/palette/pack-schema.js';
 import { SourceError } from '../sources/source-error.js';
 import type { Diagnostic } from './diagnostics.js';
-import { parseYamlDocuments, type YamlDocument } from './yaml-documents.js';
+import { manifestProblems } from '../resolve/manifests.js';
+import { parseYamlDocuments, type YamlDocument } from '../resolve/yaml-documents.js';
 
 /** What lint learnt of a pack that passes: what build and push name it by. */
 export interface LintedPack {
@@ -148,9 +149,7 @@ export async function lintPack(
       continue;
     }
     const content = await read(path);
-    // Palette renders a manifest as a Go template with the pack's values first (hello-universe's
-    // `name: {{ .Values.namespace }}`): only a manifest without template actions is YAML as it stands.
-    if (content !== undefined && !content.includes('{{')) checkManifest(path, content, problem);
+    if (content !== undefined) checkManifest(path, content, problem);
   }
 
   const ok = !out.some(isProblem) && typeof pack.name === 'string' && typeof pack.version === 'string';
@@ -168,29 +167,9 @@ function checkYamlMap(path: string, text: string, problem: Problem): void {
   if (first && !isRecord(first.value)) problem(path, first.line, undefined, 'must be a YAML map');
 }
 
-/** Each document of a listed manifest is a Kubernetes object: a map with apiVersion, kind and a name. */
+/** Each document of a listed manifest is a Kubernetes object (manifestProblems). */
 function checkManifest(path: string, text: string, problem: Problem): void {
-  const { documents, errors } = parseYamlDocuments(path, text);
-  for (const e of errors) problem(path, e.line, undefined, e.message);
-  if (errors.length === 0 && documents.length === 0) problem(path, 1, undefined, 'holds no Kubernetes object');
-  for (const d of documents) {
-    if (!isRecord(d.value)) {
-      problem(path, d.line, undefined, 'a Kubernetes object must be a YAML map');
-      continue;
-    }
-    for (const key of ['apiVersion', 'kind'] as const) {
-      if (typeof d.value[key] !== 'string' || d.value[key] === '')
-        problem(path, d.lineOf([key]), key, 'is required (a non-empty string)');
-    }
-    const meta = isRecord(d.value.metadata) ? d.value.metadata : {};
-    if (
-      typeof meta.name !== 'string' &&
-      typeof meta.generateName !== 'string' &&
-      !String(d.value.kind ?? '').endsWith('List')
-    ) {
-      problem(path, d.lineOf(['metadata']), 'metadata.name', 'is required');
-    }
-  }
+  for (const p of manifestProblems(path, text)) problem(path, p.line, p.field, p.message);
 }
 
 interface ChartId {

@@ -12,7 +12,7 @@ import { dependencyProblems, upgradeProblem, type ProfileMember } from './depend
 import { closestNames, formatList } from './explain.js';
 import { kubeVersionProblem } from './kube-version.js';
 import { lockRevision } from './lock.js';
-import { manifestDigest } from './manifests.js';
+import { manifestDigest, manifestProblems } from './manifests.js';
 import { ProblemSet, summarize, type ResolveProblem, type ResolveReason } from './problems.js';
 import { chooseRegistry, type RegistryState } from './registries.js';
 import { minimumResources } from './resources.js';
@@ -94,8 +94,18 @@ export function resolveProfile(input: ResolveInput): ResolveResult {
   for (const pack of spec.packs) {
     for (const message of checkValues(pack, namespace, input.valuesSources))
       problems.add('InvalidValues', pack.name, message);
-    // A manifest pack needs no registry: its content is its version.
-    if (pack.manifests) continue;
+    // A manifest pack needs no registry: its content is its version, and it must be Kubernetes objects.
+    if (pack.manifests) {
+      for (const { name, content } of pack.manifests) {
+        for (const p of manifestProblems(name, content))
+          problems.add(
+            'InvalidManifests',
+            pack.name,
+            `${pack.name}: manifest ${name}, line ${p.line}: ${p.field ? `${p.field} ` : ''}${p.message}`,
+          );
+      }
+      continue;
+    }
     const registry = chooseRegistry(pack, input.registries, problems);
     if (registry === undefined) continue;
     const chart = pack.chart ?? pack.name;

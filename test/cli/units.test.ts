@@ -11,7 +11,7 @@ import { diffLocks, formatLockFile, readLockFile, type ProfileLock } from '../..
 import { fieldToPath } from '../../src/cli/object-checks.js';
 import { formatTable, shortDigest } from '../../src/cli/output.js';
 import { Progress } from '../../src/cli/progress.js';
-import { parseYamlDocuments } from '../../src/cli/yaml-documents.js';
+import { parseYamlDocuments } from '../../src/resolve/yaml-documents.js';
 import { tempDir } from './cli-harness.js';
 
 describe('parseYamlDocuments', () => {

@@ -116,9 +116,10 @@ describe('upgrade rules: Auto moves a lock only where the new version allows it'
   it('ranks UpgradeNotSupported after the dependency checks and before values', () => {
     const at = (r: string) => RESOLVE_REASONS.indexOf(r as (typeof RESOLVE_REASONS)[number]);
     expect(at('UpgradeNotSupported')).toBe(at('DependencyNotMet') + 1);
-    // Then the pack content the values step reads, then the values themselves.
+    // Then the pack content the values step reads, the profile's own manifests, then the values themselves.
     expect(at('PackContentUnavailable')).toBe(at('UpgradeNotSupported') + 1);
-    expect(at('InvalidValues')).toBe(at('PackContentUnavailable') + 1);
+    expect(at('InvalidManifests')).toBe(at('PackContentUnavailable') + 1);
+    expect(at('InvalidValues')).toBe(at('InvalidManifests') + 1);
   });
 });
 
@@ -276,6 +277,29 @@ describe('manifest packs', () => {
     expect(digest([hello([{ ...manifests[0]!, name: 'other' }, manifests[1]!])])).not.toBe(base);
     expect(digest([hello([manifests[1]!, manifests[0]!])])).not.toBe(base);
     expect(digest([hello(manifests, { values: 'a: 1', name: 'renamed' })])).toBe(base);
+  });
+
+  it('must be Kubernetes objects, each problem named by manifest and line; templated ones are left to Palette', () => {
+    const resolve = (content: string) =>
+      resolveProfile(input({ ...withPacks([hello([manifests[0]!, { name: 'extra', content }])]), registries: [] }));
+    const failure = failed(resolve('a: [\n'));
+    expect(failure.reason).toBe('InvalidManifests');
+    expect(failure.message).toMatch(/^hello: manifest extra, line \d+: /);
+    expect(failed(resolve('- 1\n')).message).toBe(
+      'hello: manifest extra, line 1: a Kubernetes object must be a YAML map',
+    );
+    expect(
+      failed(resolve('apiVersion: v1\nkind: ConfigMap\n---\nkind: Secret\nmetadata:\n  name: s\n')).problems.map(
+        (p) => [p.reason, p.message],
+      ),
+    ).toEqual([
+      ['InvalidManifests', 'hello: manifest extra, line 1: metadata.name is required'],
+      ['InvalidManifests', 'hello: manifest extra, line 4: apiVersion is required (a non-empty string)'],
+    ]);
+    expect(
+      ok(resolve('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Values.name }}\n')).resolved,
+    ).toHaveLength(1);
+    expect(ok(resolve('apiVersion: v1\nkind: List\nitems: []\n')).resolved).toHaveLength(1);
   });
 
   it('still have their values checked', () => {
