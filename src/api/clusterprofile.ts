@@ -190,6 +190,13 @@ export const clusterProfileSpec = withRules(
       fieldPath: '.packs',
       holds: (s) => s.type !== 'add-on' || s.packs.every((p) => p.layer === 'addon'),
     },
+    {
+      // Palette's infrastructure profiles hold the core layers only; with add-ons a profile is full.
+      cel: "self.type != 'infra' || self.packs.all(p, p.layer != 'addon')",
+      message: 'infra profiles may not hold packs of layer addon: a profile with both is full',
+      fieldPath: '.packs',
+      holds: (s) => s.type !== 'infra' || s.packs.every((p) => p.layer !== 'addon'),
+    },
     ...(['os', 'k8s', 'cni'] as const).map((l) => ({
       cel: `${infraOrFull} || self.packs.filter(p, p.layer == '${l}').size() == 1`,
       message: `infra and full profiles need exactly one pack of layer ${l}`,

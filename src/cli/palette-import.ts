@@ -272,6 +272,11 @@ function profileType(
   lost: (path: string, message: string) => void,
 ): 'infra' | 'add-on' | 'full' {
   const mapped = typeof value === 'string' ? PROFILE_TYPES[value] : undefined;
+  // Palette's infrastructure profiles hold no add-ons; should an export hold some, the profile is full.
+  if (mapped === 'infra' && packs.some((p) => p.layer === 'addon')) {
+    lost('spec.template.type', 'an infra profile with packs of layer addon: imported as full');
+    return 'full';
+  }
   if (mapped) return mapped;
   const guess = packs.every((p) => p.layer === 'addon') ? 'add-on' : 'full';
   lost(

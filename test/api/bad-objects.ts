@@ -302,6 +302,16 @@ export const BAD_OBJECTS: BadObject[] = [
     field: 'spec.packs',
   },
   {
+    title: 'infra profile holding an add-on',
+    object: profile({ packs: [...infraPacks, addon('podinfo')] }),
+    field: 'spec.packs',
+  },
+  {
+    title: 'infra profile holding an add-on manifest pack',
+    object: profile({ packs: [...infraPacks, { name: 'hello', layer: 'addon', manifests: [manifest('svc')] }] }),
+    field: 'spec.packs',
+  },
+  {
     title: 'add-on profile holding a kernel pack',
     object: profile({ type: 'add-on', packs: [{ name: 'k', layer: 'kernel', version: '6.x' }] }),
     field: 'spec.packs',

@@ -202,6 +202,22 @@ describe('packyard import palette: odd exports, each reported and never silently
       (p) => expect(p.spec.type).toBe('add-on'),
     ],
     [
+      'an infra profile holding an add-on',
+      exportWith(
+        {},
+        {
+          type: 'infra',
+          packs: ['os', 'k8s', 'cni', 'addon'].map((layer) => ({
+            ...exportWith().spec.template.packs[0]!,
+            name: layer,
+            layer,
+          })),
+        },
+      ),
+      'spec.template.type: an infra profile with packs of layer addon: imported as full',
+      (p) => expect(p.spec.type).toBe('full'),
+    ],
+    [
       'an unknown layer',
       exportWith({ layer: 'storage' }),
       'spec.template.packs[0].layer: "storage" is not a layer (kernel, os, k8s, cni, csi, addon): imported as addon',

@@ -161,8 +161,10 @@ export function makeProfiles(rng: Rng, count: number, registries: RegistryPlan[]
       const [os, k8s, cni, csi, podinfo] = INFRA_CHARTS as [ChartDef, ChartDef, ChartDef, ChartDef, ChartDef];
       const packs = [pack(rng, os, reg.name), pack(rng, k8s, reg.name), pack(rng, cni, reg.name)];
       if (rng.chance(0.5)) packs.push(pack(rng, csi, reg.name));
+      // With an add-on beside the infra packs the profile is full (infra profiles hold no add-ons).
       if (rng.chance(0.5)) packs.push(pack(rng, podinfo, reg.name));
-      spec = { type: 'infra', version: '1.0.0', updatePolicy: 'Auto', packs };
+      const type = packs.some((p) => p.layer === 'addon') ? 'full' : 'infra';
+      spec = { type, version: '1.0.0', updatePolicy: 'Auto', packs };
     } else if (roll < 0.9) {
       spec = { type: 'add-on', version: '1.0.0', updatePolicy: 'Auto', packs: addons(rng.int(1, 3)) };
     } else {
