@@ -81,6 +81,9 @@ export const inlineManifest = z.object({
 });
 export type InlineManifest = z.infer<typeof inlineManifest>;
 
+/** Layers a cluster is versioned by: a registry pack with a version, never manifests. */
+const VERSIONED_LAYERS: readonly Layer[] = ['kernel', 'os', 'k8s'];
+
 export const profilePack = withRules(
   z.object({
     name: z
@@ -122,7 +125,7 @@ export const profilePack = withRules(
       .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] })
       .optional()
       .describe(
-        'Manifests carried in the profile instead of a registry chart (a manifest pack, like a Palette manifest layer); resolved to the sha256 of their content.',
+        'Manifests carried in the profile instead of a registry chart (a manifest pack, like a Palette manifest layer); resolved to the sha256 of their content. Not for layers kernel, os and k8s, which are always registry packs.',
       ),
   }),
   [
@@ -138,6 +141,13 @@ export const profilePack = withRules(
       fieldPath: '.manifests',
       holds: (p) =>
         p.manifests === undefined || (p.registry === undefined && p.chart === undefined && p.version === undefined),
+    },
+    {
+      // Palette's OS and Kubernetes layers are always packs; without a k8s version no kubeVersion is checked.
+      cel: `!has(self.manifests) || !(self.layer in [${VERSIONED_LAYERS.map((l) => `'${l}'`).join(', ')}])`,
+      message: 'a manifest pack cannot be of layer kernel, os or k8s: those layers are versioned registry packs',
+      fieldPath: '.manifests',
+      holds: (p) => p.manifests === undefined || !VERSIONED_LAYERS.includes(p.layer),
     },
     {
       cel: '!has(self.manifests) || !has(self.presets)',

@@ -88,6 +88,16 @@ export const GOOD_OBJECTS: { title: string; object: Obj }[] = [
   },
   { title: 'profile that requires verified versions', object: profile({ verification: 'Required' }) },
   {
+    title: 'infra profile with a manifest pack as its cni and its csi (a custom CNI or CSI)',
+    object: profile({
+      packs: [
+        ...infraPacks.slice(0, 2),
+        { name: 'custom-cni', layer: 'cni', manifests: [manifest('cni')] },
+        { name: 'custom-csi', layer: 'csi', manifests: [manifest('csi')] },
+      ],
+    }),
+  },
+  {
     title: 'add-on profile with a manifest pack beside a registry pack',
     object: profile({
       type: 'add-on',
@@ -346,6 +356,23 @@ export const BAD_OBJECTS: BadObject[] = [
       packs: [{ name: 'hello', layer: 'addon', manifests: [manifest('svc'), manifest('svc')] }],
     }),
     field: 'spec.packs[0].manifests[1]',
+  },
+  {
+    title: 'manifest pack as the k8s layer',
+    object: profile({
+      packs: [infraPacks[0], { name: 'kubernetes', layer: 'k8s', manifests: [manifest('kubeadm')] }, infraPacks[2]],
+    }),
+    field: 'spec.packs[1].manifests',
+  },
+  {
+    title: 'manifest pack as the os layer',
+    object: profile({ packs: [{ name: 'ubuntu', layer: 'os', manifests: [manifest('os')] }, ...infraPacks.slice(1)] }),
+    field: 'spec.packs[0].manifests',
+  },
+  {
+    title: 'manifest pack as the kernel layer',
+    object: profile({ packs: [{ name: 'kernel', layer: 'kernel', manifests: [manifest('kernel')] }, ...infraPacks] }),
+    field: 'spec.packs[0].manifests',
   },
   {
     title: 'manifest with empty content',
