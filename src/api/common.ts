@@ -1,6 +1,8 @@
 import { z } from 'zod';
 
+import { parseGoDuration } from './duration.js';
 import { LAYERS } from './names.js';
+import { withRules } from './rules.js';
 
 export { API_VERSION, CATEGORY, GROUP, VERSION, type Layer } from './names.js';
 
@@ -12,7 +14,28 @@ export const dnsSubdomain = z
   .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/);
 
 /** Go's time.ParseDuration syntax restricted to the units operators use (as Flux does). */
-export const goDuration = z.string().regex(/^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/);
+const GO_DURATION = /^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/;
+export const goDuration = z.string().regex(GO_DURATION);
+
+/**
+ * A goDuration from `min` to `max`, compared as CEL's duration() and parseGoDuration read them. A text
+ * the pattern refuses is left to the pattern's message (CEL's `||` absorbs duration()'s error); one past
+ * Go's longest duration (2562047h) fails the rule with a conversion error before its message.
+ */
+export function boundedDuration(field: string, min: string, max: string): typeof goDuration {
+  const [minMs, maxMs] = [parseGoDuration(min), parseGoDuration(max)];
+  return withRules(goDuration, [
+    {
+      cel: `!self.matches('${GO_DURATION.source.replaceAll('\\', '\\\\')}') || (duration(self) >= duration('${min}') && duration(self) <= duration('${max}'))`,
+      message: `${field} must be from ${min} to ${max}`,
+      holds: (self) => {
+        if (!GO_DURATION.test(self)) return true;
+        const ms = parseGoDuration(self);
+        return ms >= minMs && ms <= maxMs;
+      },
+    },
+  ]);
+}
 
 /** semver.org's own regular expression (RE2-compatible, so the apiserver can run it too). */
 export const SEMVER_PATTERN =

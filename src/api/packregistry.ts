@@ -1,11 +1,18 @@
 import { z } from 'zod';
 import { withRules } from './rules.js';
 import { verificationCounts, verifySpec } from './verification.js';
-import { conditions, goDuration, objectMeta, observedGeneration, secretReference, timestamp } from './common.js';
+import { boundedDuration, conditions, objectMeta, observedGeneration, secretReference, timestamp } from './common.js';
 
 import { DEFAULT_MAX_INDEX_SIZE, PACKREGISTRY_KIND, SYNC_REQUESTED_ANNOTATION } from './names.js';
 
 export { DEFAULT_MAX_INDEX_SIZE, PACKREGISTRY_KIND, SYNC_REQUESTED_ANNOTATION } from './names.js';
+
+// Flux has no bound but recommends 60s or more; 0 would never requeue, and a year keeps every next sync time a Date.
+const MIN_INTERVAL = '1m';
+const MAX_INTERVAL = '8760h';
+// 0s times out every sync; past 2^31-1 ms (24.8 days) Node's timers fire at once instead.
+const MIN_TIMEOUT = '1s';
+const MAX_TIMEOUT = '1h';
 
 const globList = z.array(z.string().min(1).max(253)).max(256);
 
@@ -23,12 +30,17 @@ export const packRegistrySpec = withRules(
         .boolean()
         .default(false)
         .describe('Use this registry for profile packs that name none. At most one registry may claim it.'),
-      interval: goDuration
+      interval: boundedDuration('interval', MIN_INTERVAL, MAX_INTERVAL)
         .default('24h')
-        .describe('How often to sync, as a Go duration (e.g. 30m, 24h); jittered by ±10%.'),
-      timeout: goDuration
+        .describe(
+          `How often to sync, as a Go duration from ${MIN_INTERVAL} to ${MAX_INTERVAL} (e.g. 30m, 24h); jittered by ±10%. ` +
+            `The ${SYNC_REQUESTED_ANNOTATION} annotation syncs sooner.`,
+        ),
+      timeout: boundedDuration('timeout', MIN_TIMEOUT, MAX_TIMEOUT)
         .default('60s')
-        .describe('Timeout of one sync, and of one download of a version a profile locks, as a Go duration.'),
+        .describe(
+          `Timeout of one sync, and of one download of a version a profile locks, as a Go duration from ${MIN_TIMEOUT} to ${MAX_TIMEOUT}.`,
+        ),
       suspend: z.boolean().default(false).describe('Stop syncing; the last catalogue stays as it is.'),
       secretRef: secretReference
         .optional()

@@ -69,6 +69,14 @@ export const GOOD_OBJECTS: { title: string; object: Obj }[] = [
     }),
   },
   { title: 'registry named with 63 characters', object: { ...registry({}), metadata: { name: 'r'.repeat(63) } } },
+  {
+    title: 'registry at the bounds of interval and timeout',
+    object: registry({ interval: '8760h', timeout: '1s' }),
+  },
+  {
+    title: 'registry with the shortest interval and longest timeout',
+    object: registry({ interval: '60s', timeout: '59m60s' }),
+  },
   { title: 'helm registry URL with an @ in its path', object: registry({ url: 'https://charts.example.com/@acme' }) },
   { title: 'oci registry verified keyless', object: keyless({}) },
   {
@@ -126,6 +134,24 @@ export const BAD_OBJECTS: BadObject[] = [
   { title: 'registry URL with another scheme', object: registry({ url: 'ftp://example.com' }), field: 'spec.url' },
   { title: 'interval that is not a duration', object: registry({ interval: '1 day' }), field: 'spec.interval' },
   { title: 'timeout without a unit', object: registry({ timeout: '10' }), field: 'spec.timeout' },
+  {
+    title: 'interval of zero, which would never sync again',
+    object: registry({ interval: '0s' }),
+    field: 'spec.interval',
+  },
+  { title: 'interval of 100ms', object: registry({ interval: '100ms' }), field: 'spec.interval' },
+  { title: 'interval of over a year', object: registry({ interval: '8760h1s' }), field: 'spec.interval' },
+  {
+    title: 'interval past the last Date (and past Go durations)',
+    object: registry({ interval: '3000000000h' }),
+    field: 'spec.interval',
+  },
+  { title: 'timeout of zero', object: registry({ timeout: '0s' }), field: 'spec.timeout' },
+  {
+    title: 'timeout past what a timer holds (24.8 days)',
+    object: registry({ timeout: '600h' }),
+    field: 'spec.timeout',
+  },
   {
     title: 'helm registry verified with cosign',
     object: registry({ verify: { provider: 'cosign', secretRef: { name: 'keys' } } }),
