@@ -14,6 +14,19 @@ const MAX_INTERVAL = '8760h';
 const MIN_TIMEOUT = '1s';
 const MAX_TIMEOUT = '1h';
 
+/** 1 to 65535: a larger port is an invalid URL to fetch, refused on every sync. */
+const PORT = '(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3})';
+/**
+ * scheme://[userinfo@]host[:port][path][?query][#fragment], read alike by Go's RE2 (the apiserver) and
+ * JavaScript (packyard validate): explicit ASCII classes only, as \s is ASCII whitespace in RE2 and
+ * Unicode whitespace in JavaScript. userinfo gets its own rule's message below. The host is a DNS name
+ * or IPv4 address, or an [IPv6] address, so oci://https://host (a host named https) fails; the rest is
+ * printable ASCII, non-ASCII percent-encoded as RFC 3986 has it.
+ */
+const REGISTRY_URL = new RegExp(
+  `^(https?|oci)://([-A-Za-z0-9._~%!$&'()*+,;=:]*@)?([-A-Za-z0-9._~]+|\\[[0-9A-Fa-f:.]+\\])(:${PORT})?([/?#][!-~]*)?$`,
+);
+
 const globList = z.array(z.string().min(1).max(253)).max(256);
 
 export const packRegistrySpec = withRules(
@@ -24,8 +37,11 @@ export const packRegistrySpec = withRules(
         .string()
         .min(1)
         .max(2048)
-        .regex(/^(https?|oci):\/\/[^\s]+$/)
-        .describe('https://… or http://… for helm; oci://host[/base] for oci.'),
+        .regex(REGISTRY_URL)
+        .describe(
+          'https://… or http://… for helm; oci://host[:port][/base] for oci. Printable ASCII only (an international ' +
+            'host name in its xn-- form), a port from 1 to 65535.',
+        ),
       default: z
         .boolean()
         .default(false)

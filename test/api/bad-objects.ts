@@ -77,6 +77,15 @@ export const GOOD_OBJECTS: { title: string; object: Obj }[] = [
     title: 'registry with the shortest interval and longest timeout',
     object: registry({ interval: '60s', timeout: '59m60s' }),
   },
+  {
+    title: 'helm registry URL on an IPv4 address at port 65535, with a query and a fragment',
+    object: registry({ url: 'http://127.0.0.1:65535/charts/?channel=stable#top' }),
+  },
+  { title: 'oci registry URL on an IPv6 address', object: registry({ type: 'oci', url: 'oci://[::1]:5000/charts' }) },
+  {
+    title: 'helm registry URL with an international host name in its xn-- form and a percent-encoded path',
+    object: registry({ url: 'https://xn--bcher-kva.example/%C3%BCber/charts' }),
+  },
   { title: 'helm registry URL with an @ in its path', object: registry({ url: 'https://charts.example.com/@acme' }) },
   { title: 'oci registry verified keyless', object: keyless({}) },
   {
@@ -132,6 +141,32 @@ export const BAD_OBJECTS: BadObject[] = [
   },
   { title: 'helm registry with an oci URL', object: registry({ url: 'oci://ghcr.io/charts' }), field: 'spec.url' },
   { title: 'registry URL with another scheme', object: registry({ url: 'ftp://example.com' }), field: 'spec.url' },
+  {
+    title: 'registry URL with a port above 65535',
+    object: registry({ url: 'https://charts.example.com:99999' }),
+    field: 'spec.url',
+  },
+  {
+    title: 'registry URL with port 0',
+    object: registry({ url: 'https://charts.example.com:0/charts' }),
+    field: 'spec.url',
+  },
+  {
+    title: 'oci registry URL wrapped around an https URL (a host named https)',
+    object: registry({ type: 'oci', url: 'oci://https://ghcr.io/acme' }),
+    field: 'spec.url',
+  },
+  { title: 'registry URL without a host', object: registry({ url: 'https:///charts' }), field: 'spec.url' },
+  {
+    title: 'registry URL ending in a no-break space (whitespace to JavaScript, not to RE2)',
+    object: registry({ url: 'https://charts.example.com\u00a0' }),
+    field: 'spec.url',
+  },
+  {
+    title: 'registry URL with a space in its path',
+    object: registry({ url: 'https://charts.example.com/my charts' }),
+    field: 'spec.url',
+  },
   { title: 'interval that is not a duration', object: registry({ interval: '1 day' }), field: 'spec.interval' },
   { title: 'timeout without a unit', object: registry({ timeout: '10' }), field: 'spec.timeout' },
   {
