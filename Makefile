@@ -60,7 +60,7 @@ test: build lint format-check tools browser ## Type-check, lint, and run every t
 	  status=$$?; node hack/test-summary.mjs test-results/jest.json; exit $$status
 
 .PHONY: bench
-bench: bench-index bench-sync bench-resolve bench-rss bench-verify bench-leader-imports ## Every benchmark (not tests; each prints ratios against a peer)
+bench: bench-index bench-sync bench-resolve bench-resolve-catalogue bench-rss bench-verify bench-leader-imports ## Every benchmark (not tests; each prints ratios against a peer)
 
 .PHONY: bench-index
 bench-index: build tools ## Index parse: Packyard vs Helm's Go repo.LoadIndexFile (and vs js-yaml / yaml)
@@ -74,6 +74,10 @@ bench-sync: build tools ## A whole Helm sync vs `helm repo update` on the same i
 .PHONY: bench-verify
 bench-verify: build tools ## Signature verification per version (cosign tag and bundle, keyed and keyless, helm .prov), cold and cached, vs cosign/helm verify
 	node build/bench/verify-cost.js
+
+.PHONY: bench-resolve-catalogue
+bench-resolve-catalogue: build ## The resolver alone: 1000 profiles × 10 packs of 300 versions, Packs shared as the cache holds them vs copied
+	node build/bench/resolve-catalogue.js
 
 .PHONY: bench-rss
 bench-rss: build tools ## Operator RSS, idle and after syncing the largest fixture index, vs a bare node process
