@@ -100,7 +100,7 @@ export function importPaletteProfile(exported: unknown, registryMap: ReadonlyMap
   profileSpec.packs = packs;
 
   const meta: Record<string, unknown> = { name: objectName(metadata.name, lost, note) };
-  const labels = importLabels(metadata.labels, lost);
+  const labels = importLabels(metadata.labels, lost, note);
   if (labels) meta.labels = labels;
   if (typeof template.cloudType === 'string' && template.cloudType !== '') {
     meta.annotations = { [CLOUD_TYPE_ANNOTATION]: template.cloudType };
@@ -301,14 +301,27 @@ function objectName(
   return name;
 }
 
+/**
+ * Palette stores a tag without a value (`AI` in its UI) as the label `AI: spectro__tag`; the label
+ * Kubernetes has for it is `AI: ""`.
+ */
+const PALETTE_TAG_WITHOUT_VALUE = 'spectro__tag';
+
 function importLabels(
   value: unknown,
   lost: (path: string, message: string) => void,
+  note: (path: string, message: string) => void,
 ): Record<string, string> | undefined {
   if (!isRecord(value)) return undefined;
   const labels: Record<string, string> = {};
   for (const [k, v] of Object.entries(value)) {
-    if (typeof v === 'string' && LABEL_KEY.test(k) && LABEL_VALUE.test(v)) labels[k] = v;
+    if (v === PALETTE_TAG_WITHOUT_VALUE && LABEL_KEY.test(k)) {
+      labels[k] = '';
+      note(
+        `metadata.labels.${k}`,
+        `Palette's tag without a value (${PALETTE_TAG_WITHOUT_VALUE}): kept with the value ""`,
+      );
+    } else if (typeof v === 'string' && LABEL_KEY.test(k) && LABEL_VALUE.test(v)) labels[k] = v;
     else
       lost(
         `metadata.labels.${k}`,

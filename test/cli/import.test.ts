@@ -90,16 +90,17 @@ describe('packyard import palette: the real export', () => {
     expect(profile.spec.packs[3]!.manifests).toEqual(source.spec.template.packs[3]!.manifests);
   });
 
-  it('keeps labels and the cloud type, and says where on stderr', () => {
+  it('keeps labels (a tag without a value as the empty value) and the cloud type, and says where on stderr', () => {
     const profile = parse(stdout) as Profile;
     expect(profile.metadata.labels).toEqual({
       app: 'hello-universe',
-      'spectro-cloud-education': 'spectro__tag',
+      'spectro-cloud-education': '',
       terraform_managed: 'false',
     });
     expect(profile.metadata.annotations).toEqual({ 'packyard.io/palette-cloud-type': 'edge-native' });
     expect(stderr).toBe(
       `${EXPORT}: note: spec.template.packs[3].version: not kept (1.0.0): a manifest pack is identified by the sha256 of its manifests\n` +
+        `${EXPORT}: note: metadata.labels.spectro-cloud-education: Palette's tag without a value (spectro__tag): kept with the value ""\n` +
         `${EXPORT}: note: spec.template.cloudType: kept as the annotation packyard.io/palette-cloud-type: edge-native\n`,
     );
   });
