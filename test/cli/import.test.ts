@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { testKubeConfig } from '../harness/cluster.js';
 import { PALETTE_EXPORT, paletteFixturePath } from '../harness/palette-fixtures.js';
 import { runCli, tempDir } from './cli-harness.js';
@@ -119,6 +119,16 @@ describe('packyard import palette: the real export', () => {
     };
     const created = await client.create(object as KubernetesObject, undefined, 'All');
     expect((created as unknown as Profile).spec.packs).toHaveLength(4);
+  });
+
+  // Palette's API also exports a profile as YAML (GET /v1/clusterprofiles/{uid}/export?format=yaml).
+  it('reads the same export written as YAML to the same ClusterProfile', async () => {
+    const path = join(tempDir('packyard-import-'), 'export.yaml');
+    writeFileSync(path, stringify(JSON.parse(readFileSync(EXPORT, 'utf8'))));
+    const r = await runCli(['import', 'palette', path, ...MAP]);
+    expect(r.stdout).toBe(stdout);
+    expect(r.stderr).toBe(stderr.replaceAll(EXPORT, path));
+    expect(r.code).toBe(code);
   });
 
   it('notes a --registry-map entry that matched no pack', async () => {
@@ -318,7 +328,8 @@ describe('packyard import palette: odd exports, each reported and never silently
   });
 
   it.each([
-    ['not JSON', '{"metadata":', 1, 'not JSON'],
+    ['not JSON', '{"metadata":', 1, 'not JSON (nor a YAML map)'],
+    ['neither JSON nor a YAML map', '- metadata', 1, 'not JSON (nor a YAML map)'],
     [
       'not an export',
       { metadata: { name: 'x' }, spec: {} },

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { parseDocument } from 'yaml';
 import { HELP_OPTION, listValue } from '../args.js';
 import type { Command } from '../context.js';
 import { CliError, EXIT, UsageError } from '../exit-codes.js';
@@ -14,7 +15,7 @@ export const importCommand: Command = {
     summary: 'Turn a Palette cluster-profile export into a ClusterProfile',
     usage: 'palette EXPORT.json [--registry-map PALETTE=PACKYARD]... [flags]',
     description: [
-      "Reads a Palette cluster-profile export (Palette's Export, or its API's JSON; `-` reads stdin) and prints",
+      "Reads a Palette cluster-profile export (Palette's Export, or its API's JSON or YAML; `-` reads stdin) and prints",
       "the ClusterProfile YAML: layers in order, each pack's tag (1.25.x) as its version expression (its exact",
       'version when it has no tag), values kept, manifest layers as manifest packs, Palette registries mapped',
       'to PackRegistries by name with --registry-map, the cloud type as an annotation.',
@@ -57,12 +58,7 @@ export const importCommand: Command = {
       const code = (e as NodeJS.ErrnoException).code;
       throw new UsageError(`${path}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
     }
-    let exported: unknown;
-    try {
-      exported = JSON.parse(text);
-    } catch (e) {
-      throw new CliError(`${path}: not JSON: ${(e as Error).message}`);
-    }
+    const exported = parseExport(text, path);
     let result;
     try {
       result = importPaletteProfile(exported, registryMap);
@@ -86,6 +82,35 @@ export const importCommand: Command = {
     return EXIT.OK;
   },
 };
+
+/**
+ * The export as JSON, which Palette's Export writes, or else as YAML, which its API writes on
+ * `GET /v1/clusterprofiles/{uid}/export?format=yaml` (and reads back on import). A file that is
+ * neither is refused with JSON's complaint, since JSON is what an export usually is.
+ */
+function parseExport(text: string, path: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    const value = yamlMap(text);
+    if (value !== undefined) return value;
+    throw new CliError(`${path}: not JSON (nor a YAML map): ${(e as Error).message}`);
+  }
+}
+
+function yamlMap(text: string): Record<string, unknown> | undefined {
+  const doc = parseDocument(text);
+  if (doc.errors.length > 0) return undefined;
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 1000 });
+  } catch {
+    return undefined; // too many aliases
+  }
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
 
 /** `Public Repo=palette-public`: split at the last `=`, since PackRegistry names cannot hold one and Palette names may. */
 function parseRegistryMap(entries: readonly string[]): Map<string, string> {
