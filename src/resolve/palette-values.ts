@@ -1,5 +1,5 @@
 import { formatList } from './explain.js';
-import { isMap, mergeValues, parseValues, removeAt, valueAt, type Values } from './values-tree.js';
+import { isMap, mergeValues, parseValues, removeAt, type Values } from './values-tree.js';
 
 /** One preset of a Palette pack's presets.yaml: a named change to its values, one per group. */
 export interface Preset {
@@ -115,17 +115,36 @@ const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]
 export function paletteViolations(values: Values, constraints: readonly PaletteConstraint[]): PaletteViolation[] {
   const out: PaletteViolation[] = [];
   for (const c of constraints) {
-    const v = valueAt(values, c.path.split('.'));
-    const at = `.${c.path}`;
     const hint = c.hints ? ` (${c.hints})` : '';
-    if (v === undefined || v === null || v === '') {
-      if (c.required) out.push({ path: at, rule: 'required', message: `is required${hint}` });
-      continue;
+    for (const { at, value: v } of valuesAtPath(values, c.path.split('.'), '')) {
+      if (v === undefined || v === null || v === '') {
+        if (c.required) out.push({ path: at, rule: 'required', message: `is required${hint}` });
+        continue;
+      }
+      const problem = c.format && formatProblem(c.format, v);
+      if (problem) out.push({ path: at, rule: `format \${${c.format}}`, message: `${problem}${hint}` });
     }
-    const problem = c.format && formatProblem(c.format, v);
-    if (problem) out.push({ path: at, rule: `format \${${c.format}}`, message: `${problem}${hint}` });
   }
   return out;
+}
+
+/** The `$[]` segment of a schema.yaml path: each item of the list there (`registry.addresses.$[]`). */
+const EACH_ITEM = '$[]';
+
+/**
+ * The values a schema.yaml path names, each with where it is: one for a plain dotted path (undefined
+ * when absent), one per item for each `$[]` segment Palette documents for lists. A missing list
+ * is one missing value, so `required` still catches it; an empty list has no item to check.
+ */
+function valuesAtPath(node: unknown, path: readonly string[], at: string): { at: string; value: unknown }[] {
+  const [head, ...rest] = path;
+  if (head === undefined) return [{ at, value: node }];
+  if (node === undefined || node === null) return [{ at: `${at}.${path.join('.')}`, value: undefined }];
+  if (head === EACH_ITEM) {
+    if (!Array.isArray(node)) return valuesAtPath(node, rest, at);
+    return node.flatMap((item, i) => valuesAtPath(item, rest, `${at}[${i}]`));
+  }
+  return valuesAtPath(isMap(node) ? node[head] : undefined, rest, `${at}.${head}`);
 }
 
 function formatProblem(format: string, v: unknown): string | undefined {

@@ -221,6 +221,35 @@ describe('Palette pack values: hello-universe presets and schema.yaml', () => {
     expect(result.ok ? '' : result.problems.join('\n')).toMatch(expected);
   });
 
+  // Palette's pack-constraints documentation: `registry.addresses.$[]` "is an array data type in the config file".
+  it('a $[] segment checks each item of the list there, and a missing list once', () => {
+    const listPack: PackFiles = {
+      kind: 'palette',
+      digest: 'sha256:list',
+      files: {
+        'values.yaml': 'registry:\n  addresses: ["10.10.10.10", "10.10.10.11"]\n  mirrors: []\n',
+        'schema.yaml': [
+          'registry.addresses.$[]:',
+          `  schema: '{{ required | format "\${ipv4}" }}'`,
+          'registry.mirrors.$[].host:',
+          `  schema: '{{ required | format "\${string}" }}'`,
+          'registry.ports.$[]:',
+          `  schema: '{{ required | format "\${number}" }}'`,
+        ].join('\n'),
+      },
+    };
+    const problems = (values: string) => {
+      const result = run(listPack, { values });
+      return result.ok ? [] : result.problems;
+    };
+    expect(problems('registry:\n  ports: [5000]\n')).toEqual([]);
+    expect(problems('registry:\n  addresses: ["10.0.0.1", "ten"]\n  mirrors: [{host: a}, {port: 1}]\n')).toEqual([
+      'values of pack p (chart 1.0.0): .registry.addresses[1]: must be an IPv4 address (schema.yaml: format ${ipv4}); ' +
+        '.registry.mirrors[1].host: is required (schema.yaml: required); ' +
+        '.registry.ports.$[]: is required (schema.yaml: required)',
+    ]);
+  });
+
   // As pack-central's nvidia-vss-application 1.0.0 ships its defaults (vlmBatchSize: "32", enableAudio: "false").
   it('a number or boolean format is met by its text, quoted', () => {
     const result = run(hello, { values: 'manifests:\n  hello-universe:\n    port: "8080"\n    apiEnabled: "false"\n' });
