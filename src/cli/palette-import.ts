@@ -74,7 +74,14 @@ export function importPaletteProfile(exported: unknown, registryMap: ReadonlyMap
   const spec = isRecord(exported.spec) ? exported.spec : {};
   const template = isRecord(spec.template) ? spec.template : undefined;
   if (!template || !Array.isArray(template.packs)) {
-    throw new ImportError('not a Palette cluster-profile export: it has no spec.template.packs');
+    // Palette's API returns a profile (GET /v1/clusterprofiles/{uid}) with its packs under
+    // spec.published or spec.draft, and their manifests by reference only: not an export.
+    const read = ['published', 'draft'].find((k) => isRecord(spec[k]) && Array.isArray(spec[k].packs));
+    throw new ImportError(
+      read === undefined
+        ? 'not a Palette cluster-profile export: it has no spec.template.packs'
+        : `not a Palette cluster-profile export but a profile as Palette's API returns it (spec.${read}.packs), whose manifests are references only: export the profile instead (Export Profile, or GET /v1/clusterprofiles/{uid}/export)`,
+    );
   }
   unknownFields(exported, KNOWN.top, '', lost);
   unknownFields(metadata, KNOWN.metadata, 'metadata', lost);

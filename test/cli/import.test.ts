@@ -336,6 +336,12 @@ describe('packyard import palette: odd exports, each reported and never silently
       1,
       'not a Palette cluster-profile export: it has no spec.template.packs',
     ],
+    [
+      "a profile as Palette's API returns it",
+      { metadata: { name: 'x', uid: 'u' }, spec: { published: { packs: [] }, version: '1.0.0' } },
+      1,
+      "not a Palette cluster-profile export but a profile as Palette's API returns it (spec.published.packs), whose manifests are references only: export the profile instead (Export Profile, or GET /v1/clusterprofiles/{uid}/export)",
+    ],
   ])('refuses a file that is %s', async (_title, content, exit, message) => {
     const path = writeExport(content);
     const r = await runCli(['import', 'palette', path]);
