@@ -89,10 +89,11 @@ export class PackContentSource {
     const timeoutMs = this.opts.timeoutMs ?? parseGoDuration(spec.timeout ?? '60s');
     if (url.startsWith('oci://')) return this.#ociLayer(req, kind, url, tls, maxBytes, timeoutMs);
     const absolute = new URL(url, `${spec.url.replace(/\/+$/, '')}/`);
-    // Helm sends the repository's credentials to its own host only (pass-credentials off).
-    const sameHost = absolute.host === new URL(spec.url).host;
+    // Helm sends the repository's credentials to a chart URL of the same scheme and host only
+    // (pass-credentials off): never to another host, nor in clear text to an http:// URL on its own.
+    const sameOrigin = absolute.origin === new URL(spec.url).origin;
     const res = await this.#http(absolute.href, {
-      ...(sameHost && credentials.auth && { auth: credentials.auth }),
+      ...(sameOrigin && credentials.auth && { auth: credentials.auth }),
       tls,
       maxBytes,
       timeoutMs,
@@ -129,9 +130,14 @@ export class PackContentSource {
       tls.cert
     );
     const origin = parseOciUrl(`oci://${host}`, { tls: secure }).origin;
+    // The credentials are the registry's own: an oci:// URL that a Helm index (anyone who can publish
+    // to it) names on another host, or in a Helm repository at all, is read anonymously, as Helm does.
+    const own = spec.type === 'oci' && parseOciUrl(spec.url, { tls: secure }).origin === origin;
     const client = new OciClient({
       origin,
-      credentials: { auth: credentials.auth, identityToken: (credentials as { identityToken?: string }).identityToken },
+      credentials: own
+        ? { auth: credentials.auth, identityToken: (credentials as { identityToken?: string }).identityToken }
+        : {},
       tls,
       timeoutMs,
       signal: req.signal,

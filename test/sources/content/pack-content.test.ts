@@ -196,6 +196,52 @@ describe('pack content by digest', () => {
     ).rejects.toThrow(/does not match the index's digest sha256:0000/);
   });
 
+  it("sends the registry's credentials to its own origin only: not to another host, an http:// URL or an oci:// host the index names", async () => {
+    // A stranger that would take credentials: it challenges for them on every path.
+    const stranger = await startServer({
+      routes: {
+        '/': (req, res) =>
+          void (req.headers.authorization
+            ? res.writeHead(404).end()
+            : res.writeHead(401, { 'www-authenticate': 'Basic realm="stranger"' }).end()),
+      },
+    });
+    try {
+      const source = new PackContentSource();
+      const read = (
+        spec: PackRegistrySpec,
+        url: string,
+        auth: { username: string; password: string } | { token: string },
+      ) =>
+        source.files({
+          registry: { spec, credentials: { auth } },
+          chart: 'web',
+          version: { version: '1.0.0', urls: [url] },
+        });
+      const basic = { username: 'alice', password: 'repo-password' };
+      const token = { token: 'repo-token' };
+      for (const auth of [basic, token]) {
+        await expect(read(helmSpec(), `${stranger.url}/web-1.0.0.tgz`, auth)).rejects.toThrow(/HTTP 401/);
+        await expect(read(helmSpec(), `oci://127.0.0.1:${stranger.port}/charts/web:1.0.0`, auth)).rejects.toThrow(
+          /HTTP 401/,
+        );
+        // Same host and port, but the repository is https: the chart's http:// URL gets nothing in clear text.
+        const https = { type: 'helm', url: `https://127.0.0.1:${stranger.port}/charts` } as PackRegistrySpec;
+        await expect(read(https, `http://127.0.0.1:${stranger.port}/web-1.0.0.tgz`, auth)).rejects.toThrow(/HTTP 401/);
+      }
+      expect(stranger.requests.length).toBeGreaterThanOrEqual(6);
+      expect(stranger.requests.filter((r) => r.headers.authorization)).toEqual([]);
+
+      // Its own origin gets them, as before.
+      await read(helmSpec(), 'web-1.0.0.tgz', basic);
+      expect(server.requests.at(-1)?.headers.authorization).toBe(
+        `Basic ${Buffer.from('alice:repo-password').toString('base64')}`,
+      );
+    } finally {
+      await stranger.close();
+    }
+  });
+
   it('reads the chart layer of an OCI chart pushed with helm push, by manifest digest', async () => {
     const digest = await oci.pushChart(webChart('2.0.0'), 'charts');
     const c = counted();
