@@ -10,6 +10,7 @@ import {
   isConnectionDrop,
   redact,
   safeUrl,
+  secretsOf,
   statusError,
   transportError,
   type RequestContext,
@@ -295,12 +296,6 @@ function flatten(headers: Record<string, string | string[] | undefined>): Record
   for (const [k, v] of Object.entries(headers))
     if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
   return out;
-}
-
-function secretsOf(auth: HttpAuth | undefined): string[] {
-  if (!auth) return [];
-  if ('token' in auth) return [auth.token];
-  return [auth.password, Buffer.from(`${auth.username}:${auth.password}`).toString('base64')];
 }
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');

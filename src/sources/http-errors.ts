@@ -1,4 +1,5 @@
 import { STATUS_CODES } from 'node:http';
+import type { HttpAuth } from './http-client.js';
 import { SourceError } from './source-error.js';
 
 /** Longest wait a server's Retry-After may impose: a bogus header must not park a registry for days. */
@@ -179,4 +180,11 @@ export function redact(message: string, secrets: readonly string[]): string {
   let out = message;
   for (const s of secrets) if (s) out = out.split(s).join('***');
   return out;
+}
+
+/** What must never appear in a message about a request sent with `auth`: the secret and its encoded header. */
+export function secretsOf(auth: HttpAuth | undefined): string[] {
+  if (!auth) return [];
+  if ('token' in auth) return [auth.token];
+  return [auth.password, Buffer.from(`${auth.username}:${auth.password}`).toString('base64')];
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { httpGet, type HttpAuth, type HttpGetOptions, type HttpResponse, type TlsOptions } from '../http-client.js';
-import { bodyExcerpt, safeUrl } from '../http-errors.js';
+import { bodyExcerpt, redact, safeUrl, secretsOf } from '../http-errors.js';
 import { SourceError } from '../source-error.js';
 import { preferredChallenge, type AuthChallenge } from './auth-challenge.js';
 import { nextLink } from './link-header.js';
@@ -356,30 +356,46 @@ export class OciClient {
   async #send(url: string, scope: string | undefined, opts: HttpGetOptions): Promise<Body> {
     let learned = false;
     let renewed = false;
-    for (;;) {
-      const auth = await this.#authFor(scope);
-      const res = await this.#withRetries(url, opts, auth);
-      if (res.status !== 401) return res;
-      const challenge = preferredChallenge(res.headers['www-authenticate']);
-      // A 401 to a request without credentials teaches the challenge (no ping yet); one to a token
-      // says it went stale (expired early, revoked): each gets its own second try, since a cached
-      // token can be stale right after the challenge was learnt (the ping of every sync).
-      const learn = !auth && !learned;
-      const renew = !!auth && !renewed && challenge?.scheme === 'bearer';
-      if (challenge && (learn || renew)) {
-        if (learn) learned = true;
-        else renewed = true;
-        if (renew && this.#challenge?.scheme === 'bearer')
-          this.#o.tokens.invalidate(this.#tokenScope(scope), this.#creds(), this.#o.tls);
-        // The challenge's own scope names this request only; each request asks for its own scope.
-        this.#challenge = {
-          scheme: challenge.scheme,
-          params: { realm: challenge.params.realm ?? '', service: challenge.params.service ?? '' },
-        };
-        continue;
+    let auth: HttpAuth | undefined;
+    try {
+      for (;;) {
+        auth = await this.#authFor(scope);
+        const res = await this.#withRetries(url, opts, auth);
+        if (res.status !== 401) return res;
+        const challenge = preferredChallenge(res.headers['www-authenticate']);
+        // A 401 to a request without credentials teaches the challenge (no ping yet); one to a token
+        // says it went stale (expired early, revoked): each gets its own second try, since a cached
+        // token can be stale right after the challenge was learnt (the ping of every sync).
+        const learn = !auth && !learned;
+        const renew = !!auth && !renewed && challenge?.scheme === 'bearer';
+        if (challenge && (learn || renew)) {
+          if (learn) learned = true;
+          else renewed = true;
+          if (renew && this.#challenge?.scheme === 'bearer')
+            this.#o.tokens.invalidate(this.#tokenScope(scope), this.#creds(), this.#o.tls);
+          // The challenge's own scope names this request only; each request asks for its own scope.
+          this.#challenge = {
+            scheme: challenge.scheme,
+            params: { realm: challenge.params.realm ?? '', service: challenge.params.service ?? '' },
+          };
+          continue;
+        }
+        throw this.#unauthorized(url, opts.method ?? 'GET', res, challenge);
       }
-      throw this.#unauthorized(url, opts.method ?? 'GET', res, challenge);
+    } catch (err) {
+      throw this.#redacted(err, auth);
     }
+  }
+
+  /**
+   * A registry or its token service may echo what it was sent (the Authorization header) in the body
+   * of a 401 or 5xx, which messages quote: no credential, nor the bearer token, may reach a status.
+   */
+  #redacted(err: unknown, sent: HttpAuth | undefined): unknown {
+    if (!(err instanceof SourceError)) return err;
+    const creds = this.#o.credentials;
+    const message = redact(err.message, [...secretsOf(creds?.auth), ...secretsOf(sent), creds?.identityToken ?? '']);
+    return message === err.message ? err : new SourceError(err.reason, message, err.retryAfterMs);
   }
 
   #withRetries(url: string, opts: HttpGetOptions, auth: HttpAuth | undefined): Promise<Body> {

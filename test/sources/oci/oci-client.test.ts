@@ -2,6 +2,7 @@
 // faults a real registry will not produce on demand (tampered blobs, 429/503, hostile Link headers)
 // from a small fake registry.
 import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { closeHttpAgents, httpGet } from '../../../src/sources/http-client.js';
 import { OciClient, type OciClientOptions } from '../../../src/sources/oci/oci-client.js';
 import { OciRegistrySource } from '../../../src/sources/oci/oci-registry-source.js';
@@ -204,6 +205,49 @@ describe('faults from a fake registry', () => {
       reason: 'InvalidIndex',
       message: expect.stringContaining('does not match digest'),
     });
+  });
+
+  it('keeps credentials and tokens out of messages when the registry or its token service echoes them', async () => {
+    // A registry that quotes the Authorization it got in its error bodies (401, 500), and a token
+    // service at /token that does the same when it refuses a password.
+    const echo = (code: number, challenge?: string) => (req: IncomingMessage, res: ServerResponse) => {
+      const sent = req.headers.authorization;
+      if (!sent && challenge) return void res.writeHead(401, { 'www-authenticate': challenge }).end();
+      res.writeHead(code, challenge && code === 401 ? { 'www-authenticate': challenge } : {}).end(`got ${sent}`);
+    };
+    const bearer = `Bearer realm="${server.url}/token",service="echo"`;
+    server.route('/v2/rejects/tags/list', echo(401, 'Basic realm="echo"'));
+    server.route('/v2/fails/tags/list', echo(500, 'Basic realm="echo"'));
+    server.route('/v2/tokenfails/tags/list', echo(500, bearer));
+    server.route('/token', (req, res) =>
+      req.url?.includes('account=')
+        ? void res.writeHead(401).end(`got ${req.headers.authorization}`)
+        : void res.end(JSON.stringify({ token: 'issued-token-0123456789' })),
+    );
+    const password = 'registry-password-0123456789';
+    const secrets = [
+      password,
+      Buffer.from(`alice:${password}`).toString('base64'),
+      'pat-0123456789',
+      'issued-token-0123456789',
+    ];
+    const cases: [string, OciClientOptions['credentials']][] = [
+      ['rejects', { auth: { username: 'alice', password } }],
+      ['rejects', { auth: { token: 'pat-0123456789' } }],
+      ['fails', { auth: { username: 'alice', password } }],
+      ['fails', { auth: { token: 'pat-0123456789' } }],
+      ['tokenfails', { auth: { username: 'alice', password } }], // the token service refuses it
+      ['tokenfails', {}], // an anonymous token, echoed by the 500
+    ];
+    for (const [repository, credentials] of cases) {
+      // A short budget: a 500 is retried once, not three times, before it is the error.
+      const err = (await client(server.url, { credentials, timeoutMs: 1500 })
+        .tags(repository)
+        .catch((e: unknown) => e)) as Error;
+      expect(err.message).toMatch(/HTTP (401|500)/);
+      expect(err.message).toContain('got ');
+      for (const secret of secrets) expect(err.message).not.toContain(secret);
+    }
   });
 
   it('reports a registry that stops answering as Timeout', async () => {
