@@ -20,12 +20,15 @@ import type { CatalogPack } from '../sources/catalog.js';
 import type { PackSources } from '../sources/registry-sources.js';
 import {
   configMapNamesOf,
+  credentialSecrets,
   registryCredentials,
   secretNamesOf,
   type ConfigMapObject,
   type SecretObject,
 } from '../sources/registry-credentials.js';
 import { unsupportedType } from '../sources/registry-sources.js';
+import { redact } from '../sources/http-errors.js';
+import type { SourceCredentials } from '../sources/pack-source.js';
 import { SourceError } from '../sources/source-error.js';
 import { verificationCounts } from '../sources/verify/verification-counts.js';
 import { desiredPacks, PACKS_BY_REGISTRY, packsByRegistry, writePacks } from './pack-writer.js';
@@ -222,16 +225,18 @@ export class PackRegistryReconciler {
     const key = registry.metadata.name;
     const source = this.opts.sources[registry.spec.type];
     if (!source) return { kind: 'failed', reason: 'Unsupported', message: unsupportedType(registry.spec.type) };
+    let credentials: SourceCredentials | undefined;
     try {
+      credentials = registryCredentials(
+        registry.spec,
+        (name) => this.secret(name),
+        this.manager.opts.namespace,
+        (name) => this.configMap(name),
+      );
       const result = await source.sync({
         registryName: key,
         spec: registry.spec,
-        credentials: registryCredentials(
-          registry.spec,
-          (name) => this.secret(name),
-          this.manager.opts.namespace,
-          (name) => this.configMap(name),
-        ),
+        credentials,
         // A changed spec (e.g. a new filter) rebuilds the catalogue even from identical content. Otherwise,
         // even without the catalogue in memory (a fresh process), a 304 is fine: the Packs are in the cluster.
         previous:
@@ -261,6 +266,9 @@ export class PackRegistryReconciler {
     } catch (err) {
       const failure = expectedFailure(err);
       if (!failure) throw err; // any other apiserver error writing Packs: let the queue retry with backoff
+      // Messages quote what a registry answered, and a registry may echo what it was sent (an index
+      // with the Authorization header in it): no credential goes on to the status, an event or the log.
+      failure.message = redact(failure.message, credentialSecrets(credentials));
       this.manager.log.warn({ registry: key, reason: failure.reason, err: failure.message }, 'registry sync failed');
       return failure;
     }

@@ -269,6 +269,26 @@ describe('PackRegistry of type helm', () => {
     expect((await packsOf('demo')).map((p) => p.metadata.name)).toEqual(packsBefore);
   });
 
+  it('keeps credentials out of status when the index quotes the Authorization header it was sent', async () => {
+    await putSecret('echo-auth', { username: 'packyard', password: 'echoed-pa55' });
+    // A repository (or a proxy's error page) that reflects the request: the value is in what InvalidIndex quotes.
+    server.route(
+      '/echo/index.yaml',
+      (req, res) => void res.end(`apiVersion: v1\nentries: ${JSON.stringify(req.headers.authorization ?? '')}\n`),
+    );
+    await createRegistry('echo', {
+      type: 'helm',
+      url: `${server.url}/echo`,
+      secretRef: { name: 'echo-auth' },
+      tls: { caSecretRef: { name: 'helm-ca' } },
+    });
+    const echoed = await waitForReady('echo', 'InvalidIndex');
+    expect(ready(echoed)?.message).toMatch(/entries: expected a map, got "Basic \*\*\*"/);
+    const status = JSON.stringify(echoed.status);
+    expect(status).not.toContain('echoed-pa55');
+    expect(status).not.toContain(Buffer.from('packyard:echoed-pa55').toString('base64'));
+  });
+
   it('reads a real public index as Helm reads it, then keeps that catalogue while the index is one Helm refuses', async () => {
     const fixtures = join(REPO_ROOT, '../shared/fixtures/helm-index');
     const file = join(fixtures, 'aws__eks-charts__index.yaml');
