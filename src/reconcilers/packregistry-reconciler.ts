@@ -11,7 +11,7 @@ import { getCondition } from '../controller/conditions.js';
 import { watch } from '../controller/controller.js';
 import type { Informer } from '../controller/informer.js';
 import { KubeApiError } from '../controller/kube-client.js';
-import { redactUrl } from '../controller/logger.js';
+import { redactUrl } from '../controller/redact-url.js';
 import type { Manager } from '../controller/manager.js';
 import { withSummary } from '../controller/summarize.js';
 import { transitionEvent } from '../controller/transition-event.js';

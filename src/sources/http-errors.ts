@@ -1,20 +1,18 @@
 import { STATUS_CODES } from 'node:http';
+import { redactUrl } from '../controller/redact-url.js';
 import type { HttpAuth } from './http-client.js';
 import { SourceError } from './source-error.js';
 
 /** Longest wait a server's Retry-After may impose: a bogus header must not park a registry for days. */
 export const MAX_RETRY_AFTER_MS = 60 * 60 * 1000;
 
-/** A URL fit for messages and logs: no userinfo, whatever the caller passed. */
+/**
+ * A URL fit for messages and logs, as status.url shows it (redactUrl): no userinfo, and the values of
+ * query parameters that carry credentials (a signed URL's `sig`, a `token`) replaced.
+ */
 export function safeUrl(url: string | URL): string {
-  try {
-    const u = new URL(url);
-    u.username = '';
-    u.password = '';
-    return u.href;
-  } catch {
-    return '<invalid URL>';
-  }
+  const text = String(url);
+  return URL.canParse(text) ? redactUrl(text) : '<invalid URL>';
 }
 
 /** Retry-After as delta-seconds or an HTTP date, in ms from `now`, clamped to [0, MAX_RETRY_AFTER_MS]. */

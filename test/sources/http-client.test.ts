@@ -146,6 +146,11 @@ describe('httpGet over HTTP', () => {
     await failure(get('/gone'), 'NotFound');
   });
 
+  it('names a signed URL without its signature, as status.url shows it', async () => {
+    const e = await failure(get('/missing?sv=2024&sig=s3cr3t%2Fsig'), 'NotFound');
+    expect(e.message).toBe(`GET ${srv.url}/missing?sv=2024&sig=REDACTED: HTTP 404 Not Found: no such file`);
+  });
+
   it('classifies 429 and 503 as RateLimited with Retry-After in ms', async () => {
     const busy = await failure(get('/busy'), 'RateLimited');
     expect(busy.retryAfterMs).toBe(7000);
