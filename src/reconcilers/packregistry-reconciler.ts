@@ -20,14 +20,13 @@ import type { CatalogPack } from '../sources/catalog.js';
 import type { PackSources } from '../sources/registry-sources.js';
 import {
   configMapNamesOf,
-  credentialSecrets,
   registryCredentials,
   secretNamesOf,
   type ConfigMapObject,
   type SecretObject,
 } from '../sources/registry-credentials.js';
 import { unsupportedType } from '../sources/registry-sources.js';
-import { redact } from '../sources/http-errors.js';
+import { credentialSecrets, redact } from '../sources/http-errors.js';
 import type { SourceCredentials } from '../sources/pack-source.js';
 import { SourceError } from '../sources/source-error.js';
 import { verificationCounts } from '../sources/verify/verification-counts.js';

@@ -186,3 +186,8 @@ export function secretsOf(auth: HttpAuth | undefined): string[] {
   if ('token' in auth) return [auth.token];
   return [auth.password, Buffer.from(`${auth.username}:${auth.password}`).toString('base64')];
 }
+
+/** Every credential value of a registry (its auth, a .dockerconfigjson identity token) as a message could quote it. */
+export function credentialSecrets(credentials: { auth?: HttpAuth; identityToken?: string } | undefined): string[] {
+  return [...secretsOf(credentials?.auth), ...(credentials?.identityToken ? [credentials.identityToken] : [])];
+}

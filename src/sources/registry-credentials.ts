@@ -4,7 +4,6 @@ import { TRUSTED_ROOT_KEY } from '../api/names.js';
 import type { TrustedRootReference } from '../api/verification.js';
 import { credentialsFromSecret, tlsFromSecrets } from './credentials.js';
 import type { TlsOptions } from './http-agents.js';
-import { secretsOf } from './http-errors.js';
 import type { SourceCredentials } from './pack-source.js';
 import { SourceError } from './source-error.js';
 
@@ -110,10 +109,4 @@ export function syncTls(spec: PackRegistrySpec, credentials: SourceCredentials):
 
 function registryHost(url: string): string {
   return new URL(url.replace(/^oci:\/\//, 'https://')).host;
-}
-
-/** Every credential value of a registry, as it could appear in a message: the last line of redaction. */
-export function credentialSecrets(credentials: SourceCredentials | undefined): string[] {
-  const identityToken = (credentials as { identityToken?: string } | undefined)?.identityToken;
-  return [...secretsOf(credentials?.auth), ...(identityToken ? [identityToken] : [])];
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { httpGet, type HttpAuth, type HttpGetOptions, type HttpResponse, type TlsOptions } from '../http-client.js';
-import { bodyExcerpt, redact, safeUrl, secretsOf } from '../http-errors.js';
+import { bodyExcerpt, credentialSecrets, redact, safeUrl, secretsOf } from '../http-errors.js';
 import { SourceError } from '../source-error.js';
 import { preferredChallenge, type AuthChallenge } from './auth-challenge.js';
 import { nextLink } from './link-header.js';
@@ -393,8 +393,7 @@ export class OciClient {
    */
   #redacted(err: unknown, sent: HttpAuth | undefined): unknown {
     if (!(err instanceof SourceError)) return err;
-    const creds = this.#o.credentials;
-    const message = redact(err.message, [...secretsOf(creds?.auth), ...secretsOf(sent), creds?.identityToken ?? '']);
+    const message = redact(err.message, [...credentialSecrets(this.#o.credentials), ...secretsOf(sent)]);
     return message === err.message ? err : new SourceError(err.reason, message, err.retryAfterMs);
   }
 
