@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { parseDocument } from 'yaml';
 import { HELP_OPTION, listValue } from '../args.js';
 import type { Command } from '../context.js';
 import { CliError, EXIT, UsageError } from '../exit-codes.js';
 import { formatYaml } from '../output.js';
 import { ImportError, importPaletteProfile, type ImportProblem } from '../palette-import.js';
 import { plural } from '../../api/plural.js';
+import { isMap } from '../../resolve/values-tree.js';
+import { parseYamlDocuments } from '../../resolve/yaml-documents.js';
 
 const SOURCES = ['palette'] as const;
 
@@ -99,17 +100,9 @@ function parseExport(text: string, path: string): unknown {
 }
 
 function yamlMap(text: string): Record<string, unknown> | undefined {
-  const doc = parseDocument(text);
-  if (doc.errors.length > 0) return undefined;
-  let value: unknown;
-  try {
-    value = doc.toJS({ maxAliasCount: 1000 });
-  } catch {
-    return undefined; // too many aliases
-  }
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
+  const { documents, errors } = parseYamlDocuments('', text);
+  const value = errors.length === 0 && documents.length === 1 ? documents[0]!.value : undefined;
+  return isMap(value) ? value : undefined;
 }
 
 /** `Public Repo=palette-public`: split at the last `=`, since PackRegistry names cannot hold one and Palette names may. */
