@@ -1,5 +1,5 @@
 import { formatList } from './explain.js';
-import { isMap, mergeValues, parseValues, removeAt, type Values } from './values-tree.js';
+import { isMap, mergeValues, own, parseValues, removeAt, type Values } from './values-tree.js';
 
 /** One preset of a Palette pack's presets.yaml: a named change to its values, one per group. */
 export interface Preset {
@@ -144,7 +144,7 @@ function valuesAtPath(node: unknown, path: readonly string[], at: string): { at:
     if (!Array.isArray(node)) return valuesAtPath(node, rest, at);
     return node.flatMap((item, i) => valuesAtPath(item, rest, `${at}[${i}]`));
   }
-  return valuesAtPath(isMap(node) ? node[head] : undefined, rest, `${at}.${head}`);
+  return valuesAtPath(isMap(node) ? own(node, head) : undefined, rest, `${at}.${head}`);
 }
 
 function formatProblem(format: string, v: unknown): string | undefined {

@@ -61,7 +61,7 @@ export function overlayValues(base: Values, over: Values): Values {
 }
 
 /** A key's own value: `__proto__` or `constructor` in a values file are keys like any other, as in Helm's Go maps. */
-function own(values: Values, key: string): unknown {
+export function own(values: Values, key: string): unknown {
   return Object.hasOwn(values, key) ? values[key] : undefined;
 }
 
@@ -81,7 +81,7 @@ export function valueAt(values: unknown, path: readonly string[]): unknown {
   let at = values;
   for (const key of path) {
     if (!isMap(at)) return undefined;
-    at = at[key];
+    at = own(at, key);
   }
   return at;
 }
@@ -89,10 +89,10 @@ export function valueAt(values: unknown, path: readonly string[]): unknown {
 /** The map without the value at `path` (Palette presets' `remove`); a missing path changes nothing. */
 export function removeAt(values: Values, path: readonly string[]): Values {
   const [head, ...rest] = path;
-  if (head === undefined || !(head in values)) return values;
+  if (head === undefined || !Object.hasOwn(values, head)) return values;
   const out = { ...values };
   if (rest.length === 0) delete out[head];
-  else if (isMap(out[head])) out[head] = removeAt(out[head], rest);
+  else if (isMap(out[head])) put(out, head, removeAt(out[head], rest));
   return out;
 }
 
