@@ -134,7 +134,7 @@ export class EventRecorder {
         } catch (err) {
           if (!isNotFound(err)) throw err;
           // Deleted since (by hand, or its TTL): created again with its series, as client-go does.
-          const event = eventOf(regarding, severity, reason, note, action, now, this.controller, this.instance);
+          const event = this.eventOf(regarding, severity, reason, note, action, now);
           previous.name = event.metadata.name;
           await this.create({ ...event, series } as KubernetesObject);
         }
@@ -142,7 +142,7 @@ export class EventRecorder {
       if (written) previous.written = written;
       return written ?? Promise.resolve();
     }
-    const event = eventOf(regarding, severity, reason, note, action, now, this.controller, this.instance);
+    const event = this.eventOf(regarding, severity, reason, note, action, now);
     const { name } = event.metadata;
     const written = this.enqueue(
       reason,
@@ -245,47 +245,45 @@ export class EventRecorder {
     }
   }
 
+  /** An events.k8s.io/v1 Event about `regarding`, under a name of its own. */
+  private eventOf(
+    regarding: KubernetesObject,
+    severity: EventSeverity,
+    reason: string,
+    note: string,
+    action: string,
+    now: number,
+  ): KubernetesObject & { metadata: { name: string; namespace: string } } {
+    // Cluster-scoped objects get their events in `default`, as client-go does.
+    const namespace = regarding.metadata?.namespace || 'default';
+    return {
+      apiVersion: 'events.k8s.io/v1',
+      kind: 'Event',
+      metadata: { name: `${regarding.metadata?.name}.${randomBytes(8).toString('hex')}`, namespace },
+      eventTime: rfc3339Micro(now),
+      reportingController: this.controller,
+      reportingInstance: this.instance,
+      action,
+      reason,
+      note: note.slice(0, 1024),
+      type: severity,
+      regarding: {
+        apiVersion: regarding.apiVersion,
+        kind: regarding.kind,
+        name: regarding.metadata?.name,
+        namespace: regarding.metadata?.namespace,
+        uid: regarding.metadata?.uid ?? '',
+        resourceVersion: regarding.metadata?.resourceVersion,
+      },
+    } as KubernetesObject & { metadata: { name: string; namespace: string } };
+  }
+
   /** Remembers an event as the most recently seen (a Map iterates in insertion order: the least recent first). */
   private remember(key: string, rec: Recorded): void {
     this.recent.delete(key);
     this.recent.set(key, rec);
     if (this.recent.size > MAX_REMEMBERED) this.recent.delete(this.recent.keys().next().value!);
   }
-}
-
-/** An events.k8s.io/v1 Event about `regarding`, under a name of its own. */
-function eventOf(
-  regarding: KubernetesObject,
-  severity: EventSeverity,
-  reason: string,
-  note: string,
-  action: string,
-  now: number,
-  controller: string,
-  instance: string,
-): KubernetesObject & { metadata: { name: string; namespace: string } } {
-  // Cluster-scoped objects get their events in `default`, as client-go does.
-  const namespace = regarding.metadata?.namespace || 'default';
-  return {
-    apiVersion: 'events.k8s.io/v1',
-    kind: 'Event',
-    metadata: { name: `${regarding.metadata?.name}.${randomBytes(8).toString('hex')}`, namespace },
-    eventTime: rfc3339Micro(now),
-    reportingController: controller,
-    reportingInstance: instance,
-    action,
-    reason,
-    note: note.slice(0, 1024),
-    type: severity,
-    regarding: {
-      apiVersion: regarding.apiVersion,
-      kind: regarding.kind,
-      name: regarding.metadata?.name,
-      namespace: regarding.metadata?.namespace,
-      uid: regarding.metadata?.uid ?? '',
-      resourceVersion: regarding.metadata?.resourceVersion,
-    },
-  } as KubernetesObject & { metadata: { name: string; namespace: string } };
 }
 
 /**
